@@ -1,0 +1,30 @@
+//! Developer tool: validate a tree.json, spawn it with the real kernel and print the event
+//! stream as NDJSON, with no Node involved. `cargo run --example run_spec -- tree.json`
+//! (needs `cargo build -p pidns-init` first; the path defaults to target/debug/pidns-init).
+use pidns_core::host::{collector::Collector, spawn::spawn_root};
+use pidns_core::model::{parse_spec, Limits, Plan};
+use pidns_core::sys::nslevel;
+
+fn main() {
+    let path = std::env::args().nth(1).expect("usage: run_spec TREE.json [INIT]");
+    let init = std::env::args().nth(2).unwrap_or_else(|| "target/debug/pidns-init".into());
+    let text = std::fs::read_to_string(&path).expect("read spec");
+    let spec = match parse_spec(&text, Limits::for_host_levels(nslevel::current_level())) {
+        Ok(s) => s,
+        Err(errors) => {
+            errors.iter().for_each(|e| eprintln!("{e}"));
+            std::process::exit(2)
+        }
+    };
+    let plan = Plan::from_spec(&spec);
+    let tree = spawn_root(std::path::Path::new(&init), &plan.to_json()).unwrap_or_else(|e| {
+        eprintln!("{e}");
+        std::process::exit(1)
+    });
+    let mut sink = |line: String| {
+        println!("{line}");
+        true
+    };
+    let code = Collector::new(tree, plan.nodes[0].path.clone(), &mut sink).run();
+    std::process::exit(code)
+}

@@ -1,0 +1,270 @@
+//! Turns what a running tree reports (event socket, output pipes, the root init's pidfd) into
+//! the ordered event stream: `start`, `output`, `exit`, `reap`, `error`, and a final `end`.
+//!
+//! Order guarantees: a process's `start` precedes its output (its pipes arrive with `start`);
+//! its `exit` is held until both pipes reach EOF, so no line is reported after it; `end` comes
+//! once the root init is reaped, the socket is closed by every process of the tree and every
+//! pipe is drained. Processes the kernel killed with their namespace (their init died and
+//! could not report them) get an `exit` with a `reason`.
+use std::collections::HashMap;
+use std::os::fd::{AsFd, OwnedFd};
+
+use nix::errno::Errno;
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+
+use super::events;
+use super::lines::LineSplitter;
+use super::spawn::SpawnedTree;
+use crate::protocol::TreeMessage;
+use crate::status::ExitStatus;
+use crate::sys::{fd, pidfd, seqpacket};
+
+type Key = (String, String);
+
+struct Proc {
+    open_pipes: u8,
+    pending_exit: Option<ExitStatus>,
+    exited: bool,
+    exec_error: Option<String>,
+    /// Kept so the process can be signalled race-free later (and identified after reuse).
+    _pidfd: Option<OwnedFd>,
+}
+
+struct Pipe {
+    fd: OwnedFd,
+    key: Key,
+    stream: &'static str,
+    lines: LineSplitter,
+}
+
+/// Where events go. Returning false means nobody listens any more: the tree is killed.
+pub type Sink<'a> = &'a mut dyn FnMut(String) -> bool;
+
+pub struct Collector<'a> {
+    tree: SpawnedTree,
+    root: String,
+    sink: Sink<'a>,
+    listening: bool,
+    procs: HashMap<Key, Proc>,
+    started: Vec<Key>,
+    pipes: Vec<Pipe>,
+    root_status: Option<ExitStatus>,
+    socket_closed: bool,
+    first_failure: Option<i32>,
+}
+
+impl<'a> Collector<'a> {
+    /// `root` is the root node's path (its name).
+    pub fn new(tree: SpawnedTree, root: String, sink: Sink<'a>) -> Self {
+        Collector {
+            tree,
+            root,
+            sink,
+            listening: true,
+            procs: HashMap::new(),
+            started: Vec::new(),
+            pipes: Vec::new(),
+            root_status: None,
+            socket_closed: false,
+            first_failure: None,
+        }
+    }
+
+    /// Runs until the tree is gone; returns the tree's exit code (also sent as `end`).
+    pub fn run(mut self) -> i32 {
+        let mut buf = vec![0u8; seqpacket::MAX_MESSAGE];
+        while !(self.socket_closed && self.root_status.is_some() && self.pipes.is_empty()) {
+            let ready = self.wait_ready();
+            if ready.socket {
+                self.drain_socket(&mut buf);
+            }
+            if ready.root {
+                self.reap_root();
+            }
+            for i in ready.pipes.into_iter().rev() {
+                self.read_pipe(i, &mut buf);
+            }
+        }
+        self.finish()
+    }
+
+    fn wait_ready(&self) -> Ready {
+        let mut pfds = Vec::with_capacity(self.pipes.len() + 2);
+        let socket_at = (!self.socket_closed).then(|| {
+            pfds.push(PollFd::new(self.tree.events.as_fd(), PollFlags::POLLIN));
+            pfds.len() - 1
+        });
+        let root_at = self.root_status.is_none().then(|| {
+            pfds.push(PollFd::new(self.tree.pidfd.as_fd(), PollFlags::POLLIN));
+            pfds.len() - 1
+        });
+        let first_pipe = pfds.len();
+        pfds.extend(self.pipes.iter().map(|p| PollFd::new(p.fd.as_fd(), PollFlags::POLLIN)));
+        loop {
+            match poll(&mut pfds, PollTimeout::NONE) {
+                Err(Errno::EINTR) => continue,
+                _ => break,
+            }
+        }
+        let is_ready = |i: usize| pfds[i].revents().is_some_and(|r| !r.is_empty());
+        Ready {
+            socket: socket_at.is_some_and(is_ready),
+            root: root_at.is_some_and(is_ready),
+            pipes: (first_pipe..pfds.len()).filter(|&i| is_ready(i)).map(|i| i - first_pipe).collect(),
+        }
+    }
+
+    fn emit(&mut self, line: String) {
+        if self.listening && !(self.sink)(line) {
+            // Nobody reads the events any more: end the tree rather than run it unobserved.
+            self.listening = false;
+            let _ = pidfd::send_signal(self.tree.pidfd.as_fd(), libc::SIGKILL);
+        }
+    }
+
+    fn drain_socket(&mut self, buf: &mut [u8]) {
+        loop {
+            match seqpacket::recv(self.tree.events.as_fd(), buf) {
+                Ok(seqpacket::Received::Message(bytes, fds)) => self.on_message(&bytes, fds),
+                Ok(seqpacket::Received::WouldBlock) => return,
+                Ok(seqpacket::Received::Closed) | Err(_) => {
+                    self.socket_closed = true;
+                    return;
+                }
+            }
+        }
+    }
+
+    fn on_message(&mut self, bytes: &[u8], fds: Vec<OwnedFd>) {
+        let msg = match TreeMessage::decode(bytes) {
+            Ok(m) => m,
+            Err(e) => {
+                let root = self.root.clone();
+                self.emit(events::error(&root, &format!("unreadable message from the tree: {e}")));
+                return;
+            }
+        };
+        match msg {
+            TreeMessage::Start { node, process, nspid, command, pipes } => {
+                let mut fds = fds.into_iter();
+                let pidfd = fds.next();
+                let key = (node.clone(), process.clone());
+                let mut open_pipes = 0;
+                if pipes {
+                    for (stream, pipe) in ["stdout", "stderr"].into_iter().zip(fds) {
+                        let _ = fd::set_nonblocking(pipe.as_fd());
+                        self.pipes.push(Pipe { fd: pipe, key: key.clone(), stream, lines: LineSplitter::default() });
+                        open_pipes += 1;
+                    }
+                }
+                self.procs.insert(
+                    key.clone(),
+                    Proc { open_pipes, pending_exit: None, exited: false, exec_error: None, _pidfd: pidfd },
+                );
+                self.started.push(key);
+                self.emit(events::start(&node, &process, &nspid, &command));
+            }
+            TreeMessage::Exit { node, process, status } => {
+                let key = (node, process);
+                match self.procs.get_mut(&key) {
+                    Some(p) if p.open_pipes > 0 => p.pending_exit = Some(status),
+                    _ => self.emit_exit(&key, status, None),
+                }
+            }
+            TreeMessage::ExecError { node, process, error } => {
+                if let Some(p) = self.procs.get_mut(&(node, process)) {
+                    p.exec_error = Some(error);
+                }
+            }
+            TreeMessage::Reap { node, pid, status } => self.emit(events::reap(&node, pid, &status)),
+            TreeMessage::Error { node, message } => {
+                self.first_failure.get_or_insert(1);
+                self.emit(events::error(&node, &message));
+            }
+        }
+    }
+
+    fn emit_exit(&mut self, key: &Key, status: ExitStatus, reason: Option<&str>) {
+        let error = match self.procs.get_mut(key) {
+            Some(p) => {
+                p.exited = true;
+                p.exec_error.take()
+            }
+            None => None,
+        };
+        if !status.success() {
+            self.first_failure.get_or_insert(status.code);
+        }
+        self.emit(events::exit(&key.0, &key.1, &status, error.as_deref(), reason));
+    }
+
+    fn reap_root(&mut self) {
+        if let Ok(Some(ws)) = pidfd::try_reap(self.tree.pidfd.as_fd()) {
+            self.root_status = ExitStatus::from_wait(ws);
+        }
+    }
+
+    fn read_pipe(&mut self, i: usize, buf: &mut [u8]) {
+        let n = loop {
+            match nix::unistd::read(&self.pipes[i].fd, buf) {
+                Err(Errno::EINTR) => continue,
+                Err(Errno::EAGAIN) => return,
+                Ok(n) => break n,
+                Err(_) => break 0,
+            }
+        };
+        let pipe = &mut self.pipes[i];
+        let (node, process, stream) = (pipe.key.0.clone(), pipe.key.1.clone(), pipe.stream);
+        let mut out = Vec::new();
+        let mut push = |line: &str| out.push(events::output(&node, &process, stream, line));
+        if n > 0 {
+            pipe.lines.feed(&buf[..n], &mut push);
+        } else {
+            pipe.lines.finish(&mut push);
+        }
+        for line in out {
+            self.emit(line);
+        }
+        if n == 0 {
+            let pipe = self.pipes.swap_remove(i);
+            let pending = self.procs.get_mut(&pipe.key).and_then(|p| {
+                p.open_pipes -= 1;
+                if p.open_pipes == 0 { p.pending_exit.take() } else { None }
+            });
+            if let Some(status) = pending {
+                self.emit_exit(&pipe.key, status, None);
+            }
+        }
+    }
+
+    fn finish(mut self) -> i32 {
+        let root_key = (self.root.clone(), "init".to_string());
+        // Every process still without an exit died with its namespace: when a namespace's
+        // init exits, the kernel SIGKILLs everything left in it, and nobody can report that.
+        for key in std::mem::take(&mut self.started) {
+            let unreported = self.procs.get(&key).is_some_and(|p| !p.exited);
+            if unreported && key != root_key {
+                self.emit_exit(&key, ExitStatus::killed(libc::SIGKILL), Some("killed by the kernel when its namespace's init exited"));
+            }
+        }
+        let root_status = self.root_status.unwrap_or(ExitStatus::killed(libc::SIGKILL));
+        if !self.procs.contains_key(&root_key) {
+            let root = self.root.clone();
+            self.emit(events::error(&root, &format!(
+                "the root init exited with code {} before reporting in: is pidns-init built and runnable?",
+                root_status.code
+            )));
+            self.first_failure.get_or_insert(root_status.code.max(1));
+        }
+        self.emit_exit(&root_key, root_status, None);
+        let code = self.first_failure.unwrap_or(0);
+        self.emit(events::end(code));
+        code
+    }
+}
+
+struct Ready {
+    socket: bool,
+    root: bool,
+    pipes: Vec<usize>,
+}

@@ -1,0 +1,6 @@
+//! The host side of a tree: starting the root init from a (multi-threaded) host process, and
+//! collecting what the tree reports into the event stream users see.
+pub mod collector;
+pub mod events;
+pub mod lines;
+pub mod spawn;

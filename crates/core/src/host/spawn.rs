@@ -1,0 +1,133 @@
+//! Starting the root init from a multi-threaded host (Node): clone3 into a new PID and mount
+//! namespace, then only async-signal-safe calls until execve of `pidns-init`. Everything the
+//! child needs (paths, argv, envp, descriptors) is prepared before the clone.
+use std::ffi::{CString, OsStr};
+use std::io::Write;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+use nix::errno::Errno;
+use nix::fcntl::OFlag;
+use nix::unistd::{pipe2, Pid};
+
+use crate::sys::{clone, fd, seqpacket};
+
+/// Descriptor numbers pidns-init finds in tree mode.
+pub const FD_EVENTS: i32 = 3;
+pub const FD_HOST_PROC: i32 = 4;
+pub const FD_PLAN: i32 = 5;
+
+/// A running tree, as its owner holds it.
+pub struct SpawnedTree {
+    /// The root init's PID on the host.
+    pub pid: Pid,
+    /// A pidfd for the root init: signal and reap without PID-reuse races.
+    pub pidfd: OwnedFd,
+    /// The host end of the event socket.
+    pub events: OwnedFd,
+}
+
+#[derive(Debug)]
+pub enum SpawnError {
+    /// The init binary is missing or not executable.
+    Init(String),
+    /// The kernel refused the namespaces (no CAP_SYS_ADMIN, or limits).
+    Namespaces(Errno),
+    Io(String),
+}
+
+impl std::fmt::Display for SpawnError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SpawnError::Init(m) | SpawnError::Io(m) => f.write_str(m),
+            SpawnError::Namespaces(Errno::EPERM) => f.write_str(
+                "creating a PID namespace needs CAP_SYS_ADMIN: run pidns-tree as root (for example with sudo)",
+            ),
+            SpawnError::Namespaces(Errno::ENOSPC) => f.write_str(
+                "the kernel refused another nested PID namespace (ENOSPC): 32 levels in all, or user.max_pid_namespaces, is reached",
+            ),
+            SpawnError::Namespaces(e) => write!(f, "cannot create the root namespace: {}", e.desc()),
+        }
+    }
+}
+
+fn cstring(bytes: &[u8], what: &str) -> Result<CString, SpawnError> {
+    CString::new(bytes).map_err(|_| SpawnError::Io(format!("{what} contains a NUL byte")))
+}
+
+/// Starts `init_path --tree` as PID 1 of a new PID namespace and hands it `plan_json`.
+pub fn spawn_root(init_path: &Path, plan_json: &str) -> Result<SpawnedTree, SpawnError> {
+    nix::unistd::access(init_path, nix::unistd::AccessFlags::X_OK).map_err(|e| {
+        SpawnError::Init(format!("cannot run {}: {}", init_path.display(), e.desc()))
+    })?;
+    let io = |what: &str| {
+        let what = what.to_string();
+        move |e: Errno| SpawnError::Io(format!("{what}: {}", e.desc()))
+    };
+
+    // Everything the child touches is built now: it must not allocate after the clone.
+    let path = cstring(init_path.as_os_str().as_bytes(), "the init path")?;
+    let argv_owned = [path.clone(), cstring(b"--tree", "argv")?];
+    let env_owned: Vec<CString> = std::env::vars_os()
+        .filter_map(|(k, v)| {
+            let mut kv = k.as_bytes().to_vec();
+            kv.push(b'=');
+            kv.extend_from_slice(OsStr::as_bytes(&v));
+            CString::new(kv).ok()
+        })
+        .collect();
+    let argv: Vec<*const libc::c_char> =
+        argv_owned.iter().map(|s| s.as_ptr()).chain(std::iter::once(std::ptr::null())).collect();
+    let envp: Vec<*const libc::c_char> =
+        env_owned.iter().map(|s| s.as_ptr()).chain(std::iter::once(std::ptr::null())).collect();
+
+    let (host_end, tree_end) = seqpacket::pair().map_err(io("socketpair"))?;
+    let proc_dir = nix::fcntl::open(
+        "/proc",
+        OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+        nix::sys::stat::Mode::empty(),
+    )
+    .map_err(io("open /proc"))?;
+    let (plan_r, plan_w) = pipe2(OFlag::O_CLOEXEC).map_err(io("pipe"))?;
+    let null = fd::dev_null().map_err(io("/dev/null"))?;
+    // Above the fixed numbers, so the moves below never overwrite a source.
+    let high = |f: &OwnedFd| fd::dup_high(f.as_fd(), 10).map_err(io("dup"));
+    let (tree_end, proc_dir, plan_r, null) = (high(&tree_end)?, high(&proc_dir)?, high(&plan_r)?, high(&null)?);
+    let moves = [
+        (null.as_raw_fd(), 0),
+        (null.as_raw_fd(), 1),
+        (tree_end.as_raw_fd(), FD_EVENTS),
+        (proc_dir.as_raw_fd(), FD_HOST_PROC),
+        (plan_r.as_raw_fd(), FD_PLAN),
+    ];
+
+    // SAFETY: the child below only calls async-signal-safe functions (prctl, dup2, fcntl,
+    // execve, _exit) on data prepared above; it never allocates or takes a lock.
+    let forked = unsafe { clone::clone_into_namespaces(clone::NODE_NAMESPACES) }
+        .map_err(SpawnError::Namespaces)?;
+    match forked {
+        clone::Forked::Child => {
+            // SAFETY: async-signal-safe syscalls on prepared, valid arguments (see above).
+            unsafe {
+                // The tree dies with its owner: the kernel SIGKILLs this PID 1 (and so every
+                // process of every namespace below) when the thread that cloned it exits.
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong);
+                for (from, to) in moves {
+                    if fd::move_to(from, to).is_err() {
+                        libc::_exit(126);
+                    }
+                }
+                libc::execve(path.as_ptr(), argv.as_ptr(), envp.as_ptr());
+                libc::_exit(127);
+            }
+        }
+        clone::Forked::Parent { pid, pidfd } => {
+            drop((tree_end, proc_dir, plan_r, null));
+            let mut plan_w = std::fs::File::from(plan_w);
+            // A dead init (exec failed) shows up as EPIPE here and as its exit status later.
+            let _ = plan_w.write_all(plan_json.as_bytes());
+            Ok(SpawnedTree { pid, pidfd, events: host_end })
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! pidfds: handles on a process that stay valid (and never point at another process) after its
+//! PID is reused. Signals to tree processes and waits on the root init go through them.
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+
+use nix::errno::Errno;
+use nix::sys::wait::WaitStatus;
+use nix::unistd::Pid;
+
+pub fn open(pid: Pid) -> Result<OwnedFd, Errno> {
+    // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor or -1.
+    let r = unsafe { libc::syscall(libc::SYS_pidfd_open, pid.as_raw(), 0) };
+    if r < 0 {
+        return Err(Errno::last());
+    }
+    // SAFETY: the syscall returned a new, O_CLOEXEC descriptor that nobody else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(r as i32) })
+}
+
+pub fn send_signal(pidfd: BorrowedFd<'_>, signal: i32) -> Result<(), Errno> {
+    // SAFETY: a null siginfo makes the kernel fill it in as for kill(2).
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_pidfd_send_signal,
+            pidfd.as_raw_fd(),
+            signal,
+            std::ptr::null::<libc::siginfo_t>(),
+            0,
+        )
+    };
+    if r < 0 {
+        Err(Errno::last())
+    } else {
+        Ok(())
+    }
+}
+
+/// Reaps the (child) process behind `pidfd` without blocking; `None` while it still runs.
+pub fn try_reap(pidfd: BorrowedFd<'_>) -> Result<Option<WaitStatus>, Errno> {
+    // SAFETY: siginfo_t is plain data; zeroed is a valid initial value for waitid to fill.
+    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    // SAFETY: waitid writes only into `info`, which lives for the whole call.
+    let r = unsafe {
+        libc::waitid(
+            libc::P_PIDFD,
+            pidfd.as_raw_fd() as libc::id_t,
+            &mut info,
+            libc::WEXITED | libc::WNOHANG,
+        )
+    };
+    if r < 0 {
+        return Err(Errno::last());
+    }
+    // SAFETY: waitid succeeded, so these union fields are the ones it filled (zero pid = none).
+    let (pid, code, status) = unsafe { (info.si_pid(), info.si_code, info.si_status()) };
+    if pid == 0 {
+        return Ok(None);
+    }
+    let pid = Pid::from_raw(pid);
+    Ok(Some(match code {
+        libc::CLD_EXITED => WaitStatus::Exited(pid, status),
+        _ => WaitStatus::Signaled(
+            pid,
+            nix::sys::signal::Signal::try_from(status).unwrap_or(nix::sys::signal::SIGKILL),
+            code == libc::CLD_DUMPED,
+        ),
+    }))
+}
+pub const ESRCH: i32 = libc::ESRCH;
