@@ -1,0 +1,81 @@
+//! A running tree as JavaScript holds it.
+use std::io::Write;
+use std::os::fd::{AsFd, IntoRawFd, OwnedFd};
+use std::path::Path;
+use std::sync::Arc;
+
+use napi::{Error, Result, Status};
+use napi_derive::napi;
+use pidns_core::host::collector::Collector;
+use pidns_core::host::spawn::{spawn_root, SpawnError};
+use pidns_core::sys::{fd, pidfd};
+
+#[napi]
+pub struct NativeTree {
+    pid: i32,
+    events_fd: i32,
+    root_pidfd: Arc<OwnedFd>,
+}
+
+#[napi]
+impl NativeTree {
+    /// The root init's PID on the host.
+    #[napi(getter)]
+    pub fn pid(&self) -> i32 {
+        self.pid
+    }
+
+    /// The read end of the NDJSON event pipe; JavaScript owns (and closes) it.
+    #[napi(getter)]
+    pub fn events_fd(&self) -> i32 {
+        self.events_fd
+    }
+
+    /// Sends `signal` to the root init through its pidfd. False once the tree is gone.
+    #[napi]
+    pub fn signal(&self, signal: i32) -> Result<bool> {
+        match pidfd::send_signal(self.root_pidfd.as_fd(), signal) {
+            Ok(()) => Ok(true),
+            Err(nix_errno) if nix_errno as i32 == libc_esrch() => Ok(false),
+            Err(e) => Err(Error::new(Status::GenericFailure, format!("signal {signal}: {}", e.desc()))),
+        }
+    }
+}
+
+fn libc_esrch() -> i32 {
+    pidns_core::sys::pidfd::ESRCH
+}
+
+/// Starts the tree described by `plan_json` (from `checkSpec`) with the init at `init_path`.
+/// Must be called on the main JavaScript thread: the tree is bound to the life of the thread
+/// that starts it (PR_SET_PDEATHSIG).
+#[napi]
+pub fn spawn_tree(init_path: String, plan_json: String, root_path: String) -> Result<NativeTree> {
+    let tree = spawn_root(Path::new(&init_path), &plan_json).map_err(|e| {
+        let status = match e {
+            SpawnError::Namespaces(_) => Status::Unknown,
+            _ => Status::GenericFailure,
+        };
+        Error::new(status, e.to_string())
+    })?;
+    let (events_r, events_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+        .map_err(|e| Error::new(Status::GenericFailure, format!("pipe: {}", e.desc())))?;
+    let root_pidfd = Arc::new(
+        fd::dup_high(tree.pidfd.as_fd(), 3)
+            .map_err(|e| Error::new(Status::GenericFailure, format!("dup: {}", e.desc())))?,
+    );
+    let pid = tree.pid.as_raw();
+    std::thread::Builder::new()
+        .name("pidns-collector".into())
+        .spawn(move || {
+            let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::fs::File::from(events_w));
+            let mut sink = |mut line: String| {
+                line.push('\n');
+                // Flushed per event so JavaScript sees each as soon as it happens.
+                out.write_all(line.as_bytes()).and_then(|_| out.flush()).is_ok()
+            };
+            Collector::new(tree, root_path, &mut sink).run();
+        })
+        .map_err(|e| Error::new(Status::GenericFailure, format!("collector thread: {e}")))?;
+    Ok(NativeTree { pid, events_fd: events_r.into_raw_fd(), root_pidfd })
+}
