@@ -1,0 +1,72 @@
+/** The `pidns-tree` command line (yargs). Each command's module does its own work. */
+import { readFileSync } from 'node:fs';
+
+import yargs from 'yargs';
+
+import { EXIT } from './exit-codes.js';
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+const EPILOGUE = `Exit status of spawn: 0 when every process exited 0; otherwise the code of the first
+process that failed (128+N when killed by signal N); 2 for an invalid spec or command line;
+125 when pidns-tree could not start the tree (e.g. no CAP_SYS_ADMIN); 128+N when you stopped it
+with signal N (130 for Ctrl-C).
+
+Spec reference: README.md, and schema/tree.schema.json for your editor ("$schema").`;
+
+/** yargs turns a lone `-` (stdin) into an empty string; give it back. */
+function treeArg(value: string, argv: readonly string[]): string {
+  return value === '' && argv.includes('-') ? '-' : value;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const cli = yargs([...argv])
+    .scriptName('pidns-tree')
+    .usage('$0 <command> [options]\n\nSpawn trees of real nested Linux PID namespaces declared in JSON.')
+    .command(
+      'spawn <tree>',
+      'Start a tree, show every process with its PID at every level, stream its output',
+      (y) =>
+        y
+          .positional('tree', { type: 'string', demandOption: true, describe: 'tree.json, or - to read it from stdin' })
+          .option('json', { type: 'boolean', default: false, describe: 'NDJSON events on stdout, one per line' })
+          .example('$0 spawn examples/nested.json', 'run the example tree')
+          .example('$0 spawn tree.json --json', 'events as NDJSON (start, output, exit, end)')
+          .example('$0 spawn - < tree.json', 'read the tree from stdin'),
+      async (args) => {
+        const { spawnCommand } = await import('./spawn.js');
+        exitCode = await spawnCommand({ tree: treeArg(args.tree, argv), json: args.json });
+      },
+    )
+    .command(
+      'validate <tree>',
+      'Check a tree.json without running it',
+      (y) =>
+        y
+          .positional('tree', { type: 'string', demandOption: true, describe: 'tree.json, or - to read it from stdin' })
+          .option('json', { type: 'boolean', default: false, describe: 'the result as one JSON object' }),
+      async (args) => {
+        const { validateCommand } = await import('./validate.js');
+        exitCode = await validateCommand({ tree: treeArg(args.tree, argv), json: args.json });
+      },
+    )
+    .demandCommand(1, 'Name a command: spawn or validate (see --help).')
+    .recommendCommands()
+    .strict()
+    .version(packageVersion())
+    .alias('h', 'help')
+    .alias('V', 'version')
+    .epilogue(EPILOGUE)
+    .wrap(Math.min(100, process.stdout.columns ?? 100))
+    .fail((message, error, y) => {
+      if (error !== undefined && error !== null) throw error;
+      process.stderr.write(`pidns-tree: ${message}\nRun \`pidns-tree --help\` for usage.\n`);
+      exitCode = EXIT.usage;
+    });
+  await cli.parseAsync();
+  return exitCode;
+}

@@ -1,0 +1,51 @@
+/** How the CLI shows an error: what went wrong, where, and what to do. */
+import { PidnsTreeError, type SpecIssue } from '../errors.js';
+import { styleFor } from '../render/format.js';
+import { EXIT } from './exit-codes.js';
+
+function issueLines(issue: SpecIssue, source: string): string[] {
+  const where = issue.line === undefined ? source : `${source}:${issue.line}:${issue.column ?? 1}`;
+  const lines = [`  ${where}  ${issue.path}`, `    ${issue.message}`];
+  if (issue.hint !== undefined) lines.push(`    hint: ${issue.hint}`);
+  return lines;
+}
+
+/** Human text for an error; `source` names the spec file in positions (file:line:column). */
+export function describeError(error: unknown, source = 'tree.json'): string {
+  if (!(error instanceof PidnsTreeError)) {
+    return `pidns-tree: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
+  }
+  const lines = [`pidns-tree: ${error.message}`];
+  for (const issue of error.issues) lines.push(...issueLines(issue, source));
+  if (error.code === 'NO_PRIVILEGE') {
+    lines.push('  PID namespaces need CAP_SYS_ADMIN: run as root, e.g. `sudo npx pidns-tree spawn tree.json`.');
+  }
+  return lines.join('\n');
+}
+
+export function exitCodeFor(error: unknown): number {
+  if (error instanceof PidnsTreeError) {
+    return error.code === 'INVALID_SPEC' || error.code === 'DEPTH_LIMIT' || error.code === 'SPEC_UNREADABLE'
+      ? EXIT.usage
+      : EXIT.cannotRun;
+  }
+  return EXIT.cannotRun;
+}
+
+/** The same error as one JSON object (for `--json`). */
+export function errorJson(error: unknown): Record<string, unknown> {
+  if (error instanceof PidnsTreeError) {
+    return { event: 'error', code: error.code, message: error.message, issues: error.issues };
+  }
+  return { event: 'error', code: 'INTERNAL', message: String(error) };
+}
+
+export function reportError(error: unknown, json: boolean, source?: string): number {
+  const code = exitCodeFor(error);
+  if (json) {
+    process.stdout.write(`${JSON.stringify(errorJson(error))}\n${JSON.stringify({ event: 'end', code })}\n`);
+  } else {
+    process.stderr.write(`${styleFor(process.stderr).red(describeError(error, source))}\n`);
+  }
+  return code;
+}

@@ -1,0 +1,38 @@
+/** Stable error codes: match on `error.code`, never on message text. */
+export type PidnsTreeErrorCode =
+  /** The spec is not valid JSON or not a valid tree; `issues` says where and why. */
+  | 'INVALID_SPEC'
+  /** The spec file could not be read. */
+  | 'SPEC_UNREADABLE'
+  /** The kernel refused to create a PID namespace for lack of privileges. */
+  | 'NO_PRIVILEGE'
+  /** The kernel refused another nested PID namespace. */
+  | 'DEPTH_LIMIT'
+  /** The native binding or the pidns-init binary for this platform is missing. */
+  | 'NATIVE_MISSING'
+  /** Starting the tree failed for another reason. */
+  | 'SPAWN_FAILED';
+
+/** One problem found in a spec. */
+export interface SpecIssue {
+  /** JSON path of the offending value, e.g. `$.children[0].processes[1].command`. */
+  readonly path: string;
+  readonly line?: number;
+  readonly column?: number;
+  readonly message: string;
+  /** What to do about it. */
+  readonly hint?: string;
+}
+
+export class PidnsTreeError extends Error {
+  override readonly name = 'PidnsTreeError';
+  readonly code: PidnsTreeErrorCode;
+  /** For INVALID_SPEC: every problem found, in document order. */
+  readonly issues: readonly SpecIssue[];
+
+  constructor(code: PidnsTreeErrorCode, message: string, issues: readonly SpecIssue[] = []) {
+    super(message);
+    this.code = code;
+    this.issues = issues;
+  }
+}

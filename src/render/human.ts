@@ -1,0 +1,105 @@
+/**
+ * Human output of `spawn`: the tree once every process is up, then each output line prefixed
+ * with `node:process` (stdout to stdout, stderr to stderr), exits as they happen, a summary.
+ * Lines that arrive before the tree is complete wait, so the tree always comes first.
+ */
+import type { ExitEvent, StartEvent, TreeEvent } from '../events.js';
+import type { Plan } from '../spec.js';
+import { describeExit, styleFor, type Style } from './format.js';
+import { renderTree, startKey } from './tree-view.js';
+
+export class HumanRenderer {
+  readonly #plan: Plan;
+  readonly #out: NodeJS.WriteStream;
+  readonly #err: NodeJS.WriteStream;
+  readonly #style: Style;
+  readonly #starts = new Map<string, StartEvent>();
+  readonly #expected: number;
+  readonly #prefixWidth: number;
+  #held: TreeEvent[] | undefined = [];
+  #firstFailure: ExitEvent | undefined;
+  #processes = 0;
+
+  constructor(plan: Plan, out: NodeJS.WriteStream = process.stdout, err: NodeJS.WriteStream = process.stderr) {
+    this.#plan = plan;
+    this.#out = out;
+    this.#err = err;
+    this.#style = styleFor(out);
+    this.#expected = plan.nodes.reduce((n, node) => n + 1 + node.processes.length, 0);
+    const labels = plan.nodes.flatMap((n) => ['init', ...n.processes.map((p) => p.name)].map((p) => `${n.path}:${p}`));
+    this.#prefixWidth = Math.min(40, Math.max(...labels.map((l) => l.length)));
+  }
+
+  handle(event: TreeEvent): void {
+    if (event.event === 'start') {
+      this.#starts.set(startKey(event.node, event.process), event);
+      if (event.process !== 'init') this.#processes += 1;
+      if (this.#held !== undefined && this.#starts.size === this.#expected) this.#showTree();
+      return;
+    }
+    if (event.event === 'end') {
+      if (this.#held !== undefined) this.#showTree();
+      this.#summary(event.code);
+      return;
+    }
+    if (this.#held !== undefined) {
+      this.#held.push(event);
+      return;
+    }
+    this.#print(event);
+  }
+
+  #showTree(): void {
+    const namespaces = this.#plan.nodes.length;
+    const header = `pidns-tree: ${namespaces} ${namespaces === 1 ? 'namespace' : 'namespaces'}, ` +
+      `${this.#processes} ${this.#processes === 1 ? 'process' : 'processes'} up`;
+    this.#out.write(`${this.#style.dim(header)}\n${renderTree(this.#plan, this.#starts, this.#style, this.#out.columns ?? 120)}\n\n`);
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    held.forEach((e) => this.#print(e));
+  }
+
+  #prefix(node: string, process: string): string {
+    return `${node}:${process}`.padEnd(this.#prefixWidth);
+  }
+
+  #print(event: TreeEvent): void {
+    const s = this.#style;
+    switch (event.event) {
+      case 'output': {
+        const stream = event.stream === 'stderr' ? this.#err : this.#out;
+        const bar = event.stream === 'stderr' ? s.red('!') : s.dim('|');
+        stream.write(`${s.dim(this.#prefix(event.node, event.process))} ${bar} ${event.line}\n`);
+        return;
+      }
+      case 'exit': {
+        if (!(event.code === 0 && event.signal === null)) this.#firstFailure ??= event;
+        const what = event.process === 'init' ? `namespace ended, init ${describeExit(event.code, event.signal)}` : describeExit(event.code, event.signal);
+        const why = event.error ?? event.reason;
+        const text = `${this.#prefix(event.node, event.process)} ${s.dim('·')} ${what}${why === undefined ? '' : `: ${why}`}`;
+        this.#out.write(`${event.code === 0 ? s.dim(text) : s.red(text)}\n`);
+        return;
+      }
+      case 'reap':
+        this.#out.write(s.dim(`${this.#prefix(event.node, 'init')} · reaped orphan pid ${event.pid} (${describeExit(event.code, event.signal)})`) + '\n');
+        return;
+      case 'error':
+        this.#err.write(s.red(`pidns-tree: namespace ${event.node}: ${event.message}`) + '\n');
+        return;
+      default:
+        return;
+    }
+  }
+
+  #summary(code: number): void {
+    const s = this.#style;
+    const failed = this.#firstFailure;
+    const text =
+      code === 0
+        ? `pidns-tree: all ${this.#processes} ${this.#processes === 1 ? 'process' : 'processes'} exited 0`
+        : failed === undefined
+          ? `pidns-tree: the tree failed (exit ${code})`
+          : `pidns-tree: exit ${code}: ${failed.node}:${failed.process} ${describeExit(failed.code, failed.signal)} first`;
+    this.#out.write(`${code === 0 ? s.dim(text) : s.red(text)}\n`);
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * tree.json: its types, and checking it into a plan. The checking is the Rust model's (the same
+ * code the native init trusts), reached through the binding.
+ */
+import { readFile } from 'node:fs/promises';
+
+import { PidnsTreeError } from './errors.js';
+import { native } from './native.js';
+
+/** A process of a namespace. */
+export interface ProcessSpec {
+  /** Unique within its namespace; `init` is reserved. Letters, digits, `.`, `_`, `-`. */
+  name: string;
+  /** argv; the first element is looked up in PATH. */
+  command: string[];
+  /** Added to (and overriding) the environment pidns-tree runs with. */
+  env?: Record<string, string>;
+  /** Absolute working directory. */
+  cwd?: string;
+}
+
+/** A namespace: its processes and the namespaces nested in it. */
+export interface TreeSpec {
+  $schema?: string;
+  /** Unique among its siblings; the node's path is the names joined by `/` (`root/a/b`). */
+  name: string;
+  processes?: ProcessSpec[];
+  children?: Omit<TreeSpec, '$schema'>[];
+  /** Mount a fresh /proc for this namespace (default true). */
+  mountProc?: boolean;
+}
+
+export interface PlanProcess {
+  readonly name: string;
+  readonly command: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly cwd?: string;
+}
+
+/** One namespace of a checked tree. */
+export interface PlanNode {
+  /** `root/a/b` */
+  readonly path: string;
+  readonly name: string;
+  /** The root is 1. */
+  readonly depth: number;
+  readonly parent: number | null;
+  readonly children: readonly number[];
+  readonly mountProc: boolean;
+  readonly processes: readonly PlanProcess[];
+}
+
+/** A checked tree: its namespaces in pre-order (the root first). */
+export interface Plan {
+  readonly nodes: readonly PlanNode[];
+  /** The plan as the native init reads it. */
+  readonly json: string;
+  /** Levels this tree may use here (32 minus the levels the host already uses). */
+  readonly maxDepth: number;
+  readonly hostLevels: number;
+}
+
+/** Checks tree.json text; throws PidnsTreeError INVALID_SPEC (or DEPTH_LIMIT) with every issue. */
+export function checkSpecText(text: string, source: string): Plan {
+  const result = native().checkSpec(text);
+  if (result.plan === undefined) {
+    const depth = result.errors.some((e) => e.message.includes('levels deep'));
+    const count = result.errors.length;
+    throw new PidnsTreeError(
+      depth && count === 1 ? 'DEPTH_LIMIT' : 'INVALID_SPEC',
+      `${source} is not a valid tree (${count} ${count === 1 ? 'problem' : 'problems'})`,
+      result.errors,
+    );
+  }
+  const parsed = JSON.parse(result.plan) as { nodes: PlanNode[] };
+  return { nodes: parsed.nodes, json: result.plan, maxDepth: result.maxDepth, hostLevels: result.hostLevels };
+}
+
+/** Checks a spec given as an object (the API's form) with the same rules as a file. */
+export function checkSpecObject(spec: TreeSpec): Plan {
+  return checkSpecText(JSON.stringify(spec), 'the spec');
+}
+
+/** Reads a spec file, or standard input for `-`. */
+export async function readSpecSource(file: string): Promise<string> {
+  try {
+    if (file === '-') {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    }
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    const reason = error instanceof Error && 'code' in error && error.code === 'ENOENT' ? 'no such file' : String(error);
+    throw new PidnsTreeError('SPEC_UNREADABLE', `cannot read ${file}: ${reason}`);
+  }
+}
+
+/** Every process of the plan with its node, in plan order. */
+export function planProcesses(plan: Plan): { node: PlanNode; process: PlanProcess }[] {
+  return plan.nodes.flatMap((node) => node.processes.map((process) => ({ node, process })));
+}
