@@ -1,7 +1,7 @@
 /** `pidns-tree validate <tree.json | ->`: check a spec without running anything. */
 import { checkSpecText, planProcesses, readSpecSource } from '../spec.js';
 import { EXIT } from './exit-codes.js';
-import { reportError } from './report-error.js';
+import { errorJson, exitCodeFor, reportError } from './report-error.js';
 
 export interface ValidateOptions {
   tree: string;
@@ -26,7 +26,8 @@ export async function validateCommand(options: ValidateOptions): Promise<number>
     return EXIT.ok;
   } catch (error) {
     if (!options.json) return reportError(error, false, source);
-    const code = reportError(error, false, source);
-    return code;
+    const { event: _event, ...details } = errorJson(error);
+    process.stdout.write(`${JSON.stringify({ valid: false, ...details })}\n`);
+    return exitCodeFor(error);
   }
 }

@@ -1,0 +1,72 @@
+/** Exit statuses: per process in `exit` events, for the tree in `end`, and as the CLI's code. */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+import test from 'ava';
+
+import type { ExitEvent } from '../src/events.js';
+import { RunningTree } from '../src/running-tree.js';
+import { runCli } from './helpers/cli.js';
+import { tempDir } from './helpers/host.js';
+import { plan } from './helpers/specs.js';
+import { watch } from './helpers/watch.js';
+
+const exitOf = (events: readonly { event: string }[], process: string) =>
+  events.find((e): e is ExitEvent => e.event === 'exit' && (e as ExitEvent).process === process);
+
+test('codes, signals and commands that cannot run are reported per process', async (t) => {
+  const tree = RunningTree.start(
+    plan({
+      name: 'r',
+      processes: [
+        { name: 'ok', command: ['true'] },
+        { name: 'three', command: ['sh', '-c', 'exit 3'] },
+        { name: 'killed', command: ['sh', '-c', 'kill -KILL $$'] },
+        { name: 'missing', command: ['no-such-command-pidns'] },
+        { name: 'notexec', command: ['/etc/passwd'] },
+        { name: 'badcwd', command: ['true'], cwd: '/no/such/dir' },
+      ],
+    }),
+  );
+  const w = watch(tree);
+  const end = await w.ended;
+  t.like(exitOf(w.events, 'ok'), { code: 0, signal: null });
+  t.like(exitOf(w.events, 'three'), { code: 3, signal: null });
+  t.like(exitOf(w.events, 'killed'), { code: 137, signal: 'SIGKILL' });
+  t.like(exitOf(w.events, 'missing'), { code: 127 });
+  t.regex(exitOf(w.events, 'missing')?.error ?? '', /cannot execute "no-such-command-pidns": No such file/);
+  t.like(exitOf(w.events, 'notexec'), { code: 126 });
+  t.regex(exitOf(w.events, 'notexec')?.error ?? '', /Permission denied/);
+  t.like(exitOf(w.events, 'badcwd'), { code: 127 });
+  t.regex(exitOf(w.events, 'badcwd')?.error ?? '', /cannot change to directory "\/no\/such\/dir"/);
+  const firstFailure = w.events.find((e): e is ExitEvent => e.event === 'exit' && e.code !== 0);
+  t.is(end.code, firstFailure?.code ?? -1, 'end carries the code of the first process that failed');
+});
+
+test('a process in a nested namespace that fails makes the tree fail with its code', async (t) => {
+  const dir = tempDir();
+  const file = path.join(dir, 'tree.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      name: 'root',
+      processes: [{ name: 'fine', command: ['true'] }],
+      children: [{ name: 'a', children: [{ name: 'b', processes: [{ name: 'bad', command: ['sh', '-c', 'exit 42'] }] }] }],
+    }),
+  );
+  const r = await runCli(['spawn', file, '--json']);
+  t.is(r.code, 42);
+  const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; code?: number });
+  t.like(events.at(-1), { event: 'end', code: 42 });
+  t.like(exitOf(events, 'bad'), { node: 'root/a/b', code: 42 });
+  // The inits above it report the failure too: a namespace fails when something in it failed.
+  t.like(events.find((e) => e.event === 'exit' && (e as ExitEvent).node === 'root/a/b' && (e as ExitEvent).process === 'init'), { code: 42 });
+});
+
+test('every process exiting 0 makes the CLI exit 0', async (t) => {
+  const r = await runCli(['spawn', '-', '--json'], {
+    input: JSON.stringify({ name: 'r', processes: [{ name: 'a', command: ['true'] }], children: [{ name: 'c', processes: [{ name: 'b', command: ['true'] }] }] }),
+  });
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /"event":"end","code":0/);
+});

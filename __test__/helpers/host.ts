@@ -1,0 +1,59 @@
+/** What the host sees: /proc, mounts, FIFOs that tell when processes are gone. */
+import { execFileSync } from 'node:child_process';
+import { createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+/** NSpid of a host PID, outermost first; undefined once it is gone. */
+export function nspid(hostPid: number): number[] | undefined {
+  try {
+    const status = readFileSync(`/proc/${hostPid}/status`, 'utf8');
+    const line = status.split('\n').find((l) => l.startsWith('NSpid:'));
+    return line?.slice('NSpid:'.length).trim().split(/\s+/).map(Number);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The numeric entries of the /proc that `hostPid` sees (its own mount of /proc). */
+export function procSeenBy(hostPid: number): number[] {
+  return readdirSync(`/proc/${hostPid}/root/proc`)
+    .filter((e) => /^\d+$/.test(e))
+    .map(Number)
+    .sort((a, b) => a - b);
+}
+
+/** The host's mount table, without the per-mount IDs that differ between reads. */
+export function mountTable(): string {
+  return readFileSync('/proc/self/mountinfo', 'utf8');
+}
+
+/** True while a process with this host PID and this exact NSpid exists (PID reuse-proof). */
+export function stillRunning(hostPid: number, pids: readonly number[]): boolean {
+  const now = nspid(hostPid);
+  return now !== undefined && now.join(' ') === pids.join(' ');
+}
+
+export function tempDir(): string {
+  return mkdtempSync(path.join(tmpdir(), 'pidns-tree-test-'));
+}
+
+/**
+ * A FIFO whose read side ends when every process that opened it for writing has exited: give
+ * tree processes `3>FIFO` and await `gone` to know (from the kernel, not a timer) they died.
+ */
+export function deathWatch(): { fifo: string; gone: Promise<void> } {
+  const fifo = path.join(tempDir(), 'watch.fifo');
+  execFileSync('mkfifo', [fifo]);
+  const gone = new Promise<void>((resolve, reject) => {
+    const stream = createReadStream(fifo);
+    stream.on('data', () => undefined);
+    stream.on('end', () => resolve());
+    stream.on('error', reject);
+  });
+  return { fifo, gone };
+}
+
+export function exists(file: string): boolean {
+  return existsSync(file);
+}
