@@ -27,7 +27,7 @@ pub mod validate;
 pub use error::SpecError;
 pub use json::{parse as parse_json, JsonError, Kind, Member, Pos, Value};
 pub use plan::{Plan, PlanNode};
-pub use spec::{ProcessSpec, TreeSpec};
+pub use spec::{Forward, InitSpec, ProcessSpec, TreeSpec, DEFAULT_STOP_TIMEOUT_MS};
 pub use validate::{validate, Limits, KERNEL_MAX_LEVELS, MAX_NAME_LEN};
 
 /// Parses and validates a tree.json in one call.

@@ -5,7 +5,7 @@
 //! compact (de)serialisation here, checked for consistency on the way in.
 
 use crate::json::{self, write_string, Kind, Member, Value};
-use crate::spec::{ProcessSpec, TreeSpec};
+use crate::spec::{Forward, InitSpec, ProcessSpec, TreeSpec};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
@@ -26,6 +26,7 @@ pub struct PlanNode {
     pub children: Vec<usize>,
     pub mount_proc: bool,
     pub processes: Vec<ProcessSpec>,
+    pub init: InitSpec,
 }
 
 impl Plan {
@@ -64,7 +65,9 @@ impl Plan {
                 }
                 write_process(&mut out, p);
             }
-            out.push_str("]}");
+            out.push_str("],\"init\":");
+            write_init(&mut out, &n.init);
+            out.push('}');
         }
         out.push_str("]}");
         out
@@ -101,6 +104,7 @@ fn push(nodes: &mut Vec<PlanNode>, spec: &TreeSpec, parent: Option<usize>) -> us
         children: Vec::new(),
         mount_proc: spec.mount_proc,
         processes: spec.processes.clone(),
+        init: spec.init.clone(),
     });
     for child in &spec.children {
         let c = push(nodes, child, Some(index));
@@ -136,6 +140,29 @@ fn write_process(out: &mut String, p: &ProcessSpec) {
     out.push('}');
 }
 
+fn write_init(out: &mut String, init: &InitSpec) {
+    out.push_str("{\"forward\":");
+    write_string(out, init.forward.as_str());
+    out.push_str(&format!(",\"stopTimeoutMs\":{},\"command\":", init.stop_timeout_ms));
+    match &init.command {
+        Some(p) => write_process(out, p),
+        None => out.push_str("null"),
+    }
+    out.push('}');
+}
+
+fn read_init(v: &Value, at: &str) -> Result<InitSpec, String> {
+    let m = object(v, at)?;
+    let forward = string(field(m, "forward", at)?, &format!("{at}.forward"))?;
+    let forward = Forward::parse(&forward).ok_or_else(|| format!("{at}.forward: unknown mode {forward:?}"))?;
+    let stop_timeout_ms = index(field(m, "stopTimeoutMs", at)?, &format!("{at}.stopTimeoutMs"))? as u64;
+    let command = match &field(m, "command", at)?.kind {
+        Kind::Null => None,
+        _ => Some(read_process(field(m, "command", at)?, &format!("{at}.command"))?),
+    };
+    Ok(InitSpec { forward, stop_timeout_ms, command })
+}
+
 fn read_node(v: &Value, at: &str) -> Result<PlanNode, String> {
     let m = object(v, at)?;
     let parent = match &field(m, "parent", at)?.kind {
@@ -161,6 +188,7 @@ fn read_node(v: &Value, at: &str) -> Result<PlanNode, String> {
         children,
         mount_proc: boolean(field(m, "mountProc", at)?, &format!("{at}.mountProc"))?,
         processes,
+        init: read_init(field(m, "init", at)?, &format!("{at}.init"))?,
     })
 }
 

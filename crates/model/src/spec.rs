@@ -8,6 +8,52 @@ pub struct TreeSpec {
     pub mount_proc: bool,
     pub processes: Vec<ProcessSpec>,
     pub children: Vec<TreeSpec>,
+    /// Who is PID 1 of this namespace, and how it behaves.
+    pub init: InitSpec,
+}
+
+/// Where the init sends the signals it receives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Forward {
+    /// To each process it started.
+    Process,
+    /// To each process's process group (everything the process started too).
+    Group,
+}
+
+impl Forward {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Forward::Process => "process",
+            Forward::Group => "group",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Forward> {
+        match s {
+            "process" => Some(Forward::Process),
+            "group" => Some(Forward::Group),
+            _ => None,
+        }
+    }
+}
+
+/// How long a stopping init waits after SIGTERM before it sends SIGKILL, as `docker stop` does.
+pub const DEFAULT_STOP_TIMEOUT_MS: u64 = 10_000;
+
+/// The PID 1 of a namespace: pidns-tree's init (with its options), or the user's own command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InitSpec {
+    pub forward: Forward,
+    pub stop_timeout_ms: u64,
+    /// The user's program as PID 1 instead of ours (its `name` is "init").
+    pub command: Option<ProcessSpec>,
+}
+
+impl Default for InitSpec {
+    fn default() -> InitSpec {
+        InitSpec { forward: Forward::Process, stop_timeout_ms: DEFAULT_STOP_TIMEOUT_MS, command: None }
+    }
 }
 
 /// A process the namespace's init starts and supervises.

@@ -6,7 +6,7 @@
 
 use crate::error::SpecError;
 use crate::json::{describe_char, quote, Kind, Member, Pos, Value};
-use crate::spec::{ProcessSpec, TreeSpec};
+use crate::spec::{Forward, InitSpec, ProcessSpec, TreeSpec};
 
 /// Linux's MAX_PID_NS_LEVEL: namespaces below the initial one.
 pub const KERNEL_MAX_LEVELS: u32 = 32;
@@ -47,14 +47,16 @@ enum Shape {
     Root,
     Node,
     Process,
+    Init,
 }
 
 impl Shape {
     fn allowed(self) -> &'static [&'static str] {
         match self {
-            Shape::Root => &["$schema", "name", "processes", "children", "mountProc"],
-            Shape::Node => &["name", "processes", "children", "mountProc"],
+            Shape::Root => &["$schema", "name", "processes", "children", "mountProc", "init"],
+            Shape::Node => &["name", "processes", "children", "mountProc", "init"],
             Shape::Process => &["name", "command", "env", "cwd"],
+            Shape::Init => &["command", "env", "cwd", "forward", "stopTimeout"],
         }
     }
 }
@@ -139,16 +141,6 @@ impl Validator<'_> {
     }
 
     fn unknown_field(&mut self, m: &Member, path: &str, shape: Shape) {
-        if m.key == "init" && shape != Shape::Process {
-            let hint = "remove it: every namespace gets pidns-tree's own init".to_string();
-            self.error(
-                path,
-                m.key_pos,
-                "\"init\" is not supported yet".into(),
-                Some(hint),
-            );
-            return;
-        }
         let allowed = shape.allowed();
         let list: Vec<String> = allowed.iter().map(|a| quote(a)).collect();
         let list = list.join(", ");
@@ -173,6 +165,7 @@ impl Validator<'_> {
             mount_proc: true,
             processes: Vec::new(),
             children: Vec::new(),
+            init: InitSpec::default(),
         };
         let members = match &v.kind {
             Kind::Object(m) => m,
@@ -223,13 +216,89 @@ impl Validator<'_> {
                 ),
             }
         }
+        if let Some(i) = get(&f, "init") {
+            spec.init = self.init(i, &key_path(path, "init"));
+        }
         if let Some(p) = get(&f, "processes") {
             spec.processes = self.processes(p, &key_path(path, "processes"), &ns);
         }
         if let Some(c) = get(&f, "children") {
             spec.children = self.children(c, &key_path(path, "children"), depth, &ns);
+            if spec.init.command.is_some() && !spec.children.is_empty() {
+                // The kernel lets a process create a PID namespace only inside its own (clone
+                // with CLONE_NEWPID fails with EINVAL after setns), and the user's PID 1 is not
+                // ours to drive.
+                let message = format!("namespace {ns} has your command as PID 1, so it cannot have child namespaces");
+                let hint = "move the children to a namespace with pidns-tree's init, or remove init.command".to_string();
+                self.error(&key_path(path, "children"), c.pos, message, Some(hint));
+            }
         }
         spec
+    }
+
+    /// `init`: options of pidns-tree's init, or `command` (with `env`, `cwd`) for the user's own
+    /// program as PID 1. The two do not mix: options of our init mean nothing to a user's init.
+    fn init(&mut self, v: &Value, path: &str) -> InitSpec {
+        let mut init = InitSpec::default();
+        let members = match &v.kind {
+            Kind::Object(m) => m,
+            _ => {
+                let hint = "e.g. \"init\": {\"stopTimeout\": 5} or \"init\": {\"command\": [\"my-init\"]}".to_string();
+                self.type_error(path, v, "an init object", Some(hint));
+                return init;
+            }
+        };
+        let f = self.fields(members, path, Shape::Init);
+        let command = get(&f, "command");
+        if let Some(c) = command {
+            let mut user = ProcessSpec { name: "init".into(), command: self.command(c, &key_path(path, "command")), env: Vec::new(), cwd: None };
+            if let Some(e) = get(&f, "env") {
+                user.env = self.env(e, &key_path(path, "env"));
+            }
+            if let Some(c) = get(&f, "cwd") {
+                user.cwd = self.cwd(c, &key_path(path, "cwd"));
+            }
+            init.command = Some(user);
+        }
+        for key in ["forward", "stopTimeout"] {
+            if let (Some(_), Some(opt)) = (command, members.iter().find(|m| m.key == key)) {
+                let message = format!("{} is an option of pidns-tree's init, but \"command\" makes your program PID 1 here", quote(key));
+                let hint = format!("remove {}, or remove \"command\" to keep pidns-tree's init", quote(key));
+                self.error(&key_path(path, key), opt.key_pos, message, Some(hint));
+            }
+        }
+        for key in ["env", "cwd"] {
+            if let (None, Some(opt)) = (command, members.iter().find(|m| m.key == key)) {
+                let message = format!("{} applies to init.command, which is not given", quote(key));
+                let hint = "set env and cwd on a process, or give \"command\" to run your own PID 1".to_string();
+                self.error(&key_path(path, key), opt.key_pos, message, Some(hint));
+            }
+        }
+        if let Some(fv) = get(&f, "forward") {
+            match as_str(fv).and_then(Forward::parse) {
+                Some(mode) => init.forward = mode,
+                None => self.error(
+                    &key_path(path, "forward"),
+                    fv.pos,
+                    format!("\"forward\" must be \"process\" or \"group\", found {}", describe_value(fv)),
+                    Some("\"process\" signals each process; \"group\" its whole process group".into()),
+                ),
+            }
+        }
+        if let Some(tv) = get(&f, "stopTimeout") {
+            match &tv.kind {
+                Kind::Number { value, .. } if *value >= 0.0 && *value <= 3600.0 => {
+                    init.stop_timeout_ms = (value * 1000.0).round() as u64;
+                }
+                _ => self.error(
+                    &key_path(path, "stopTimeout"),
+                    tv.pos,
+                    format!("\"stopTimeout\" must be a number of seconds from 0 to 3600, found {}", describe_value(tv)),
+                    Some("e.g. \"stopTimeout\": 2.5 (SIGTERM, then SIGKILL after 2.5 s)".into()),
+                ),
+            }
+        }
+        init
     }
 
     fn depth_error(&mut self, path: &str, pos: Pos) {
@@ -706,5 +775,14 @@ mod tests {
             "write the program and its arguments as an array: [\"sleep\", \"10\"]"
         );
         assert!(command_hint("echo $HOME").contains("[\"sh\", \"-c\", \"echo $HOME\"]"));
+    }
+}
+
+/// A value as a message shows it: strings quoted, numbers as written, others by kind.
+fn describe_value(v: &Value) -> String {
+    match &v.kind {
+        Kind::String(s) => quote(s),
+        Kind::Number { raw, .. } => raw.clone(),
+        k => k.describe().to_string(),
     }
 }

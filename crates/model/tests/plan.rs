@@ -1,4 +1,4 @@
-use pidns_model::{parse_spec, Limits, Plan, PlanNode, ProcessSpec, TreeSpec};
+use pidns_model::{parse_spec, Forward, InitSpec, Limits, Plan, PlanNode, ProcessSpec, TreeSpec};
 
 fn node(name: &str, children: Vec<TreeSpec>) -> TreeSpec {
     TreeSpec {
@@ -6,6 +6,7 @@ fn node(name: &str, children: Vec<TreeSpec>) -> TreeSpec {
         mount_proc: true,
         processes: vec![],
         children,
+        init: InitSpec::default(),
     }
 }
 
@@ -63,7 +64,7 @@ fn to_json_is_compact_and_exact() {
     let plan = Plan::from_spec(&node("r", vec![node("a", vec![])]));
     assert_eq!(
         plan.to_json(),
-        r#"{"nodes":[{"path":"r","name":"r","depth":1,"parent":null,"children":[1],"mountProc":true,"processes":[]},{"path":"r/a","name":"a","depth":2,"parent":0,"children":[],"mountProc":true,"processes":[]}]}"#
+        r#"{"nodes":[{"path":"r","name":"r","depth":1,"parent":null,"children":[1],"mountProc":true,"processes":[],"init":{"forward":"process","stopTimeoutMs":10000,"command":null}},{"path":"r/a","name":"a","depth":2,"parent":0,"children":[],"mountProc":true,"processes":[],"init":{"forward":"process","stopTimeoutMs":10000,"command":null}}]}"#
     );
     let json = Plan::from_spec(&sample()).to_json();
     assert!(json.contains(r#""processes":[{"name":"web","command":["node","server.js"],"env":{"PORT":"8080"},"cwd":"/srv"}]"#));
@@ -125,7 +126,7 @@ fn bad(json: &str) -> String {
 
 fn root_json(fields: &str) -> String {
     format!(
-        r#"{{"nodes":[{{"path":"r","name":"r","depth":1,"parent":null,"children":[],"mountProc":true,"processes":[]{fields}}}]}}"#
+        r#"{{"nodes":[{{"path":"r","name":"r","depth":1,"parent":null,"children":[],"mountProc":true,"processes":[],"init":{{"forward":"process","stopTimeoutMs":10000,"command":null}}{fields}}}]}}"#
     )
 }
 
@@ -200,6 +201,7 @@ fn from_json_checks_parent_links() {
                 children: vec![],
                 mount_proc: true,
                 processes: vec![],
+                init: InitSpec::default(),
             };
             2
         ],
@@ -208,4 +210,22 @@ fn from_json_checks_parent_links() {
         Plan::from_json(&extra_root.to_json()).unwrap_err(),
         "plan.nodes[1] has no parent but is not the first node"
     );
+}
+
+#[test]
+fn init_options_and_user_init_round_trip() {
+    let spec = parse_spec(
+        r#"{"name": "r", "init": {"forward": "group", "stopTimeout": 2.5},
+            "children": [{"name": "u", "init": {"command": ["sh", "-c", "sleep 9"], "env": {"A": "1"}, "cwd": "/"}}]}"#,
+        Limits::default(),
+    )
+    .unwrap();
+    let plan = Plan::from_spec(&spec);
+    assert_eq!(plan.nodes[0].init.forward, Forward::Group);
+    assert_eq!(plan.nodes[0].init.stop_timeout_ms, 2500);
+    let user = plan.nodes[1].init.command.as_ref().unwrap();
+    assert_eq!(user.name, "init");
+    assert_eq!(user.command, ["sh", "-c", "sleep 9"]);
+    assert_eq!(user.env, [("A".to_string(), "1".to_string())]);
+    assert_eq!(Plan::from_json(&plan.to_json()).unwrap(), plan);
 }

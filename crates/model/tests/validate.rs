@@ -1,4 +1,4 @@
-use pidns_model::{parse_spec, Limits, ProcessSpec, SpecError, TreeSpec};
+use pidns_model::{parse_spec, InitSpec, Limits, ProcessSpec, SpecError, TreeSpec};
 
 fn errors_with(text: &str, limits: Limits) -> Vec<SpecError> {
     parse_spec(text, limits).expect_err("expected validation errors")
@@ -67,7 +67,8 @@ fn defaults() {
             name: "r".into(),
             mount_proc: true,
             processes: vec![],
-            children: vec![]
+            children: vec![],
+            init: InitSpec::default(),
         }
     );
 }
@@ -174,16 +175,24 @@ fn wrong_type_stops_descent() {
 }
 
 #[test]
-fn init_is_reserved() {
-    let errs = errors(r#"{"name": "r", "children": [{"name": "a", "init": {}}]}"#);
+fn init_options_are_checked() {
+    let errs = errors(r#"{"name": "r", "init": {"forward": "pgrp", "stopTimeout": -1, "wait": 1}}"#);
+    let paths: Vec<&str> = errs.iter().map(|e| e.path.as_str()).collect();
+    assert_eq!(paths, ["$.init.forward", "$.init.stopTimeout", "$.init.wait"]);
+    assert_eq!(errs[0].message, "\"forward\" must be \"process\" or \"group\", found \"pgrp\"");
+    assert!(errs[1].message.starts_with("\"stopTimeout\" must be a number of seconds from 0 to 3600"));
+}
+
+#[test]
+fn user_init_does_not_take_our_init_options() {
+    let errs = errors(r#"{"name": "r", "init": {"command": ["my-init"], "stopTimeout": 3}}"#);
     assert_eq!(errs.len(), 1);
-    assert_eq!(errs[0].path, "$.children[0].init");
-    assert_eq!(errs[0].message, "\"init\" is not supported yet");
-    assert_eq!(
-        errs[0].hint.as_deref(),
-        Some("remove it: every namespace gets pidns-tree's own init")
-    );
-    assert_eq!(errs[0].pos.map(|p| p.col), Some(42));
+    assert_eq!(errs[0].path, "$.init.stopTimeout");
+    assert!(errs[0].message.contains("makes your program PID 1 here"));
+    let errs = errors(r#"{"name": "r", "init": {"env": {"A": "1"}}}"#);
+    assert_eq!(errs[0].path, "$.init.env");
+    let errs = errors(r#"{"name": "r", "init": {"command": []}}"#);
+    assert_eq!(errs[0].path, "$.init.command");
 }
 
 #[test]
@@ -195,12 +204,12 @@ fn unknown_fields_with_suggestions() {
     assert_eq!(
         errs[0].hint.as_deref(),
         Some(
-            r#"did you mean "processes"? allowed fields here: "$schema", "name", "processes", "children", "mountProc""#
+            r#"did you mean "processes"? allowed fields here: "$schema", "name", "processes", "children", "mountProc", "init""#
         )
     );
     assert_eq!(
         hint(r#"{"name": "r", "children": [{"name": "a", "colour": 1}]}"#),
-        r#"allowed fields here: "name", "processes", "children", "mountProc""#
+        r#"allowed fields here: "name", "processes", "children", "mountProc", "init""#
     );
     assert_eq!(
         hint(&proc_with(r#""command": ["x"], "args": []"#)),
@@ -560,6 +569,14 @@ fn display_format() {
     assert_eq!(
         e.to_string(),
         "$.mountPoc (line 1, column 15): unknown field \"mountPoc\"\n  hint: did you mean \"mountProc\"? \
-allowed fields here: \"$schema\", \"name\", \"processes\", \"children\", \"mountProc\""
+allowed fields here: \"$schema\", \"name\", \"processes\", \"children\", \"mountProc\", \"init\""
     );
+}
+
+#[test]
+fn user_init_has_no_child_namespaces() {
+    let errs = errors(r#"{"name": "r", "init": {"command": ["sleep", "9"]}, "children": [{"name": "a"}]}"#);
+    assert_eq!(errs.len(), 1);
+    assert_eq!(errs[0].path, "$.children");
+    assert_eq!(errs[0].message, "namespace r has your command as PID 1, so it cannot have child namespaces");
 }
