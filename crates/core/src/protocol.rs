@@ -17,8 +17,9 @@ pub enum TreeMessage {
     Exit { node: String, process: String, status: ExitStatus },
     /// The process could not be executed; its exit (126 or 127) follows.
     ExecError { node: String, process: String, error: String },
-    /// The init of `node` reaped an orphan it adopted (PID as seen in `node`).
-    Reap { node: String, pid: i32, status: ExitStatus },
+    /// The init of `node` reaped an orphan it adopted; `nspid` as for `Start` (or just its PID
+    /// in `node` if it could not be read).
+    Reap { node: String, nspid: Vec<i32>, status: ExitStatus },
     /// The init of `node` could not do its job (a mount failed, a fork failed, ...).
     Error { node: String, message: String },
 }
@@ -45,8 +46,8 @@ impl TreeMessage {
                 .str("process", process)
                 .str("error", error)
                 .finish(),
-            TreeMessage::Reap { node, pid, status } => with_status(
-                JsonObject::new().str("t", "reap").str("node", node).int("pid", *pid as i64),
+            TreeMessage::Reap { node, nspid, status } => with_status(
+                JsonObject::new().str("t", "reap").str("node", node).ints("nspid", nspid),
                 status,
             )
             .finish(),
@@ -77,7 +78,7 @@ impl TreeMessage {
                 process: f.string("process")?,
                 error: f.string("error")?,
             },
-            "reap" => TreeMessage::Reap { node, pid: f.int("pid")? as i32, status: f.status()? },
+            "reap" => TreeMessage::Reap { node, nspid: f.ints("nspid")?, status: f.status()? },
             "error" => TreeMessage::Error { node, message: f.string("message")? },
             other => return Err(format!("unknown message type {other:?}")),
         })
@@ -178,7 +179,7 @@ mod tests {
                 status: ExitStatus::killed(9),
             },
             TreeMessage::ExecError { node: "r".into(), process: "p".into(), error: "ENOENT".into() },
-            TreeMessage::Reap { node: "r".into(), pid: 17, status: ExitStatus::exited(3) },
+            TreeMessage::Reap { node: "r".into(), nspid: vec![900, 17], status: ExitStatus::exited(3) },
             TreeMessage::Error { node: "r".into(), message: "mount".into() },
         ];
         for m in msgs {

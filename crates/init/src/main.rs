@@ -1,25 +1,30 @@
-//! `pidns-init --tree`: the root init of a tree, started by the host (the Node binding) as PID 1
-//! of a new PID and mount namespace with the event socket on fd 3, the host's /proc on fd 4 and
-//! the plan (JSON) on fd 5. Deeper namespaces are clones of it, not new execs.
-use std::io::Read;
+//! pidns-init, two ways:
+//! - `pidns-init --tree`: the root init of a pidns-tree tree, started by the host (the Node
+//!   binding) as PID 1 of a new PID and mount namespace, with the event socket on fd 3, the
+//!   host's /proc on fd 4 and the plan (JSON) on fd 5. Deeper namespaces are clones of it.
+//! - anything else: a tini-compatible init, `pidns-init [-s] [-g] [-e CODE] ... -- cmd`.
+use std::io::{Read, Write};
 
 use pidns_core::host::spawn::{FD_EVENTS, FD_HOST_PROC, FD_PLAN};
-use pidns_core::init::{node, TreeFds};
+use pidns_core::init::tini_args::{parse, Parsed};
+use pidns_core::init::{node, tini, TreeFds};
 use pidns_core::sys::{fd, signals};
 use pidns_model::Plan;
 
-const USAGE: &str = "pidns-init: PID 1 of the namespaces of a pidns-tree tree.
-It is started by pidns-tree (`pidns-tree spawn tree.json`), not by hand:
-  pidns-init --tree   (with the event socket on fd 3, the host's /proc on fd 4, the plan on fd 5)";
-
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        Some("--tree") => tree_mode(),
-        Some("--version") | Some("-V") => println!("pidns-init {}", env!("CARGO_PKG_VERSION")),
-        _ => {
-            eprintln!("{USAGE}");
-            std::process::exit(2);
+    let mut args = std::env::args();
+    let name = args.next().unwrap_or_else(|| "pidns-init".into());
+    let name = name.rsplit('/').next().unwrap_or("pidns-init").to_string();
+    let args: Vec<String> = args.collect();
+    if args.len() == 1 && args[0] == "--tree" {
+        tree_mode();
+    }
+    match parse(&name, &args, &|k| std::env::var(k).ok()) {
+        Parsed::Run(options) => std::process::exit(tini::run(&options)),
+        Parsed::Exit { code, stdout, stderr } => {
+            let _ = std::io::stdout().write_all(stdout.as_bytes());
+            let _ = std::io::stderr().write_all(stderr.as_bytes());
+            std::process::exit(code)
         }
     }
 }
@@ -29,7 +34,7 @@ fn tree_mode() -> ! {
     signals::reset_dispositions();
     let adopt = |n: i32| {
         fd::adopt_inherited(n).unwrap_or_else(|e| {
-            eprintln!("pidns-init: fd {n} is not open ({}): start it through pidns-tree", e.desc());
+            eprintln!("pidns-init: fd {n} is not open ({}): --tree is for pidns-tree to use", e.desc());
             std::process::exit(2)
         })
     };
@@ -37,14 +42,11 @@ fn tree_mode() -> ! {
     let mut plan_text = String::new();
     let read = std::fs::File::from(adopt(FD_PLAN)).read_to_string(&mut plan_text);
     let plan = match read.map_err(|e| e.to_string()).and_then(|_| Plan::from_json(&plan_text)) {
-        Ok(plan) if !plan.nodes.is_empty() => plan,
-        Ok(_) => fail("the plan has no nodes"),
-        Err(e) => fail(&format!("cannot read the plan on fd {FD_PLAN}: {e}")),
+        Ok(plan) => plan,
+        Err(e) => {
+            eprintln!("pidns-init: cannot read the plan on fd {FD_PLAN}: {e}");
+            std::process::exit(2)
+        }
     };
     node::run(&plan, 0, &fds)
-}
-
-fn fail(message: &str) -> ! {
-    eprintln!("pidns-init: {message}");
-    std::process::exit(2)
 }

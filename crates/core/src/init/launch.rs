@@ -5,7 +5,7 @@
 //! every PID of the process (also if it exits at once) before the first line it prints.
 use std::convert::Infallible;
 use std::ffi::CString;
-use std::os::fd::{AsFd, AsRawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 
 use nix::errno::Errno;
 use nix::fcntl::OFlag;
@@ -14,30 +14,48 @@ use pidns_model::ProcessSpec;
 
 use super::TreeFds;
 use crate::protocol::TreeMessage;
-use crate::sys::{fd, hostproc, pidfd, signals};
+use crate::sys::{fd, hostproc, pidfd, setns, signals};
 
-/// Forks and execs `spec` as a process of `node`; returns its PID in this namespace.
-pub fn launch(node: &str, spec: &ProcessSpec, fds: &TreeFds) -> Result<Pid, Errno> {
+/// Forks and execs `spec` as a process of `node`; returns its PID in this namespace. With
+/// `mounts_of`, the child first joins that process's mount namespace (the caller has already
+/// pointed its children's PID namespace there): how processes enter a namespace whose PID 1
+/// is a user command.
+pub fn launch(node: &str, spec: &ProcessSpec, fds: &TreeFds, mounts_of: Option<BorrowedFd<'_>>) -> Result<Pid, Errno> {
     // SAFETY: the init is single-threaded, so the child may run arbitrary code before exec.
     match unsafe { fork() }? {
         ForkResult::Parent { child } => Ok(child),
         ForkResult::Child => {
-            let code = match run_child(node, spec, fds) {
-                Ok(never) => match never {},
-                Err(code) => code,
-            };
-            // SAFETY: _exit ends the forked child without running the parent's atexit hooks
-            // or flushing its copies of stdio buffers.
-            unsafe { libc::_exit(code) }
+            if let Some(target) = mounts_of {
+                if setns::mount_ns(target).is_err() {
+                    exit_now(1);
+                }
+            }
+            // Its own process group, so that a signal can reach everything it starts.
+            let _ = setpgid(Pid::from_raw(0), Pid::from_raw(0));
+            exec_in_place(node, spec, fds)
         }
     }
+}
+
+/// Becomes `spec` (announcing it as a process of `node`) in the calling process; exits with
+/// 126/127 if the command cannot run. Used by forked children and by a user's namespace PID 1.
+pub fn exec_in_place(node: &str, spec: &ProcessSpec, fds: &TreeFds) -> ! {
+    let code = match run_child(node, spec, fds) {
+        Ok(never) => match never {},
+        Err(code) => code,
+    };
+    exit_now(code)
+}
+
+fn exit_now(code: i32) -> ! {
+    // SAFETY: _exit ends the forked child without running the parent's atexit hooks or
+    // flushing its copies of stdio buffers.
+    unsafe { libc::_exit(code) }
 }
 
 /// The child's side. Returns only on failure, with the exit code to use.
 fn run_child(node: &str, spec: &ProcessSpec, fds: &TreeFds) -> Result<Infallible, i32> {
     signals::clean_slate_for_exec();
-    // Its own process group, so that a signal can reach everything the process starts.
-    let _ = setpgid(Pid::from_raw(0), Pid::from_raw(0));
 
     let (out_r, out_w) = pipe2(OFlag::O_CLOEXEC).map_err(|_| 1)?;
     let (err_r, err_w) = pipe2(OFlag::O_CLOEXEC).map_err(|_| 1)?;

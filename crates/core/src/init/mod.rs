@@ -1,10 +1,17 @@
-//! pidns-init's tree mode: PID 1 of every namespace of a tree.
+//! pidns-init: PID 1 of every namespace of a tree (`node`), and a tini-compatible init for
+//! containers (`tini`).
 //!
 //! The host starts the root init with fork+exec; every deeper namespace is a clone3 of its
 //! parent's init (CLONE_NEWPID|CLONE_NEWNS) that simply carries on in `node::run` for its own
 //! node: no exec per namespace. The init is single-threaded, so allocating after fork is safe.
+pub mod children;
+pub mod forwarding;
 pub mod launch;
 pub mod node;
+pub mod reaper;
+pub mod stopping;
+pub mod tini;
+pub mod tini_args;
 
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 

@@ -1,25 +1,30 @@
-//! PID 1 of one node: mounts, start-up, then the signal/reap loop until everything it started
-//! has ended.
-use std::collections::HashMap;
-use std::os::fd::{AsFd, AsRawFd};
+//! PID 1 of one node: mounts, start-up, then the signal/reap loop until nothing it started and
+//! no child at all is left.
+//!
+//! A child node whose PID 1 is the user's command (`init.command`) is started here too: clone3,
+//! then the clone execs the command. Its processes are forked from here into its PID namespace
+//! (setns), so they stay our children and we still report their exits; orphans there belong to
+//! the user's PID 1, which is the point of such a node.
+use std::collections::{HashMap, HashSet};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::time::Duration;
 
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-use nix::sys::signal::{kill, Signal};
+use nix::sys::signal::Signal;
 use nix::sys::signalfd::SignalFd;
-use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid;
-use pidns_model::Plan;
+use pidns_model::{Forward, Plan};
 
-use super::{launch, TreeFds};
+use super::{children, forwarding, launch, reaper, stopping::Stopping, TreeFds};
 use crate::protocol::TreeMessage;
 use crate::status::ExitStatus;
-use crate::sys::{clone, mounts, signals};
+use crate::sys::{clone, mounts, pidfd, setns, signals};
 
 /// What a child of this init is to us.
 enum Tracked {
-    /// One of the node's processes, by name.
-    Process(String),
-    /// The init of a child namespace, by node index.
+    /// A process of node `node` (ours, or one whose PID 1 is a user command), by name.
+    Process { node: usize, name: String },
+    /// The PID 1 of a child namespace (ours or the user's), by node index.
     Namespace(usize),
 }
 
@@ -28,7 +33,13 @@ struct NodeInit<'a> {
     idx: usize,
     fds: &'a TreeFds,
     signals: SignalFd,
+    /// A pidfd of ourselves: setns back into our own PID namespace after starting processes in
+    /// a child namespace.
+    me: OwnedFd,
     tracked: HashMap<Pid, Tracked>,
+    stopping: Stopping,
+    /// Children already sent SIGTERM while stopping (orphans keep arriving: each gets one).
+    terminated: HashSet<Pid>,
     first_failure: Option<ExitStatus>,
 }
 
@@ -46,22 +57,39 @@ pub fn run(plan: &Plan, idx: usize, fds: &TreeFds) -> ! {
     std::process::exit(code)
 }
 
+/// What every namespace's PID 1 does first, ours or the user's: lead its own session (so its
+/// session and process group are 1), private mounts, a fresh /proc.
+fn become_namespace_init(mount_proc: bool) -> Result<(), String> {
+    let _ = nix::unistd::setsid();
+    mounts::make_private().map_err(|e| format!("cannot make the mount namespace private: {}", e.desc()))?;
+    if mount_proc {
+        mounts::mount_proc().map_err(|e| format!("cannot mount /proc: {}", e.desc()))?;
+    }
+    Ok(())
+}
+
 impl<'a> NodeInit<'a> {
     fn start(plan: &'a Plan, idx: usize, fds: &'a TreeFds) -> Result<Self, String> {
         let node = &plan.nodes[idx];
         let signals = signals::block_all().map_err(|e| format!("signalfd: {}", e.desc()))?;
-        mounts::make_private()
-            .map_err(|e| format!("cannot make the mount namespace private: {}", e.desc()))?;
-        if node.mount_proc {
-            mounts::mount_proc().map_err(|e| format!("cannot mount /proc: {}", e.desc()))?;
-        }
-        launch::announce_init(&node.path, fds)
-            .map_err(|e| format!("cannot report the init: {}", e.desc()))?;
-        let mut init = NodeInit { plan, idx, fds, signals, tracked: HashMap::new(), first_failure: None };
+        become_namespace_init(node.mount_proc)?;
+        launch::announce_init(&node.path, fds).map_err(|e| format!("cannot report the init: {}", e.desc()))?;
+        let me = pidfd::open(nix::unistd::getpid()).map_err(|e| format!("pidfd: {}", e.desc()))?;
+        let mut init = NodeInit {
+            plan,
+            idx,
+            fds,
+            signals,
+            me,
+            tracked: HashMap::new(),
+            stopping: Stopping::default(),
+            terminated: HashSet::new(),
+            first_failure: None,
+        };
         for spec in &node.processes {
-            let pid = launch::launch(&node.path, spec, fds)
+            let pid = launch::launch(&node.path, spec, fds, None)
                 .map_err(|e| format!("cannot fork {}: {}", spec.name, e.desc()))?;
-            init.tracked.insert(pid, Tracked::Process(spec.name.clone()));
+            init.tracked.insert(pid, Tracked::Process { node: idx, name: spec.name.clone() });
         }
         for &child in &node.children {
             init.spawn_namespace(child)?;
@@ -69,90 +97,169 @@ impl<'a> NodeInit<'a> {
         Ok(init)
     }
 
-    /// Creates the child namespace `child` whose PID 1 continues right here, without exec.
+    /// Creates the child namespace `child`. With our init, its PID 1 continues right here in
+    /// `run`, without exec; with a user command, the clone execs it.
     fn spawn_namespace(&mut self, child: usize) -> Result<(), String> {
+        let node = &self.plan.nodes[child];
+        let ready = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| e.desc().to_string())?;
         // SAFETY: the init is single-threaded: the child may run any code (it becomes the
         // child namespace's init).
         match unsafe { clone::clone_into_namespaces(clone::NODE_NAMESPACES) } {
             Ok(clone::Forked::Child) => {
                 // The parent's signalfd and bookkeeping are not ours: the new init starts clean.
                 let _ = nix::unistd::close(self.signals.as_raw_fd());
-                run(self.plan, child, self.fds)
+                let Some(user) = &node.init.command else { run(self.plan, child, self.fds) };
+                if let Err(message) = become_namespace_init(node.mount_proc) {
+                    let _ = self.fds.send(&TreeMessage::Error { node: node.path.clone(), message }, &[]);
+                    std::process::exit(1);
+                }
+                // `ready` closes on exec: the parent then knows /proc is mounted.
+                launch::exec_in_place(&node.path, user, self.fds)
             }
             Ok(clone::Forked::Parent { pid, pidfd }) => {
-                drop(pidfd);
+                drop(ready.1);
                 self.tracked.insert(pid, Tracked::Namespace(child));
+                if node.init.command.is_some() && !node.processes.is_empty() {
+                    // Wait until the user's PID 1 has its mounts (or died), then start its
+                    // namespace's processes from here.
+                    let _ = nix::unistd::read(&ready.0, &mut [0u8; 1]);
+                    if let Err(message) = self.launch_into(child, &pidfd) {
+                        // Its PID 1 may already have exited: the kernel then refuses anything
+                        // new in that namespace. That namespace failed, not the tree.
+                        let _ = self.fds.send(&TreeMessage::Error { node: node.path.clone(), message }, &[]);
+                    }
+                }
                 Ok(())
             }
-            Err(e) => Err(format!(
-                "cannot create namespace {}: {}",
-                self.plan.nodes[child].path,
-                e.desc()
-            )),
+            Err(e) => Err(format!("cannot create namespace {}: {}", node.path, e.desc())),
         }
+    }
+
+    /// Starts the processes of `child` (whose PID 1 is a user command) in its namespaces.
+    fn launch_into(&mut self, child: usize, ns_init: &OwnedFd) -> Result<(), String> {
+        let node = &self.plan.nodes[child];
+        setns::pid_ns_for_children(ns_init.as_fd()).map_err(|e| match e {
+            nix::errno::Errno::ESRCH => "its PID 1 exited before its processes could be started".to_string(),
+            e => format!("cannot enter the namespace: {}", e.desc()),
+        })?;
+        let mut result = Ok(());
+        for spec in &node.processes {
+            match launch::launch(&node.path, spec, self.fds, Some(ns_init.as_fd())) {
+                Ok(pid) => {
+                    self.tracked.insert(pid, Tracked::Process { node: child, name: spec.name.clone() });
+                }
+                Err(nix::errno::Errno::ENOMEM) => {
+                    result = Err(format!("cannot start {}: its PID 1 has exited (fork into the namespace fails with ENOMEM)", spec.name));
+                    break;
+                }
+                Err(e) => {
+                    result = Err(format!("cannot fork {}: {}", spec.name, e.desc()));
+                    break;
+                }
+            }
+        }
+        setns::pid_ns_for_children(self.me.as_fd()).map_err(|e| format!("cannot return to our namespace: {}", e.desc()))?;
+        result
     }
 
     fn run(&mut self) -> i32 {
         loop {
             self.reap_all();
             if self.tracked.is_empty() {
-                return self.first_failure.map(|s| s.code).unwrap_or(0);
+                if !reaper::has_children() {
+                    return self.first_failure.map(|s| s.code).unwrap_or(0);
+                }
+                // Only adopted orphans are left (daemons of finished processes): stop them
+                // gracefully rather than let the kernel SIGKILL them when we exit.
+                self.begin_stop();
+            }
+            if self.stopping.deadline_passed() {
+                forwarding::everyone_below(Signal::SIGKILL);
+            } else if self.stopping.started() {
+                self.terminate_new_children();
             }
             let mut pfds = [
                 PollFd::new(self.signals.as_fd(), PollFlags::POLLIN),
                 // No events asked: poll still reports POLLHUP when the host end is closed.
                 PollFd::new(self.fds.events.as_fd(), PollFlags::empty()),
             ];
-            match poll(&mut pfds, PollTimeout::NONE) {
+            let timeout = PollTimeout::try_from(self.stopping.poll_timeout_ms()).unwrap_or(PollTimeout::NONE);
+            match poll(&mut pfds, timeout) {
                 Ok(_) | Err(nix::errno::Errno::EINTR) => {}
                 Err(_) => return 1,
             }
-            let host_gone = pfds[1]
-                .revents()
-                .is_some_and(|r| r.intersects(PollFlags::POLLHUP | PollFlags::POLLERR));
+            let host_gone = pfds[1].revents().is_some_and(|r| r.intersects(PollFlags::POLLHUP | PollFlags::POLLERR));
             if host_gone {
                 // Our owner is gone. As PID 1, exiting makes the kernel kill everything below.
                 return 1;
             }
             while let Ok(Some(info)) = self.signals.read_signal() {
-                let sig = info.ssi_signo as i32;
-                if sig != libc::SIGCHLD {
-                    self.forward(sig);
+                match info.ssi_signo as i32 {
+                    libc::SIGTERM => self.begin_stop(),
+                    sig if forwarding::is_forwarded(sig) => self.forward(sig),
+                    _ => {}
                 }
             }
         }
     }
 
-    /// Passes a signal the init received on to everything it started; child inits pass it on
-    /// to theirs.
-    fn forward(&self, sig: i32) {
-        let Ok(sig) = Signal::try_from(sig) else { return };
-        for pid in self.tracked.keys() {
-            let _ = kill(*pid, sig);
+    /// SIGTERM to each of our children (processes, child inits that stop their own subtree,
+    /// orphans), then SIGKILL to everything below once `stopTimeout` has passed.
+    fn begin_stop(&mut self) {
+        let grace = Duration::from_millis(self.plan.nodes[self.idx].init.stop_timeout_ms);
+        if !self.stopping.begin(grace) {
+            return;
+        }
+        self.forward(libc::SIGTERM);
+        self.terminated.extend(self.tracked.keys().copied());
+        self.terminate_new_children();
+    }
+
+    /// SIGTERM to every child not yet sent one: orphans adopted since the stop began.
+    fn terminate_new_children(&mut self) {
+        for pid in children::list(self.fds.host_proc(), true) {
+            if self.terminated.insert(pid) {
+                let _ = forwarding::send(pid, libc::SIGTERM, Forward::Process);
+            }
         }
     }
 
-    /// Reaps until nothing is left to reap, reporting each exit.
+    /// Passes a signal on to what we started: processes (or their groups, as the node says)
+    /// and the inits of child namespaces, which pass it on in turn.
+    fn forward(&self, sig: i32) {
+        let mode = self.plan.nodes[self.idx].init.forward;
+        for (pid, what) in &self.tracked {
+            let _ = match what {
+                Tracked::Process { .. } => forwarding::send(*pid, sig, mode),
+                Tracked::Namespace(_) => forwarding::send(*pid, sig, Forward::Process),
+            };
+        }
+    }
+
+    /// Reaps until nothing has ended, reporting each exit (and each orphan, with its PIDs).
     fn reap_all(&mut self) {
-        loop {
-            let ws = match waitpid(None::<Pid>, Some(WaitPidFlag::WNOHANG)) {
-                Ok(WaitStatus::StillAlive) | Err(_) => return,
-                Ok(ws) => ws,
+        while let Some(pid) = reaper::peek_ended() {
+            let tracked = self.tracked.remove(&pid);
+            // An orphan's PIDs can only be read while it is a zombie: before reaping it.
+            let orphan_nspid = match tracked {
+                None => reaper::nspid_of_zombie(pid, self.fds.host_proc()),
+                Some(_) => None,
             };
-            let (Some(pid), Some(status)) = (ws.pid(), ExitStatus::from_wait(ws)) else {
-                continue;
-            };
-            let node = &self.plan.nodes[self.idx];
-            let msg = match self.tracked.remove(&pid) {
-                Some(Tracked::Process(name)) => {
-                    TreeMessage::Exit { node: node.path.clone(), process: name, status }
+            let Some(status) = reaper::reap(pid) else { continue };
+            let msg = match tracked {
+                Some(Tracked::Process { node, name }) => {
+                    TreeMessage::Exit { node: self.plan.nodes[node].path.clone(), process: name, status }
                 }
                 Some(Tracked::Namespace(child)) => TreeMessage::Exit {
                     node: self.plan.nodes[child].path.clone(),
                     process: "init".into(),
                     status,
                 },
-                None => TreeMessage::Reap { node: node.path.clone(), pid: pid.as_raw(), status },
+                None => TreeMessage::Reap {
+                    node: self.plan.nodes[self.idx].path.clone(),
+                    nspid: orphan_nspid.unwrap_or_else(|| vec![pid.as_raw()]),
+                    status,
+                },
             };
             if !status.success() && !matches!(msg, TreeMessage::Reap { .. }) {
                 self.first_failure.get_or_insert(status);

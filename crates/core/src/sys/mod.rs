@@ -7,4 +7,5 @@ pub mod mounts;
 pub mod nslevel;
 pub mod pidfd;
 pub mod seqpacket;
+pub mod setns;
 pub mod signals;

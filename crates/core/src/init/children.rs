@@ -1,0 +1,34 @@
+//! The init's children as the kernel lists them (/proc/thread-self/children), in the init's own
+//! PID namespace: processes it started, inits of child namespaces, and orphans it adopted.
+use std::io::Read;
+use std::os::fd::BorrowedFd;
+
+use nix::fcntl::{openat, OFlag};
+use nix::sys::stat::Mode;
+use nix::unistd::Pid;
+
+use crate::sys::hostproc;
+
+fn read(proc_dir: BorrowedFd<'_>, path: &str) -> Option<String> {
+    let fd = openat(proc_dir, path, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()).ok()?;
+    let mut text = String::new();
+    std::fs::File::from(fd).read_to_string(&mut text).ok()?;
+    Some(text)
+}
+
+/// Children listed through `proc_dir`. With `from_host`, that /proc is the host's and each PID
+/// is translated to ours (the last NSpid entry); otherwise it is our own namespace's /proc.
+pub fn list(proc_dir: BorrowedFd<'_>, from_host: bool) -> Vec<Pid> {
+    let Some(text) = read(proc_dir, "thread-self/children") else { return Vec::new() };
+    text.split_whitespace()
+        .filter_map(|n| n.parse::<i32>().ok())
+        .filter_map(|pid| {
+            if !from_host {
+                return Some(pid);
+            }
+            let status = read(proc_dir, &format!("{pid}/status"))?;
+            hostproc::parse_nspid(&status)?.last().copied()
+        })
+        .map(Pid::from_raw)
+        .collect()
+}

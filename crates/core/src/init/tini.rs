@@ -1,0 +1,230 @@
+//! pidns-init as a container's init, tini-compatible: start one program, forward signals to it
+//! (or its process group), reap every zombie, exit with its status (128+N when signal N killed
+//! it; codes given with -e become 0).
+//!
+//! One deliberate difference: tini exits as soon as its program does, and the kernel then
+//! SIGKILLs whatever is left mid-work. We first send those processes SIGTERM and give them the
+//! grace period (-t, 10 s) before SIGKILL, and exit only when none is left.
+use std::ffi::CString;
+use std::os::fd::AsFd;
+use std::time::Duration;
+
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use nix::sys::signal::{sigaction, sigprocmask, SaFlags, SigAction, SigHandler, SigSet, SigmaskHow, Signal};
+use nix::sys::signalfd::{SfdFlags, SignalFd};
+use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+use nix::unistd::{fork, getpid, ForkResult, Pid};
+
+use super::tini_args::TiniOptions;
+use super::{children, forwarding, stopping::Stopping};
+use crate::status::ExitStatus;
+
+struct Log {
+    verbosity: i32,
+}
+
+impl Log {
+    fn line(&self, level: i32, tag: &str, message: &str) {
+        if self.verbosity < level {
+            return;
+        }
+        let text = format!("[{tag} pidns-init ({})] {message}\n", getpid());
+        // Like tini: warnings and errors on stderr, the chattier levels on stdout.
+        if level <= 1 {
+            eprint!("{text}");
+        } else {
+            print!("{text}");
+        }
+    }
+    fn fatal(&self, m: &str) {
+        eprintln!("[FATAL pidns-init ({})] {m}", getpid());
+    }
+    fn warn(&self, m: &str) {
+        self.line(1, "WARN ", m);
+    }
+    fn info(&self, m: &str) {
+        self.line(2, "INFO ", m);
+    }
+    fn debug(&self, m: &str) {
+        self.line(3, "DEBUG", m);
+    }
+}
+
+const REAPER_WARNING: &str = "pidns-init is not running as PID 1 and isn't registered as a child subreaper.
+Zombie processes will not be re-parented to pidns-init, so zombie reaping won't work.
+To fix the problem, use the -s option or set the environment variable TINI_SUBREAPER to register pidns-init as a child subreaper, or run pidns-init as PID 1.";
+
+/// The signals the loop collects: all but those that concern the init itself (as tini).
+fn collected() -> SigSet {
+    let mut set = SigSet::all();
+    for s in [Signal::SIGFPE, Signal::SIGILL, Signal::SIGSEGV, Signal::SIGBUS, Signal::SIGABRT, Signal::SIGTRAP, Signal::SIGSYS, Signal::SIGTTIN, Signal::SIGTTOU] {
+        set.remove(s);
+    }
+    set
+}
+
+pub fn run(o: &TiniOptions) -> i32 {
+    let log = Log { verbosity: o.verbosity };
+    let mut original_mask = SigSet::empty();
+    let set = collected();
+    if sigprocmask(SigmaskHow::SIG_SETMASK, Some(&set), Some(&mut original_mask)).is_err() {
+        log.fatal("sigprocmask failed");
+        return 1;
+    }
+    // Making the child's group the terminal's foreground could stop us on a write: ignore
+    // SIGTTIN/SIGTTOU here and give the child back what they were.
+    let ignore = SigAction::new(SigHandler::SigIgn, SaFlags::empty(), SigSet::empty());
+    // SAFETY: installing SIG_IGN runs no code of ours.
+    let (ttin, ttou) = unsafe { (sigaction(Signal::SIGTTIN, &ignore), sigaction(Signal::SIGTTOU, &ignore)) };
+    let (Ok(ttin), Ok(ttou)) = (ttin, ttou) else {
+        log.fatal("Failed to ignore SIGTTIN/SIGTTOU");
+        return 1;
+    };
+    let Ok(signals) = SignalFd::with_flags(&set, SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK) else {
+        log.fatal("signalfd failed");
+        return 1;
+    };
+    if let Some(sig) = o.parent_death_signal {
+        // SAFETY: PR_SET_PDEATHSIG takes a signal number and changes only our own attribute.
+        if unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, sig as libc::c_ulong) } != 0 {
+            log.fatal("Failed to set up parent death signal");
+            return 1;
+        }
+    }
+    if o.subreaper {
+        // SAFETY: PR_SET_CHILD_SUBREAPER changes only our own attribute.
+        if unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1) } != 0 {
+            log.fatal(&format!("Failed to register as child subreaper: {}", nix::errno::Errno::last().desc()));
+            return 1;
+        }
+        log.line(4, "TRACE", "Registered as child subreaper");
+    }
+    let pid1 = getpid().as_raw() == 1;
+    if !pid1 && !o.subreaper {
+        log.warn(REAPER_WARNING);
+    }
+
+    let child = match spawn(o, &original_mask, &ttin, &ttou, &log) {
+        Ok(pid) => pid,
+        Err(code) => return code,
+    };
+    log.info(&format!("Spawned child process '{}' with pid '{child}'", o.argv[0]));
+
+    let mut exit_code: Option<i32> = None;
+    let mut stopping = Stopping::default();
+    loop {
+        // Reap every zombie; note the main child's status.
+        loop {
+            match waitpid(None::<Pid>, Some(WaitPidFlag::WNOHANG)) {
+                Ok(WaitStatus::StillAlive) | Err(_) => break,
+                Ok(ws) => {
+                    let Some(pid) = ws.pid() else { continue };
+                    let Some(status) = ExitStatus::from_wait(ws) else { continue };
+                    log.debug(&format!("Reaped child with pid: '{pid}'"));
+                    if pid == child {
+                        exit_code = Some(main_code(o, status, &log));
+                    } else if o.warn_on_reap {
+                        log.warn(&format!("Reaped zombie process with pid={pid}"));
+                    }
+                }
+            }
+        }
+        if let Some(code) = exit_code {
+            if !super::reaper::has_children() {
+                return code;
+            }
+            if stopping.begin(Duration::from_millis(o.grace_ms)) {
+                log.info("Main child exited: stopping the processes it left (SIGTERM, then SIGKILL)");
+                signal_leftovers(pid1, Signal::SIGTERM);
+            }
+        }
+        if stopping.deadline_passed() {
+            signal_leftovers(pid1, Signal::SIGKILL);
+        }
+        let mut pfds = [PollFd::new(signals.as_fd(), PollFlags::POLLIN)];
+        let timeout = match stopping.poll_timeout_ms() {
+            -1 => PollTimeout::NONE,
+            ms => PollTimeout::try_from(ms).unwrap_or(PollTimeout::NONE),
+        };
+        let _ = poll(&mut pfds, timeout);
+        while let Ok(Some(info)) = signals.read_signal() {
+            let sig = info.ssi_signo as i32;
+            if sig == libc::SIGCHLD {
+                log.debug("Received SIGCHLD");
+                continue;
+            }
+            if exit_code.is_some() {
+                continue;
+            }
+            log.debug(&format!("Passing signal: '{}'", crate::status::signal_name(sig)));
+            let mode = if o.group { pidns_model::Forward::Group } else { pidns_model::Forward::Process };
+            if let Err(nix::errno::Errno::ESRCH) = forwarding::send(child, sig, mode) {
+                log.warn("Child was dead when forwarding signal");
+            }
+        }
+    }
+}
+
+/// The status we exit with for the main child's: 128+N for signal N, then -e remapping.
+fn main_code(o: &TiniOptions, status: ExitStatus, log: &Log) -> i32 {
+    match status.signal {
+        Some(sig) => log.info(&format!("Main child exited with signal (with signal '{}')", crate::status::signal_name(sig))),
+        None => log.info(&format!("Main child exited normally (with status '{}')", status.code)),
+    }
+    let code = status.code % 256;
+    if o.expect.contains(&code) { 0 } else { code }
+}
+
+/// Processes left when the main child is gone: as PID 1 everything below us; as a subreaper
+/// only our own children (kill(-1) there would reach the whole host).
+fn signal_leftovers(pid1: bool, sig: Signal) {
+    if pid1 {
+        forwarding::everyone_below(sig);
+        return;
+    }
+    if let Ok(proc_dir) = std::fs::File::open("/proc") {
+        for pid in children::list(proc_dir.as_fd(), false) {
+            let _ = nix::sys::signal::kill(pid, sig);
+        }
+    }
+}
+
+fn spawn(o: &TiniOptions, mask: &SigSet, ttin: &SigAction, ttou: &SigAction, log: &Log) -> Result<Pid, i32> {
+    let argv: Vec<CString> = o.argv.iter().map(|a| CString::new(a.as_str())).collect::<Result<_, _>>().map_err(|_| {
+        log.fatal("an argument contains a NUL byte");
+        1
+    })?;
+    // SAFETY: pidns-init is single-threaded, so the child may run any code before exec.
+    match unsafe { fork() } {
+        Err(e) => {
+            log.fatal(&format!("fork failed: {}", e.desc()));
+            Err(1)
+        }
+        Ok(ForkResult::Parent { child }) => Ok(child),
+        Ok(ForkResult::Child) => {
+            // Its own process group, the terminal's foreground one if there is a terminal.
+            let _ = nix::unistd::setpgid(Pid::from_raw(0), Pid::from_raw(0));
+            // SAFETY: tcsetpgrp on fd 0 with our own group; errors are checked below.
+            if unsafe { libc::tcsetpgrp(0, libc::getpgrp()) } != 0 {
+                let e = nix::errno::Errno::last();
+                if e != nix::errno::Errno::ENOTTY && e != nix::errno::Errno::ENXIO {
+                    log.fatal(&format!("tcsetpgrp failed: {}", e.desc()));
+                    std::process::exit(1);
+                }
+            }
+            let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(mask), None);
+            // SAFETY: restores the dispositions the parent had before we changed them.
+            unsafe {
+                let _ = sigaction(Signal::SIGTTIN, ttin);
+                let _ = sigaction(Signal::SIGTTOU, ttou);
+            }
+            let e = nix::unistd::execvp(&argv[0], &argv).err().unwrap_or(nix::errno::Errno::EINVAL);
+            log.fatal(&format!("exec {} failed: {}", o.argv[0], e.desc()));
+            std::process::exit(match e {
+                nix::errno::Errno::ENOENT => 127,
+                nix::errno::Errno::EACCES => 126,
+                _ => 1,
+            })
+        }
+    }
+}
