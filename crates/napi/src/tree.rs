@@ -50,7 +50,9 @@ fn libc_esrch() -> i32 {
 /// Must be called on the main JavaScript thread: the tree is bound to the life of the thread
 /// that starts it (PR_SET_PDEATHSIG).
 #[napi]
-pub fn spawn_tree(init_path: String, plan_json: String, root_path: String) -> Result<NativeTree> {
+pub fn spawn_tree(init_path: String, plan_json: String) -> Result<NativeTree> {
+    let plan = pidns_model::Plan::from_json(&plan_json)
+        .map_err(|e| Error::new(Status::InvalidArg, format!("not a plan from checkSpec: {e}")))?;
     let tree = spawn_root(Path::new(&init_path), &plan_json).map_err(|e| {
         let status = match e {
             SpawnError::Namespaces(_) => Status::Unknown,
@@ -74,7 +76,7 @@ pub fn spawn_tree(init_path: String, plan_json: String, root_path: String) -> Re
                 // Flushed per event so JavaScript sees each as soon as it happens.
                 out.write_all(line.as_bytes()).and_then(|_| out.flush()).is_ok()
             };
-            Collector::new(tree, root_path, &mut sink).run();
+            Collector::new(tree, &plan, &mut sink).run();
         })
         .map_err(|e| Error::new(Status::GenericFailure, format!("collector thread: {e}")))?;
     Ok(NativeTree { pid, events_fd: events_r.into_raw_fd(), root_pidfd })

@@ -8,6 +8,7 @@
 //! could not report them) get an `exit` with a `reason`.
 use std::collections::HashMap;
 use std::os::fd::{AsFd, OwnedFd};
+use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
@@ -15,15 +16,29 @@ use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use super::events;
 use super::lines::LineSplitter;
 use super::spawn::SpawnedTree;
+use super::zombies;
 use crate::protocol::TreeMessage;
 use crate::status::ExitStatus;
 use crate::sys::{fd, pidfd, seqpacket};
 
 type Key = (String, String);
 
+/// Why a process died that no init reported: the kernel's rule for a PID namespace.
+const KILLED_WITH_NAMESPACE: &str = "killed by the kernel when its namespace's init exited";
+
+/// How often zombies under a user's PID 1 are counted while such a namespace lives.
+const ZOMBIE_SCAN: Duration = Duration::from_millis(200);
+
+/// A namespace whose PID 1 is the user's program: its host PID and the zombies seen last.
+struct UserInit {
+    node: String,
+    host_pid: Option<i32>,
+    zombies: Vec<i32>,
+}
+
 struct Proc {
     open_pipes: u8,
-    pending_exit: Option<ExitStatus>,
+    pending_exit: Option<(ExitStatus, Option<&'static str>)>,
     exited: bool,
     exec_error: Option<String>,
     /// Kept so the process can be signalled race-free later (and identified after reuse).
@@ -51,14 +66,24 @@ pub struct Collector<'a> {
     root_status: Option<ExitStatus>,
     socket_closed: bool,
     first_failure: Option<i32>,
+    user_inits: Vec<UserInit>,
+    last_scan: Instant,
 }
 
 impl<'a> Collector<'a> {
-    /// `root` is the root node's path (its name).
-    pub fn new(tree: SpawnedTree, root: String, sink: Sink<'a>) -> Self {
+    /// `plan` is the tree's plan: its root's path, and which namespaces have a user's PID 1.
+    pub fn new(tree: SpawnedTree, plan: &pidns_model::Plan, sink: Sink<'a>) -> Self {
+        let user_inits = plan
+            .nodes
+            .iter()
+            .filter(|n| n.init.command.is_some())
+            .map(|n| UserInit { node: n.path.clone(), host_pid: None, zombies: Vec::new() })
+            .collect();
         Collector {
             tree,
-            root,
+            root: plan.nodes[0].path.clone(),
+            user_inits,
+            last_scan: Instant::now(),
             sink,
             listening: true,
             procs: HashMap::new(),
@@ -84,6 +109,7 @@ impl<'a> Collector<'a> {
             for i in ready.pipes.into_iter().rev() {
                 self.read_pipe(i, &mut buf);
             }
+            self.scan_zombies();
         }
         self.finish()
     }
@@ -100,8 +126,10 @@ impl<'a> Collector<'a> {
         });
         let first_pipe = pfds.len();
         pfds.extend(self.pipes.iter().map(|p| PollFd::new(p.fd.as_fd(), PollFlags::POLLIN)));
+        let watching = self.user_inits.iter().any(|u| u.host_pid.is_some());
+        let timeout = if watching { PollTimeout::from(ZOMBIE_SCAN.as_millis() as u16) } else { PollTimeout::NONE };
         loop {
-            match poll(&mut pfds, PollTimeout::NONE) {
+            match poll(&mut pfds, timeout) {
                 Err(Errno::EINTR) => continue,
                 _ => break,
             }
@@ -162,13 +190,18 @@ impl<'a> Collector<'a> {
                     Proc { open_pipes, pending_exit: None, exited: false, exec_error: None, _pidfd: pidfd },
                 );
                 self.started.push(key);
+                if process == "init" {
+                    if let Some(u) = self.user_inits.iter_mut().find(|u| u.node == node) {
+                        u.host_pid = nspid.first().copied();
+                    }
+                }
                 self.emit(events::start(&node, &process, &nspid, &command));
             }
             TreeMessage::Exit { node, process, status } => {
                 let key = (node, process);
-                match self.procs.get_mut(&key) {
-                    Some(p) if p.open_pipes > 0 => p.pending_exit = Some(status),
-                    _ => self.emit_exit(&key, status, None),
+                self.exit_after_output(&key, status, None);
+                if key.1 == "init" {
+                    self.namespace_ended(&key.0);
                 }
             }
             TreeMessage::ExecError { node, process, error } => {
@@ -176,7 +209,7 @@ impl<'a> Collector<'a> {
                     p.exec_error = Some(error);
                 }
             }
-            TreeMessage::Reap { node, pid, status } => self.emit(events::reap(&node, pid, &status)),
+            TreeMessage::Reap { node, nspid, status } => self.emit(events::reap(&node, &nspid, &status)),
             TreeMessage::Error { node, message } => {
                 self.first_failure.get_or_insert(1);
                 self.emit(events::error(&node, &message));
@@ -184,7 +217,62 @@ impl<'a> Collector<'a> {
         }
     }
 
+    /// Counts the zombies under each living user PID 1 (at most every ZOMBIE_SCAN) and
+    /// reports a namespace's when they change.
+    fn scan_zombies(&mut self) {
+        if self.last_scan.elapsed() < ZOMBIE_SCAN || self.user_inits.iter().all(|u| u.host_pid.is_none()) {
+            return;
+        }
+        self.last_scan = Instant::now();
+        let mut changed = Vec::new();
+        for u in &mut self.user_inits {
+            let Some(pid) = u.host_pid else { continue };
+            let now = zombies::zombie_children(pid);
+            if now != u.zombies {
+                u.zombies = now;
+                changed.push(events::zombies(&u.node, &u.zombies));
+            }
+        }
+        changed.into_iter().for_each(|e| self.emit(e));
+    }
+
+    /// Reports an exit once the process's output is drained (at once if it has none left).
+    fn exit_after_output(&mut self, key: &Key, status: ExitStatus, reason: Option<&'static str>) {
+        match self.procs.get_mut(key) {
+            Some(p) if p.exited => {}
+            Some(p) if p.open_pipes > 0 => p.pending_exit = Some((status, reason)),
+            _ => self.emit_exit(key, status, reason),
+        }
+    }
+
+    /// The init of `node` is gone, and with it (the kernel makes a dying PID 1 wait for them)
+    /// everything in its namespace and below that nobody reported: they were SIGKILLed.
+    fn namespace_ended(&mut self, node: &str) {
+        // With a user's PID 1 the processes are our init's children one level up, and it
+        // reports their real statuses itself.
+        if self.user_inits.iter().any(|u| u.node == node) {
+            return;
+        }
+        let below = format!("{node}/");
+        let lost: Vec<Key> = self
+            .started
+            .iter()
+            .filter(|k| (k.0 == node && k.1 != "init") || k.0.starts_with(&below))
+            .filter(|k| self.procs.get(*k).is_some_and(|p| !p.exited && p.pending_exit.is_none()))
+            .cloned()
+            .collect();
+        for key in lost {
+            self.exit_after_output(&key, ExitStatus::killed(libc::SIGKILL), Some(KILLED_WITH_NAMESPACE));
+        }
+    }
+
     fn emit_exit(&mut self, key: &Key, status: ExitStatus, reason: Option<&str>) {
+        if key.1 == "init" {
+            if let Some(u) = self.user_inits.iter_mut().find(|u| u.node == key.0) {
+                // Its namespace is gone, and its zombies with it.
+                u.host_pid = None;
+            }
+        }
         let error = match self.procs.get_mut(key) {
             Some(p) => {
                 p.exited = true;
@@ -231,8 +319,8 @@ impl<'a> Collector<'a> {
                 p.open_pipes -= 1;
                 if p.open_pipes == 0 { p.pending_exit.take() } else { None }
             });
-            if let Some(status) = pending {
-                self.emit_exit(&pipe.key, status, None);
+            if let Some((status, reason)) = pending {
+                self.emit_exit(&pipe.key, status, reason);
             }
         }
     }
@@ -244,7 +332,7 @@ impl<'a> Collector<'a> {
         for key in std::mem::take(&mut self.started) {
             let unreported = self.procs.get(&key).is_some_and(|p| !p.exited);
             if unreported && key != root_key {
-                self.emit_exit(&key, ExitStatus::killed(libc::SIGKILL), Some("killed by the kernel when its namespace's init exited"));
+                self.emit_exit(&key, ExitStatus::killed(libc::SIGKILL), Some(KILLED_WITH_NAMESPACE));
             }
         }
         let root_status = self.root_status.unwrap_or(ExitStatus::killed(libc::SIGKILL));

@@ -66,8 +66,26 @@ pub fn exit(node: &str, process: &str, status: &ExitStatus, error: Option<&str>,
     obj.finish()
 }
 
-pub fn reap(node: &str, pid: i32, status: &ExitStatus) -> String {
-    with_status(JsonObject::new().str("event", "reap").str("node", node).int("pid", pid as i64), status)
+/// An orphan the init of `node` reaped: its PID there and, when known, at every level.
+pub fn reap(node: &str, nspid: &[i32], status: &ExitStatus) -> String {
+    let depth = node.split('/').count();
+    let mut obj = JsonObject::new()
+        .str("event", "reap")
+        .str("node", node)
+        .int("pid", nspid.last().copied().unwrap_or(0) as i64);
+    if nspid.len() > depth {
+        obj = obj.raw("pids", &pids_json(node, nspid));
+    }
+    with_status(obj, status).finish()
+}
+
+/// The zombies now waiting under the user's PID 1 of `node` (PIDs in `node`).
+pub fn zombies(node: &str, pids: &[i32]) -> String {
+    JsonObject::new()
+        .str("event", "zombies")
+        .str("node", node)
+        .int("count", pids.len() as i64)
+        .ints("pids", pids)
         .finish()
 }
 

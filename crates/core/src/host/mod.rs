@@ -4,3 +4,4 @@ pub mod collector;
 pub mod events;
 pub mod lines;
 pub mod spawn;
+pub mod zombies;
