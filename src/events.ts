@@ -44,13 +44,28 @@ export interface ExitEvent {
   readonly reason?: string;
 }
 
-/** A namespace's init reaped an orphan it had adopted (PID as seen in that namespace). */
+/** A namespace's init reaped an orphan it had adopted. */
 export interface ReapEvent {
   readonly event: 'reap';
   readonly node: string;
+  /** Its PID in that namespace. */
   readonly pid: number;
+  /** Its PID at every level, as for `start` (absent if the kernel could not tell any more). */
+  readonly pids?: Pids;
   readonly code: number;
   readonly signal: string | null;
+}
+
+/**
+ * Zombies waiting under a namespace whose PID 1 is your command (`init.command`) and does not
+ * reap them; sent when their number changes.
+ */
+export interface ZombiesEvent {
+  readonly event: 'zombies';
+  readonly node: string;
+  readonly count: number;
+  /** Their PIDs in that namespace. */
+  readonly pids: readonly number[];
 }
 
 /** A namespace's init could not do its job (a mount or fork failed). */
@@ -67,4 +82,4 @@ export interface EndEvent {
   readonly code: number;
 }
 
-export type TreeEvent = StartEvent | OutputEvent | ExitEvent | ReapEvent | ErrorEvent | EndEvent;
+export type TreeEvent = StartEvent | OutputEvent | ExitEvent | ReapEvent | ZombiesEvent | ErrorEvent | EndEvent;

@@ -11,6 +11,7 @@ export type {
   ReapEvent,
   StartEvent,
   TreeEvent,
+  ZombiesEvent,
 } from './events.js';
 export { RunningTree, type SignalName } from './running-tree.js';
 export {
@@ -19,6 +20,8 @@ export {
   type Plan,
   type PlanNode,
   type PlanProcess,
+  type InitSpec,
+  type PlanInit,
   type ProcessSpec,
   type TreeSpec,
 } from './spec.js';

@@ -27,7 +27,7 @@ export interface NativeSpecCheck {
 
 interface NativeBinding {
   checkSpec(text: string): NativeSpecCheck;
-  spawnTree(initPath: string, planJson: string, rootPath: string): NativeTree;
+  spawnTree(initPath: string, planJson: string): NativeTree;
 }
 
 /** The package root: this file is dist/src/native.js. */

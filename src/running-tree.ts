@@ -46,10 +46,8 @@ export class RunningTree {
 
   /** Starts the tree; its processes run from here on. */
   static start(plan: Plan): RunningTree {
-    const root = plan.nodes[0];
-    if (root === undefined) throw new PidnsTreeError('SPAWN_FAILED', 'the plan has no nodes');
     try {
-      return new RunningTree(plan, native().spawnTree(initPath(), plan.json, root.path));
+      return new RunningTree(plan, native().spawnTree(initPath(), plan.json));
     } catch (error) {
       throw spawnError(error);
     }

@@ -19,6 +19,24 @@ export interface ProcessSpec {
   cwd?: string;
 }
 
+/**
+ * PID 1 of a namespace: pidns-tree's init with options, or your own command instead.
+ * `forward`/`stopTimeout` are options of our init; `command`/`env`/`cwd` replace it.
+ */
+export type InitSpec =
+  | {
+      /** Where our init sends the signals it receives: each process, or its process group. */
+      forward?: 'process' | 'group';
+      /** Seconds from SIGTERM to SIGKILL when stopping (default 10). */
+      stopTimeout?: number;
+    }
+  | {
+      /** Your program as PID 1 of this namespace; its output is reported as process `init`. */
+      command: string[];
+      env?: Record<string, string>;
+      cwd?: string;
+    };
+
 /** A namespace: its processes and the namespaces nested in it. */
 export interface TreeSpec {
   $schema?: string;
@@ -28,13 +46,21 @@ export interface TreeSpec {
   children?: Omit<TreeSpec, '$schema'>[];
   /** Mount a fresh /proc for this namespace (default true). */
   mountProc?: boolean;
+  init?: InitSpec;
 }
 
 export interface PlanProcess {
   readonly name: string;
   readonly command: readonly string[];
   readonly env: Readonly<Record<string, string>>;
-  readonly cwd?: string;
+  readonly cwd: string | null;
+}
+
+export interface PlanInit {
+  readonly forward: 'process' | 'group';
+  readonly stopTimeoutMs: number;
+  /** The user's PID 1, when there is one. */
+  readonly command: PlanProcess | null;
 }
 
 /** One namespace of a checked tree. */
@@ -48,6 +74,7 @@ export interface PlanNode {
   readonly children: readonly number[];
   readonly mountProc: boolean;
   readonly processes: readonly PlanProcess[];
+  readonly init: PlanInit;
 }
 
 /** A checked tree: its namespaces in pre-order (the root first). */

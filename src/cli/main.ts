@@ -34,12 +34,13 @@ export async function main(argv: readonly string[]): Promise<number> {
         y
           .positional('tree', { type: 'string', demandOption: true, describe: 'tree.json, or - to read it from stdin' })
           .option('json', { type: 'boolean', default: false, describe: 'NDJSON events on stdout, one per line' })
+          .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'also show every orphan an init reaps' })
           .example('$0 spawn examples/nested.json', 'run the example tree')
           .example('$0 spawn tree.json --json', 'events as NDJSON (start, output, exit, end)')
           .example('$0 spawn - < tree.json', 'read the tree from stdin'),
       async (args) => {
         const { spawnCommand } = await import('./spawn.js');
-        exitCode = await spawnCommand({ tree: treeArg(args.tree, argv), json: args.json });
+        exitCode = await spawnCommand({ tree: treeArg(args.tree, argv), json: args.json, verbose: args.verbose });
       },
     )
     .command(

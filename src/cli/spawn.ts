@@ -12,6 +12,7 @@ import { reportError } from './report-error.js';
 export interface SpawnOptions {
   tree: string;
   json: boolean;
+  verbose: boolean;
 }
 
 export async function spawnCommand(options: SpawnOptions): Promise<number> {
@@ -45,7 +46,7 @@ export async function spawnCommand(options: SpawnOptions): Promise<number> {
   };
   process.stdout.on('error', onOutputError);
 
-  const human = options.json ? undefined : new HumanRenderer(tree.plan);
+  const human = options.json ? undefined : new HumanRenderer(tree.plan, { verbose: options.verbose });
   let code = 1;
   try {
     for await (const event of tree.events()) {

@@ -5,7 +5,7 @@
  */
 import type { ExitEvent, StartEvent, TreeEvent } from '../events.js';
 import type { Plan } from '../spec.js';
-import { describeExit, styleFor, type Style } from './format.js';
+import { describeExit, pidChain, styleFor, type Style } from './format.js';
 import { renderTree, startKey } from './tree-view.js';
 
 export class HumanRenderer {
@@ -20,8 +20,12 @@ export class HumanRenderer {
   #firstFailure: ExitEvent | undefined;
   #processes = 0;
 
-  constructor(plan: Plan, out: NodeJS.WriteStream = process.stdout, err: NodeJS.WriteStream = process.stderr) {
+  readonly #verbose: boolean;
+
+  /** `verbose`: also show each orphan the inits reap. */
+  constructor(plan: Plan, options: { verbose?: boolean } = {}, out: NodeJS.WriteStream = process.stdout, err: NodeJS.WriteStream = process.stderr) {
     this.#plan = plan;
+    this.#verbose = options.verbose ?? false;
     this.#out = out;
     this.#err = err;
     this.#style = styleFor(out);
@@ -81,8 +85,18 @@ export class HumanRenderer {
         return;
       }
       case 'reap':
-        this.#out.write(s.dim(`${this.#prefix(event.node, 'init')} · reaped orphan pid ${event.pid} (${describeExit(event.code, event.signal)})`) + '\n');
+        if (this.#verbose) {
+          const where = event.pids === undefined ? `pid ${event.pid}` : pidChain(event.pids);
+          this.#out.write(s.dim(`${this.#prefix(event.node, 'init')} · reaped orphan ${where}, ${describeExit(event.code, event.signal)}`) + '\n');
+        }
         return;
+      case 'zombies': {
+        const text = event.count === 0
+          ? 'no zombies left'
+          : `${event.count} ${event.count === 1 ? 'zombie' : 'zombies'} (pid ${event.pids.join(', ')}): this PID 1 does not reap`;
+        this.#out.write(`${this.#prefix(event.node, 'init')} ${s.dim('·')} ${text}\n`);
+        return;
+      }
       case 'error':
         this.#err.write(s.red(`pidns-tree: namespace ${event.node}: ${event.message}`) + '\n');
         return;

@@ -30,12 +30,14 @@ export function renderTree(plan: Plan, starts: Starts, style: Style, columns = 1
   const rows: Row[] = [];
   const visit = (node: PlanNode, prefix: string, childPrefix: string): void => {
     const init = starts.get(startKey(node.path, 'init'));
+    // A user's PID 1 shows its command, so one sees at a glance whose init this is.
+    const userInit = node.init.command !== null;
     rows.push({
       prefix,
       label: node.path,
       namespace: true,
-      detail: init === undefined ? 'init not started' : `init ${pidChain(init.pids, style)}`,
-      command: '',
+      detail: init === undefined ? 'init not started' : `${userInit ? 'your init' : 'init'} ${pidChain(init.pids, style)}`,
+      command: userInit && init !== undefined ? shellWords(init.command) : '',
     });
     const kids = [
       ...node.processes.map((p) => ({ kind: 'process' as const, name: p.name })),
