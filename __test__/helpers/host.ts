@@ -1,6 +1,6 @@
 /** What the host sees: /proc, mounts, FIFOs that tell when processes are gone. */
 import { execFileSync } from 'node:child_process';
-import { createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -56,4 +56,20 @@ export function deathWatch(): { fifo: string; gone: Promise<void> } {
 
 export function exists(file: string): boolean {
   return existsSync(file);
+}
+
+/**
+ * A gate for tree processes: `read _ < GATE` blocks until the test calls `open(n)`, which lets
+ * n readers through (shell `read` takes exactly one line). The test holds the FIFO open for
+ * writing from the start, so readers never block on opening it.
+ */
+export function gate(): { path: string; open(readers: number): void; close(): void } {
+  const file = path.join(tempDir(), 'gate.fifo');
+  execFileSync('mkfifo', [file]);
+  const fd = openSync(file, 'r+');
+  return {
+    path: file,
+    open: (readers) => writeSync(fd, 'go\n'.repeat(readers)),
+    close: () => closeSync(fd),
+  };
 }
