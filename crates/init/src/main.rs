@@ -13,13 +13,13 @@ use pidns_model::Plan;
 
 fn main() {
     let mut args = std::env::args();
-    let name = args.next().unwrap_or_else(|| "pidns-init".into());
-    let name = name.rsplit('/').next().unwrap_or("pidns-init").to_string();
+    let argv0 = args.next().unwrap_or_else(|| "pidns-init".into());
+    let name = argv0.rsplit('/').next().unwrap_or("pidns-init").to_string();
     let args: Vec<String> = args.collect();
     if args.len() == 1 && args[0] == "--tree" {
         tree_mode();
     }
-    match parse(&name, &args, &|k| std::env::var(k).ok()) {
+    match parse(&argv0, &name, &args, &|k| std::env::var(k).ok()) {
         Parsed::Run(options) => std::process::exit(tini::run(&options)),
         Parsed::Exit { code, stdout, stderr } => {
             let _ = std::io::stdout().write_all(stdout.as_bytes());

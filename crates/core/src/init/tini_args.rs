@@ -61,10 +61,10 @@ Command line options:
   -v: Generate more verbose output. Repeat up to 3 times.
   -w: Print a warning when processes are getting reaped.
   -g: Send signals to the child's process group.
-  -e EXIT_CODE: Remap EXIT_CODE (from 0 to 255) to 0 (can be repeated).
+  -e EXIT_CODE: Remap EXIT_CODE (from 0 to 255) to 0.
+  -l: Show license and exit.
   -t SECONDS: When the program exits, give the processes it left SECONDS after SIGTERM
      before SIGKILL (default 10; tini kills them at once).
-  -l: Show license and exit.
 
 Environment variables:
 
@@ -85,8 +85,9 @@ fn fatal(message: String) -> Parsed {
     Parsed::Exit { code: 1, stdout: String::new(), stderr: format!("[FATAL pidns-init ({pid})] {message}\n") }
 }
 
-/// `args` without argv[0]; `env` looks up TINI_* variables.
-pub fn parse(name: &str, args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Parsed {
+/// `argv0` as invoked (getopt's messages use it), `name` its basename (the usage text does),
+/// `args` the rest; `env` looks up TINI_* variables.
+pub fn parse(argv0: &str, name: &str, args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Parsed {
     if args.len() == 1 && args[0] == "--version" {
         let text = format!("pidns-init version {} (tini-compatible)\n", env!("CARGO_PKG_VERSION"));
         return Parsed::Exit { code: 0, stdout: text, stderr: String::new() };
@@ -129,7 +130,7 @@ pub fn parse(name: &str, args: &[String], env: &dyn Fn(&str) -> Option<String>) 
                     i += 1;
                     args[i - 1].clone()
                 } else {
-                    return usage_error(format!("{name}: option requires an argument -- '{c}'"));
+                    return usage_error(format!("{argv0}: option requires an argument -- '{c}'"));
                 }
             } else {
                 String::new()
@@ -153,7 +154,7 @@ pub fn parse(name: &str, args: &[String], env: &dyn Fn(&str) -> Option<String>) 
                     Ok(s) if (0.0..=3600.0).contains(&s) => o.grace_ms = (s * 1000.0).round() as u64,
                     _ => return fatal(format!("Not a valid option for -t: {value}")),
                 },
-                other => return usage_error(format!("{name}: invalid option -- '{other}'")),
+                other => return usage_error(format!("{argv0}: invalid option -- '{other}'")),
             }
         }
     }
@@ -180,7 +181,7 @@ mod tests {
 
     fn run(args: &[&str]) -> TiniOptions {
         let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-        match parse("tini", &args, &|_| None) {
+        match parse("tini", "tini", &args, &|_| None) {
             Parsed::Run(o) => o,
             other => panic!("{other:?}"),
         }
@@ -200,8 +201,8 @@ mod tests {
     fn permutes_like_getopt_and_refuses_unknown_options() {
         assert_eq!(run(&["sleep", "1", "-s"]).argv, ["sleep", "1"]);
         let args: Vec<String> = ["sh", "-c", "true"].iter().map(|s| s.to_string()).collect();
-        match parse("tini", &args, &|_| None) {
-            Parsed::Exit { code: 1, stderr, .. } => assert!(stderr.starts_with("tini: invalid option -- 'c'\n")),
+        match parse("/usr/bin/tini", "tini", &args, &|_| None) {
+            Parsed::Exit { code: 1, stderr, .. } => assert!(stderr.starts_with("/usr/bin/tini: invalid option -- 'c'\ntini (")),
             other => panic!("{other:?}"),
         }
     }
@@ -213,12 +214,12 @@ mod tests {
             "TINI_VERBOSITY" => Some("0".into()),
             _ => None,
         };
-        match parse("tini", &["true".to_string()], &env) {
+        match parse("tini", "tini", &["true".to_string()], &env) {
             Parsed::Run(o) => assert!(o.subreaper && o.verbosity == 0),
             other => panic!("{other:?}"),
         }
         let bad: Vec<String> = ["-p", "SIGNOPE", "true"].iter().map(|s| s.to_string()).collect();
-        assert!(matches!(parse("tini", &bad, &|_| None), Parsed::Exit { code: 1, .. }));
-        assert!(matches!(parse("tini", &[], &|_| None), Parsed::Exit { code: 1, .. }));
+        assert!(matches!(parse("tini", "tini", &bad, &|_| None), Parsed::Exit { code: 1, .. }));
+        assert!(matches!(parse("tini", "tini", &[], &|_| None), Parsed::Exit { code: 1, .. }));
     }
 }

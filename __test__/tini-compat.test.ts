@@ -1,0 +1,145 @@
+/**
+ * pidns-init as a drop-in for tini: the same command lines give the same exit statuses and the
+ * same messages (names and PIDs aside) as Debian's tini, as PID 1 of a new namespace and not.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
+import test from 'ava';
+
+import { root } from './helpers/cli.js';
+import { tempDir } from './helpers/host.js';
+
+const ours = path.join(root, 'native', 'pidns-init');
+const tini = '/usr/bin/tini';
+const inits = { tini, 'pidns-init': ours } as const;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `init args` (as PID 1 of a fresh namespace unless asPid1 is false); `onLine` sees stdout. */
+function runInit(init: string, args: string[], options: { asPid1?: boolean; env?: NodeJS.ProcessEnv; onLine?: (line: string, pid: number) => void } = {}): Promise<Run> {
+  // --kill-child: if this test fails or hangs, the namespace dies with unshare.
+  const argv = options.asPid1 === false ? [init, ...args] : ['unshare', '--fork', '--pid', '--mount-proc', '--kill-child', init, ...args];
+  const [file, ...rest] = argv as [string, ...string[]];
+  const child = spawn(file, rest, { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 20_000, killSignal: 'SIGKILL' });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d;
+    d.split('\n').filter(Boolean).forEach((l) => options.onLine?.(l, child.pid ?? -1));
+  });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+/** The same text for either init: names, versions, PIDs and paths made neutral. */
+function neutral(text: string): string {
+  return text
+    .replaceAll(ours, 'INIT')
+    .replaceAll(tini, 'INIT')
+    .replace(/\b(pidns-init|[Tt]ini)\b/g, 'INIT')
+    .replace(/\((?:INIT|tini) version [^)]*\)/g, '(VERSION)')
+    .replace(/\(INIT \(\d+\)\)|INIT \(\d+\)/g, 'INIT (PID)')
+    .replace(/pid=\d+/g, 'pid=N');
+}
+
+async function same(t: import('ava').ExecutionContext, args: string[], options: Parameters<typeof runInit>[2] = {}): Promise<Run> {
+  // One after the other: a scenario may use a fixed file.
+  const a = await runInit(inits.tini, args, options);
+  const b = await runInit(inits['pidns-init'], args, options);
+  t.is(b.code, a.code, `exit status of ${args.join(' ')}`);
+  t.is(neutral(b.stderr), neutral(a.stderr), `stderr of ${args.join(' ')}`);
+  t.is(neutral(b.stdout), neutral(a.stdout), `stdout of ${args.join(' ')}`);
+  return b;
+}
+
+test.before((t) => {
+  if (!existsSync(tini)) t.fail('tini is not installed (apt-get install tini): .ci/run installs it');
+});
+
+const cases: [string, string[], Parameters<typeof runInit>[2]?][] = [
+  ['passes the exit code through', ['--', 'sh', '-c', 'exit 3']],
+  ['remaps codes given with -e to 0', ['-e', '3', '-e', '4', '--', 'sh', '-c', 'exit 3']],
+  ['exits 128+N when signal N kills the program', ['--', 'sh', '-c', 'kill -TERM $$']],
+  ['exits 127 with the message when the program does not exist', ['--', '/no/such/program']],
+  ['exits 126 when the program is not executable', ['--', '/etc/passwd']],
+  ['warns when neither PID 1 nor a subreaper', ['--', 'true'], { asPid1: false }],
+  ['-s makes it a subreaper and silences the warning', ['-s', '--', 'true'], { asPid1: false }],
+  ['TINI_SUBREAPER does the same', ['--', 'true'], { asPid1: false, env: { TINI_SUBREAPER: '1' } }],
+  ['TINI_VERBOSITY=0 silences warnings', ['--', 'true'], { asPid1: false, env: { TINI_VERBOSITY: '0' } }],
+
+  ['refuses a bad -p', ['-p', 'SIGNOPE', '--', 'true']],
+  ['refuses a bad -e', ['-e', '300', '--', 'true']],
+  // The signal goes out only once the background child really is `sleep` (until then it is
+  // sh's fork, which would lose a trapped signal).
+  ['-g sends signals to the whole group', ['-g', '--', 'sh', '-c', "trap 'echo sh got TERM' TERM; sleep infinity & p=$!; until [ \"$(cat /proc/$p/comm)\" = sleep ]; do :; done; kill -TERM 1; wait; wait; echo \"sleep ended: $?\""]],
+  ['-w warns for each zombie reaped', ['-w', '--', 'sh', '-c', '(true & echo $! > /tmp/.pidns-tini-orphan); while kill -0 $(cat /tmp/.pidns-tini-orphan) 2>/dev/null; do :; done']],
+];
+
+for (const [what, args, options] of cases) {
+  test(`like tini, ${what}`, async (t) => {
+    await same(t, args, options);
+  });
+}
+
+test('like tini, forwards the signals it receives to the program', async (t) => {
+  for (const init of [tini, ours]) {
+    const r = await runInit(init, ['--', 'sh', '-c', "trap 'exit 7' USR1; echo ready; sleep infinity & wait"], {
+      onLine: (line, pid) => {
+        // unshare's child is the init: signal it, from outside the namespace.
+        if (line === 'ready') spawn('pkill', ['-USR1', '-P', String(pid), '-x', path.basename(init)]);
+      },
+    });
+    t.is(r.code, 7, init);
+  }
+});
+
+test('unlike tini, processes the program leaves get SIGTERM and time to clean up', async (t) => {
+  const dir = tempDir();
+  const script = `sh -c "trap 'echo cleaned up; exit 0' TERM; echo > ${dir}/ready; sleep infinity & wait" & read _ < ${dir}/ready; exit 5`;
+  const { execFileSync } = await import('node:child_process');
+  execFileSync('mkfifo', [path.join(dir, 'ready')]);
+  const r = await runInit(ours, ['--', 'sh', '-c', script]);
+  t.is(r.code, 5, "the program's status");
+  t.regex(r.stdout, /cleaned up/);
+  execFileSync('mkfifo', [path.join(dir, 'ready2')]);
+  const withTini = await runInit(tini, ['--', 'sh', '-c', script.replaceAll('/ready', '/ready2')]);
+  t.is(withTini.code, 5);
+  t.notRegex(withTini.stdout, /cleaned up/, 'tini leaves them to the kernel: SIGKILL, no clean-up');
+});
+
+/** tini's usage lines, in order, then ours adds -t (its text is otherwise the same). */
+async function sameUsage(t: import('ava').ExecutionContext, args: string[]): Promise<void> {
+  const [a, b] = await Promise.all([runInit(tini, args), runInit(ours, args)]);
+  t.is(b.code, a.code);
+  const theirs = neutral(a.stderr + a.stdout).split('\n');
+  const mine = neutral(b.stderr + b.stdout).split('\n');
+  let at = 0;
+  for (const line of theirs) {
+    const found = mine.indexOf(line, at);
+    t.true(found >= 0, `tini's line ${JSON.stringify(line)} is in ours, in order`);
+    at = Math.max(at, found);
+  }
+  t.truthy(mine.find((l) => l.includes('-t SECONDS')));
+}
+
+test('like tini, -h shows usage (plus -t)', (t) => sameUsage(t, ['-h']));
+test('like tini, shows usage and exits 1 without a program', (t) => sameUsage(t, []));
+test('like tini, refuses options meant for the program unless -- comes first', (t) => sameUsage(t, ['sh', '-c', 'true']));
+
+test('-l shows the license', async (t) => {
+  const r = await runInit(ours, ['-l'], { asPid1: false });
+  t.is(r.code, 0);
+  t.regex(r.stdout, /MIT License/);
+});
+
+test('--version', async (t) => {
+  const r = await runInit(ours, ['--version'], { asPid1: false });
+  t.is(r.code, 0);
+  t.regex(r.stdout, /^pidns-init version \d+\.\d+\.\d+ \(tini-compatible\)$/m);
+});
