@@ -34,7 +34,7 @@ test('each namespace init is PID 1 in its own namespace', async (t) => {
   });
 });
 
-test("every process's pids match NSpid in the host's /proc, one PID per level", async (t) => {
+test("rule 5: a process has one PID per level: its pids match NSpid in the host's /proc", async (t) => {
   await withThreeLevels((starts) => {
     t.is(starts.length, 9);
     for (const s of starts) {
@@ -46,7 +46,7 @@ test("every process's pids match NSpid in the host's /proc, one PID per level", 
   });
 });
 
-test('a namespace sees in /proc only itself and the namespaces below it', async (t) => {
+test('rule 4: a namespace sees in /proc only itself and the namespaces below it', async (t) => {
   await withThreeLevels((starts) => {
     for (const ns of ['root', 'root/a', 'root/a/b']) {
       const init = starts.find((s) => s.node === ns && s.process === 'init');
@@ -59,7 +59,7 @@ test('a namespace sees in /proc only itself and the namespaces below it', async 
   });
 });
 
-test("the parent level sees the child's processes, the child never the parent's", async (t) => {
+test("rule 4: the parent level sees the child's processes, the child never the parent's", async (t) => {
   await withThreeLevels((starts) => {
     const hostOf = (node: string, process: string) =>
       starts.find((s) => s.node === node && s.process === process)?.pids['host'] ?? -1;

@@ -78,7 +78,9 @@ const cases: [string, string[], Parameters<typeof runInit>[2]?][] = [
   // The signal goes out only once the background child really is `sleep` (until then it is
   // sh's fork, which would lose a trapped signal).
   ['-g sends signals to the whole group', ['-g', '--', 'sh', '-c', "trap 'echo sh got TERM' TERM; sleep infinity & p=$!; until [ \"$(cat /proc/$p/comm)\" = sleep ]; do :; done; kill -TERM 1; wait; wait; echo \"sleep ended: $?\""]],
-  ['-w warns for each zombie reaped', ['-w', '--', 'sh', '-c', '(true & echo $! > /tmp/.pidns-tini-orphan); while kill -0 $(cat /tmp/.pidns-tini-orphan) 2>/dev/null; do :; done']],
+  // The orphan blocks on a FIFO until its parent subshell is gone (a quick `true &` is often
+  // reaped by the shell itself: no orphan at all); the program ends once the init reaped it.
+  ['-w warns for each zombie reaped', ['-w', '--', 'sh', '-c', 'rm -f /tmp/.pidns-w; mkfifo /tmp/.pidns-w; (sh -c "read _ < /tmp/.pidns-w" & echo $! > /tmp/.pidns-w.pid); echo > /tmp/.pidns-w; while kill -0 $(cat /tmp/.pidns-w.pid) 2>/dev/null; do :; done']],
 ];
 
 for (const [what, args, options] of cases) {
@@ -142,4 +144,14 @@ test('--version', async (t) => {
   const r = await runInit(ours, ['--version'], { asPid1: false });
   t.is(r.code, 0);
   t.regex(r.stdout, /^pidns-init version \d+\.\d+\.\d+ \(tini-compatible\)$/m);
+});
+
+test('pidns-tree init passes tini\'s command line and the signals it gets to pidns-init', async (t) => {
+  const { startCli, runCli } = await import('./helpers/cli.js');
+  t.is((await runCli(['init', '-s', '-e', '3', '--', 'sh', '-c', 'exit 3'])).code, 0);
+  const { child, result } = startCli(['init', '-s', '--', 'sh', '-c', "trap 'exit 7' USR1; echo ready; sleep infinity & wait"]);
+  child.stdout?.on('data', (d: Buffer) => {
+    if (d.toString().includes('ready')) child.kill('SIGUSR1');
+  });
+  t.is((await result).code, 7);
 });

@@ -53,14 +53,14 @@ test('every problem is reported at once, in document order', (t) => {
   t.deepEqual(error.issues.map((i) => i.path), ['$.x', '$.processes[0].command', '$.children[0].name']);
 });
 
-test('a tree one level deeper than the kernel allows is refused before anything starts', (t) => {
+test('rule 8: a tree one level deeper than the kernel allows is refused before anything starts', (t) => {
   const limit = plan(chain(1)).maxDepth;
   const error = issuesOf(JSON.stringify(chain(limit + 1)));
   t.is(error.code, 'DEPTH_LIMIT');
   t.regex(error.issues[0]?.message ?? '', new RegExp(`${limit + 1} levels deep but only ${limit} PID-namespace levels are left`));
 });
 
-test('the deepest tree the kernel allows runs, with a PID at every one of its levels', async (t) => {
+test('rule 8: the deepest tree the kernel allows runs, with a PID at every one of its levels', async (t) => {
   const p = plan(chain(1));
   const tree = RunningTree.start(plan(chain(p.maxDepth)));
   const w = watch(tree);

@@ -23,6 +23,11 @@ function treeArg(value: string, argv: readonly string[]): string {
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
+  // `init` takes tini's command line verbatim (options after the program included): no yargs.
+  if (argv[0] === 'init') {
+    const { initCommand } = await import('./init.js');
+    return initCommand(argv.slice(1));
+  }
   let exitCode: number = EXIT.ok;
   const cli = yargs([...argv])
     .scriptName('pidns-tree')
@@ -55,7 +60,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         exitCode = await validateCommand({ tree: treeArg(args.tree, argv), json: args.json });
       },
     )
-    .demandCommand(1, 'Name a command: spawn or validate (see --help).')
+    .command('init [options] -- <command..>', 'Run a command under pidns-init, a tini-compatible init (options: pidns-tree init --help)')
+    .demandCommand(1, 'Name a command: spawn, validate or init (see --help).')
     .recommendCommands()
     .strict()
     .version(packageVersion())
