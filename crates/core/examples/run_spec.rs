@@ -25,6 +25,6 @@ fn main() {
         println!("{line}");
         true
     };
-    let code = Collector::new(tree, &plan, &mut sink).run();
+    let code = Collector::new(tree, &plan, Default::default(), &mut sink).run();
     std::process::exit(code)
 }

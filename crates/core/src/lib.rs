@@ -5,6 +5,7 @@
 //! - `init`: pidns-init's tree mode, PID 1 of every namespace.
 //! - `host`: starting a tree from a host process and collecting its events.
 //! - `protocol`: the messages from the tree to the host.
+pub mod control;
 pub mod host;
 pub mod init;
 pub mod json_out;

@@ -11,8 +11,9 @@ use crate::status::ExitStatus;
 #[derive(Debug, Clone, PartialEq)]
 pub enum TreeMessage {
     /// A process (or a namespace's init, process "init") is up. `nspid` is its PID at every
-    /// level, host first. `pipes` says whether stdout and stderr pipes follow the pidfd.
-    Start { node: String, process: String, nspid: Vec<i32>, command: Vec<String>, pipes: bool },
+    /// level, host first. Descriptors follow in this order: its pidfd; with `pipes`, the read
+    /// ends of its stdout and stderr; with `control`, the host's end of the init's control socket.
+    Start { node: String, process: String, nspid: Vec<i32>, command: Vec<String>, pipes: bool, control: bool },
     /// The init of `node` reaped one of its processes or the init of a child namespace.
     Exit { node: String, process: String, status: ExitStatus },
     /// The process could not be executed; its exit (126 or 127) follows.
@@ -27,13 +28,14 @@ pub enum TreeMessage {
 impl TreeMessage {
     pub fn encode(&self) -> String {
         match self {
-            TreeMessage::Start { node, process, nspid, command, pipes } => JsonObject::new()
+            TreeMessage::Start { node, process, nspid, command, pipes, control } => JsonObject::new()
                 .str("t", "start")
                 .str("node", node)
                 .str("process", process)
                 .ints("nspid", nspid)
                 .strs("command", command)
                 .int("pipes", *pipes as i64)
+                .int("control", *control as i64)
                 .finish(),
             TreeMessage::Exit { node, process, status } => with_status(
                 JsonObject::new().str("t", "exit").str("node", node).str("process", process),
@@ -71,6 +73,7 @@ impl TreeMessage {
                 nspid: f.ints("nspid")?,
                 command: f.strings("command")?,
                 pipes: f.int("pipes")? != 0,
+                control: f.int("control")? != 0,
             },
             "exit" => TreeMessage::Exit { node, process: f.string("process")?, status: f.status()? },
             "exec_error" => TreeMessage::ExecError {
@@ -172,6 +175,7 @@ mod tests {
                 nspid: vec![4821, 9, 2],
                 command: vec!["sh".into(), "-c".into(), "echo é\n".into()],
                 pipes: true,
+                control: false,
             },
             TreeMessage::Exit {
                 node: "root".into(),

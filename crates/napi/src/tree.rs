@@ -7,6 +7,7 @@ use std::sync::Arc;
 use napi::{Error, Result, Status};
 use napi_derive::napi;
 use pidns_core::host::collector::Collector;
+use pidns_core::host::handles::{ExecError, Handles};
 use pidns_core::host::spawn::{spawn_root, SpawnError};
 use pidns_core::sys::{fd, pidfd};
 
@@ -15,6 +16,15 @@ pub struct NativeTree {
     pid: i32,
     events_fd: i32,
     root_pidfd: Arc<OwnedFd>,
+    handles: Handles,
+}
+
+/// The caller's ends of an exec'd process's stdin, stdout and stderr (JavaScript owns them).
+#[napi(object)]
+pub struct ExecFds {
+    pub stdin: i32,
+    pub stdout: i32,
+    pub stderr: i32,
 }
 
 #[napi]
@@ -38,6 +48,44 @@ impl NativeTree {
             Ok(()) => Ok(true),
             Err(nix_errno) if nix_errno as i32 == libc_esrch() => Ok(false),
             Err(e) => Err(Error::new(Status::GenericFailure, format!("signal {signal}: {}", e.desc()))),
+        }
+    }
+}
+
+#[napi]
+impl NativeTree {
+    /// Signals process `process` of namespace `node` ("init" for its init) through its pidfd.
+    /// False when no such process is alive.
+    #[napi]
+    pub fn signal_process(&self, node: String, process: String, signal: i32) -> Result<bool> {
+        self.handles
+            .signal(&node, &process, signal)
+            .map_err(|e| Error::new(Status::GenericFailure, format!("signal {signal}: {}", e.desc())))
+    }
+
+    /// Starts `command` in namespace `node` as a child of its PID 1, named `name`; its `start`
+    /// and `exit` come as events. Throws "no namespace" when no living init serves `node`.
+    #[napi]
+    pub fn exec(
+        &self,
+        node: String,
+        name: String,
+        command: Vec<String>,
+        env: std::collections::HashMap<String, String>,
+        cwd: Option<String>,
+    ) -> Result<ExecFds> {
+        if command.first().map_or(true, |c| c.is_empty()) {
+            return Err(Error::new(Status::InvalidArg, "exec needs a command".to_string()));
+        }
+        let process = pidns_model::ProcessSpec { name, command, env: env.into_iter().collect(), cwd };
+        match self.handles.exec(&node, process) {
+            Ok(stdio) => Ok(ExecFds {
+                stdin: stdio.stdin.into_raw_fd(),
+                stdout: stdio.stdout.into_raw_fd(),
+                stderr: stdio.stderr.into_raw_fd(),
+            }),
+            Err(ExecError::NoNamespace) => Err(Error::new(Status::InvalidArg, format!("no namespace {node} is running"))),
+            Err(ExecError::Io(e)) => Err(Error::new(Status::GenericFailure, format!("exec: {}", e.desc()))),
         }
     }
 }
@@ -67,6 +115,8 @@ pub fn spawn_tree(init_path: String, plan_json: String) -> Result<NativeTree> {
             .map_err(|e| Error::new(Status::GenericFailure, format!("dup: {}", e.desc())))?,
     );
     let pid = tree.pid.as_raw();
+    let handles = Handles::default();
+    let collector_handles = handles.clone();
     std::thread::Builder::new()
         .name("pidns-collector".into())
         .spawn(move || {
@@ -76,8 +126,8 @@ pub fn spawn_tree(init_path: String, plan_json: String) -> Result<NativeTree> {
                 // Flushed per event so JavaScript sees each as soon as it happens.
                 out.write_all(line.as_bytes()).and_then(|_| out.flush()).is_ok()
             };
-            Collector::new(tree, &plan, &mut sink).run();
+            Collector::new(tree, &plan, collector_handles, &mut sink).run();
         })
         .map_err(|e| Error::new(Status::GenericFailure, format!("collector thread: {e}")))?;
-    Ok(NativeTree { pid, events_fd: events_r.into_raw_fd(), root_pidfd })
+    Ok(NativeTree { pid, events_fd: events_r.into_raw_fd(), root_pidfd, handles })
 }

@@ -15,6 +15,7 @@ use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 
 use super::events;
 use super::lines::LineSplitter;
+use super::handles::Handles;
 use super::spawn::SpawnedTree;
 use super::zombies;
 use crate::protocol::TreeMessage;
@@ -41,8 +42,8 @@ struct Proc {
     pending_exit: Option<(ExitStatus, Option<&'static str>)>,
     exited: bool,
     exec_error: Option<String>,
-    /// Kept so the process can be signalled race-free later (and identified after reuse).
-    _pidfd: Option<OwnedFd>,
+    /// Whether its failure fails the tree: the spec's processes and inits do, exec'd ones not.
+    counts: bool,
 }
 
 struct Pipe {
@@ -68,11 +69,14 @@ pub struct Collector<'a> {
     first_failure: Option<i32>,
     user_inits: Vec<UserInit>,
     last_scan: Instant,
+    plan: pidns_model::Plan,
+    handles: Handles,
 }
 
 impl<'a> Collector<'a> {
     /// `plan` is the tree's plan: its root's path, and which namespaces have a user's PID 1.
-    pub fn new(tree: SpawnedTree, plan: &pidns_model::Plan, sink: Sink<'a>) -> Self {
+    /// `handles` receives each init's control socket and each process's pidfd as they come up.
+    pub fn new(tree: SpawnedTree, plan: &pidns_model::Plan, handles: Handles, sink: Sink<'a>) -> Self {
         let user_inits = plan
             .nodes
             .iter()
@@ -84,6 +88,8 @@ impl<'a> Collector<'a> {
             root: plan.nodes[0].path.clone(),
             user_inits,
             last_scan: Instant::now(),
+            plan: plan.clone(),
+            handles,
             sink,
             listening: true,
             procs: HashMap::new(),
@@ -173,22 +179,29 @@ impl<'a> Collector<'a> {
             }
         };
         match msg {
-            TreeMessage::Start { node, process, nspid, command, pipes } => {
+            TreeMessage::Start { node, process, nspid, command, pipes, control } => {
                 let mut fds = fds.into_iter();
                 let pidfd = fds.next();
                 let key = (node.clone(), process.clone());
                 let mut open_pipes = 0;
                 if pipes {
-                    for (stream, pipe) in ["stdout", "stderr"].into_iter().zip(fds) {
+                    for (stream, pipe) in ["stdout", "stderr"].into_iter().zip(fds.by_ref()) {
                         let _ = fd::set_nonblocking(pipe.as_fd());
                         self.pipes.push(Pipe { fd: pipe, key: key.clone(), stream, lines: LineSplitter::default() });
                         open_pipes += 1;
                     }
                 }
-                self.procs.insert(
-                    key.clone(),
-                    Proc { open_pipes, pending_exit: None, exited: false, exec_error: None, _pidfd: pidfd },
-                );
+                if control {
+                    if let Some(c) = fds.next() {
+                        self.handles.add(&self.plan, &node, c);
+                    }
+                }
+                if let Some(pidfd) = pidfd {
+                    self.handles.add_process(&node, &process, pidfd);
+                }
+                // Exec'd processes are the only ones with neither output pipes nor a control socket.
+                let counts = pipes || control;
+                self.procs.insert(key.clone(), Proc { open_pipes, pending_exit: None, exited: false, exec_error: None, counts });
                 self.started.push(key);
                 if process == "init" {
                     if let Some(u) = self.user_inits.iter_mut().find(|u| u.node == node) {
@@ -201,13 +214,20 @@ impl<'a> Collector<'a> {
                 let key = (node, process);
                 self.exit_after_output(&key, status, None);
                 if key.1 == "init" {
+                    self.handles.remove(&self.plan, &key.0);
                     self.namespace_ended(&key.0);
                 }
             }
             TreeMessage::ExecError { node, process, error } => {
-                if let Some(p) = self.procs.get_mut(&(node, process)) {
-                    p.exec_error = Some(error);
-                }
+                // An exec the init could not even fork has no entry yet: its exit comes next.
+                let p = self.procs.entry((node, process)).or_insert(Proc {
+                    open_pipes: 0,
+                    pending_exit: None,
+                    exited: false,
+                    exec_error: None,
+                    counts: false,
+                });
+                p.exec_error = Some(error);
             }
             TreeMessage::Reap { node, nspid, status } => self.emit(events::reap(&node, &nspid, &status)),
             TreeMessage::Error { node, message } => {
@@ -267,20 +287,22 @@ impl<'a> Collector<'a> {
     }
 
     fn emit_exit(&mut self, key: &Key, status: ExitStatus, reason: Option<&str>) {
+        self.handles.remove_process(&key.0, &key.1);
         if key.1 == "init" {
             if let Some(u) = self.user_inits.iter_mut().find(|u| u.node == key.0) {
                 // Its namespace is gone, and its zombies with it.
                 u.host_pid = None;
             }
         }
-        let error = match self.procs.get_mut(key) {
+        let (error, counts) = match self.procs.get_mut(key) {
             Some(p) => {
                 p.exited = true;
-                p.exec_error.take()
+                (p.exec_error.take(), p.counts)
             }
-            None => None,
+            // Never started: a failed exec (its error came first) or the root init.
+            None => (None, key.1 == "init"),
         };
-        if !status.success() {
+        if !status.success() && counts {
             self.first_failure.get_or_insert(status.code);
         }
         self.emit(events::exit(&key.0, &key.1, &status, error.as_deref(), reason));

@@ -1,6 +1,7 @@
 //! The host side of a tree: starting the root init from a (multi-threaded) host process, and
 //! collecting what the tree reports into the event stream users see.
 pub mod collector;
+pub mod handles;
 pub mod events;
 pub mod lines;
 pub mod spawn;

@@ -5,7 +5,7 @@
 //! every PID of the process (also if it exits at once) before the first line it prints.
 use std::convert::Infallible;
 use std::ffi::CString;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 
 use nix::errno::Errno;
 use nix::fcntl::OFlag;
@@ -20,7 +20,7 @@ use crate::sys::{fd, hostproc, pidfd, setns, signals};
 /// `mounts_of`, the child first joins that process's mount namespace (the caller has already
 /// pointed its children's PID namespace there): how processes enter a namespace whose PID 1
 /// is a user command.
-pub fn launch(node: &str, spec: &ProcessSpec, fds: &TreeFds, mounts_of: Option<BorrowedFd<'_>>) -> Result<Pid, Errno> {
+pub fn launch(node: &str, spec: &ProcessSpec, fds: &TreeFds, mounts_of: Option<BorrowedFd<'_>>, stdio: Stdio<'_>) -> Result<Pid, Errno> {
     // SAFETY: the init is single-threaded, so the child may run arbitrary code before exec.
     match unsafe { fork() }? {
         ForkResult::Parent { child } => Ok(child),
@@ -32,15 +32,25 @@ pub fn launch(node: &str, spec: &ProcessSpec, fds: &TreeFds, mounts_of: Option<B
             }
             // Its own process group, so that a signal can reach everything it starts.
             let _ = setpgid(Pid::from_raw(0), Pid::from_raw(0));
-            exec_in_place(node, spec, fds)
+            exec_in_place(node, spec, fds, stdio)
         }
     }
 }
 
+/// Where a process's stdin, stdout and stderr come from.
+#[derive(Clone, Copy)]
+pub enum Stdio<'a> {
+    /// /dev/null in, and pipes out that the process creates and hands to the host with its
+    /// `start` (the tree's own processes: their lines become `output` events).
+    Pipes,
+    /// Descriptors the host handed over (exec: the caller reads and writes them directly).
+    Given(&'a [OwnedFd; 3]),
+}
+
 /// Becomes `spec` (announcing it as a process of `node`) in the calling process; exits with
 /// 126/127 if the command cannot run. Used by forked children and by a user's namespace PID 1.
-pub fn exec_in_place(node: &str, spec: &ProcessSpec, fds: &TreeFds) -> ! {
-    let code = match run_child(node, spec, fds) {
+pub fn exec_in_place(node: &str, spec: &ProcessSpec, fds: &TreeFds, stdio: Stdio<'_>) -> ! {
+    let code = match run_child(node, spec, fds, stdio) {
         Ok(never) => match never {},
         Err(code) => code,
     };
@@ -54,25 +64,33 @@ fn exit_now(code: i32) -> ! {
 }
 
 /// The child's side. Returns only on failure, with the exit code to use.
-fn run_child(node: &str, spec: &ProcessSpec, fds: &TreeFds) -> Result<Infallible, i32> {
+fn run_child(node: &str, spec: &ProcessSpec, fds: &TreeFds, stdio: Stdio<'_>) -> Result<Infallible, i32> {
     signals::clean_slate_for_exec();
-
-    let (out_r, out_w) = pipe2(OFlag::O_CLOEXEC).map_err(|_| 1)?;
-    let (err_r, err_w) = pipe2(OFlag::O_CLOEXEC).map_err(|_| 1)?;
-    let null = fd::dev_null().map_err(|_| 1)?;
     let me = pidfd::open(getpid()).map_err(|_| 1)?;
     let nspid = hostproc::own_nspid(fds.host_proc()).map_err(|_| 1)?;
-
-    let start = TreeMessage::Start {
+    let start = |pipes: bool| TreeMessage::Start {
         node: node.to_string(),
         process: spec.name.clone(),
-        nspid,
+        nspid: nspid.clone(),
         command: spec.command.clone(),
-        pipes: true,
+        pipes,
+        control: false,
     };
-    fds.send(&start, &[me.as_raw_fd(), out_r.as_raw_fd(), err_r.as_raw_fd()])
-        .map_err(|_| 1)?;
-    drop((me, out_r, err_r));
+    // The three descriptors to become 0, 1 and 2.
+    let (stdin, stdout, stderr) = match stdio {
+        Stdio::Pipes => {
+            let (out_r, out_w) = pipe2(OFlag::O_CLOEXEC).map_err(|_| 1)?;
+            let (err_r, err_w) = pipe2(OFlag::O_CLOEXEC).map_err(|_| 1)?;
+            fds.send(&start(true), &[me.as_raw_fd(), out_r.as_raw_fd(), err_r.as_raw_fd()]).map_err(|_| 1)?;
+            (fd::dev_null().map_err(|_| 1)?, out_w, err_w)
+        }
+        Stdio::Given([i, o, e]) => {
+            fds.send(&start(false), &[me.as_raw_fd()]).map_err(|_| 1)?;
+            let dup = |f: &OwnedFd| f.try_clone().map_err(|_| 1);
+            (dup(i)?, dup(o)?, dup(e)?)
+        }
+    };
+    drop(me);
 
     let fail = |error: String, errno: Errno| -> i32 {
         let msg = TreeMessage::ExecError {
@@ -85,10 +103,10 @@ fn run_child(node: &str, spec: &ProcessSpec, fds: &TreeFds) -> Result<Infallible
         if errno == Errno::ENOENT || errno == Errno::ENOTDIR { 127 } else { 126 }
     };
 
-    for (target, source) in [(0, &null), (1, &out_w), (2, &err_w)] {
+    for (target, source) in [(0, &stdin), (1, &stdout), (2, &stderr)] {
         fd::move_to(source.as_raw_fd(), target).map_err(|e| fail(format!("cannot set up fd {target}: {}", e.desc()), e))?;
     }
-    drop((null, out_w, err_w));
+    drop((stdin, stdout, stderr));
 
     for (key, value) in &spec.env {
         // Single-threaded child: changing our own environment is safe here, and execvp then
@@ -111,16 +129,20 @@ fn run_child(node: &str, spec: &ProcessSpec, fds: &TreeFds) -> Result<Infallible
 }
 
 /// The init's own `start`: it is process "init" of its node, with no pipes of its own (its
-/// stderr is the host's, for diagnostics).
-pub fn announce_init(node: &str, fds: &TreeFds) -> Result<(), Errno> {
+/// stderr is the host's, for diagnostics). It hands the host one end of a new control socket
+/// and returns the other, on which the host's requests (exec) will arrive.
+pub fn announce_init(node: &str, fds: &TreeFds) -> Result<OwnedFd, Errno> {
     let me = pidfd::open(getpid())?;
     let nspid = hostproc::own_nspid(fds.host_proc())?;
+    let (ours, hosts) = crate::sys::seqpacket::pair()?;
     let msg = TreeMessage::Start {
         node: node.to_string(),
         process: "init".into(),
         nspid,
         command: vec!["pidns-init".into()],
         pipes: false,
+        control: true,
     };
-    fds.send(&msg, &[me.as_fd().as_raw_fd()])
+    fds.send(&msg, &[me.as_fd().as_raw_fd(), hosts.as_raw_fd()])?;
+    Ok(ours)
 }

@@ -15,15 +15,18 @@ use nix::sys::signalfd::SignalFd;
 use nix::unistd::Pid;
 use pidns_model::{Forward, Plan};
 
+use super::launch::Stdio;
 use super::{children, forwarding, launch, reaper, stopping::Stopping, TreeFds};
+use crate::control::Request;
 use crate::protocol::TreeMessage;
 use crate::status::ExitStatus;
-use crate::sys::{clone, mounts, pidfd, setns, signals};
+use crate::sys::{clone, mounts, pidfd, seqpacket, setns, signals};
 
 /// What a child of this init is to us.
 enum Tracked {
-    /// A process of node `node` (ours, or one whose PID 1 is a user command), by name.
-    Process { node: usize, name: String },
+    /// A process of node `node` (ours, or one whose PID 1 is a user command), by name;
+    /// `exec` when the host asked for it (it does not decide the node's status).
+    Process { node: usize, name: String, exec: bool },
     /// The PID 1 of a child namespace (ours or the user's), by node index.
     Namespace(usize),
 }
@@ -36,6 +39,10 @@ struct NodeInit<'a> {
     /// A pidfd of ourselves: setns back into our own PID namespace after starting processes in
     /// a child namespace.
     me: OwnedFd,
+    /// Our end of the control socket (the host's requests); None once the host closed it.
+    control: Option<OwnedFd>,
+    /// pidfds of child namespaces' PID 1s that are user commands: we start processes there.
+    user_inits: HashMap<usize, OwnedFd>,
     tracked: HashMap<Pid, Tracked>,
     stopping: Stopping,
     /// Children already sent SIGTERM while stopping (orphans keep arriving: each gets one).
@@ -73,7 +80,7 @@ impl<'a> NodeInit<'a> {
         let node = &plan.nodes[idx];
         let signals = signals::block_all().map_err(|e| format!("signalfd: {}", e.desc()))?;
         become_namespace_init(node.mount_proc)?;
-        launch::announce_init(&node.path, fds).map_err(|e| format!("cannot report the init: {}", e.desc()))?;
+        let control = launch::announce_init(&node.path, fds).map_err(|e| format!("cannot report the init: {}", e.desc()))?;
         let me = pidfd::open(nix::unistd::getpid()).map_err(|e| format!("pidfd: {}", e.desc()))?;
         let mut init = NodeInit {
             plan,
@@ -81,15 +88,17 @@ impl<'a> NodeInit<'a> {
             fds,
             signals,
             me,
+            control: Some(control),
+            user_inits: HashMap::new(),
             tracked: HashMap::new(),
             stopping: Stopping::default(),
             terminated: HashSet::new(),
             first_failure: None,
         };
         for spec in &node.processes {
-            let pid = launch::launch(&node.path, spec, fds, None)
+            let pid = launch::launch(&node.path, spec, fds, None, Stdio::Pipes)
                 .map_err(|e| format!("cannot fork {}: {}", spec.name, e.desc()))?;
-            init.tracked.insert(pid, Tracked::Process { node: idx, name: spec.name.clone() });
+            init.tracked.insert(pid, Tracked::Process { node: idx, name: spec.name.clone(), exec: false });
         }
         for &child in &node.children {
             init.spawn_namespace(child)?;
@@ -106,28 +115,36 @@ impl<'a> NodeInit<'a> {
         // child namespace's init).
         match unsafe { clone::clone_into_namespaces(clone::NODE_NAMESPACES) } {
             Ok(clone::Forked::Child) => {
-                // The parent's signalfd and bookkeeping are not ours: the new init starts clean.
+                // The parent's signalfd, control socket and bookkeeping are not ours: the new
+                // init starts clean.
                 let _ = nix::unistd::close(self.signals.as_raw_fd());
+                if let Some(c) = &self.control {
+                    let _ = nix::unistd::close(c.as_raw_fd());
+                }
                 let Some(user) = &node.init.command else { run(self.plan, child, self.fds) };
                 if let Err(message) = become_namespace_init(node.mount_proc) {
                     let _ = self.fds.send(&TreeMessage::Error { node: node.path.clone(), message }, &[]);
                     std::process::exit(1);
                 }
                 // `ready` closes on exec: the parent then knows /proc is mounted.
-                launch::exec_in_place(&node.path, user, self.fds)
+                launch::exec_in_place(&node.path, user, self.fds, Stdio::Pipes)
             }
             Ok(clone::Forked::Parent { pid, pidfd }) => {
                 drop(ready.1);
                 self.tracked.insert(pid, Tracked::Namespace(child));
-                if node.init.command.is_some() && !node.processes.is_empty() {
+                if node.init.command.is_some() {
                     // Wait until the user's PID 1 has its mounts (or died), then start its
                     // namespace's processes from here.
                     let _ = nix::unistd::read(&ready.0, &mut [0u8; 1]);
-                    if let Err(message) = self.launch_into(child, &pidfd) {
-                        // Its PID 1 may already have exited: the kernel then refuses anything
-                        // new in that namespace. That namespace failed, not the tree.
-                        let _ = self.fds.send(&TreeMessage::Error { node: node.path.clone(), message }, &[]);
+                    for spec in &node.processes {
+                        if let Err(message) = self.launch_into(child, &pidfd, spec, Stdio::Pipes) {
+                            // Its PID 1 may already have exited: the kernel then refuses
+                            // anything new in that namespace. That namespace failed, not the tree.
+                            let _ = self.fds.send(&TreeMessage::Error { node: node.path.clone(), message }, &[]);
+                            break;
+                        }
                     }
+                    self.user_inits.insert(child, pidfd);
                 }
                 Ok(())
             }
@@ -135,31 +152,77 @@ impl<'a> NodeInit<'a> {
         }
     }
 
-    /// Starts the processes of `child` (whose PID 1 is a user command) in its namespaces.
-    fn launch_into(&mut self, child: usize, ns_init: &OwnedFd) -> Result<(), String> {
+    /// Starts one process of `child` (whose PID 1 is a user command) in its namespaces.
+    fn launch_into(&mut self, child: usize, ns_init: &OwnedFd, spec: &pidns_model::ProcessSpec, stdio: Stdio<'_>) -> Result<(), String> {
         let node = &self.plan.nodes[child];
         setns::pid_ns_for_children(ns_init.as_fd()).map_err(|e| match e {
             nix::errno::Errno::ESRCH => "its PID 1 exited before its processes could be started".to_string(),
             e => format!("cannot enter the namespace: {}", e.desc()),
         })?;
-        let mut result = Ok(());
-        for spec in &node.processes {
-            match launch::launch(&node.path, spec, self.fds, Some(ns_init.as_fd())) {
-                Ok(pid) => {
-                    self.tracked.insert(pid, Tracked::Process { node: child, name: spec.name.clone() });
-                }
-                Err(nix::errno::Errno::ENOMEM) => {
-                    result = Err(format!("cannot start {}: its PID 1 has exited (fork into the namespace fails with ENOMEM)", spec.name));
-                    break;
-                }
-                Err(e) => {
-                    result = Err(format!("cannot fork {}: {}", spec.name, e.desc()));
-                    break;
+        let exec = matches!(stdio, Stdio::Given(_));
+        let result = launch::launch(&node.path, spec, self.fds, Some(ns_init.as_fd()), stdio);
+        setns::pid_ns_for_children(self.me.as_fd()).map_err(|e| format!("cannot return to our namespace: {}", e.desc()))?;
+        match result {
+            Ok(pid) => {
+                self.tracked.insert(pid, Tracked::Process { node: child, name: spec.name.clone(), exec });
+                Ok(())
+            }
+            Err(nix::errno::Errno::ENOMEM) => Err(format!(
+                "cannot start {}: its PID 1 has exited (fork into the namespace fails with ENOMEM)",
+                spec.name
+            )),
+            Err(e) => Err(format!("cannot fork {}: {}", spec.name, e.desc())),
+        }
+    }
+
+    /// Serves the host's requests that have arrived on the control socket.
+    fn serve_requests(&mut self) {
+        let mut buf = vec![0u8; seqpacket::MAX_MESSAGE];
+        loop {
+            let Some(control) = &self.control else { return };
+            match seqpacket::recv(control.as_fd(), &mut buf) {
+                Ok(seqpacket::Received::Message(bytes, fds)) => match Request::decode(&bytes) {
+                    Ok(Request::Exec { node, process }) => self.exec(&node, &process, fds),
+                    Err(message) => {
+                        let node = self.plan.nodes[self.idx].path.clone();
+                        let _ = self.fds.send(&TreeMessage::Error { node, message: format!("bad request: {message}") }, &[]);
+                    }
+                },
+                Ok(seqpacket::Received::WouldBlock) => return,
+                Ok(seqpacket::Received::Closed) | Err(_) => {
+                    self.control = None;
+                    return;
                 }
             }
         }
-        setns::pid_ns_for_children(self.me.as_fd()).map_err(|e| format!("cannot return to our namespace: {}", e.desc()))?;
-        result
+    }
+
+    /// Starts `spec` in `node` (ours, or a child with a user's PID 1) with the caller's stdio.
+    /// Whatever happens, the caller hears of it: a start and an exit, or an exec error and exit.
+    fn exec(&mut self, node: &str, spec: &pidns_model::ProcessSpec, stdio: Vec<OwnedFd>) {
+        let target = self.plan.nodes.iter().position(|n| n.path == node);
+        let result = match (target, <[OwnedFd; 3]>::try_from(stdio)) {
+            (_, Err(_)) => Err("exec needs stdin, stdout and stderr".to_string()),
+            (Some(i), Ok(stdio)) if i == self.idx => launch::launch(node, spec, self.fds, None, Stdio::Given(&stdio))
+                .map(|pid| {
+                    self.tracked.insert(pid, Tracked::Process { node: i, name: spec.name.clone(), exec: true });
+                })
+                .map_err(|e| format!("cannot fork: {}", e.desc())),
+            (Some(i), Ok(stdio)) => match self.user_inits.remove(&i) {
+                Some(ns_init) => {
+                    let r = self.launch_into(i, &ns_init, spec, Stdio::Given(&stdio));
+                    self.user_inits.insert(i, ns_init);
+                    r
+                }
+                None => Err(format!("namespace {node} is not served by this init")),
+            },
+            (None, _) => Err(format!("there is no namespace {node}")),
+        };
+        if let Err(error) = result {
+            let (node, process) = (node.to_string(), spec.name.clone());
+            let _ = self.fds.send(&TreeMessage::ExecError { node: node.clone(), process: process.clone(), error }, &[]);
+            let _ = self.fds.send(&TreeMessage::Exit { node, process, status: ExitStatus::exited(127) }, &[]);
+        }
     }
 
     fn run(&mut self) -> i32 {
@@ -178,11 +241,14 @@ impl<'a> NodeInit<'a> {
             } else if self.stopping.started() {
                 self.terminate_new_children();
             }
-            let mut pfds = [
+            let mut pfds = vec![
                 PollFd::new(self.signals.as_fd(), PollFlags::POLLIN),
                 // No events asked: poll still reports POLLHUP when the host end is closed.
                 PollFd::new(self.fds.events.as_fd(), PollFlags::empty()),
             ];
+            if let Some(control) = &self.control {
+                pfds.push(PollFd::new(control.as_fd(), PollFlags::POLLIN));
+            }
             let timeout = PollTimeout::try_from(self.stopping.poll_timeout_ms()).unwrap_or(PollTimeout::NONE);
             match poll(&mut pfds, timeout) {
                 Ok(_) | Err(nix::errno::Errno::EINTR) => {}
@@ -192,6 +258,11 @@ impl<'a> NodeInit<'a> {
             if host_gone {
                 // Our owner is gone. As PID 1, exiting makes the kernel kill everything below.
                 return 1;
+            }
+            let requests = pfds.get(2).and_then(|p| p.revents()).is_some_and(|r| !r.is_empty());
+            drop(pfds);
+            if requests {
+                self.serve_requests();
             }
             while let Ok(Some(info)) = self.signals.read_signal() {
                 match info.ssi_signo as i32 {
@@ -246,8 +317,9 @@ impl<'a> NodeInit<'a> {
                 Some(_) => None,
             };
             let Some(status) = reaper::reap(pid) else { continue };
+            let counts = !matches!(tracked, None | Some(Tracked::Process { exec: true, .. }));
             let msg = match tracked {
-                Some(Tracked::Process { node, name }) => {
+                Some(Tracked::Process { node, name, .. }) => {
                     TreeMessage::Exit { node: self.plan.nodes[node].path.clone(), process: name, status }
                 }
                 Some(Tracked::Namespace(child)) => TreeMessage::Exit {
@@ -261,7 +333,7 @@ impl<'a> NodeInit<'a> {
                     status,
                 },
             };
-            if !status.success() && !matches!(msg, TreeMessage::Reap { .. }) {
+            if !status.success() && counts {
                 self.first_failure.get_or_insert(status);
             }
             let _ = self.fds.send(&msg, &[]);

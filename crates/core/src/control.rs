@@ -1,0 +1,105 @@
+//! What the host asks of an init, over the init's own control socket (one SOCK_SEQPACKET pair
+//! per init; the init sends the host's end with its `start`). One JSON object per datagram;
+//! an `exec` carries the new process's stdin, stdout and stderr as SCM_RIGHTS.
+use pidns_model::json::{self, Kind};
+use pidns_model::ProcessSpec;
+
+use crate::json_out::JsonObject;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Request {
+    /// Start `process` in namespace `node` (the init's own, or a child whose PID 1 is the
+    /// user's command) as a child of the init, with the three descriptors that come along as
+    /// its stdin, stdout and stderr. Its `start` and `exit` come back on the event socket.
+    Exec { node: String, process: ProcessSpec },
+}
+
+impl Request {
+    pub fn encode(&self) -> String {
+        match self {
+            Request::Exec { node, process } => {
+                let mut env = JsonObject::new();
+                for (k, v) in &process.env {
+                    env = env.str(k, v);
+                }
+                let obj = JsonObject::new()
+                    .str("t", "exec")
+                    .str("node", node)
+                    .str("name", &process.name)
+                    .strs("command", &process.command)
+                    .raw("env", &env.finish());
+                match &process.cwd {
+                    Some(cwd) => obj.str("cwd", cwd),
+                    None => obj.null("cwd"),
+                }
+                .finish()
+            }
+        }
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<Request, String> {
+        let text = std::str::from_utf8(bytes).map_err(|e| e.to_string())?;
+        let v = json::parse(text).map_err(|e| e.message)?;
+        let Kind::Object(members) = &v.kind else { return Err("not an object".into()) };
+        let get = |k: &str| members.iter().find(|m| m.key == k).map(|m| &m.value.kind);
+        let string = |k: &str| match get(k) {
+            Some(Kind::String(s)) => Ok(s.clone()),
+            _ => Err(format!("{k:?} is missing")),
+        };
+        match string("t")?.as_str() {
+            "exec" => {
+                let command = match get("command") {
+                    Some(Kind::Array(items)) => items
+                        .iter()
+                        .map(|i| match &i.kind {
+                            Kind::String(s) => Ok(s.clone()),
+                            _ => Err("command item is not a string".to_string()),
+                        })
+                        .collect::<Result<Vec<_>, _>>()?,
+                    _ => return Err("command is missing".into()),
+                };
+                if command.first().map_or(true, |c| c.is_empty()) {
+                    return Err("command has no program".into());
+                }
+                let env = match get("env") {
+                    Some(Kind::Object(m)) => m
+                        .iter()
+                        .filter_map(|m| match &m.value.kind {
+                            Kind::String(s) => Some((m.key.clone(), s.clone())),
+                            _ => None,
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                let cwd = match get("cwd") {
+                    Some(Kind::String(s)) => Some(s.clone()),
+                    _ => None,
+                };
+                Ok(Request::Exec {
+                    node: string("node")?,
+                    process: ProcessSpec { name: string("name")?, command, env, cwd },
+                })
+            }
+            other => Err(format!("unknown request {other:?}")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exec_round_trips() {
+        let r = Request::Exec {
+            node: "root/a".into(),
+            process: ProcessSpec {
+                name: "exec-1".into(),
+                command: vec!["sh".into(), "-c".into(), "echo \"hi\"".into()],
+                env: vec![("A".into(), "1".into())],
+                cwd: Some("/tmp".into()),
+            },
+        };
+        assert_eq!(Request::decode(r.encode().as_bytes()).unwrap(), r);
+    }
+}
