@@ -11,7 +11,19 @@ export type PidnsTreeErrorCode =
   /** The native binding or the pidns-init binary for this platform is missing. */
   | 'NATIVE_MISSING'
   /** Starting the tree failed for another reason. */
-  | 'SPAWN_FAILED';
+  | 'SPAWN_FAILED'
+  /** The tree ended before every namespace and process was up (see the message). */
+  | 'START_FAILED'
+  /** No namespace has this path in the tree. */
+  | 'UNKNOWN_NODE'
+  /** No process has this name in that namespace. */
+  | 'UNKNOWN_PROCESS'
+  /** A target is not `node` or `node:process`. */
+  | 'BAD_TARGET'
+  /** The tree (or that namespace) has already ended. */
+  | 'TREE_GONE'
+  /** What was awaited did not happen within `timeoutMs`. */
+  | 'TIMEOUT';
 
 /** One problem found in a spec. */
 export interface SpecIssue {

@@ -16,6 +16,10 @@ export interface NativeTree {
   readonly eventsFd: number;
   /** Signals the root init through its pidfd; false once the tree is gone. */
   signal(signal: number): boolean;
+  /** Signals a process (`init` for a namespace's init) through its pidfd; false if not alive. */
+  signalProcess(node: string, process: string, signal: number): boolean;
+  /** Starts a command in a namespace as a child of its PID 1; returns the caller's stdio ends. */
+  exec(node: string, name: string, command: string[], env: Record<string, string>, cwd: string | null): { stdin: number; stdout: number; stderr: number };
 }
 
 export interface NativeSpecCheck {

@@ -73,4 +73,18 @@ export class RunningTree {
   signal(signal: SignalName | number): boolean {
     return this.#native.signal(signalNumber(signal));
   }
+
+  /** The native handle, for what the scripting API adds (exec, per-process signals). */
+  get native(): NativeTree {
+    return this.#native;
+  }
+
+  /**
+   * Whether the event pipe keeps Node alive. The API keeps it unreferenced unless someone
+   * waits, so a script that forgets its tree still exits (and the kernel kills the tree).
+   */
+  keepAlive(on: boolean): void {
+    if (on) this.#socket.ref();
+    else this.#socket.unref();
+  }
 }

@@ -1,0 +1,41 @@
+/** `spawnTree(spec | 'tree.json', options)`: start a tree and resolve once all of it is up. */
+import { PidnsTreeError } from '../errors.js';
+import type { ErrorEvent, StartEvent } from '../events.js';
+import { RunningTree } from '../running-tree.js';
+import { checkSpecObject, checkSpecText, readSpecSource, type TreeSpec } from '../spec.js';
+import { EventLog } from './event-log.js';
+import { Tree } from './tree.js';
+
+export interface SpawnTreeOptions {
+  /** Reject with TIMEOUT (and stop the tree) if it is not up within this long (default 30 000). */
+  startTimeoutMs?: number;
+}
+
+/**
+ * Starts a tree of nested PID namespaces from a spec object or a tree.json path and resolves
+ * with the running `Tree` once every namespace's init and every process has started.
+ * Errors are `PidnsTreeError`s: INVALID_SPEC (with `issues`), DEPTH_LIMIT, NO_PRIVILEGE, ...
+ * The tree dies with this Node process; stop it (or `await using`) to end it sooner.
+ */
+export async function spawnTree(spec: TreeSpec | string, options: SpawnTreeOptions = {}): Promise<Tree> {
+  const plan = typeof spec === 'string' ? checkSpecText(await readSpecSource(spec), spec) : checkSpecObject(spec);
+  const running = RunningTree.start(plan);
+  const log = new EventLog(running);
+  const tree = new Tree(running, log);
+  const expected = plan.nodes.reduce((n, node) => n + 1 + node.processes.length, 0);
+  try {
+    await log.find((e) => {
+      if (e.event === 'end') return e;
+      const starts = log.events.filter((x): x is StartEvent => x.event === 'start').length;
+      return starts >= expected ? e : undefined;
+    }, 'every process to start', options.startTimeoutMs ?? 30_000);
+  } catch (error) {
+    await tree.stop({ graceMs: 0 });
+    throw error;
+  }
+  if (log.ended !== undefined) {
+    const why = log.events.filter((e): e is ErrorEvent => e.event === 'error').map((e) => `${e.node}: ${e.message}`);
+    throw new PidnsTreeError('START_FAILED', `the tree ended before it was up${why.length > 0 ? `: ${why.join('; ')}` : ''}`);
+  }
+  return tree;
+}

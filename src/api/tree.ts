@@ -1,0 +1,222 @@
+/**
+ * A running tree, as the scripting API hands it out: its PIDs at every level, exec and spawn
+ * into any namespace, signals, events, and a guaranteed clean-up.
+ */
+import { PidnsTreeError } from '../errors.js';
+import type { EndEvent, ExitEvent, Pids, StartEvent, TreeEvent } from '../events.js';
+import { signalNumber, type RunningTree, type SignalName } from '../running-tree.js';
+import type { Plan } from '../spec.js';
+import type { EventLog } from './event-log.js';
+import { closeFds, collect, stdioFromFds } from './stdio.js';
+import { parseTarget } from './targets.js';
+import type { TreeProcess } from './tree-process.js';
+
+export interface ExecOptions {
+  /** Written to its stdin, which is then closed (closed at once without it). */
+  input?: string | Uint8Array;
+  /** Added to the environment pidns-tree runs with. */
+  env?: Record<string, string>;
+  /** Absolute working directory. */
+  cwd?: string;
+  /** SIGKILL it and reject with TIMEOUT after this long. */
+  timeoutMs?: number;
+}
+
+export interface ExecResult {
+  /** Exit code, or 128+N when signal N killed it. */
+  readonly code: number;
+  readonly signal: string | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Its PID at every level (absent if it could not start). */
+  readonly pids?: Pids;
+  /** Why it could not run (code 126 or 127). */
+  readonly error?: string;
+}
+
+export interface NodeInfo {
+  /** `root/a` */
+  readonly path: string;
+  readonly depth: number;
+  /** Its init's PID at every level (1 in its own namespace). */
+  readonly pids: Pids;
+  /** True when its PID 1 is your command (`init.command`). */
+  readonly userInit: boolean;
+}
+
+export interface ProcessInfo {
+  readonly node: string;
+  readonly name: string;
+  readonly command: readonly string[];
+  readonly pids: Pids;
+  /** Its `exit` event once it has exited. */
+  readonly exit?: ExitEvent;
+}
+
+export interface StopOptions {
+  /** SIGKILL the whole tree if it has not ended this long after SIGTERM (default 10 000). */
+  graceMs?: number;
+}
+
+export class Tree implements AsyncDisposable {
+  /** The checked spec this tree runs. */
+  readonly plan: Plan;
+  /** The root init's PID on the host. */
+  readonly pid: number;
+  readonly #running: RunningTree;
+  readonly #log: EventLog;
+  #execs = 0;
+  readonly #extra = new Set<string>();
+
+  /** @internal Use `spawnTree`. */
+  constructor(running: RunningTree, log: EventLog) {
+    this.#running = running;
+    this.#log = log;
+    this.plan = running.plan;
+    this.pid = running.pid;
+  }
+
+  #start(node: string, process: string): StartEvent | undefined {
+    return this.#log.events.find((e): e is StartEvent => e.event === 'start' && e.node === node && e.process === process);
+  }
+
+  /** The PIDs at every level of `'root/a:worker'`, or of a namespace's init for `'root/a'`. */
+  pids(target: string): Pids {
+    const { node, process } = parseTarget(target, this.plan, this.#extra);
+    const start = this.#start(node, process);
+    if (start === undefined) throw new PidnsTreeError('TREE_GONE', `${target} never started`);
+    return start.pids;
+  }
+
+  /** Every namespace, root first. */
+  nodes(): NodeInfo[] {
+    return this.plan.nodes.map((n) => ({
+      path: n.path,
+      depth: n.depth,
+      pids: this.#start(n.path, 'init')?.pids ?? {},
+      userInit: n.init.command !== null,
+    }));
+  }
+
+  /** Every process started so far (those of the spec, then exec'd and spawned ones). */
+  processes(): ProcessInfo[] {
+    const exits = new Map(this.#log.events.filter((e): e is ExitEvent => e.event === 'exit').map((e) => [`${e.node}:${e.process}`, e]));
+    return this.#log.events
+      .filter((e): e is StartEvent => e.event === 'start' && e.process !== 'init')
+      .map((s) => {
+        const exit = exits.get(`${s.node}:${s.process}`);
+        const info = { node: s.node, name: s.process, command: s.command, pids: s.pids };
+        return exit === undefined ? info : { ...info, exit };
+      });
+  }
+
+  /** Every event from the first on (the same as `spawn --json`), until `end`. */
+  events(): AsyncGenerator<TreeEvent, void, undefined> {
+    return this.#log.iterate();
+  }
+
+  /**
+   * The first event (already seen or still to come) that `predicate` accepts. Rejects with
+   * TREE_GONE when the tree ends first, TIMEOUT after `timeoutMs`.
+   */
+  waitFor<E extends TreeEvent>(predicate: (event: TreeEvent) => event is E, options?: { timeoutMs?: number }): Promise<E>;
+  waitFor(predicate: (event: TreeEvent) => boolean, options?: { timeoutMs?: number }): Promise<TreeEvent>;
+  waitFor(predicate: (event: TreeEvent) => boolean, options: { timeoutMs?: number } = {}): Promise<TreeEvent> {
+    return this.#log.find((e) => (predicate(e) ? e : undefined), 'the awaited event', options.timeoutMs);
+  }
+
+  /** Sends a signal to `'root/a:worker'` or to the init of `'root/a'`, through its pidfd. */
+  kill(target: string, signal: SignalName | number = 'SIGTERM'): boolean {
+    const { node, process } = parseTarget(target, this.plan, this.#extra);
+    return this.#running.native.signalProcess(node, process, signalNumber(signal));
+  }
+
+  /** Resolves with `end` once every process of the tree has exited. */
+  wait(): Promise<EndEvent> {
+    return this.#log.find((e) => (e.event === 'end' ? e : undefined), 'its end');
+  }
+
+  /** SIGTERM to the root init (which stops every namespace), SIGKILL after `graceMs`. */
+  async stop(options: StopOptions = {}): Promise<EndEvent> {
+    if (this.#log.ended !== undefined) return this.#log.ended;
+    this.#running.signal('SIGTERM');
+    const kill = setTimeout(() => this.#running.signal('SIGKILL'), options.graceMs ?? 10_000);
+    try {
+      return await this.wait();
+    } finally {
+      clearTimeout(kill);
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  #name(node: string): string {
+    const taken = new Set(this.plan.nodes.find((n) => n.path === node)?.processes.map((p) => p.name));
+    let name: string;
+    do name = `exec-${++this.#execs}`;
+    while (taken.has(name));
+    this.#extra.add(`${node}:${name}`);
+    return name;
+  }
+
+  /** Starts `argv` in namespace `node` as a child of its PID 1; resolves once it runs. */
+  async spawn(node: string, argv: readonly string[], options: Omit<ExecOptions, 'input' | 'timeoutMs'> = {}): Promise<TreeProcess> {
+    parseTarget(node, this.plan);
+    if (this.#log.ended !== undefined) throw new PidnsTreeError('TREE_GONE', 'the tree has ended');
+    const name = this.#name(node);
+    let fds;
+    try {
+      fds = this.#running.native.exec(node, name, [...argv], options.env ?? {}, options.cwd ?? null);
+    } catch (error) {
+      throw new PidnsTreeError('TREE_GONE', `cannot start ${argv[0]} in ${node}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const exited = this.#log.find((e) => (e.event === 'exit' && e.node === node && e.process === name ? e : undefined), `${node}:${name} to exit`);
+    let started;
+    try {
+      started = await this.#log.find(
+        (e) => (e.event === 'start' && e.node === node && e.process === name ? e : e.event === 'exit' && e.node === node && e.process === name ? e : undefined),
+        `${node}:${name} to start`,
+      );
+    } catch (error) {
+      closeFds(fds);
+      throw error;
+    }
+    const pids = started.event === 'start' ? started.pids : {};
+    // The streams are made only now, in the same turn the caller gets them: a stream that ends
+    // without data may emit 'end' as soon as libuv reports EOF, and nobody must miss it.
+    const stdio = stdioFromFds(fds);
+    return {
+      node,
+      name,
+      pids,
+      ...stdio,
+      kill: (signal = 'SIGTERM') => this.#running.native.signalProcess(node, name, signalNumber(signal)),
+      wait: () => exited,
+    };
+  }
+
+  /** Runs `argv` in namespace `node` as a child of its PID 1 and collects its output. */
+  async exec(node: string, argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+    const child = await this.spawn(node, argv, options);
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(options.input ?? '');
+    const output = Promise.all([collect(child.stdout), collect(child.stderr)]);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      if (options.timeoutMs === undefined) return;
+      timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new PidnsTreeError('TIMEOUT', `${argv.join(' ')} in ${node} did not finish within ${options.timeoutMs} ms`));
+      }, options.timeoutMs);
+    });
+    try {
+      const [exit, [stdout, stderr]] = await Promise.race([Promise.all([child.wait(), output]), timedOut]);
+      const result = { code: exit.code, signal: exit.signal, stdout: stdout.toString('utf8'), stderr: stderr.toString('utf8'), pids: child.pids };
+      return exit.error === undefined ? result : { ...result, error: exit.error };
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+    }
+  }
+}
