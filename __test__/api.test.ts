@@ -1,0 +1,205 @@
+/** The scripting API: every method of spawnTree / Tree, and its failure paths. */
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+import test from 'ava';
+
+import { PidnsTreeError, spawnTree, type ExitEvent, type OutputEvent, type PidnsTreeErrorCode, type Tree, type TreeEvent } from '../src/index.js';
+import { withTree } from '../src/ava.js';
+import { root } from './helpers/cli.js';
+import { deathWatch, nspid, stillRunning, tempDir } from './helpers/host.js';
+
+const run = promisify(execFile);
+const sleeper = (name: string) => ({ name, command: ['sleep', 'infinity'] });
+const spec = { name: 'root', processes: [sleeper('web')], children: [{ name: 'a', processes: [sleeper('worker')] }] };
+
+async function rejects(t: import('ava').ExecutionContext, promise: Promise<unknown>, code: PidnsTreeErrorCode): Promise<PidnsTreeError> {
+  const error = await t.throwsAsync(promise, { instanceOf: PidnsTreeError });
+  t.is(error?.code, code);
+  return error as PidnsTreeError;
+}
+
+test('spawnTree resolves with every PID known; pids(), nodes(), processes()', async (t) => {
+  await using tree = await spawnTree(spec);
+  const worker = tree.pids('root/a:worker');
+  t.deepEqual(Object.keys(worker), ['host', 'root', 'root/a']);
+  t.deepEqual(nspid(worker['host'] ?? -1), Object.values(worker));
+  t.is(tree.pids('root/a')['root/a'], 1, 'a namespace target is its init');
+  t.deepEqual(tree.nodes().map((n) => [n.path, n.depth, n.pids[n.path]]), [['root', 1, 1], ['root/a', 2, 1]]);
+  t.deepEqual(tree.processes().map((p) => `${p.node}:${p.name}`).sort(), ['root/a:worker', 'root:web']);
+});
+
+test('spawnTree takes a tree.json path too', async (t) => {
+  const file = path.join(tempDir(), 'tree.json');
+  writeFileSync(file, JSON.stringify(spec));
+  await using tree = await spawnTree(file);
+  t.is(tree.pids('root:web')['root'], 2);
+});
+
+test('exec runs in the namespace as a child of its PID 1, with input, env and cwd', async (t) => {
+  await using tree = await spawnTree(spec);
+  const r = await tree.exec('root/a', ['sh', '-c', 'echo "ppid=$PPID x=$X cwd=$(pwd)"; cat; echo oops >&2; exit 3'], {
+    input: 'from stdin\n',
+    env: { X: 'y' },
+    cwd: '/tmp',
+  });
+  t.is(r.code, 3);
+  t.is(r.signal, null);
+  t.is(r.stdout, 'ppid=1 x=y cwd=/tmp\nfrom stdin\n');
+  t.is(r.stderr, 'oops\n');
+  t.deepEqual(Object.keys(r.pids ?? {}), ['host', 'root', 'root/a']);
+});
+
+test('exec reports a command that cannot run, and its exit does not fail the tree', async (t) => {
+  const tree = await spawnTree({ name: 'root', processes: [{ name: 'p', command: ['sleep', 'infinity'] }] });
+  const r = await tree.exec('root', ['no-such-command-xyz']);
+  t.is(r.code, 127);
+  t.regex(r.error ?? '', /cannot execute "no-such-command-xyz"/);
+  tree.kill('root:p', 'SIGTERM');
+  t.is((await tree.wait()).code, 143, "the spec's process decides, not the exec");
+});
+
+test('exec with timeoutMs kills the command and rejects with TIMEOUT', async (t) => {
+  await using tree = await spawnTree(spec);
+  await rejects(t, tree.exec('root', ['sleep', 'infinity'], { timeoutMs: 100 }), 'TIMEOUT');
+});
+
+test('exec into a namespace whose PID 1 is your command', async (t) => {
+  // A PID 1 with a SIGTERM handler (without one, a signal from the parent namespace is ignored).
+  await using tree = await spawnTree({ name: 'root', children: [{ name: 'u', init: { command: ['sh', '-c', "trap 'exit 0' TERM; sleep infinity & wait"] } }] });
+  const r = await tree.exec('root/u', ['sh', '-c', 'cat /proc/1/cmdline | tr "\\0" " "']);
+  t.regex(r.stdout, /^sh -c trap/);
+});
+
+test('spawn gives a live process: streams, pids, kill, wait', async (t) => {
+  await using tree = await spawnTree(spec);
+  const p = await tree.spawn('root/a', ['sh', '-c', 'read line; echo "got $line"; sleep infinity']);
+  t.is(p.node, 'root/a');
+  t.is(p.pids['root/a'], 3);
+  const said = new Promise<string>((resolve) => p.stdout.once('data', (d: Buffer) => resolve(d.toString())));
+  p.stdin.write('ping\n');
+  t.is(await said, 'got ping\n');
+  t.true(p.kill('SIGKILL'));
+  t.like(await p.wait(), { node: 'root/a', process: p.name, signal: 'SIGKILL' });
+  t.false(p.kill(), 'gone');
+});
+
+test('kill signals through pidfds; waitFor sees it; stop ends the rest', async (t) => {
+  const tree = await spawnTree(spec);
+  t.true(tree.kill('root/a:worker', 'SIGUSR1'));
+  const exit = await tree.waitFor((e): e is ExitEvent => e.event === 'exit' && e.process === 'worker');
+  t.is(exit.signal, 'SIGUSR1');
+  const end = await tree.stop({ graceMs: 5_000 });
+  t.is(end.event, 'end');
+  t.false(tree.kill('root:web'));
+  t.false(stillRunning(tree.pid, [tree.pid]));
+});
+
+test('events() replays from the start to every reader, in order, until end', async (t) => {
+  const tree = await spawnTree({ name: 'root', processes: [{ name: 'p', command: ['sh', '-c', 'echo one; echo two'] }] });
+  await tree.wait();
+  const read = async () => {
+    const seen: TreeEvent[] = [];
+    for await (const e of tree.events()) seen.push(e);
+    return seen;
+  };
+  const [a, b] = await Promise.all([read(), read()]);
+  t.deepEqual(a, b);
+  t.is(a[0]?.event, 'start');
+  t.is(a.at(-1)?.event, 'end');
+  t.deepEqual(a.filter((e): e is OutputEvent => e.event === 'output').map((e) => e.line), ['one', 'two']);
+});
+
+test('waitFor rejects with TIMEOUT, and with TREE_GONE once the tree has ended', async (t) => {
+  const tree = await spawnTree(spec);
+  await rejects(t, tree.waitFor((e) => e.event === 'reap', { timeoutMs: 50 }), 'TIMEOUT');
+  await tree.stop();
+  await rejects(t, tree.waitFor((e) => e.event === 'reap'), 'TREE_GONE');
+  await rejects(t, tree.spawn('root', ['true']), 'TREE_GONE');
+});
+
+test('no event is lost or reordered when a process floods its output', async (t) => {
+  await using tree = await spawnTree({ name: 'root', processes: [{ name: 'flood', command: ['seq', '200000'] }] });
+  const end = await tree.wait();
+  t.is(end.code, 0);
+  let expected = 1;
+  let exitAt = -1;
+  let i = 0;
+  for await (const e of tree.events()) {
+    if (e.event === 'output' && e.process === 'flood') {
+      if (Number(e.line) !== expected) return t.fail(`line ${expected} expected, got ${e.line}`);
+      expected += 1;
+    }
+    if (e.event === 'exit' && e.process === 'flood') exitAt = i;
+    i += 1;
+  }
+  t.is(expected, 200_001);
+  t.true(exitAt > 200_000, 'its exit comes after its last line');
+});
+
+test('await using stops the tree and reaps everything when the block ends', async (t) => {
+  const { fifo, gone } = deathWatch();
+  {
+    await using tree = await spawnTree({ name: 'root', processes: [{ name: 'p', command: ['sh', '-c', `exec sleep infinity 3>${fifo}`] }] });
+    t.truthy(tree.pids('root:p'));
+  }
+  await gone;
+  t.pass();
+});
+
+test('a script that forgets to stop its tree exits, and takes the tree with it', async (t) => {
+  const { fifo, gone } = deathWatch();
+  const script = `import { spawnTree } from 'pidns-tree';
+const tree = await spawnTree({ name: 'r', processes: [{ name: 'p', command: ['sh', '-c', 'exec sleep infinity 3>${fifo}'] }] });
+console.log('up', tree.pid);`;
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: root });
+  t.regex(stdout, /^up \d+/);
+  await gone;
+});
+
+test('errors are typed: INVALID_SPEC with issues, DEPTH_LIMIT, UNKNOWN_NODE, UNKNOWN_PROCESS, BAD_TARGET', async (t) => {
+  const invalid = await rejects(t, spawnTree({ name: 'r', processes: [{ name: 'p', command: [] }] }), 'INVALID_SPEC');
+  t.is(invalid.issues[0]?.path, '$.processes[0].command');
+  let deep: { name: string; children?: unknown[] } = { name: 'n' };
+  for (let i = 0; i < 40; i += 1) deep = { name: 'n', children: [deep] };
+  await rejects(t, spawnTree(deep as Parameters<typeof spawnTree>[0]), 'DEPTH_LIMIT');
+  await using tree = await spawnTree(spec);
+  t.is(t.throws(() => tree.pids('root/b'), { instanceOf: PidnsTreeError })?.code, 'UNKNOWN_NODE');
+  t.is(t.throws(() => tree.kill('root/a:nobody'), { instanceOf: PidnsTreeError })?.code, 'UNKNOWN_PROCESS');
+  t.is(t.throws(() => tree.pids('root:'), { instanceOf: PidnsTreeError })?.code, 'BAD_TARGET');
+  await rejects(t, tree.exec('root/zz', ['true']), 'UNKNOWN_NODE');
+});
+
+test('without CAP_SYS_ADMIN spawnTree rejects with NO_PRIVILEGE', async (t) => {
+  const script = `import { spawnTree } from 'pidns-tree';
+try { await spawnTree({ name: 'r' }); } catch (e) { console.log(e.code); }`;
+  const { stdout } = await run('setpriv', ['--bounding-set', '-sys_admin', '--', process.execPath, '--input-type=module', '-e', script], { cwd: root });
+  t.is(stdout.trim(), 'NO_PRIVILEGE');
+});
+
+test('CommonJS: require("pidns-tree") works', async (t) => {
+  const script = `const { spawnTree } = require('pidns-tree');
+spawnTree({ name: 'r', processes: [{ name: 'p', command: ['true'] }] }).then((tree) => tree.wait()).then((end) => console.log(end.code));`;
+  const { stdout } = await run(process.execPath, ['-e', script], { cwd: root });
+  t.is(stdout.trim(), '0');
+});
+
+test('pidns-tree/ava gives each test its own tree and stops it however the test ends', async (t) => {
+  // A stand-in for ava's context: collect the teardowns withTree registers, run them after.
+  for (const outcome of ['passes', 'throws'] as const) {
+    const teardowns: (() => unknown)[] = [];
+    let seen: Tree | undefined;
+    const fake = { teardown: (fn: () => unknown) => teardowns.push(fn) } as unknown as import('ava').ExecutionContext;
+    const body = withTree(spec, (_t, tree) => {
+      seen = tree;
+      if (outcome === 'throws') throw new Error('test failed');
+    });
+    await body(fake).catch(() => undefined);
+    t.truthy(seen, outcome);
+    t.true(stillRunning(seen?.pid ?? -1, nspid(seen?.pid ?? -1) ?? []), 'alive during the test');
+    for (const fn of teardowns) await fn();
+    t.is(nspid(seen?.pid ?? -1), undefined, `gone after a test that ${outcome}`);
+  }
+});
