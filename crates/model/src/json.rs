@@ -262,30 +262,8 @@ impl Parser {
                 return Err(self.eof_inside("an array", open));
             }
             items.push(self.value()?);
-            self.skip_ws()?;
-            match self.peek() {
-                Some(',') => {
-                    let comma = self.pos();
-                    self.bump();
-                    self.skip_ws()?;
-                    if self.peek() == Some(']') {
-                        return Err(Self::err_at(comma, "trailing comma before ']'".into()));
-                    }
-                }
-                Some(']') => {
-                    self.bump();
-                    break;
-                }
-                None => return Err(self.eof_inside("an array", open)),
-                Some(c) => {
-                    return Err(Self::err_at(
-                        self.pos(),
-                        format!(
-                            "expected ',' or ']' after an array element, found {}",
-                            describe_char(c)
-                        ),
-                    ))
-                }
+            if self.after_item(']', "an array", "an array element", open)? {
+                break;
             }
         }
         self.depth -= 1;
@@ -349,34 +327,39 @@ impl Parser {
                 key_pos,
                 value,
             });
-            self.skip_ws()?;
-            match self.peek() {
-                Some(',') => {
-                    let comma = self.pos();
-                    self.bump();
-                    self.skip_ws()?;
-                    if self.peek() == Some('}') {
-                        return Err(Self::err_at(comma, "trailing comma before '}'".into()));
-                    }
-                }
-                Some('}') => {
-                    self.bump();
-                    break;
-                }
-                None => return Err(self.eof_inside("an object", open)),
-                Some(c) => {
-                    return Err(Self::err_at(
-                        self.pos(),
-                        format!(
-                            "expected ',' or '}}' after an object member, found {}",
-                            describe_char(c)
-                        ),
-                    ))
-                }
+            if self.after_item('}', "an object", "an object member", open)? {
+                break;
             }
         }
         self.depth -= 1;
         Ok(Kind::Object(members))
+    }
+
+    /// After an array element or object member: a comma (not before the closing bracket: users
+    /// write trailing commas, and deserve to be told so) or the closing bracket, which ends the
+    /// container (true).
+    fn after_item(&mut self, close: char, container: &str, item: &str, open: Pos) -> Result<bool, JsonError> {
+        self.skip_ws()?;
+        match self.peek() {
+            Some(',') => {
+                let comma = self.pos();
+                self.bump();
+                self.skip_ws()?;
+                if self.peek() == Some(close) {
+                    return Err(Self::err_at(comma, format!("trailing comma before '{close}'")));
+                }
+                Ok(false)
+            }
+            Some(c) if c == close => {
+                self.bump();
+                Ok(true)
+            }
+            None => Err(self.eof_inside(container, open)),
+            Some(c) => Err(Self::err_at(
+                self.pos(),
+                format!("expected ',' or '{close}' after {item}, found {}", describe_char(c)),
+            )),
+        }
     }
 
     fn string(&mut self) -> Result<String, JsonError> {

@@ -118,18 +118,23 @@ impl Validator<'_> {
         );
     }
 
+    /// Reports member `i` if an earlier member has its key (JSON.parse would silently keep
+    /// the last one; a user who wrote a key twice wants to know).
+    fn duplicate_key(&mut self, members: &[Member], i: usize, path: &str) -> bool {
+        let m = &members[i];
+        let dup = members[..i].iter().any(|o| o.key == m.key);
+        if dup {
+            self.error(path, m.key_pos, format!("duplicate key {}", quote(&m.key)), None);
+        }
+        dup
+    }
+
     /// Picks out the known fields; reports duplicate and unknown keys.
     fn fields<'v>(&mut self, members: &'v [Member], path: &str, shape: Shape) -> Fields<'v> {
         let mut found = Vec::new();
         for (i, m) in members.iter().enumerate() {
             let mpath = key_path(path, &m.key);
-            if members[..i].iter().any(|o| o.key == m.key) {
-                self.error(
-                    &mpath,
-                    m.key_pos,
-                    format!("duplicate key {}", quote(&m.key)),
-                    None,
-                );
+            if self.duplicate_key(members, i, &mpath) {
                 continue;
             }
             match shape.allowed().iter().find(|a| **a == m.key) {
@@ -523,13 +528,7 @@ impl Validator<'_> {
         let mut out = Vec::new();
         for (i, m) in members.iter().enumerate() {
             let mpath = key_path(path, &m.key);
-            if members[..i].iter().any(|o| o.key == m.key) {
-                self.error(
-                    &mpath,
-                    m.key_pos,
-                    format!("duplicate key {}", quote(&m.key)),
-                    None,
-                );
+            if self.duplicate_key(members, i, &mpath) {
                 continue;
             }
             if m.key.is_empty() {
