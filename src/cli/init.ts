@@ -21,13 +21,17 @@ export async function initCommand(args: readonly string[]): Promise<number> {
   }
   // `--help` is ours to understand; pidns-init (like tini) only knows -h.
   const argv = args.length === 1 && args[0] === '--help' ? ['-h'] : [...args];
-  const child = spawn(file, argv, { stdio: 'inherit', argv0: 'pidns-init' });
-  const passOn = (signal: NodeJS.Signals): void => void child.kill(signal);
+  // Handlers first: the child writes to our stdout directly, so whoever reads it may signal us
+  // before spawn() has returned. Without a listener Node would take SIGUSR1 for its debugger.
+  let child: ReturnType<typeof spawn> | undefined;
+  const passOn = (signal: NodeJS.Signals): void => void child?.kill(signal);
   PASSED_ON.forEach((s) => process.on(s, passOn));
+  child = spawn(file, argv, { stdio: 'inherit', argv0: 'pidns-init' });
+  const running = child;
   try {
     return await new Promise<number>((resolve, reject) => {
-      child.on('error', reject);
-      child.on('close', (code, signal) => resolve(code ?? 128 + signalNumber(signal ?? 'SIGKILL')));
+      running.on('error', reject);
+      running.on('close', (code, signal) => resolve(code ?? 128 + signalNumber(signal ?? 'SIGKILL')));
     });
   } finally {
     PASSED_ON.forEach((s) => process.off(s, passOn));
