@@ -8,11 +8,12 @@ use napi::{Error, Result, Status};
 use napi_derive::napi;
 use pidns_core::host::collector::Collector;
 use pidns_core::host::handles::{ExecError, Handles};
-use pidns_core::host::spawn::{spawn_root, SpawnError};
+use pidns_core::host::spawn::{spawn_root, Isolation, SpawnError};
 use pidns_core::sys::{fd, pidfd};
 
 #[napi]
 pub struct NativeTree {
+    rootless: bool,
     pid: i32,
     events_fd: i32,
     root_pidfd: Arc<OwnedFd>,
@@ -33,6 +34,12 @@ impl NativeTree {
     #[napi(getter)]
     pub fn pid(&self) -> i32 {
         self.pid
+    }
+
+    /// True when the tree runs in a user namespace (rootless mode).
+    #[napi(getter)]
+    pub fn rootless(&self) -> bool {
+        self.rootless
     }
 
     /// The read end of the NDJSON event pipe; JavaScript owns (and closes) it.
@@ -98,12 +105,21 @@ fn libc_esrch() -> i32 {
 /// Must be called on the main JavaScript thread: the tree is bound to the life of the thread
 /// that starts it (PR_SET_PDEATHSIG).
 #[napi]
-pub fn spawn_tree(init_path: String, plan_json: String) -> Result<NativeTree> {
+///
+/// `mode`: "privileged" (needs CAP_SYS_ADMIN, never falls back), "rootless" (a user namespace
+/// mapping the caller to root first) or "auto" (privileged when possible, rootless otherwise).
+pub fn spawn_tree(init_path: String, plan_json: String, mode: String) -> Result<NativeTree> {
     let plan = pidns_model::Plan::from_json(&plan_json)
         .map_err(|e| Error::new(Status::InvalidArg, format!("not a plan from checkSpec: {e}")))?;
-    let tree = spawn_root(Path::new(&init_path), &plan_json).map_err(|e| {
+    let isolation = match mode.as_str() {
+        "auto" => Isolation::auto(),
+        "rootless" => Isolation::Rootless,
+        "privileged" => Isolation::Privileged,
+        other => return Err(Error::new(Status::InvalidArg, format!("unknown mode {other:?}: auto, rootless or privileged"))),
+    };
+    let tree = spawn_root(Path::new(&init_path), &plan_json, isolation).map_err(|e| {
         let status = match e {
-            SpawnError::Namespaces(_) => Status::Unknown,
+            SpawnError::Namespaces(_) | SpawnError::UserNamespace(_) => Status::Unknown,
             _ => Status::GenericFailure,
         };
         Error::new(status, e.to_string())
@@ -129,5 +145,5 @@ pub fn spawn_tree(init_path: String, plan_json: String) -> Result<NativeTree> {
             Collector::new(tree, &plan, collector_handles, &mut sink).run();
         })
         .map_err(|e| Error::new(Status::GenericFailure, format!("collector thread: {e}")))?;
-    Ok(NativeTree { pid, events_fd: events_r.into_raw_fd(), root_pidfd, handles })
+    Ok(NativeTree { rootless: isolation == Isolation::Rootless, pid, events_fd: events_r.into_raw_fd(), root_pidfd, handles })
 }

@@ -28,12 +28,30 @@ pub struct SpawnedTree {
     pub events: OwnedFd,
 }
 
+/// How a tree gets the right to create PID namespaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Isolation {
+    /// The caller has CAP_SYS_ADMIN (root): PID and mount namespaces directly.
+    Privileged,
+    /// A user namespace that maps the caller to root comes first (no privileges needed).
+    Rootless,
+}
+
+impl Isolation {
+    /// Privileged when the caller can, rootless otherwise.
+    pub fn auto() -> Isolation {
+        if crate::sys::userns::has_cap_sys_admin() { Isolation::Privileged } else { Isolation::Rootless }
+    }
+}
+
 #[derive(Debug)]
 pub enum SpawnError {
     /// The init binary is missing or not executable.
     Init(String),
     /// The kernel refused the namespaces (no CAP_SYS_ADMIN, or limits).
     Namespaces(Errno),
+    /// No user namespace for a rootless tree: why, and what to do.
+    UserNamespace(String),
     Io(String),
 }
 
@@ -41,8 +59,9 @@ impl std::fmt::Display for SpawnError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             SpawnError::Init(m) | SpawnError::Io(m) => f.write_str(m),
+            SpawnError::UserNamespace(m) => write!(f, "rootless mode needs a user namespace, but {m}"),
             SpawnError::Namespaces(Errno::EPERM) => f.write_str(
-                "creating a PID namespace needs CAP_SYS_ADMIN: run pidns-tree as root (for example with sudo)",
+                "creating a PID namespace needs CAP_SYS_ADMIN: run pidns-tree as root (for example with sudo), or without --privileged to use rootless mode",
             ),
             SpawnError::Namespaces(Errno::ENOSPC) => f.write_str(
                 "the kernel refused another nested PID namespace (ENOSPC): 32 levels in all, or user.max_pid_namespaces, is reached",
@@ -57,7 +76,12 @@ fn cstring(bytes: &[u8], what: &str) -> Result<CString, SpawnError> {
 }
 
 /// Starts `init_path --tree` as PID 1 of a new PID namespace and hands it `plan_json`.
-pub fn spawn_root(init_path: &Path, plan_json: &str) -> Result<SpawnedTree, SpawnError> {
+pub fn spawn_root(init_path: &Path, plan_json: &str, isolation: Isolation) -> Result<SpawnedTree, SpawnError> {
+    if isolation == Isolation::Rootless {
+        if let Some(why) = crate::sys::userns::known_restriction() {
+            return Err(SpawnError::UserNamespace(why));
+        }
+    }
     nix::unistd::access(init_path, nix::unistd::AccessFlags::X_OK).map_err(|e| {
         SpawnError::Init(format!("cannot run {}: {}", init_path.display(), e.desc()))
     })?;
@@ -91,6 +115,13 @@ pub fn spawn_root(init_path: &Path, plan_json: &str) -> Result<SpawnedTree, Spaw
     .map_err(io("open /proc"))?;
     let (plan_r, plan_w) = pipe2(OFlag::O_CLOEXEC).map_err(io("pipe"))?;
     let null = fd::dev_null().map_err(io("/dev/null"))?;
+    // Rootless: the child waits for this pipe until its user namespace has its ID maps.
+    let (maps_r, maps_w) = pipe2(OFlag::O_CLOEXEC).map_err(io("pipe"))?;
+    let maps_r_raw = maps_r.as_raw_fd();
+    let mut ns_flags = clone::NODE_NAMESPACES;
+    if isolation == Isolation::Rootless {
+        ns_flags |= libc::CLONE_NEWUSER as u64;
+    }
     // Above the fixed numbers, so the moves below never overwrite a source.
     let high = |f: &OwnedFd| fd::dup_high(f.as_fd(), 10).map_err(io("dup"));
     let (tree_end, proc_dir, plan_r, null) = (high(&tree_end)?, high(&proc_dir)?, high(&plan_r)?, high(&null)?);
@@ -102,10 +133,12 @@ pub fn spawn_root(init_path: &Path, plan_json: &str) -> Result<SpawnedTree, Spaw
         (plan_r.as_raw_fd(), FD_PLAN),
     ];
 
-    // SAFETY: the child below only calls async-signal-safe functions (prctl, dup2, fcntl,
+    // SAFETY: the child below only calls async-signal-safe functions (prctl, read, dup2, fcntl,
     // execve, _exit) on data prepared above; it never allocates or takes a lock.
-    let forked = unsafe { clone::clone_into_namespaces(clone::NODE_NAMESPACES) }
-        .map_err(SpawnError::Namespaces)?;
+    let forked = unsafe { clone::clone_into_namespaces(ns_flags) }.map_err(|e| match isolation {
+        Isolation::Rootless => SpawnError::UserNamespace(crate::sys::userns::explain_refusal(e)),
+        Isolation::Privileged => SpawnError::Namespaces(e),
+    })?;
     match forked {
         clone::Forked::Child => {
             // SAFETY: async-signal-safe syscalls on prepared, valid arguments (see above).
@@ -113,6 +146,14 @@ pub fn spawn_root(init_path: &Path, plan_json: &str) -> Result<SpawnedTree, Spaw
                 // The tree dies with its owner: the kernel SIGKILLs this PID 1 (and so every
                 // process of every namespace below) when the thread that cloned it exits.
                 libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong);
+                if isolation == Isolation::Rootless {
+                    // Until the parent has written our ID maps we are nobody here; exec only
+                    // as the namespace's root. EOF without a byte means the parent gave up.
+                    let mut go = 0u8;
+                    if libc::read(maps_r_raw, &mut go as *mut u8 as *mut libc::c_void, 1) != 1 {
+                        libc::_exit(125);
+                    }
+                }
                 for (from, to) in moves {
                     if fd::move_to(from, to).is_err() {
                         libc::_exit(126);
@@ -123,7 +164,18 @@ pub fn spawn_root(init_path: &Path, plan_json: &str) -> Result<SpawnedTree, Spaw
             }
         }
         clone::Forked::Parent { pid, pidfd } => {
-            drop((tree_end, proc_dir, plan_r, null));
+            drop((tree_end, proc_dir, plan_r, null, maps_r));
+            if isolation == Isolation::Rootless {
+                // SAFETY: geteuid/getegid only read our credentials.
+                let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
+                if let Err(why) = crate::sys::userns::map_to_root(pid, uid, gid) {
+                    let _ = crate::sys::pidfd::send_signal(std::os::fd::AsFd::as_fd(&pidfd), libc::SIGKILL);
+                    let _ = nix::sys::wait::waitpid(pid, None);
+                    return Err(SpawnError::UserNamespace(why));
+                }
+                let _ = nix::unistd::write(&maps_w, &[1u8]);
+            }
+            drop(maps_w);
             let mut plan_w = std::fs::File::from(plan_w);
             // A dead init (exec failed) shows up as EPIPE here and as its exit status later.
             let _ = plan_w.write_all(plan_json.as_bytes());

@@ -9,3 +9,4 @@ pub mod pidfd;
 pub mod seqpacket;
 pub mod setns;
 pub mod signals;
+pub mod userns;
