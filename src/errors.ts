@@ -6,6 +6,8 @@ export type PidnsTreeErrorCode =
   | 'SPEC_UNREADABLE'
   /** The kernel refused to create a PID namespace for lack of privileges. */
   | 'NO_PRIVILEGE'
+  /** Rootless mode, but no user namespace is allowed here (the message says why and what to do). */
+  | 'NO_USERNS'
   /** The kernel refused another nested PID namespace. */
   | 'DEPTH_LIMIT'
   /** The native binding or the pidns-init binary for this platform is missing. */

@@ -18,6 +18,7 @@ export type {
   ZombiesEvent,
 } from './events.js';
 export { RunningTree, type SignalName } from './running-tree.js';
+export type { SpawnMode } from './native.js';
 export {
   checkSpecObject,
   checkSpecText,

@@ -9,9 +9,18 @@ import { fileURLToPath } from 'node:url';
 
 import { PidnsTreeError, type SpecIssue } from './errors.js';
 
+/**
+ * How a tree gets to create PID namespaces: `privileged` needs CAP_SYS_ADMIN (root) and never
+ * falls back; `rootless` first enters a user namespace that maps you to root (as `unshare -r`
+ * does); `auto` is privileged when it can be and rootless otherwise.
+ */
+export type SpawnMode = 'auto' | 'rootless' | 'privileged';
+
 export interface NativeTree {
   /** The root init's PID on the host. */
   readonly pid: number;
+  /** True when the tree runs in a user namespace. */
+  readonly rootless: boolean;
   /** Read end of the NDJSON event pipe; the caller owns and closes it. */
   readonly eventsFd: number;
   /** Signals the root init through its pidfd; false once the tree is gone. */
@@ -31,14 +40,21 @@ export interface NativeSpecCheck {
 
 interface NativeBinding {
   checkSpec(text: string): NativeSpecCheck;
-  spawnTree(initPath: string, planJson: string): NativeTree;
+  spawnTree(initPath: string, planJson: string, mode: SpawnMode): NativeTree;
 }
 
 /** The package root: this file is dist/src/native.js. */
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const nativeDir = path.join(packageRoot, 'native');
+const requireHere = createRequire(import.meta.url);
 
 let binding: NativeBinding | undefined;
+let files: { binding: string; init: string } | undefined;
+
+function libc(): 'gnu' | 'musl' {
+  // glibc reports its version here; musl-based Node builds (Alpine) do not.
+  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
+  return header?.glibcVersionRuntime === undefined ? 'musl' : 'gnu';
+}
 
 function platformTag(): string {
   if (process.platform !== 'linux') {
@@ -48,34 +64,47 @@ function platformTag(): string {
         'use `pidns-tree validate` there, or run on Linux',
     );
   }
-  const arch = process.arch === 'x64' || process.arch === 'arm64' ? process.arch : undefined;
-  if (arch === undefined) {
-    throw new PidnsTreeError('NATIVE_MISSING', `no native build of pidns-tree for ${process.arch}; supported: x64, arm64`);
+  if (process.arch !== 'x64' && process.arch !== 'arm64') {
+    throw new PidnsTreeError('NATIVE_MISSING', `pidns-tree has no native build for linux-${process.arch}; it supports linux x64 and arm64 (glibc and musl)`);
   }
-  return `linux-${arch}`;
+  return `linux-${process.arch}-${libc()}`;
+}
+
+/**
+ * Where the binding and pidns-init are: a local build (native/, after `npm run build` in a
+ * checkout) or the per-platform package npm installed (pidns-tree-linux-x64-gnu, ...).
+ */
+function nativeFiles(): { binding: string; init: string } {
+  if (files !== undefined) return files;
+  const tag = platformTag();
+  const local = path.join(packageRoot, 'native');
+  const localBinding = path.join(local, `pidns-tree.${tag}.node`);
+  if (existsSync(localBinding)) return (files = { binding: localBinding, init: path.join(local, 'pidns-init') });
+  const pkg = `pidns-tree-${tag}`;
+  let dir: string;
+  try {
+    dir = path.dirname(requireHere.resolve(`${pkg}/package.json`));
+  } catch {
+    throw new PidnsTreeError(
+      'NATIVE_MISSING',
+      `the native part of pidns-tree for ${tag} is missing: install ${pkg} (npm installs it with pidns-tree ` +
+        'unless optional dependencies are omitted), or build it in a checkout with `npm run build`',
+    );
+  }
+  return (files = { binding: path.join(dir, `pidns-tree.${tag}.node`), init: path.join(dir, 'pidns-init') });
 }
 
 export function native(): NativeBinding {
   if (binding !== undefined) return binding;
-  const tag = platformTag();
-  const candidates = ['gnu', 'musl'].map((libc) => path.join(nativeDir, `pidns-tree.${tag}-${libc}.node`));
-  const found = candidates.find((file) => existsSync(file));
-  if (found === undefined) {
-    throw new PidnsTreeError(
-      'NATIVE_MISSING',
-      `the native binding for ${tag} is not built (looked for ${candidates.join(', ')}): ` +
-        'run `npm run build` in the pidns-tree checkout',
-    );
-  }
-  binding = createRequire(import.meta.url)(found) as NativeBinding;
+  binding = requireHere(nativeFiles().binding) as NativeBinding;
   return binding;
 }
 
 /** The init binary; PIDNS_TREE_INIT overrides it (to test another build). */
 export function initPath(): string {
-  const file = process.env['PIDNS_TREE_INIT'] ?? path.join(nativeDir, 'pidns-init');
+  const file = process.env['PIDNS_TREE_INIT'] ?? nativeFiles().init;
   if (!existsSync(file)) {
-    throw new PidnsTreeError('NATIVE_MISSING', `pidns-init is not built (no ${file}): run \`npm run build\``);
+    throw new PidnsTreeError('NATIVE_MISSING', `pidns-init is missing (no ${file}): reinstall pidns-tree, or run \`npm run build\` in a checkout`);
   }
   return file;
 }

@@ -8,7 +8,7 @@ import readline from 'node:readline';
 
 import { PidnsTreeError } from './errors.js';
 import type { TreeEvent } from './events.js';
-import { initPath, native, type NativeTree } from './native.js';
+import { initPath, native, type NativeTree, type SpawnMode } from './native.js';
 import type { Plan } from './spec.js';
 
 export type SignalName = keyof typeof os.signals;
@@ -25,6 +25,7 @@ function spawnError(error: unknown): PidnsTreeError {
   if (message.includes('CAP_SYS_ADMIN')) {
     return new PidnsTreeError('NO_PRIVILEGE', message);
   }
+  if (message.startsWith('rootless mode needs a user namespace')) return new PidnsTreeError('NO_USERNS', message);
   if (message.includes('ENOSPC')) return new PidnsTreeError('DEPTH_LIMIT', message);
   if (error instanceof PidnsTreeError) return error;
   return new PidnsTreeError('SPAWN_FAILED', message);
@@ -34,6 +35,8 @@ export class RunningTree {
   readonly plan: Plan;
   /** The root init's PID on the host. */
   readonly pid: number;
+  /** True when the tree runs in a user namespace (rootless). */
+  readonly rootless: boolean;
   readonly #native: NativeTree;
   readonly #socket: net.Socket;
 
@@ -41,13 +44,14 @@ export class RunningTree {
     this.plan = plan;
     this.#native = tree;
     this.pid = tree.pid;
+    this.rootless = tree.rootless;
     this.#socket = new net.Socket({ fd: tree.eventsFd, readable: true, writable: false });
   }
 
   /** Starts the tree; its processes run from here on. */
-  static start(plan: Plan): RunningTree {
+  static start(plan: Plan, mode: SpawnMode = 'auto'): RunningTree {
     try {
-      return new RunningTree(plan, native().spawnTree(initPath(), plan.json));
+      return new RunningTree(plan, native().spawnTree(initPath(), plan.json, mode));
     } catch (error) {
       throw spawnError(error);
     }

@@ -1,12 +1,15 @@
 /** `spawnTree(spec | 'tree.json', options)`: start a tree and resolve once all of it is up. */
 import { PidnsTreeError } from '../errors.js';
 import type { ErrorEvent, StartEvent } from '../events.js';
+import type { SpawnMode } from '../native.js';
 import { RunningTree } from '../running-tree.js';
 import { checkSpecObject, checkSpecText, readSpecSource, type TreeSpec } from '../spec.js';
 import { EventLog } from './event-log.js';
 import { Tree } from './tree.js';
 
 export interface SpawnTreeOptions {
+  /** `auto` (default): privileged when possible, otherwise rootless (a user namespace). */
+  mode?: SpawnMode;
   /** Reject with TIMEOUT (and stop the tree) if it is not up within this long (default 30 000). */
   startTimeoutMs?: number;
 }
@@ -19,7 +22,7 @@ export interface SpawnTreeOptions {
  */
 export async function spawnTree(spec: TreeSpec | string, options: SpawnTreeOptions = {}): Promise<Tree> {
   const plan = typeof spec === 'string' ? checkSpecText(await readSpecSource(spec), spec) : checkSpecObject(spec);
-  const running = RunningTree.start(plan);
+  const running = RunningTree.start(plan, options.mode ?? 'auto');
   const log = new EventLog(running);
   const tree = new Tree(running, log);
   const expected = plan.nodes.reduce((n, node) => n + 1 + node.processes.length, 0);

@@ -63,6 +63,8 @@ export class Tree implements AsyncDisposable {
   readonly plan: Plan;
   /** The root init's PID on the host. */
   readonly pid: number;
+  /** True when the tree runs in a user namespace that maps you to root (rootless mode). */
+  readonly rootless: boolean;
   readonly #running: RunningTree;
   readonly #log: EventLog;
   #execs = 0;
@@ -74,6 +76,7 @@ export class Tree implements AsyncDisposable {
     this.#log = log;
     this.plan = running.plan;
     this.pid = running.pid;
+    this.rootless = running.rootless;
   }
 
   #start(node: string, process: string): StartEvent | undefined {

@@ -17,6 +17,9 @@ with signal N (130 for Ctrl-C).
 
 Spec reference: README.md, and schema/tree.schema.json for your editor ("$schema").`;
 
+/** A command line yargs refused. */
+class UsageError extends Error {}
+
 /** yargs turns a lone `-` (stdin) into an empty string; give it back. */
 function treeArg(value: string, argv: readonly string[]): string {
   return value === '' && argv.includes('-') ? '-' : value;
@@ -40,12 +43,15 @@ export async function main(argv: readonly string[]): Promise<number> {
           .positional('tree', { type: 'string', demandOption: true, describe: 'tree.json, or - to read it from stdin' })
           .option('json', { type: 'boolean', default: false, describe: 'NDJSON events on stdout, one per line' })
           .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'also show every orphan an init reaps' })
+          .option('rootless', { type: 'boolean', describe: 'run in a user namespace that maps you to root, also as root (the default without CAP_SYS_ADMIN)' })
+          .option('privileged', { type: 'boolean', describe: 'need CAP_SYS_ADMIN; never fall back to rootless' })
+          .conflicts('rootless', 'privileged')
           .example('$0 spawn examples/nested.json', 'run the example tree')
           .example('$0 spawn tree.json --json', 'events as NDJSON (start, output, exit, end)')
           .example('$0 spawn - < tree.json', 'read the tree from stdin'),
       async (args) => {
         const { spawnCommand } = await import('./spawn.js');
-        exitCode = await spawnCommand({ tree: treeArg(args.tree, argv), json: args.json, verbose: args.verbose });
+        exitCode = await spawnCommand({ tree: treeArg(args.tree, argv), json: args.json, verbose: args.verbose, mode: args.rootless === true ? 'rootless' : args.privileged === true ? 'privileged' : 'auto' });
       },
     )
     .command(
@@ -69,11 +75,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     .alias('V', 'version')
     .epilogue(EPILOGUE)
     .wrap(Math.min(100, process.stdout.columns ?? 100))
-    .fail((message, error, y) => {
-      if (error !== undefined && error !== null) throw error;
-      process.stderr.write(`pidns-tree: ${message}\nRun \`pidns-tree --help\` for usage.\n`);
-      exitCode = EXIT.usage;
+    .fail((message, error) => {
+      // Abort: yargs would otherwise go on to run the command it just refused.
+      throw error ?? new UsageError(message);
     });
-  await cli.parseAsync();
+  try {
+    await cli.parseAsync();
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`pidns-tree: ${error.message}\nRun \`pidns-tree --help\` for usage.\n`);
+    return EXIT.usage;
+  }
   return exitCode;
 }

@@ -17,9 +17,6 @@ export function describeError(error: unknown, source = 'tree.json'): string {
   }
   const lines = [`pidns-tree: ${error.message}`];
   for (const issue of error.issues) lines.push(...issueLines(issue, source));
-  if (error.code === 'NO_PRIVILEGE') {
-    lines.push('  PID namespaces need CAP_SYS_ADMIN: run as root, e.g. `sudo npx pidns-tree spawn tree.json`.');
-  }
   return lines.join('\n');
 }
 

@@ -4,6 +4,7 @@
  * process and namespace; a second Ctrl-C kills it at once. Whatever happens, no process of the
  * tree outlives this command (the kernel kills the tree if we die).
  */
+import type { SpawnMode } from '../native.js';
 import { RunningTree, signalNumber } from '../running-tree.js';
 import { HumanRenderer } from '../render/human.js';
 import { checkSpecText, readSpecSource } from '../spec.js';
@@ -13,6 +14,7 @@ export interface SpawnOptions {
   tree: string;
   json: boolean;
   verbose: boolean;
+  mode: SpawnMode;
 }
 
 export async function spawnCommand(options: SpawnOptions): Promise<number> {
@@ -20,7 +22,7 @@ export async function spawnCommand(options: SpawnOptions): Promise<number> {
   let tree: RunningTree;
   try {
     const plan = checkSpecText(await readSpecSource(options.tree), source);
-    tree = RunningTree.start(plan);
+    tree = RunningTree.start(plan, options.mode);
   } catch (error) {
     return reportError(error, options.json, source);
   }
