@@ -172,11 +172,13 @@ test('errors are typed: INVALID_SPEC with issues, DEPTH_LIMIT, UNKNOWN_NODE, UNK
   await rejects(t, tree.exec('root/zz', ['true']), 'UNKNOWN_NODE');
 });
 
-test('without CAP_SYS_ADMIN spawnTree rejects with NO_PRIVILEGE', async (t) => {
+test('without CAP_SYS_ADMIN, mode privileged rejects with NO_PRIVILEGE and auto goes rootless', async (t) => {
   const script = `import { spawnTree } from 'pidns-tree';
-try { await spawnTree({ name: 'r' }); } catch (e) { console.log(e.code); }`;
+try { await spawnTree({ name: 'r' }, { mode: 'privileged' }); } catch (e) { console.log(e.code); }
+const tree = await spawnTree({ name: 'r', processes: [{ name: 'p', command: ['true'] }] });
+console.log(tree.rootless, (await tree.wait()).code);`;
   const { stdout } = await run('setpriv', ['--bounding-set', '-sys_admin', '--', process.execPath, '--input-type=module', '-e', script], { cwd: root });
-  t.is(stdout.trim(), 'NO_PRIVILEGE');
+  t.deepEqual(stdout.trim().split('\n'), ['NO_PRIVILEGE', 'true 0']);
 });
 
 test('CommonJS: require("pidns-tree") works', async (t) => {

@@ -52,13 +52,15 @@ test('Ctrl-C stops the tree, prints every exit, and exits 130', async (t) => {
   t.is(mountTable(), before);
 });
 
-test('without CAP_SYS_ADMIN the CLI says so, exits 125 and starts nothing', async (t) => {
-  const r = await runCli(['spawn', '-'], {
-    input: JSON.stringify({ name: 'r', processes: [{ name: 'p', command: ['true'] }] }),
-    wrap: ['setpriv', '--bounding-set', '-sys_admin', '--inh-caps', '-sys_admin', '--'],
-  });
-  t.is(r.code, 125);
-  t.regex(r.stderr, /needs CAP_SYS_ADMIN/);
-  t.regex(r.stderr, /run as root/);
-  t.is(r.stdout, '');
+test('without CAP_SYS_ADMIN, --privileged says so, exits 125 and starts nothing; by default the tree runs rootless', async (t) => {
+  const input = JSON.stringify({ name: 'r', processes: [{ name: 'p', command: ['true'] }] });
+  const wrap = ['setpriv', '--bounding-set', '-sys_admin', '--inh-caps', '-sys_admin', '--'];
+  const refused = await runCli(['spawn', '--privileged', '-'], { input, wrap });
+  t.is(refused.code, 125);
+  t.regex(refused.stderr, /needs CAP_SYS_ADMIN/);
+  t.regex(refused.stderr, /run pidns-tree as root/);
+  t.is(refused.stdout, '');
+  const rootless = await runCli(['spawn', '--json', '-'], { input, wrap });
+  t.is(rootless.code, 0, rootless.stderr);
+  t.regex(rootless.stdout, /"event":"end","code":0/);
 });

@@ -22,16 +22,27 @@ const isExit = (node: string, process: string) => (e: TreeEvent): e is ExitEvent
 const isOutput = (node: string, process: string, line: string | RegExp) => (e: TreeEvent): e is OutputEvent =>
   e.event === 'output' && e.node === node && e.process === process && (typeof line === 'string' ? e.line === line : line.test(e.line));
 
-function run(spec: TreeSpec): { tree: RunningTree; w: Watch } {
-  const tree = RunningTree.start(plan(spec));
-  return { tree, w: watch(tree) };
+type Mode = 'privileged' | 'rootless';
+type Run = (spec: TreeSpec) => { tree: RunningTree; w: Watch };
+
+/**
+ * Registers a rule's test twice: privileged (CAP_SYS_ADMIN), and rootless (a user namespace
+ * that maps us to root first): the kernel's rules must hold both ways.
+ */
+function both(title: string, body: (t: import('ava').ExecutionContext, run: Run, mode: Mode) => Promise<void>): void {
+  for (const mode of ['privileged', 'rootless'] as const) {
+    test(`${title} [${mode}]`, (t) => body(t, (spec) => {
+      const tree = RunningTree.start(plan(spec), mode);
+      return { tree, w: watch(tree) };
+    }, mode));
+  }
 }
 
 async function hostPid(w: Watch, node: string, process = 'init'): Promise<StartEvent> {
   return w.waitFor(isStart(node, process), `${node}:${process} to start`);
 }
 
-test('rule 1: numbering starts at 1 in a new namespace; PID 1 has parent 0, and leads session and group 1', async (t) => {
+both('rule 1: numbering starts at 1 in a new namespace; PID 1 has parent 0, and leads session and group 1', async (t, run) => {
   const { w } = run({
     name: 'root',
     processes: [{ name: 'look', command: ['sh', '-c', 'read -r pid comm state ppid pgrp sid rest < /proc/1/stat; echo "$pid $ppid $pgrp $sid"'] }],
@@ -44,7 +55,7 @@ test('rule 1: numbering starts at 1 in a new namespace; PID 1 has parent 0, and 
   t.is(w.events.find(isStart('root', 'look'))?.pid, 2, 'the first process after the init is PID 2');
 });
 
-test('rule 2: from inside, unhandled signals to PID 1 (even SIGKILL) do nothing; from the parent SIGKILL kills it', async (t) => {
+both('rule 2: from inside, unhandled signals to PID 1 (even SIGKILL) do nothing; from the parent SIGKILL kills it', async (t, run) => {
   const { tree, w } = run({
     name: 'root',
     children: [{
@@ -64,7 +75,7 @@ test('rule 2: from inside, unhandled signals to PID 1 (even SIGKILL) do nothing;
   await w.ended;
 });
 
-test('rule 2: signals our init receives are forwarded to its processes', async (t) => {
+both('rule 2: signals our init receives are forwarded to its processes', async (t, run) => {
   const g = gate();
   const { tree, w } = run({
     name: 'root',
@@ -82,7 +93,7 @@ test('rule 2: signals our init receives are forwarded to its processes', async (
   g.close();
 });
 
-test('rule 3: when PID 1 exits, the kernel kills its namespace and all below, nothing above or beside; fork into it fails with ENOMEM', async (t) => {
+both('rule 3: when PID 1 exits, the kernel kills its namespace and all below, nothing above or beside; fork into it fails with ENOMEM', async (t, run) => {
   const { tree, w } = run({
     name: 'root',
     processes: [{ name: 'r1', command: ['sleep', 'infinity'] }],
@@ -143,7 +154,7 @@ os.waitpid(pid, 0)
 print("fork worked", flush=True)
 `;
 
-test('rule 4: a namespace can signal (kill -0) exactly its own processes and those below, never its parent\'s', async (t) => {
+both('rule 4: a namespace can signal (kill -0) exactly its own processes and those below, never its parent\'s', async (t, run) => {
   const g = gate();
   // Builtins only (no child process to be seen), and it stays alive after answering so that
   // the other probe's answer does not depend on timing.
@@ -166,7 +177,7 @@ test('rule 4: a namespace can signal (kill -0) exactly its own processes and tho
   g.close();
 });
 
-test('rule 6: orphans go to the namespace\'s PID 1 and our init reaps them all (a storm of 200), reporting each with its PIDs', async (t) => {
+both('rule 6: orphans go to the namespace\'s PID 1 and our init reaps them all (a storm of 200), reporting each with its PIDs', async (t, run) => {
   const { w } = run({ name: 'root', processes: [{ name: 'spawner', command: ['sh', '-c', 'for i in $(seq 200); do (true &); done'] }] });
   const end = await w.ended;
   t.is(end.code, 0);
@@ -178,7 +189,7 @@ test('rule 6: orphans go to the namespace\'s PID 1 and our init reaps them all (
   t.true(reaps.every((r) => (r.code === 0 && r.signal === null) || r.signal === 'SIGTERM'));
 });
 
-test('rule 6: under a PID 1 that does not reap, zombies pile up, and the tree shows them', async (t) => {
+both('rule 6: under a PID 1 that does not reap, zombies pile up, and the tree shows them', async (t, run) => {
   const { tree, w } = run({
     name: 'root',
     children: [{ name: 'noreap', init: { command: ['sleep', 'infinity'] }, processes: [{ name: 'parent', command: ['sh', '-c', 'true & true & true & exit 0'] }] }],
@@ -194,7 +205,7 @@ test('rule 6: under a PID 1 that does not reap, zombies pile up, and the tree sh
   await w.ended;
 });
 
-test('rule 7: a PID namespace isolates PIDs only: files and the network are shared', async (t) => {
+both('rule 7: a PID namespace isolates PIDs only: files and the network are shared', async (t, run, mode) => {
   const dir = tempDir();
   const file = path.join(dir, 'written-inside.txt');
   const before = mountTable();
@@ -205,7 +216,10 @@ test('rule 7: a PID namespace isolates PIDs only: files and the network are shar
   await w.ended;
   t.is(readFileSync(file, 'utf8'), 'hello\n', 'a file written inside is there outside');
   const inside = new Map(w.events.filter((e): e is OutputEvent => e.event === 'output' && / /.test(e.line) && !e.line.startsWith('mounted')).map((e) => e.line.split(' ') as [string, string]));
-  for (const shared of ['net', 'uts', 'ipc', 'user']) t.is(inside.get(shared), readlinkSync(`/proc/self/ns/${shared}`), `same ${shared} namespace`);
+  for (const shared of ['net', 'uts', 'ipc']) t.is(inside.get(shared), readlinkSync(`/proc/self/ns/${shared}`), `same ${shared} namespace`);
+  // Rootless mode adds the one namespace it needs: a user namespace that maps us to root.
+  const sameUser = inside.get('user') === readlinkSync('/proc/self/ns/user');
+  t.is(sameUser, mode === 'privileged', 'user namespace: shared, or its own when rootless');
   t.not(inside.get('pid'), readlinkSync('/proc/self/ns/pid'), 'its own PID namespace');
   t.not(inside.get('mnt'), readlinkSync('/proc/self/ns/mnt'), 'a mount namespace, because pidns-tree asks for one');
   t.truthy(w.events.find(isOutput('root', 'p', 'mounted')));
@@ -213,7 +227,7 @@ test('rule 7: a PID namespace isolates PIDs only: files and the network are shar
   t.false(existsSync(path.join(dir, 'm', 'anything')));
 });
 
-test('rule 9: kill(-1) from PID 1 reaches everyone in its namespace but itself', async (t) => {
+both('rule 9: kill(-1) from PID 1 reaches everyone in its namespace but itself', async (t, run) => {
   const g = gate();
   const { tree, w } = run({
     name: 'root',
@@ -235,7 +249,7 @@ test('rule 9: kill(-1) from PID 1 reaches everyone in its namespace but itself',
   g.close();
 });
 
-test('stopping a namespace: SIGTERM, then SIGKILL after stopTimeout, every exit reported', async (t) => {
+both('stopping a namespace: SIGTERM, then SIGKILL after stopTimeout, every exit reported', async (t, run) => {
   const { tree, w } = run({
     name: 'root',
     init: { stopTimeout: 0.3 },
@@ -253,7 +267,7 @@ test('stopping a namespace: SIGTERM, then SIGKILL after stopTimeout, every exit 
   t.not(end.code, 0);
 });
 
-test('our init waits for orphans a process leaves behind, stopping them gracefully instead of letting the kernel SIGKILL them', async (t) => {
+both('our init waits for orphans a process leaves behind, stopping them gracefully instead of letting the kernel SIGKILL them', async (t, run) => {
   const dir = tempDir();
   execFileSync('mkfifo', [path.join(dir, 'ready')]);
   // The daemon signals "ready" (its trap is set) through a FIFO before its parent exits.
