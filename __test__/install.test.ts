@@ -3,7 +3,7 @@
  * proven by an unprivileged user (.ci/run creates `pidns-test`; elsewhere `nobody` stands in).
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
@@ -43,7 +43,13 @@ test.before(async () => {
   cpSync(path.join(root, 'npm', tag), platform, { recursive: true });
   for (const f of [`pidns-tree.${tag}.node`, 'pidns-init']) cpSync(path.join(root, 'native', f), path.join(platform, f));
   await run('npm', ['pack', '--pack-destination', dir], { cwd: platform });
-  await run('npm', ['pack', '--pack-destination', dir], { cwd: root });
+  // The main package as the release workflow publishes it: no binaries, and optional
+  // dependencies on every platform package (set by the same script).
+  const main = path.join(dir, 'main');
+  mkdirSync(main);
+  for (const f of ['package.json', 'README.md', 'bin', 'dist', 'schema', 'examples']) cpSync(path.join(root, f), path.join(main, f), { recursive: true });
+  await run(process.execPath, [path.join(root, 'scripts', 'set-platform-deps.mjs'), main]);
+  await run('npm', ['pack', '--ignore-scripts', '--pack-destination', dir], { cwd: main });
   app = path.join(dir, 'app');
   mkdirSync(app);
   const tarballs = readdirSync(dir).filter((f) => f.endsWith('.tgz')).map((f) => path.join(dir, f));
@@ -53,6 +59,8 @@ test.before(async () => {
 });
 
 test('the packed tarball installs without Rust and runs an example tree', async (t) => {
+  const installed = JSON.parse(readFileSync(path.join(app, 'node_modules', 'pidns-tree', 'package.json'), 'utf8')) as { optionalDependencies?: Record<string, string> };
+  t.is(installed.optionalDependencies?.[`pidns-tree-${tag}`], '0.1.0', 'it names its platform packages');
   t.false(existsSync(path.join(app, 'node_modules', 'pidns-tree', 'native')), 'the main package carries no binaries');
   t.true(existsSync(path.join(app, 'node_modules', `pidns-tree-${tag}`, 'pidns-init')));
   const { stdout } = await run('npx', ['--no-install', 'pidns-tree', 'spawn', 'node_modules/pidns-tree/examples/nested.json', '--json'], { cwd: app, env });
@@ -112,4 +120,23 @@ test('as an unprivileged user, rootless trees obey the same rules (API)', async 
   t.is(out['zombies'], 2, 'zombies pile up under a non-reaping PID 1');
   t.deepEqual(out['cascade'], ['root/a/b:b1', 'root/a/b:init', 'root/a:a1', 'root/a:init']);
   t.is(out['end'], 'end');
+});
+
+test('without its platform package, pidns-tree says which package is missing', async (t) => {
+  const bare = path.join(path.dirname(app), 'bare');
+  mkdirSync(bare);
+  const main = readdirSync(path.dirname(app)).find((f) => /^pidns-tree-\d.*\.tgz$/.test(f)) ?? '';
+  await run('npm', ['init', '-y'], { cwd: bare });
+  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--omit=optional', path.join(path.dirname(app), main)], { cwd: bare, env });
+  const error = await t.throwsAsync(run('node', ['node_modules/.bin/pidns-tree', 'spawn', 'node_modules/pidns-tree/examples/nested.json'], { cwd: bare, env }));
+  t.is((error as { code?: number }).code, 125);
+  t.regex((error as { stderr?: string }).stderr ?? '', new RegExp(`the native part of pidns-tree for ${tag} is missing: install pidns-tree-${tag}`));
+});
+
+test('when user namespaces are disabled, rootless mode says so and how to allow them', async (t) => {
+  // Inside a user namespace of our own, its user.max_user_namespaces is ours to set to 0.
+  const cli = path.join(app, 'node_modules', '.bin', 'pidns-tree');
+  const error = await t.throwsAsync(run('unshare', ['-U', '-r', 'sh', '-c', `echo 0 > /proc/sys/user/max_user_namespaces && node ${cli} spawn --rootless node_modules/pidns-tree/examples/nested.json`], { cwd: app, env }));
+  t.is((error as { code?: number }).code, 125);
+  t.regex((error as { stderr?: string }).stderr ?? '', /user namespaces are disabled \(user\.max_user_namespaces = 0\).*sysctl user\.max_user_namespaces=/);
 });
