@@ -59,9 +59,13 @@ export class EventLog {
    * if the tree ends first, TIMEOUT after `timeoutMs`.
    */
   find<T>(pick: (event: TreeEvent) => T | undefined, what: string, timeoutMs?: number): Promise<T> {
-    for (const event of this.#events) {
-      const found = pick(event);
-      if (found !== undefined) return Promise.resolve(found);
+    try {
+      for (const event of this.#events) {
+        const found = pick(event);
+        if (found !== undefined) return Promise.resolve(found);
+      }
+    } catch (error) {
+      return Promise.reject(error);
     }
     return new Promise<T>((resolve, reject) => {
       const release = this.#hold();
@@ -74,7 +78,13 @@ export class EventLog {
       };
       const wake = (): void => {
         for (; seen < this.#events.length; seen += 1) {
-          const found = pick(this.#events[seen] as TreeEvent);
+          let found: T | undefined;
+          try {
+            found = pick(this.#events[seen] as TreeEvent);
+          } catch (error) {
+            // The caller's predicate failed: that wait fails, nothing else does.
+            return finish(() => reject(error));
+          }
           if (found !== undefined) return finish(() => resolve(found));
         }
         if (this.#end !== undefined || this.#failure !== undefined) {

@@ -1,6 +1,6 @@
 /** `spawnTree(spec | 'tree.json', options)`: start a tree and resolve once all of it is up. */
 import { PidnsTreeError } from '../errors.js';
-import type { ErrorEvent, StartEvent } from '../events.js';
+import type { ErrorEvent } from '../events.js';
 import type { SpawnMode } from '../native.js';
 import { RunningTree } from '../running-tree.js';
 import { checkSpecObject, checkSpecText, readSpecSource, type TreeSpec } from '../spec.js';
@@ -27,18 +27,20 @@ export async function spawnTree(spec: TreeSpec | string, options: SpawnTreeOptio
   const tree = new Tree(running, log);
   const expected = plan.nodes.reduce((n, node) => n + 1 + node.processes.length, 0);
   try {
-    await log.find((e) => {
-      if (e.event === 'end') return e;
-      const starts = log.events.filter((x): x is StartEvent => x.event === 'start').length;
+    let starts = 0;
+    const outcome = await log.find((e) => {
+      // An init that could not start something means the tree will never be complete.
+      if (e.event === 'end' || e.event === 'error') return e;
+      if (e.event === 'start') starts += 1;
       return starts >= expected ? e : undefined;
     }, 'every process to start', options.startTimeoutMs ?? 30_000);
+    if (outcome.event === 'end' || outcome.event === 'error') {
+      const why = log.events.filter((e): e is ErrorEvent => e.event === 'error').map((e) => `${e.node}: ${e.message}`);
+      throw new PidnsTreeError('START_FAILED', `the tree could not be started${why.length > 0 ? `: ${why.join('; ')}` : ''}`);
+    }
   } catch (error) {
     await tree.stop({ graceMs: 0 });
     throw error;
-  }
-  if (log.ended !== undefined) {
-    const why = log.events.filter((e): e is ErrorEvent => e.event === 'error').map((e) => `${e.node}: ${e.message}`);
-    throw new PidnsTreeError('START_FAILED', `the tree ended before it was up${why.length > 0 ? `: ${why.join('; ')}` : ''}`);
   }
   return tree;
 }

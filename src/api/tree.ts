@@ -176,12 +176,21 @@ export class Tree implements AsyncDisposable {
       throw new PidnsTreeError('TREE_GONE', `cannot start ${argv[0]} in ${node}: ${error instanceof Error ? error.message : String(error)}`);
     }
     const exited = this.#log.find((e) => (e.event === 'exit' && e.node === node && e.process === name ? e : undefined), `${node}:${name} to exit`);
+    // Handled here so that a caller who never waits cannot get an unhandled rejection.
+    exited.catch(() => undefined);
+    // Where the request is served: the namespace's init, or its parent's for a user's PID 1.
+    const servedBy = this.plan.nodes.find((n) => n.path === node)?.init.command === null ? node : node.slice(0, node.lastIndexOf('/'));
     let started;
     try {
-      started = await this.#log.find(
-        (e) => (e.event === 'start' && e.node === node && e.process === name ? e : e.event === 'exit' && e.node === node && e.process === name ? e : undefined),
-        `${node}:${name} to start`,
-      );
+      started = await this.#log.find((e) => {
+        if (e.event !== 'start' && e.event !== 'exit') return undefined;
+        if (e.node === node && e.process === name) return e;
+        // Its init ended before serving the request: it never will.
+        if (e.event === 'exit' && e.process === 'init' && (e.node === servedBy || servedBy.startsWith(`${e.node}/`))) {
+          throw new PidnsTreeError('TREE_GONE', `namespace ${node} ended before ${argv[0]} could start`);
+        }
+        return undefined;
+      }, `${node}:${name} to start`);
     } catch (error) {
       closeFds(fds);
       throw error;

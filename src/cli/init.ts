@@ -24,10 +24,15 @@ export async function initCommand(args: readonly string[]): Promise<number> {
   // Handlers first: the child writes to our stdout directly, so whoever reads it may signal us
   // before spawn() has returned. Without a listener Node would take SIGUSR1 for its debugger.
   let child: ReturnType<typeof spawn> | undefined;
-  const passOn = (signal: NodeJS.Signals): void => void child?.kill(signal);
+  const early: NodeJS.Signals[] = [];
+  const passOn = (signal: NodeJS.Signals): void => {
+    if (child === undefined) early.push(signal);
+    else child.kill(signal);
+  };
   PASSED_ON.forEach((s) => process.on(s, passOn));
   child = spawn(file, argv, { stdio: 'inherit', argv0: 'pidns-init' });
   const running = child;
+  early.forEach((signal) => running.kill(signal));
   try {
     return await new Promise<number>((resolve, reject) => {
       running.on('error', reject);

@@ -67,6 +67,7 @@ pub struct Collector<'a> {
     root_status: Option<ExitStatus>,
     socket_closed: bool,
     first_failure: Option<i32>,
+    had_error: bool,
     user_inits: Vec<UserInit>,
     last_scan: Instant,
     plan: pidns_model::Plan,
@@ -98,6 +99,7 @@ impl<'a> Collector<'a> {
             root_status: None,
             socket_closed: false,
             first_failure: None,
+            had_error: false,
         }
     }
 
@@ -231,7 +233,8 @@ impl<'a> Collector<'a> {
             }
             TreeMessage::Reap { node, nspid, status } => self.emit(events::reap(&node, &nspid, &status)),
             TreeMessage::Error { node, message } => {
-                self.first_failure.get_or_insert(1);
+                // The tree fails; with the code of the first failing process if one follows.
+                self.had_error = true;
                 self.emit(events::error(&node, &message));
             }
         }
@@ -367,7 +370,7 @@ impl<'a> Collector<'a> {
             self.first_failure.get_or_insert(root_status.code.max(1));
         }
         self.emit_exit(&root_key, root_status, None);
-        let code = self.first_failure.unwrap_or(0);
+        let code = self.first_failure.unwrap_or(if self.had_error { 1 } else { 0 });
         self.emit(events::end(code));
         code
     }

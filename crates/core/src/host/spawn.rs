@@ -117,7 +117,7 @@ pub fn spawn_root(init_path: &Path, plan_json: &str, isolation: Isolation) -> Re
     let null = fd::dev_null().map_err(io("/dev/null"))?;
     // Rootless: the child waits for this pipe until its user namespace has its ID maps.
     let (maps_r, maps_w) = pipe2(OFlag::O_CLOEXEC).map_err(io("pipe"))?;
-    let maps_r_raw = maps_r.as_raw_fd();
+    let (maps_r_raw, maps_w_raw) = (maps_r.as_raw_fd(), maps_w.as_raw_fd());
     let mut ns_flags = clone::NODE_NAMESPACES;
     if isolation == Isolation::Rootless {
         ns_flags |= libc::CLONE_NEWUSER as u64;
@@ -133,9 +133,20 @@ pub fn spawn_root(init_path: &Path, plan_json: &str, isolation: Isolation) -> Re
         (plan_r.as_raw_fd(), FD_PLAN),
     ];
 
-    // SAFETY: the child below only calls async-signal-safe functions (prctl, read, dup2, fcntl,
-    // execve, _exit) on data prepared above; it never allocates or takes a lock.
-    let forked = unsafe { clone::clone_into_namespaces(ns_flags) }.map_err(|e| match isolation {
+    // No signal handler of Node's (libuv's) may run in the child between clone and exec: it
+    // would write to the parent's signal pipe. Block everything around the clone; pidns-init
+    // sets its own mask and dispositions.
+    let all = nix::sys::signal::SigSet::all();
+    let mut old_mask = nix::sys::signal::SigSet::empty();
+    nix::sys::signal::pthread_sigmask(nix::sys::signal::SigmaskHow::SIG_SETMASK, Some(&all), Some(&mut old_mask))
+        .map_err(io("sigmask"))?;
+    // SAFETY: the child below only calls async-signal-safe functions (prctl, close, read, dup2,
+    // fcntl, close_range, execve, _exit) on data prepared above; it never allocates or locks.
+    let forked = unsafe { clone::clone_into_namespaces(ns_flags) };
+    if !matches!(forked, Ok(clone::Forked::Child)) {
+        let _ = nix::sys::signal::pthread_sigmask(nix::sys::signal::SigmaskHow::SIG_SETMASK, Some(&old_mask), None);
+    }
+    let forked = forked.map_err(|e| match isolation {
         Isolation::Rootless => SpawnError::UserNamespace(crate::sys::userns::explain_refusal(e)),
         Isolation::Privileged => SpawnError::Namespaces(e),
     })?;
@@ -148,7 +159,9 @@ pub fn spawn_root(init_path: &Path, plan_json: &str, isolation: Isolation) -> Re
                 libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong);
                 if isolation == Isolation::Rootless {
                     // Until the parent has written our ID maps we are nobody here; exec only
-                    // as the namespace's root. EOF without a byte means the parent gave up.
+                    // as the namespace's root. EOF without a byte means the parent gave up (or
+                    // died): our copy of the write end must not keep the pipe open.
+                    libc::close(maps_w_raw);
                     let mut go = 0u8;
                     if libc::read(maps_r_raw, &mut go as *mut u8 as *mut libc::c_void, 1) != 1 {
                         libc::_exit(125);
@@ -159,6 +172,8 @@ pub fn spawn_root(init_path: &Path, plan_json: &str, isolation: Isolation) -> Re
                         libc::_exit(126);
                     }
                 }
+                // Nothing the host had open (a lock, someone's pipe) may reach the tree.
+                libc::syscall(libc::SYS_close_range, FD_PLAN + 1, u32::MAX, 0);
                 libc::execve(path.as_ptr(), argv.as_ptr(), envp.as_ptr());
                 libc::_exit(127);
             }

@@ -130,10 +130,12 @@ fn run_child(node: &str, spec: &ProcessSpec, fds: &TreeFds, stdio: Stdio<'_>) ->
 
 /// The init's own `start`: it is process "init" of its node, with no pipes of its own (its
 /// stderr is the host's, for diagnostics). It hands the host one end of a new control socket
-/// and returns the other, on which the host's requests (exec) will arrive.
-pub fn announce_init(node: &str, fds: &TreeFds) -> Result<OwnedFd, Errno> {
+/// and returns the other, on which the host's requests (exec) will arrive, with our own level
+/// as the host counts it (the index of our PID in NSpid).
+pub fn announce_init(node: &str, fds: &TreeFds) -> Result<(OwnedFd, usize), Errno> {
     let me = pidfd::open(getpid())?;
     let nspid = hostproc::own_nspid(fds.host_proc())?;
+    let level = nspid.len() - 1;
     let (ours, hosts) = crate::sys::seqpacket::pair()?;
     let msg = TreeMessage::Start {
         node: node.to_string(),
@@ -144,5 +146,5 @@ pub fn announce_init(node: &str, fds: &TreeFds) -> Result<OwnedFd, Errno> {
         control: true,
     };
     fds.send(&msg, &[me.as_fd().as_raw_fd(), hosts.as_raw_fd()])?;
-    Ok(ours)
+    Ok((ours, level))
 }

@@ -47,6 +47,8 @@ struct NodeInit<'a> {
     stopping: Stopping,
     /// Children already sent SIGTERM while stopping (orphans keep arriving: each gets one).
     terminated: HashSet<Pid>,
+    /// Our level in the host's NSpid lists (host = 0).
+    level: usize,
     first_failure: Option<ExitStatus>,
 }
 
@@ -80,7 +82,7 @@ impl<'a> NodeInit<'a> {
         let node = &plan.nodes[idx];
         let signals = signals::block_all().map_err(|e| format!("signalfd: {}", e.desc()))?;
         become_namespace_init(node.mount_proc)?;
-        let control = launch::announce_init(&node.path, fds).map_err(|e| format!("cannot report the init: {}", e.desc()))?;
+        let (control, level) = launch::announce_init(&node.path, fds).map_err(|e| format!("cannot report the init: {}", e.desc()))?;
         let me = pidfd::open(nix::unistd::getpid()).map_err(|e| format!("pidfd: {}", e.desc()))?;
         let mut init = NodeInit {
             plan,
@@ -93,6 +95,7 @@ impl<'a> NodeInit<'a> {
             tracked: HashMap::new(),
             stopping: Stopping::default(),
             terminated: HashSet::new(),
+            level,
             first_failure: None,
         };
         for spec in &node.processes {
@@ -202,6 +205,8 @@ impl<'a> NodeInit<'a> {
     fn exec(&mut self, node: &str, spec: &pidns_model::ProcessSpec, stdio: Vec<OwnedFd>) {
         let target = self.plan.nodes.iter().position(|n| n.path == node);
         let result = match (target, <[OwnedFd; 3]>::try_from(stdio)) {
+            // Nothing new once a stop has begun: it would escape the SIGTERM/SIGKILL sequence.
+            _ if self.stopping.started() => Err(format!("namespace {node} is stopping")),
             (_, Err(_)) => Err("exec needs stdin, stdout and stderr".to_string()),
             (Some(i), Ok(stdio)) if i == self.idx => launch::launch(node, spec, self.fds, None, Stdio::Given(&stdio))
                 .map(|pid| {
@@ -288,7 +293,7 @@ impl<'a> NodeInit<'a> {
 
     /// SIGTERM to every child not yet sent one: orphans adopted since the stop began.
     fn terminate_new_children(&mut self) {
-        for pid in children::list(self.fds.host_proc(), true) {
+        for pid in children::list(self.fds.host_proc(), Some(self.level)) {
             if self.terminated.insert(pid) {
                 let _ = forwarding::send(pid, libc::SIGTERM, Forward::Process);
             }

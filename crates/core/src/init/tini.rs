@@ -183,7 +183,7 @@ fn signal_leftovers(pid1: bool, sig: Signal) {
         return;
     }
     if let Ok(proc_dir) = std::fs::File::open("/proc") {
-        for pid in children::list(proc_dir.as_fd(), false) {
+        for pid in children::list(proc_dir.as_fd(), None) {
             let _ = nix::sys::signal::kill(pid, sig);
         }
     }

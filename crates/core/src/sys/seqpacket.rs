@@ -62,11 +62,15 @@ pub fn recv(sock: BorrowedFd<'_>, buf: &mut [u8]) -> Result<Received, Errno> {
             Ok(m) => m,
         };
         let mut fds = Vec::new();
-        for c in msg.cmsgs()? {
-            if let ControlMessageOwned::ScmRights(raw) = c {
-                // SAFETY: SCM_RIGHTS installed these descriptors in our table just now; we are
-                // their only owner.
-                fds.extend(raw.into_iter().map(|fd| unsafe { OwnedFd::from_raw_fd(fd) }));
+        // MSG_CTRUNC (we ran out of descriptors) makes cmsgs() fail: the message itself is
+        // still good, it just arrives without its descriptors; the stream goes on.
+        if let Ok(cmsgs) = msg.cmsgs() {
+            for c in cmsgs {
+                if let ControlMessageOwned::ScmRights(raw) = c {
+                    // SAFETY: SCM_RIGHTS installed these descriptors in our table just now; we
+                    // are their only owner.
+                    fds.extend(raw.into_iter().map(|fd| unsafe { OwnedFd::from_raw_fd(fd) }));
+                }
             }
         }
         (msg.bytes, fds)
