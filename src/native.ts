@@ -38,8 +38,16 @@ export interface NativeSpecCheck {
   maxDepth: number;
 }
 
+export interface Inspected {
+  readonly pid: number;
+  readonly name: string;
+  /** From the caller's namespace down to the process's own: namespace inode and PID there. */
+  readonly levels: readonly { readonly namespace: number; readonly pid: number }[];
+}
+
 interface NativeBinding {
   checkSpec(text: string): NativeSpecCheck;
+  inspectPid(pid: number): Inspected;
   spawnTree(initPath: string, planJson: string, mode: SpawnMode): NativeTree;
 }
 

@@ -66,8 +66,20 @@ export async function main(argv: readonly string[]): Promise<number> {
         exitCode = await validateCommand({ tree: treeArg(args.tree, argv), json: args.json });
       },
     )
+    .command(
+      'inspect <pid>',
+      "Show a host process's PID-namespace chain and its PID in each namespace",
+      (y) =>
+        y
+          .positional('pid', { type: 'number', demandOption: true, describe: 'a PID as seen from here (the host)' })
+          .option('json', { type: 'boolean', default: false, describe: '{pid, name, levels: [{namespace, pid}]}' }),
+      async (args) => {
+        const { inspectCommand } = await import('./inspect.js');
+        exitCode = await inspectCommand({ pid: args.pid, json: args.json });
+      },
+    )
     .command('init [options] -- <command..>', 'Run a command under pidns-init, a tini-compatible init (options: pidns-tree init --help)')
-    .demandCommand(1, 'Name a command: spawn, validate or init (see --help).')
+    .demandCommand(1, 'Name a command: spawn, validate, inspect or init (see --help).')
     .recommendCommands()
     .strict()
     .version(packageVersion())

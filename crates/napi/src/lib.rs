@@ -1,8 +1,10 @@
 //! The Node binding. Three jobs: check a spec (the same Rust model the init uses), start a tree
 //! (fork/clone + immediate exec of pidns-init, never tree logic in a child of Node), and stream
 //! the tree's events to JavaScript as NDJSON over a pipe JS reads like any socket.
+mod inspect;
 mod spec_check;
 mod tree;
 
+pub use inspect::*;
 pub use spec_check::*;
 pub use tree::*;

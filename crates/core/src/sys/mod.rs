@@ -4,6 +4,7 @@ pub mod clone;
 pub mod fd;
 pub mod hostproc;
 pub mod mounts;
+pub mod nschain;
 pub mod nslevel;
 pub mod pidfd;
 pub mod seqpacket;
