@@ -60,13 +60,16 @@ test("the tree's status is the first failing process's, also when an init report
 test('descriptors the host has open do not leak into the tree', async (t) => {
   // The CLI gets extra inherited descriptors (3..6, not close-on-exec), as from a supervisor.
   const child = spawn(process.execPath, [bin, 'spawn', '--json', '-'], { cwd: root, stdio: ['pipe', 'pipe', 'inherit', 'pipe', 'pipe', 'pipe', 'pipe'] });
-  child.stdin?.end(JSON.stringify({ name: 'r', processes: [{ name: 'p', command: ['sleep', 'infinity'] }] }));
+  // `start` is sent before exec (from the forked init); its output line comes from the
+  // command itself, so its descriptors are final by then (exec sleep keeps them).
+  child.stdin?.end(JSON.stringify({ name: 'r', processes: [{ name: 'p', command: ['sh', '-c', 'echo running; exec sleep infinity'] }] }));
   const start = await new Promise<StartEvent>((resolve) => {
     let out = '';
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
-      const found = out.split('\n').filter((l) => l.includes('"process":"p"')).map((l) => JSON.parse(l) as StartEvent)[0];
-      if (found !== undefined) resolve(found);
+      const events = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as StartEvent | OutputEvent);
+      const started = events.find((e): e is StartEvent => e.event === 'start' && e.process === 'p');
+      if (started !== undefined && events.some((e) => e.event === 'output' && e.line === 'running')) resolve(started);
     });
   });
   // Read from outside what the tree's process holds.

@@ -25,7 +25,9 @@ export type PidnsTreeErrorCode =
   /** The tree (or that namespace) has already ended. */
   | 'TREE_GONE'
   /** What was awaited did not happen within `timeoutMs`. */
-  | 'TIMEOUT';
+  | 'TIMEOUT'
+  /** No detached tree with this id runs here. */
+  | 'UNKNOWN_TREE';
 
 /** One problem found in a spec. */
 export interface SpecIssue {

@@ -48,6 +48,8 @@ export interface Inspected {
 interface NativeBinding {
   checkSpec(text: string): NativeSpecCheck;
   inspectPid(pid: number): Inspected;
+  /** One request to a detached tree's supervisor; its JSON reply. Blocks (exec: until done). */
+  liveRequest(socketPath: string, request: string, passStdio: boolean): string;
   spawnTree(initPath: string, planJson: string, mode: SpawnMode): NativeTree;
 }
 

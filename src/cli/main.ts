@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
 
 import { EXIT } from './exit-codes.js';
+import { reportError } from './report-error.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -16,6 +17,15 @@ process that failed (128+N when killed by signal N); 2 for an invalid spec or co
 with signal N (130 for Ctrl-C).
 
 Spec reference: README.md, and schema/tree.schema.json for your editor ("$schema").`;
+
+/** Runs a live-tree command, turning its errors into the CLI's report and exit code. */
+function live(run: () => number, json: boolean): number {
+  try {
+    return run();
+  } catch (error) {
+    return reportError(error, json);
+  }
+}
 
 /** A command line yargs refused. */
 class UsageError extends Error {}
@@ -30,6 +40,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (argv[0] === 'init') {
     const { initCommand } = await import('./init.js');
     return initCommand(argv.slice(1));
+  }
+  // `exec` too: everything after `--` is the command's, options included.
+  if (argv[0] === 'exec' && !argv.includes('--help')) {
+    const { execCommand } = await import('./exec.js');
+    return execCommand(argv.slice(1));
   }
   let exitCode: number = EXIT.ok;
   const cli = yargs([...argv])
@@ -46,12 +61,21 @@ export async function main(argv: readonly string[]): Promise<number> {
           .option('rootless', { type: 'boolean', describe: 'run in a user namespace that maps you to root, also as root (the default without CAP_SYS_ADMIN)' })
           .option('privileged', { type: 'boolean', describe: 'need CAP_SYS_ADMIN; never fall back to rootless' })
           .conflicts('rootless', 'privileged')
+          .option('detach', { alias: 'd', type: 'boolean', default: false, describe: 'hand the tree to a native supervisor, print its id and return' })
+          .option('name', { type: 'string', describe: 'with --detach: the id to use instead of a random one' })
           .example('$0 spawn examples/nested.json', 'run the example tree')
           .example('$0 spawn tree.json --json', 'events as NDJSON (start, output, exit, end)')
           .example('$0 spawn - < tree.json', 'read the tree from stdin'),
       async (args) => {
         const { spawnCommand } = await import('./spawn.js');
-        exitCode = await spawnCommand({ tree: treeArg(args.tree, argv), json: args.json, verbose: args.verbose, mode: args.rootless === true ? 'rootless' : args.privileged === true ? 'privileged' : 'auto' });
+        exitCode = await spawnCommand({
+          tree: treeArg(args.tree, argv),
+          json: args.json,
+          verbose: args.verbose,
+          mode: args.rootless === true ? 'rootless' : args.privileged === true ? 'privileged' : 'auto',
+          detach: args.detach,
+          name: args.name,
+        });
       },
     )
     .command(
@@ -66,6 +90,29 @@ export async function main(argv: readonly string[]): Promise<number> {
         exitCode = await validateCommand({ tree: treeArg(args.tree, argv), json: args.json });
       },
     )
+    .command('ls', 'List the detached trees running here (and clean stale state)', (y) => y.option('json', { type: 'boolean', default: false, describe: '{trees: [...], cleaned: [...]}' }), async (args) => {
+      const { lsCommand } = await import('./ls.js');
+      exitCode = live(() => lsCommand({ json: args.json }), args.json);
+    })
+    .command('ps <id>', 'Show a detached tree: every process with its PIDs at every level and its state', (y) => y.positional('id', { type: 'string', demandOption: true }).option('json', { type: 'boolean', default: false }), async (args) => {
+      const { psCommand } = await import('./ps.js');
+      exitCode = live(() => psCommand({ id: args.id, json: args.json }), args.json);
+    })
+    .command('exec <id> <node> -- <command..>', "Run a command in a namespace of a detached tree, as a child of its PID 1, with this terminal's stdio")
+    .command('kill <id> [target]', 'Send a signal to a process (node:process) or a namespace\'s init (node); default: the root', (y) =>
+      y.positional('id', { type: 'string', demandOption: true }).positional('target', { type: 'string' })
+        .option('signal', { alias: 's', type: 'string', default: 'SIGTERM', describe: 'name (TERM, SIGKILL) or number' })
+        .option('json', { type: 'boolean', default: false }), async (args) => {
+      const { killCommand } = await import('./kill.js');
+      exitCode = live(() => killCommand({ id: args.id, target: args.target, signal: args.signal, json: args.json }), args.json);
+    })
+    .command('stop <id>', 'Stop a detached tree: SIGTERM everywhere, SIGKILL after the grace period; waits for its end', (y) =>
+      y.positional('id', { type: 'string', demandOption: true })
+        .option('grace-ms', { type: 'number', default: 10_000, describe: 'SIGKILL after this long' })
+        .option('json', { type: 'boolean', default: false }), async (args) => {
+      const { stopCommand } = await import('./stop.js');
+      exitCode = live(() => stopCommand({ id: args.id, graceMs: args.graceMs, json: args.json }), args.json);
+    })
     .command(
       'inspect <pid>',
       "Show a host process's PID-namespace chain and its PID in each namespace",
@@ -79,7 +126,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       },
     )
     .command('init [options] -- <command..>', 'Run a command under pidns-init, a tini-compatible init (options: pidns-tree init --help)')
-    .demandCommand(1, 'Name a command: spawn, validate, inspect or init (see --help).')
+    .demandCommand(1, 'Name a command: spawn, validate, ls, ps, exec, kill, stop, inspect or init (see --help).')
     .recommendCommands()
     .strict()
     .version(packageVersion())

@@ -15,6 +15,9 @@ export interface SpawnOptions {
   json: boolean;
   verbose: boolean;
   mode: SpawnMode;
+  /** Hand the tree to a native supervisor and return (see detach.ts). */
+  detach?: boolean;
+  name?: string | undefined;
 }
 
 export async function spawnCommand(options: SpawnOptions): Promise<number> {
@@ -22,6 +25,10 @@ export async function spawnCommand(options: SpawnOptions): Promise<number> {
   let tree: RunningTree;
   try {
     const plan = checkSpecText(await readSpecSource(options.tree), source);
+    if (options.detach === true) {
+      const { detach } = await import('./detach.js');
+      return await detach(plan, { name: options.name, mode: options.mode, json: options.json });
+    }
     tree = RunningTree.start(plan, options.mode);
   } catch (error) {
     return reportError(error, options.json, source);

@@ -9,6 +9,7 @@ pub mod control;
 pub mod host;
 pub mod init;
 pub mod json_out;
+pub mod live;
 pub mod protocol;
 pub mod status;
 pub mod sys;

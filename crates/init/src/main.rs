@@ -2,6 +2,8 @@
 //! - `pidns-init --tree`: the root init of a pidns-tree tree, started by the host (the Node
 //!   binding) as PID 1 of a new PID and mount namespace, with the event socket on fd 3, the
 //!   host's /proc on fd 4 and the plan (JSON) on fd 5. Deeper namespaces are clones of it.
+//! - `pidns-init --supervise DIR --id ID ...`: the native owner of a detached tree
+//!   (`pidns-tree spawn --detach`), serving its control socket.
 //! - anything else: a tini-compatible init, `pidns-init [-s] [-g] [-e CODE] ... -- cmd`.
 use std::io::{Read, Write};
 
@@ -18,6 +20,15 @@ fn main() {
     let args: Vec<String> = args.collect();
     if args.len() == 1 && args[0] == "--tree" {
         tree_mode();
+    }
+    if args.first().map(String::as_str) == Some("--supervise") {
+        match pidns_core::live::supervise::parse_args(&args) {
+            Ok(options) => std::process::exit(pidns_core::live::supervise::supervise(options)),
+            Err(e) => {
+                eprintln!("pidns-init: {e}");
+                std::process::exit(2)
+            }
+        }
     }
     match parse(&argv0, &name, &args, &|k| std::env::var(k).ok()) {
         Parsed::Run(options) => std::process::exit(tini::run(&options)),

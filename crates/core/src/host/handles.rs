@@ -78,20 +78,24 @@ impl Handles {
 
     /// Asks the init serving `node` to start `process` there, with new pipes as its stdio.
     pub fn exec(&self, node: &str, process: ProcessSpec) -> Result<ExecStdio, ExecError> {
+        let (in_r, in_w) = pipe2(OFlag::O_CLOEXEC).map_err(ExecError::Io)?;
+        let (out_r, out_w) = pipe2(OFlag::O_CLOEXEC).map_err(ExecError::Io)?;
+        let (err_r, err_w) = pipe2(OFlag::O_CLOEXEC).map_err(ExecError::Io)?;
+        self.exec_with(node, process, [raw(&in_r), raw(&out_w), raw(&err_w)])?;
+        Ok(ExecStdio { stdin: in_w, stdout: out_r, stderr: err_r })
+    }
+
+    /// The same with stdin, stdout and stderr the caller already has (a client's terminal).
+    pub fn exec_with(&self, node: &str, process: ProcessSpec, stdio: [RawFd; 3]) -> Result<(), ExecError> {
         let control = {
             let map = self.by_node.lock().unwrap_or_else(|e| e.into_inner());
             map.get(node).cloned().ok_or(ExecError::NoNamespace)?
         };
-        let (in_r, in_w) = pipe2(OFlag::O_CLOEXEC).map_err(ExecError::Io)?;
-        let (out_r, out_w) = pipe2(OFlag::O_CLOEXEC).map_err(ExecError::Io)?;
-        let (err_r, err_w) = pipe2(OFlag::O_CLOEXEC).map_err(ExecError::Io)?;
         let request = Request::Exec { node: node.to_string(), process };
-        let theirs: [RawFd; 3] = [raw(&in_r), raw(&out_w), raw(&err_w)];
-        seqpacket::send(control.as_fd(), request.encode().as_bytes(), &theirs).map_err(|e| match e {
+        seqpacket::send(control.as_fd(), request.encode().as_bytes(), &stdio).map_err(|e| match e {
             Errno::EPIPE | Errno::ECONNREFUSED | Errno::ECONNRESET => ExecError::NoNamespace,
             e => ExecError::Io(e),
-        })?;
-        Ok(ExecStdio { stdin: in_w, stdout: out_r, stderr: err_r })
+        })
     }
 }
 

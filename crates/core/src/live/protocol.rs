@@ -1,0 +1,98 @@
+//! Requests a client sends to a tree's supervisor: one JSON object per SEQPACKET message (an
+//! `exec` carries the client's stdin, stdout and stderr); one JSON object comes back.
+use pidns_model::json::{self, Kind, Value};
+use pidns_model::ProcessSpec;
+
+pub enum LiveRequest {
+    /// The live tree: every process with its PIDs and state.
+    Ps,
+    /// A signal to `node:process` ("init" for a namespace's init).
+    Kill { node: String, process: String, signal: i32 },
+    /// SIGTERM to the root init, SIGKILL after `grace_ms`.
+    Stop { grace_ms: u64 },
+    /// Replies with the tree's exit code once it has ended.
+    Wait,
+    /// Run a command in `node` with the client's stdio; the reply comes when it has exited.
+    Exec { node: String, command: Vec<String>, env: Vec<(String, String)>, cwd: Option<String> },
+}
+
+fn get<'a>(v: &'a Value, key: &str) -> Option<&'a Kind> {
+    match &v.kind {
+        Kind::Object(m) => m.iter().find(|m| m.key == key).map(|m| &m.value.kind),
+        _ => None,
+    }
+}
+
+fn string(v: &Value, key: &str) -> Result<String, String> {
+    match get(v, key) {
+        Some(Kind::String(s)) => Ok(s.clone()),
+        _ => Err(format!("{key:?} is missing")),
+    }
+}
+
+fn int(v: &Value, key: &str) -> Option<i64> {
+    match get(v, key) {
+        Some(Kind::Number { value, .. }) => Some(*value as i64),
+        _ => None,
+    }
+}
+
+impl LiveRequest {
+    pub fn parse(bytes: &[u8]) -> Result<LiveRequest, String> {
+        let text = std::str::from_utf8(bytes).map_err(|e| e.to_string())?;
+        let v = json::parse(text).map_err(|e| e.message)?;
+        Ok(match string(&v, "cmd")?.as_str() {
+            "ps" => LiveRequest::Ps,
+            "kill" => LiveRequest::Kill {
+                node: string(&v, "node")?,
+                process: string(&v, "process").unwrap_or_else(|_| "init".into()),
+                signal: int(&v, "signal").unwrap_or(libc::SIGTERM as i64) as i32,
+            },
+            "wait" => LiveRequest::Wait,
+            "stop" => LiveRequest::Stop { grace_ms: int(&v, "graceMs").unwrap_or(10_000).max(0) as u64 },
+            "exec" => {
+                let command = match get(&v, "command") {
+                    Some(Kind::Array(items)) => items
+                        .iter()
+                        .filter_map(|i| match &i.kind {
+                            Kind::String(s) => Some(s.clone()),
+                            _ => None,
+                        })
+                        .collect::<Vec<_>>(),
+                    _ => Vec::new(),
+                };
+                if command.first().map_or(true, |c| c.is_empty()) {
+                    return Err("exec needs a command".into());
+                }
+                let env = match get(&v, "env") {
+                    Some(Kind::Object(m)) => m
+                        .iter()
+                        .filter_map(|m| match &m.value.kind {
+                            Kind::String(s) => Some((m.key.clone(), s.clone())),
+                            _ => None,
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                let cwd = match get(&v, "cwd") {
+                    Some(Kind::String(s)) => Some(s.clone()),
+                    _ => None,
+                };
+                LiveRequest::Exec { node: string(&v, "node")?, command, env, cwd }
+            }
+            other => return Err(format!("unknown command {other:?}")),
+        })
+    }
+}
+
+impl LiveRequest {
+    /// The exec'd process's spec under the name the supervisor gives it.
+    pub fn exec_spec(&self, name: String) -> Option<(String, ProcessSpec)> {
+        match self {
+            LiveRequest::Exec { node, command, env, cwd } => {
+                Some((node.clone(), ProcessSpec { name, command: command.clone(), env: env.clone(), cwd: cwd.clone() }))
+            }
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! The supervisor's control socket: SOCK_SEQPACKET (a request and its descriptors arrive as one
+//! message), mode 0600 in a 0700 directory, and the peer's credentials checked: only the tree's
+//! owner (or root) is served.
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use nix::sys::socket::{accept, bind, getsockopt, listen, socket, sockopt, AddressFamily, Backlog, SockFlag, SockType, UnixAddr};
+
+use super::protocol::LiveRequest;
+use super::state::Shared;
+use crate::host::handles::Handles;
+use crate::json_out::JsonObject;
+use crate::sys::{pidfd, seqpacket};
+
+pub struct Server {
+    pub shared: Arc<Shared>,
+    pub handles: Handles,
+    pub root: Arc<OwnedFd>,
+    pub plan: pidns_model::Plan,
+    /// Names exec'd processes get: exec-1, exec-2, ...
+    pub execs: AtomicU32,
+}
+
+/// Binds the socket and serves it on its own thread, a thread per client.
+pub fn serve(path: &Path, server: Arc<Server>) -> Result<(), String> {
+    let fd = socket(AddressFamily::Unix, SockType::SeqPacket, SockFlag::SOCK_CLOEXEC, None).map_err(|e| e.desc().to_string())?;
+    let addr = UnixAddr::new(path).map_err(|e| e.desc().to_string())?;
+    bind(fd.as_raw_fd(), &addr).map_err(|e| format!("bind {}: {}", path.display(), e.desc()))?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(|e| e.to_string())?;
+    listen(&fd, Backlog::new(16).map_err(|e| e.desc().to_string())?).map_err(|e| e.desc().to_string())?;
+    std::thread::spawn(move || loop {
+        let Ok(client) = accept(&fd) else { continue };
+        let server = server.clone();
+        std::thread::spawn(move || handle(&server, client));
+    });
+    Ok(())
+}
+
+fn reply(client: &OwnedFd, json: String) {
+    let _ = seqpacket::send(client.as_fd(), json.as_bytes(), &[]);
+}
+
+fn error(message: &str) -> String {
+    JsonObject::new().raw("ok", "false").str("error", message).finish()
+}
+
+fn handle(server: &Server, client: OwnedFd) {
+    let mut pfd = [PollFd::new(client.as_fd(), PollFlags::POLLIN)];
+    if poll(&mut pfd, PollTimeout::from(5_000u16)).unwrap_or(0) == 0 {
+        return;
+    }
+    // Read the request before anything else, also one we refuse: closing a SEQPACKET
+    // connection with unread data resets it, and the client would never see our answer.
+    let mut buf = vec![0u8; seqpacket::MAX_MESSAGE];
+    let (bytes, fds) = match seqpacket::recv(client.as_fd(), &mut buf) {
+        Ok(seqpacket::Received::Message(b, f)) => (b, f),
+        _ => return,
+    };
+    // Only the tree's owner, or root.
+    // SAFETY: geteuid only reads our credentials.
+    let owner = unsafe { libc::geteuid() };
+    match getsockopt(&client, sockopt::PeerCredentials) {
+        Ok(cred) if cred.uid() == owner || cred.uid() == 0 => {}
+        _ => {
+            drop(fds);
+            return reply(&client, error("permission denied: this tree belongs to another user"));
+        }
+    }
+    let request = match LiveRequest::parse(&bytes) {
+        Ok(r) => r,
+        Err(e) => return reply(&client, error(&e)),
+    };
+    let answer = match &request {
+        LiveRequest::Ps => ps(server),
+        LiveRequest::Kill { node, process, signal } => match server.handles.signal(node, process, *signal) {
+            Ok(sent) => JsonObject::new().raw("ok", "true").raw("sent", if sent { "true" } else { "false" }).finish(),
+            Err(e) => error(e.desc()),
+        },
+        LiveRequest::Stop { grace_ms } => {
+            let _ = pidfd::send_signal(server.root.as_fd(), libc::SIGTERM);
+            let (root, grace) = (server.root.clone(), *grace_ms);
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(grace));
+                let _ = pidfd::send_signal(root.as_fd(), libc::SIGKILL);
+            });
+            JsonObject::new().raw("ok", "true").finish()
+        }
+        LiveRequest::Exec { .. } => exec(server, &request, &client, fds),
+        LiveRequest::Wait => {
+            let mut st = server.shared.state.lock().unwrap_or_else(|e| e.into_inner());
+            st.replying += 1;
+            while st.end.is_none() {
+                st = server.shared.changed.wait(st).unwrap_or_else(|e| e.into_inner());
+            }
+            let code = st.end.unwrap_or(0);
+            drop(st);
+            reply(&client, JsonObject::new().raw("ok", "true").int("code", code).finish());
+            let mut st = server.shared.state.lock().unwrap_or_else(|e| e.into_inner());
+            st.replying -= 1;
+            drop(st);
+            server.shared.changed.notify_all();
+            return;
+        }
+    };
+    reply(&client, answer);
+}
+
+fn exec(server: &Server, request: &LiveRequest, client: &OwnedFd, fds: Vec<OwnedFd>) -> String {
+    let taken: Vec<String> = server.plan.nodes.iter().flat_map(|n| n.processes.iter().map(|p| p.name.clone())).collect();
+    let name = loop {
+        let n = format!("exec-{}", server.execs.fetch_add(1, Ordering::SeqCst) + 1);
+        if !taken.contains(&n) {
+            break n;
+        }
+    };
+    let Some((node, spec)) = request.exec_spec(name.clone()) else { return error("not an exec") };
+    let Ok(stdio) = <[OwnedFd; 3]>::try_from(fds) else { return error("exec needs stdin, stdout and stderr") };
+    let raw = [stdio[0].as_raw_fd(), stdio[1].as_raw_fd(), stdio[2].as_raw_fd()];
+    if server.handles.exec_with(&node, spec, raw).is_err() {
+        return error(&format!("no namespace {node} is running"));
+    }
+    drop(stdio);
+    // Wait for its exit; if the client goes away first (Ctrl-C), the command goes too.
+    let mut st = server.shared.state.lock().unwrap_or_else(|e| e.into_inner());
+    loop {
+        if let Some(exit) = st.procs.iter().find(|p| p.node == node && p.process == name).and_then(|p| p.exit.clone()) {
+            return JsonObject::new().raw("ok", "true").str("process", &name).raw("exit", &exit).finish();
+        }
+        if st.end.is_some() {
+            return error("the tree ended");
+        }
+        st = server.shared.changed.wait_timeout(st, Duration::from_millis(200)).map(|(g, _)| g).unwrap_or_else(|e| e.into_inner().0);
+        let mut pfd = [PollFd::new(client.as_fd(), PollFlags::empty())];
+        let gone = poll(&mut pfd, PollTimeout::ZERO).is_ok_and(|_| pfd[0].revents().is_some_and(|r| r.intersects(PollFlags::POLLHUP | PollFlags::POLLERR)));
+        if gone {
+            let _ = server.handles.signal(&node, &name, libc::SIGKILL);
+        }
+    }
+}
+
+/// Every process with its state: running, zombie (per /proc) or exited (with its exit).
+fn ps(server: &Server) -> String {
+    let st = server.shared.state.lock().unwrap_or_else(|e| e.into_inner());
+    let mut procs = String::from("[");
+    for (i, p) in st.procs.iter().enumerate() {
+        if i > 0 {
+            procs.push(',');
+        }
+        let state = match &p.exit {
+            Some(_) => "exited",
+            None if is_zombie(p.host_pid) => "zombie",
+            None => "running",
+        };
+        let obj = JsonObject::new().str("state", state).raw("start", &p.start);
+        procs.push_str(&match &p.exit {
+            Some(e) => obj.raw("exit", e),
+            None => obj.null("exit"),
+        }.finish());
+    }
+    procs.push(']');
+    let mut zombies = JsonObject::new();
+    for (node, pids) in &st.zombies {
+        zombies = zombies.int(node, pids.len() as i64);
+    }
+    JsonObject::new().raw("ok", "true").raw("processes", &procs).raw("zombies", &zombies.finish()).finish()
+}
+
+fn is_zombie(pid: i64) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| s.rfind(") ").map(|i| s[i + 2..].starts_with('Z')))
+        .unwrap_or(false)
+}

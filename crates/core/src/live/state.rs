@@ -1,0 +1,89 @@
+//! What the supervisor knows of its tree, from the events the collector emits.
+use std::collections::HashMap;
+use std::sync::{Condvar, Mutex};
+
+use pidns_model::json::{self, Kind, Value};
+
+/// One process (or namespace init) as `ps` shows it.
+#[derive(Clone)]
+pub struct Proc {
+    pub node: String,
+    pub process: String,
+    /// The `start` event, as JSON.
+    pub start: String,
+    pub host_pid: i64,
+    /// The `exit` event, as JSON, once it has exited.
+    pub exit: Option<String>,
+}
+
+#[derive(Default)]
+pub struct State {
+    pub procs: Vec<Proc>,
+    /// Zombies under a user's PID 1, by namespace (the last `zombies` event).
+    pub zombies: HashMap<String, Vec<i64>>,
+    pub end: Option<i64>,
+    /// Clients still to be answered; the supervisor waits for them before it exits.
+    pub replying: usize,
+}
+
+#[derive(Default)]
+pub struct Shared {
+    pub state: Mutex<State>,
+    /// Wakes whoever waits for an exit (exec) or the end.
+    pub changed: Condvar,
+}
+
+fn field<'a>(v: &'a Value, key: &str) -> Option<&'a Kind> {
+    match &v.kind {
+        Kind::Object(m) => m.iter().find(|m| m.key == key).map(|m| &m.value.kind),
+        _ => None,
+    }
+}
+
+fn text(v: &Value, key: &str) -> String {
+    match field(v, key) {
+        Some(Kind::String(s)) => s.clone(),
+        _ => String::new(),
+    }
+}
+
+fn number(k: Option<&Kind>) -> Option<i64> {
+    match k {
+        Some(Kind::Number { value, .. }) => Some(*value as i64),
+        _ => None,
+    }
+}
+
+impl Shared {
+    /// Takes in one event line of the collector.
+    pub fn record(&self, line: &str) {
+        let Ok(v) = json::parse(line) else { return };
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        match text(&v, "event").as_str() {
+            "start" => {
+                let host_pid = match field(&v, "pids") {
+                    Some(Kind::Object(m)) => m.iter().find(|m| m.key == "host").and_then(|m| number(Some(&m.value.kind))),
+                    _ => None,
+                };
+                st.procs.push(Proc { node: text(&v, "node"), process: text(&v, "process"), start: line.to_string(), host_pid: host_pid.unwrap_or(0), exit: None });
+            }
+            "exit" => {
+                let (node, process) = (text(&v, "node"), text(&v, "process"));
+                if let Some(p) = st.procs.iter_mut().rev().find(|p| p.node == node && p.process == process) {
+                    p.exit = Some(line.to_string());
+                }
+            }
+            "zombies" => {
+                let pids = match field(&v, "pids") {
+                    Some(Kind::Array(items)) => items.iter().filter_map(|i| number(Some(&i.kind))).collect(),
+                    _ => Vec::new(),
+                };
+                st.zombies.insert(text(&v, "node"), pids);
+            }
+            "end" => st.end = number(field(&v, "code")),
+            _ => {}
+        }
+        drop(st);
+        self.changed.notify_all();
+    }
+}

@@ -1,0 +1,35 @@
+/** Requests to a detached tree's supervisor (through the binding: the socket is SEQPACKET). */
+import { PidnsTreeError } from '../errors.js';
+import type { ExitEvent, StartEvent } from '../events.js';
+import { native } from '../native.js';
+import type { LiveTree } from './state-dir.js';
+
+export interface PsProcess {
+  readonly state: 'running' | 'zombie' | 'exited';
+  readonly start: StartEvent;
+  readonly exit: ExitEvent | null;
+}
+
+export interface PsReply {
+  readonly processes: readonly PsProcess[];
+  /** Zombies under a user's PID 1, by namespace. */
+  readonly zombies: Readonly<Record<string, number>>;
+}
+
+type Reply = { ok: true } & Record<string, unknown>;
+
+export function request(tree: LiveTree, body: Record<string, unknown>, passStdio = false): Reply {
+  let text: string;
+  try {
+    text = native().liveRequest(tree.socket, JSON.stringify(body), passStdio);
+  } catch (error) {
+    throw new PidnsTreeError('TREE_GONE', `tree ${tree.info.id}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const reply = JSON.parse(text) as { ok: boolean; error?: string } & Record<string, unknown>;
+  if (!reply.ok) throw new PidnsTreeError('TREE_GONE', `tree ${tree.info.id}: ${reply.error ?? 'refused'}`);
+  return reply as Reply;
+}
+
+export function ps(tree: LiveTree): PsReply {
+  return request(tree, { cmd: 'ps' }) as unknown as PsReply;
+}
