@@ -48,33 +48,7 @@ impl Request {
         };
         match string("t")?.as_str() {
             "exec" => {
-                let command = match get("command") {
-                    Some(Kind::Array(items)) => items
-                        .iter()
-                        .map(|i| match &i.kind {
-                            Kind::String(s) => Ok(s.clone()),
-                            _ => Err("command item is not a string".to_string()),
-                        })
-                        .collect::<Result<Vec<_>, _>>()?,
-                    _ => return Err("command is missing".into()),
-                };
-                if command.first().map_or(true, |c| c.is_empty()) {
-                    return Err("command has no program".into());
-                }
-                let env = match get("env") {
-                    Some(Kind::Object(m)) => m
-                        .iter()
-                        .filter_map(|m| match &m.value.kind {
-                            Kind::String(s) => Some((m.key.clone(), s.clone())),
-                            _ => None,
-                        })
-                        .collect(),
-                    _ => Vec::new(),
-                };
-                let cwd = match get("cwd") {
-                    Some(Kind::String(s)) => Some(s.clone()),
-                    _ => None,
-                };
+                let (command, env, cwd) = exec_fields(&v)?;
                 Ok(Request::Exec {
                     node: string("node")?,
                     process: ProcessSpec { name: string("name")?, command, env, cwd },
@@ -83,6 +57,41 @@ impl Request {
             other => Err(format!("unknown request {other:?}")),
         }
     }
+}
+
+/// `command` (a non-empty argv), `env` (an object of strings) and `cwd` of an exec request:
+/// the host's to an init and a client's to a supervisor are read the same way.
+pub fn exec_fields(v: &pidns_model::Value) -> Result<(Vec<String>, Vec<(String, String)>, Option<String>), String> {
+    let Kind::Object(members) = &v.kind else { return Err("not an object".into()) };
+    let get = |k: &str| members.iter().find(|m| m.key == k).map(|m| &m.value.kind);
+    let command = match get("command") {
+        Some(Kind::Array(items)) => items
+            .iter()
+            .map(|i| match &i.kind {
+                Kind::String(s) => Ok(s.clone()),
+                _ => Err("command item is not a string".to_string()),
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+        _ => return Err("command is missing".into()),
+    };
+    if command.first().map_or(true, |c| c.is_empty()) {
+        return Err("exec needs a command".into());
+    }
+    let env = match get("env") {
+        Some(Kind::Object(m)) => m
+            .iter()
+            .filter_map(|m| match &m.value.kind {
+                Kind::String(s) => Some((m.key.clone(), s.clone())),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let cwd = match get("cwd") {
+        Some(Kind::String(s)) => Some(s.clone()),
+        _ => None,
+    };
+    Ok((command, env, cwd))
 }
 
 #[cfg(test)]

@@ -51,33 +51,7 @@ impl LiveRequest {
             "wait" => LiveRequest::Wait,
             "stop" => LiveRequest::Stop { grace_ms: int(&v, "graceMs").unwrap_or(10_000).max(0) as u64 },
             "exec" => {
-                let command = match get(&v, "command") {
-                    Some(Kind::Array(items)) => items
-                        .iter()
-                        .filter_map(|i| match &i.kind {
-                            Kind::String(s) => Some(s.clone()),
-                            _ => None,
-                        })
-                        .collect::<Vec<_>>(),
-                    _ => Vec::new(),
-                };
-                if command.first().map_or(true, |c| c.is_empty()) {
-                    return Err("exec needs a command".into());
-                }
-                let env = match get(&v, "env") {
-                    Some(Kind::Object(m)) => m
-                        .iter()
-                        .filter_map(|m| match &m.value.kind {
-                            Kind::String(s) => Some((m.key.clone(), s.clone())),
-                            _ => None,
-                        })
-                        .collect(),
-                    _ => Vec::new(),
-                };
-                let cwd = match get(&v, "cwd") {
-                    Some(Kind::String(s)) => Some(s.clone()),
-                    _ => None,
-                };
+                let (command, env, cwd) = crate::control::exec_fields(&v)?;
                 LiveRequest::Exec { node: string(&v, "node")?, command, env, cwd }
             }
             other => return Err(format!("unknown command {other:?}")),
