@@ -19,6 +19,8 @@ pub fn live_request(socket_path: String, request: String, pass_stdio: bool) -> R
     let stdio = [0, 1, 2];
     seqpacket::send(fd.as_fd(), request.as_bytes(), if pass_stdio { &stdio } else { &[] }).map_err(|e| fail("cannot send to", e))?;
     let mut buf = vec![0u8; seqpacket::MAX_MESSAGE];
+    // The reply comes in chunks; a single NUL byte ends it.
+    let mut reply = Vec::new();
     loop {
         let mut pfd = [nix::poll::PollFd::new(fd.as_fd(), nix::poll::PollFlags::POLLIN)];
         match nix::poll::poll(&mut pfd, nix::poll::PollTimeout::NONE) {
@@ -26,11 +28,16 @@ pub fn live_request(socket_path: String, request: String, pass_stdio: bool) -> R
             Err(e) => return Err(fail("poll", e)),
             Ok(_) => {}
         }
-        return match seqpacket::recv(fd.as_fd(), &mut buf) {
-            Ok(seqpacket::Received::Message(bytes, _)) => Ok(String::from_utf8_lossy(&bytes).into_owned()),
+        match seqpacket::recv(fd.as_fd(), &mut buf) {
+            Ok(seqpacket::Received::Message(bytes, _)) if bytes == pidns_core::live::server::REPLY_END => {
+                return Ok(String::from_utf8_lossy(&reply).into_owned());
+            }
+            Ok(seqpacket::Received::Message(bytes, _)) => reply.extend_from_slice(&bytes),
             Ok(seqpacket::Received::WouldBlock) => continue,
-            Ok(seqpacket::Received::Closed) => Err(Error::new(Status::GenericFailure, "the tree's supervisor closed the connection".to_string())),
-            Err(e) => Err(fail("cannot read from", e)),
-        };
+            Ok(seqpacket::Received::Closed) => {
+                return Err(Error::new(Status::GenericFailure, "the tree's supervisor closed the connection".to_string()))
+            }
+            Err(e) => return Err(fail("cannot read from", e)),
+        }
     }
 }

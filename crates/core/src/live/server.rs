@@ -41,8 +41,18 @@ pub fn serve(path: &Path, server: Arc<Server>) -> Result<(), String> {
     Ok(())
 }
 
+/// Replies may be larger than one SEQPACKET message can be (ps of a big tree): they go in
+/// chunks, and a message of a single NUL byte (never part of JSON) ends them.
+pub const REPLY_CHUNK: usize = 64 * 1024;
+pub const REPLY_END: &[u8] = &[0];
+
 fn reply(client: &OwnedFd, json: String) {
-    let _ = seqpacket::send(client.as_fd(), json.as_bytes(), &[]);
+    for chunk in json.as_bytes().chunks(REPLY_CHUNK) {
+        if seqpacket::send(client.as_fd(), chunk, &[]).is_err() {
+            return;
+        }
+    }
+    let _ = seqpacket::send(client.as_fd(), REPLY_END, &[]);
 }
 
 fn error(message: &str) -> String {
