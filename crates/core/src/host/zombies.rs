@@ -23,7 +23,8 @@ pub fn zombie_children(parent: i32) -> Vec<i32> {
     pids
 }
 
-fn is_zombie(pid: i32) -> bool {
+/// Whether host PID `pid` is a zombie (its state, after the parenthesised command name, is Z).
+pub fn is_zombie(pid: i32) -> bool {
     // The state follows the command name, which is in parentheses and may contain anything.
     fs::read_to_string(format!("/proc/{pid}/stat"))
         .ok()

@@ -163,7 +163,7 @@ fn ps(server: &Server) -> String {
         }
         let state = match &p.exit {
             Some(_) => "exited",
-            None if is_zombie(p.host_pid) => "zombie",
+            None if crate::host::zombies::is_zombie(p.host_pid as i32) => "zombie",
             None => "running",
         };
         let obj = JsonObject::new().str("state", state).raw("start", &p.start);
@@ -178,11 +178,4 @@ fn ps(server: &Server) -> String {
         zombies = zombies.int(node, pids.len() as i64);
     }
     JsonObject::new().raw("ok", "true").raw("processes", &procs).raw("zombies", &zombies.finish()).finish()
-}
-
-fn is_zombie(pid: i64) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|s| s.rfind(") ").map(|i| s[i + 2..].starts_with('Z')))
-        .unwrap_or(false)
 }
