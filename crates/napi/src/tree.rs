@@ -53,7 +53,7 @@ impl NativeTree {
     pub fn signal(&self, signal: i32) -> Result<bool> {
         match pidfd::send_signal(self.root_pidfd.as_fd(), signal) {
             Ok(()) => Ok(true),
-            Err(nix_errno) if nix_errno as i32 == libc_esrch() => Ok(false),
+            Err(nix::errno::Errno::ESRCH) => Ok(false),
             Err(e) => Err(Error::new(Status::GenericFailure, format!("signal {signal}: {}", e.desc()))),
         }
     }
@@ -95,10 +95,6 @@ impl NativeTree {
             Err(ExecError::Io(e)) => Err(Error::new(Status::GenericFailure, format!("exec: {}", e.desc()))),
         }
     }
-}
-
-fn libc_esrch() -> i32 {
-    pidns_core::sys::pidfd::ESRCH
 }
 
 /// Starts the tree described by `plan_json` (from `checkSpec`) with the init at `init_path`.

@@ -10,7 +10,18 @@ const NS_GET_PARENT: libc::c_ulong = 0xb702;
 
 /// Inodes from the outermost namespace the caller may see down to `pid`'s own.
 pub fn pid_ns_chain(pid: i32) -> Result<Vec<u64>, Errno> {
-    let file = std::fs::File::open(format!("/proc/{pid}/ns/pid")).map_err(|e| Errno::from_raw(e.raw_os_error().unwrap_or(libc::ENOENT)))?;
+    chain_from(&format!("/proc/{pid}/ns/pid"))
+}
+
+/// The same for the caller itself (/proc/self is right even under an outer namespace's /proc).
+pub fn own_pid_ns_chain() -> Result<Vec<u64>, Errno> {
+    chain_from("/proc/self/ns/pid")
+}
+
+/// Walks NS_GET_PARENT up from the namespace file at `path`; the walk stops where the kernel
+/// refuses to show a parent (outside the caller's user namespace), where our view ends too.
+fn chain_from(path: &str) -> Result<Vec<u64>, Errno> {
+    let file = std::fs::File::open(path).map_err(|e| Errno::from_raw(e.raw_os_error().unwrap_or(libc::ENOENT)))?;
     let mut fd: OwnedFd = file.into();
     let mut chain = vec![fstat(&fd)?.st_ino];
     loop {

@@ -65,4 +65,3 @@ pub fn try_reap(pidfd: BorrowedFd<'_>) -> Result<Option<WaitStatus>, Errno> {
         ),
     }))
 }
-pub const ESRCH: i32 = libc::ESRCH;
