@@ -1,7 +1,7 @@
 //! What the host asks of an init, over the init's own control socket (one SOCK_SEQPACKET pair
 //! per init; the init sends the host's end with its `start`). One JSON object per datagram;
 //! an `exec` carries the new process's stdin, stdout and stderr as SCM_RIGHTS.
-use pidns_model::json::{self, Kind};
+use pidns_model::json::{self, Value};
 use pidns_model::ProcessSpec;
 
 use crate::json_out::JsonObject;
@@ -40,12 +40,7 @@ impl Request {
     pub fn decode(bytes: &[u8]) -> Result<Request, String> {
         let text = std::str::from_utf8(bytes).map_err(|e| e.to_string())?;
         let v = json::parse(text).map_err(|e| e.message)?;
-        let Kind::Object(members) = &v.kind else { return Err("not an object".into()) };
-        let get = |k: &str| members.iter().find(|m| m.key == k).map(|m| &m.value.kind);
-        let string = |k: &str| match get(k) {
-            Some(Kind::String(s)) => Ok(s.clone()),
-            _ => Err(format!("{k:?} is missing")),
-        };
+        let string = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string).ok_or_else(|| format!("{k:?} is missing"));
         match string("t")?.as_str() {
             "exec" => {
                 let (command, env, cwd) = exec_fields(&v)?;
@@ -61,36 +56,21 @@ impl Request {
 
 /// `command` (a non-empty argv), `env` (an object of strings) and `cwd` of an exec request:
 /// the host's to an init and a client's to a supervisor are read the same way.
-pub fn exec_fields(v: &pidns_model::Value) -> Result<(Vec<String>, Vec<(String, String)>, Option<String>), String> {
-    let Kind::Object(members) = &v.kind else { return Err("not an object".into()) };
-    let get = |k: &str| members.iter().find(|m| m.key == k).map(|m| &m.value.kind);
-    let command = match get("command") {
-        Some(Kind::Array(items)) => items
-            .iter()
-            .map(|i| match &i.kind {
-                Kind::String(s) => Ok(s.clone()),
-                _ => Err("command item is not a string".to_string()),
-            })
-            .collect::<Result<Vec<_>, _>>()?,
-        _ => return Err("command is missing".into()),
-    };
+pub fn exec_fields(v: &Value) -> Result<(Vec<String>, Vec<(String, String)>, Option<String>), String> {
+    let items = v.get("command").and_then(Value::as_array).ok_or("command is missing")?;
+    let command = items
+        .iter()
+        .map(|i| i.as_str().map(str::to_string).ok_or_else(|| "command item is not a string".to_string()))
+        .collect::<Result<Vec<_>, _>>()?;
     if command.first().map_or(true, |c| c.is_empty()) {
         return Err("exec needs a command".into());
     }
-    let env = match get("env") {
-        Some(Kind::Object(m)) => m
-            .iter()
-            .filter_map(|m| match &m.value.kind {
-                Kind::String(s) => Some((m.key.clone(), s.clone())),
-                _ => None,
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
-    let cwd = match get("cwd") {
-        Some(Kind::String(s)) => Some(s.clone()),
-        _ => None,
-    };
+    let env = v
+        .get("env")
+        .and_then(Value::as_object)
+        .map(|m| m.iter().filter_map(|m| Some((m.key.clone(), m.value.as_str()?.to_string()))).collect())
+        .unwrap_or_default();
+    let cwd = v.get("cwd").and_then(Value::as_str).map(str::to_string);
     Ok((command, env, cwd))
 }
 

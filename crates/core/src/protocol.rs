@@ -3,7 +3,7 @@
 //! `start` is sent by the process itself between fork and exec, so its PIDs are read while it
 //! certainly exists and reach the host before anything it prints. Its descriptors ride along:
 //! a pidfd for the process, then (for user processes) the read ends of its stdout and stderr.
-use pidns_model::json::{self, Kind, Value};
+use pidns_model::json::{self, Value};
 
 use crate::json_out::JsonObject;
 use crate::status::ExitStatus;
@@ -96,69 +96,39 @@ fn with_status(obj: JsonObject, status: &ExitStatus) -> JsonObject {
     }
 }
 
-/// Typed access to the members of a decoded message.
+/// Typed access to the members of a decoded message, with errors that name the member.
 struct Fields<'a>(&'a Value);
 
 impl Fields<'_> {
     fn get(&self, key: &str) -> Result<&Value, String> {
-        match &self.0.kind {
-            Kind::Object(members) => members
-                .iter()
-                .find(|m| m.key == key)
-                .map(|m| &m.value)
-                .ok_or_else(|| format!("message lacks {key:?}")),
-            _ => Err("message is not an object".into()),
-        }
+        self.0.get(key).ok_or_else(|| format!("message lacks {key:?}"))
     }
 
     fn string(&self, key: &str) -> Result<String, String> {
-        match &self.get(key)?.kind {
-            Kind::String(s) => Ok(s.clone()),
-            _ => Err(format!("{key:?} is not a string")),
-        }
+        self.get(key)?.as_str().map(str::to_string).ok_or_else(|| format!("{key:?} is not a string"))
     }
 
     fn int(&self, key: &str) -> Result<i64, String> {
-        as_int(self.get(key)?).ok_or_else(|| format!("{key:?} is not an integer"))
+        self.get(key)?.as_i64().ok_or_else(|| format!("{key:?} is not an integer"))
     }
 
     fn ints(&self, key: &str) -> Result<Vec<i32>, String> {
-        match &self.get(key)?.kind {
-            Kind::Array(items) => items
-                .iter()
-                .map(|v| as_int(v).map(|n| n as i32).ok_or_else(|| format!("{key:?} item")))
-                .collect(),
-            _ => Err(format!("{key:?} is not an array")),
-        }
+        let items = self.get(key)?.as_array().ok_or_else(|| format!("{key:?} is not an array"))?;
+        items.iter().map(|v| v.as_i64().map(|n| n as i32).ok_or_else(|| format!("{key:?} item"))).collect()
     }
 
     fn strings(&self, key: &str) -> Result<Vec<String>, String> {
-        match &self.get(key)?.kind {
-            Kind::Array(items) => items
-                .iter()
-                .map(|v| match &v.kind {
-                    Kind::String(s) => Ok(s.clone()),
-                    _ => Err(format!("{key:?} item is not a string")),
-                })
-                .collect(),
-            _ => Err(format!("{key:?} is not an array")),
-        }
+        let items = self.get(key)?.as_array().ok_or_else(|| format!("{key:?} is not an array"))?;
+        items
+            .iter()
+            .map(|v| v.as_str().map(str::to_string).ok_or_else(|| format!("{key:?} item is not a string")))
+            .collect()
     }
 
     fn status(&self) -> Result<ExitStatus, String> {
         let code = self.int("code")? as i32;
-        let signal = match &self.get("signal")?.kind {
-            Kind::Null => None,
-            _ => Some(self.int("signal")? as i32),
-        };
+        let signal = if self.get("signal")?.is_null() { None } else { Some(self.int("signal")? as i32) };
         Ok(ExitStatus { code, signal })
-    }
-}
-
-fn as_int(v: &Value) -> Option<i64> {
-    match &v.kind {
-        Kind::Number { value, .. } if value.fract() == 0.0 => Some(*value as i64),
-        _ => None,
     }
 }
 

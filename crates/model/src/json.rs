@@ -51,6 +51,48 @@ impl Kind {
     }
 }
 
+/// Typed reads for code that consumes JSON it wrote itself (messages, plans): `None` when the
+/// value is not of that type. (The validator reports type errors its own way.)
+impl Value {
+    /// The member `key` of an object (the first, if repeated).
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.as_object()?.iter().find(|m| m.key == key).map(|m| &m.value)
+    }
+
+    pub fn as_object(&self) -> Option<&[Member]> {
+        match &self.kind {
+            Kind::Object(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    pub fn as_array(&self) -> Option<&[Value]> {
+        match &self.kind {
+            Kind::Array(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// A number without a fractional part.
+    pub fn as_i64(&self) -> Option<i64> {
+        match &self.kind {
+            Kind::Number { value, .. } if value.fract() == 0.0 => Some(*value as i64),
+            _ => None,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self.kind, Kind::Null)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Member {
     pub key: String,

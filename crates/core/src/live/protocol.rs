@@ -1,6 +1,6 @@
 //! Requests a client sends to a tree's supervisor: one JSON object per SEQPACKET message (an
 //! `exec` carries the client's stdin, stdout and stderr); one JSON object comes back.
-use pidns_model::json::{self, Kind, Value};
+use pidns_model::json::{self, Value};
 use pidns_model::ProcessSpec;
 
 pub enum LiveRequest {
@@ -16,25 +16,12 @@ pub enum LiveRequest {
     Exec { node: String, command: Vec<String>, env: Vec<(String, String)>, cwd: Option<String> },
 }
 
-fn get<'a>(v: &'a Value, key: &str) -> Option<&'a Kind> {
-    match &v.kind {
-        Kind::Object(m) => m.iter().find(|m| m.key == key).map(|m| &m.value.kind),
-        _ => None,
-    }
-}
-
 fn string(v: &Value, key: &str) -> Result<String, String> {
-    match get(v, key) {
-        Some(Kind::String(s)) => Ok(s.clone()),
-        _ => Err(format!("{key:?} is missing")),
-    }
+    v.get(key).and_then(Value::as_str).map(str::to_string).ok_or_else(|| format!("{key:?} is missing"))
 }
 
 fn int(v: &Value, key: &str) -> Option<i64> {
-    match get(v, key) {
-        Some(Kind::Number { value, .. }) => Some(*value as i64),
-        _ => None,
-    }
+    v.get(key).and_then(Value::as_i64)
 }
 
 impl LiveRequest {

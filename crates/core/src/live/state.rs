@@ -2,7 +2,7 @@
 use std::collections::HashMap;
 use std::sync::{Condvar, Mutex};
 
-use pidns_model::json::{self, Kind, Value};
+use pidns_model::json::{self, Value};
 
 /// One process (or namespace init) as `ps` shows it.
 #[derive(Clone)]
@@ -33,25 +33,8 @@ pub struct Shared {
     pub changed: Condvar,
 }
 
-fn field<'a>(v: &'a Value, key: &str) -> Option<&'a Kind> {
-    match &v.kind {
-        Kind::Object(m) => m.iter().find(|m| m.key == key).map(|m| &m.value.kind),
-        _ => None,
-    }
-}
-
 fn text(v: &Value, key: &str) -> String {
-    match field(v, key) {
-        Some(Kind::String(s)) => s.clone(),
-        _ => String::new(),
-    }
-}
-
-fn number(k: Option<&Kind>) -> Option<i64> {
-    match k {
-        Some(Kind::Number { value, .. }) => Some(*value as i64),
-        _ => None,
-    }
+    v.get(key).and_then(Value::as_str).unwrap_or_default().to_string()
 }
 
 impl Shared {
@@ -61,10 +44,7 @@ impl Shared {
         let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
         match text(&v, "event").as_str() {
             "start" => {
-                let host_pid = match field(&v, "pids") {
-                    Some(Kind::Object(m)) => m.iter().find(|m| m.key == "host").and_then(|m| number(Some(&m.value.kind))),
-                    _ => None,
-                };
+                let host_pid = v.get("pids").and_then(|p| p.get("host")).and_then(Value::as_i64);
                 st.procs.push(Proc { node: text(&v, "node"), process: text(&v, "process"), start: line.to_string(), host_pid: host_pid.unwrap_or(0), exit: None });
             }
             "exit" => {
@@ -74,13 +54,10 @@ impl Shared {
                 }
             }
             "zombies" => {
-                let pids = match field(&v, "pids") {
-                    Some(Kind::Array(items)) => items.iter().filter_map(|i| number(Some(&i.kind))).collect(),
-                    _ => Vec::new(),
-                };
+                let pids = v.get("pids").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_i64).collect()).unwrap_or_default();
                 st.zombies.insert(text(&v, "node"), pids);
             }
-            "end" => st.end = number(field(&v, "code")),
+            "end" => st.end = v.get("code").and_then(Value::as_i64),
             _ => {}
         }
         drop(st);
