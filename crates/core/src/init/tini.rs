@@ -23,8 +23,10 @@ struct Log {
     verbosity: i32,
 }
 
+// Messages are format_args!, not String: a line below the verbosity costs nothing, which
+// matters in the reaping loop (a debug line per orphan).
 impl Log {
-    fn line(&self, level: i32, tag: &str, message: &str) {
+    fn line(&self, level: i32, tag: &str, message: std::fmt::Arguments<'_>) {
         if self.verbosity < level {
             return;
         }
@@ -36,16 +38,16 @@ impl Log {
             print!("{text}");
         }
     }
-    fn fatal(&self, m: &str) {
+    fn fatal(&self, m: std::fmt::Arguments<'_>) {
         eprintln!("[FATAL pidns-init ({})] {m}", getpid());
     }
-    fn warn(&self, m: &str) {
+    fn warn(&self, m: std::fmt::Arguments<'_>) {
         self.line(1, "WARN ", m);
     }
-    fn info(&self, m: &str) {
+    fn info(&self, m: std::fmt::Arguments<'_>) {
         self.line(2, "INFO ", m);
     }
-    fn debug(&self, m: &str) {
+    fn debug(&self, m: std::fmt::Arguments<'_>) {
         self.line(3, "DEBUG", m);
     }
 }
@@ -68,7 +70,7 @@ pub fn run(o: &TiniOptions) -> i32 {
     let mut original_mask = SigSet::empty();
     let set = collected();
     if sigprocmask(SigmaskHow::SIG_SETMASK, Some(&set), Some(&mut original_mask)).is_err() {
-        log.fatal("sigprocmask failed");
+        log.fatal(format_args!("sigprocmask failed"));
         return 1;
     }
     // Making the child's group the terminal's foreground could stop us on a write: ignore
@@ -77,38 +79,38 @@ pub fn run(o: &TiniOptions) -> i32 {
     // SAFETY: installing SIG_IGN runs no code of ours.
     let (ttin, ttou) = unsafe { (sigaction(Signal::SIGTTIN, &ignore), sigaction(Signal::SIGTTOU, &ignore)) };
     let (Ok(ttin), Ok(ttou)) = (ttin, ttou) else {
-        log.fatal("Failed to ignore SIGTTIN/SIGTTOU");
+        log.fatal(format_args!("Failed to ignore SIGTTIN/SIGTTOU"));
         return 1;
     };
-    let Ok(signals) = SignalFd::with_flags(&set, SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK) else {
-        log.fatal("signalfd failed");
+    let Ok(signals) = SignalFd::with_flags(&set, SfdFlags::SFD_CLOEXEC) else {
+        log.fatal(format_args!("signalfd failed"));
         return 1;
     };
     if let Some(sig) = o.parent_death_signal {
         // SAFETY: PR_SET_PDEATHSIG takes a signal number and changes only our own attribute.
         if unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, sig as libc::c_ulong) } != 0 {
-            log.fatal("Failed to set up parent death signal");
+            log.fatal(format_args!("Failed to set up parent death signal"));
             return 1;
         }
     }
     if o.subreaper {
         // SAFETY: PR_SET_CHILD_SUBREAPER changes only our own attribute.
         if unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1) } != 0 {
-            log.fatal(&format!("Failed to register as child subreaper: {}", nix::errno::Errno::last().desc()));
+            log.fatal(format_args!("Failed to register as child subreaper: {}", nix::errno::Errno::last().desc()));
             return 1;
         }
-        log.line(4, "TRACE", "Registered as child subreaper");
+        log.line(4, "TRACE", format_args!("Registered as child subreaper"));
     }
     let pid1 = getpid().as_raw() == 1;
     if !pid1 && !o.subreaper {
-        log.warn(REAPER_WARNING);
+        log.warn(format_args!("{REAPER_WARNING}"));
     }
 
     let child = match spawn(o, &original_mask, &ttin, &ttou, &log) {
         Ok(pid) => pid,
         Err(code) => return code,
     };
-    log.info(&format!("Spawned child process '{}' with pid '{child}'", o.argv[0]));
+    log.info(format_args!("Spawned child process '{}' with pid '{child}'", o.argv[0]));
 
     let mut exit_code: Option<i32> = None;
     let mut stopping = Stopping::default();
@@ -120,11 +122,11 @@ pub fn run(o: &TiniOptions) -> i32 {
                 Ok(ws) => {
                     let Some(pid) = ws.pid() else { continue };
                     let Some(status) = ExitStatus::from_wait(ws) else { continue };
-                    log.debug(&format!("Reaped child with pid: '{pid}'"));
+                    log.debug(format_args!("Reaped child with pid: '{pid}'"));
                     if pid == child {
                         exit_code = Some(main_code(o, status, &log));
                     } else if o.warn_on_reap {
-                        log.warn(&format!("Reaped zombie process with pid={pid}"));
+                        log.warn(format_args!("Reaped zombie process with pid={pid}"));
                     }
                 }
             }
@@ -134,33 +136,36 @@ pub fn run(o: &TiniOptions) -> i32 {
                 return code;
             }
             if stopping.begin(Duration::from_millis(o.grace_ms)) {
-                log.info("Main child exited: stopping the processes it left (SIGTERM, then SIGKILL)");
+                log.info(format_args!("Main child exited: stopping the processes it left (SIGTERM, then SIGKILL)"));
                 signal_leftovers(pid1, Signal::SIGTERM);
             }
         }
         if stopping.deadline_passed() {
             signal_leftovers(pid1, Signal::SIGKILL);
         }
-        let mut pfds = [PollFd::new(signals.as_fd(), PollFlags::POLLIN)];
-        let timeout = match stopping.poll_timeout_ms() {
-            -1 => PollTimeout::NONE,
-            ms => PollTimeout::try_from(ms).unwrap_or(PollTimeout::NONE),
-        };
-        let _ = poll(&mut pfds, timeout);
-        while let Ok(Some(info)) = signals.read_signal() {
-            let sig = info.ssi_signo as i32;
-            if sig == libc::SIGCHLD {
-                log.debug("Received SIGCHLD");
+        // One signal per turn. The signalfd blocks, so an idle turn is one read(), as tini's
+        // sigtimedwait(); poll() only while a stop's deadline runs.
+        let timeout = stopping.poll_timeout_ms();
+        if timeout >= 0 {
+            let mut pfds = [PollFd::new(signals.as_fd(), PollFlags::POLLIN)];
+            let ready = poll(&mut pfds, PollTimeout::try_from(timeout).unwrap_or(PollTimeout::NONE));
+            if !matches!(ready, Ok(n) if n > 0) {
                 continue;
             }
-            if exit_code.is_some() {
-                continue;
-            }
-            log.debug(&format!("Passing signal: '{}'", crate::status::signal_name(sig)));
-            let mode = if o.group { pidns_model::Forward::Group } else { pidns_model::Forward::Process };
-            if let Err(nix::errno::Errno::ESRCH) = forwarding::send(child, sig, mode) {
-                log.warn("Child was dead when forwarding signal");
-            }
+        }
+        let Ok(Some(info)) = signals.read_signal() else { continue };
+        let sig = info.ssi_signo as i32;
+        if sig == libc::SIGCHLD {
+            log.debug(format_args!("Received SIGCHLD"));
+            continue;
+        }
+        if exit_code.is_some() {
+            continue;
+        }
+        log.debug(format_args!("Passing signal: '{}'", crate::status::signal_name(sig)));
+        let mode = if o.group { pidns_model::Forward::Group } else { pidns_model::Forward::Process };
+        if let Err(nix::errno::Errno::ESRCH) = forwarding::send(child, sig, mode) {
+            log.warn(format_args!("Child was dead when forwarding signal"));
         }
     }
 }
@@ -168,8 +173,8 @@ pub fn run(o: &TiniOptions) -> i32 {
 /// The status we exit with for the main child's: 128+N for signal N, then -e remapping.
 fn main_code(o: &TiniOptions, status: ExitStatus, log: &Log) -> i32 {
     match status.signal {
-        Some(sig) => log.info(&format!("Main child exited with signal (with signal '{}')", crate::status::signal_name(sig))),
-        None => log.info(&format!("Main child exited normally (with status '{}')", status.code)),
+        Some(sig) => log.info(format_args!("Main child exited with signal (with signal '{}')", crate::status::signal_name(sig))),
+        None => log.info(format_args!("Main child exited normally (with status '{}')", status.code)),
     }
     let code = status.code % 256;
     if o.expect.contains(&code) { 0 } else { code }
@@ -191,13 +196,13 @@ fn signal_leftovers(pid1: bool, sig: Signal) {
 
 fn spawn(o: &TiniOptions, mask: &SigSet, ttin: &SigAction, ttou: &SigAction, log: &Log) -> Result<Pid, i32> {
     let argv: Vec<CString> = o.argv.iter().map(|a| CString::new(a.as_str())).collect::<Result<_, _>>().map_err(|_| {
-        log.fatal("an argument contains a NUL byte");
+        log.fatal(format_args!("an argument contains a NUL byte"));
         1
     })?;
     // SAFETY: pidns-init is single-threaded, so the child may run any code before exec.
     match unsafe { fork() } {
         Err(e) => {
-            log.fatal(&format!("fork failed: {}", e.desc()));
+            log.fatal(format_args!("fork failed: {}", e.desc()));
             Err(1)
         }
         Ok(ForkResult::Parent { child }) => Ok(child),
@@ -208,7 +213,7 @@ fn spawn(o: &TiniOptions, mask: &SigSet, ttin: &SigAction, ttou: &SigAction, log
             if unsafe { libc::tcsetpgrp(0, libc::getpgrp()) } != 0 {
                 let e = nix::errno::Errno::last();
                 if e != nix::errno::Errno::ENOTTY && e != nix::errno::Errno::ENXIO {
-                    log.fatal(&format!("tcsetpgrp failed: {}", e.desc()));
+                    log.fatal(format_args!("tcsetpgrp failed: {}", e.desc()));
                     std::process::exit(1);
                 }
             }
@@ -219,7 +224,7 @@ fn spawn(o: &TiniOptions, mask: &SigSet, ttin: &SigAction, ttou: &SigAction, log
                 let _ = sigaction(Signal::SIGTTOU, ttou);
             }
             let e = nix::unistd::execvp(&argv[0], &argv).err().unwrap_or(nix::errno::Errno::EINVAL);
-            log.fatal(&format!("exec {} failed: {}", o.argv[0], e.desc()));
+            log.fatal(format_args!("exec {} failed: {}", o.argv[0], e.desc()));
             std::process::exit(match e {
                 nix::errno::Errno::ENOENT => 127,
                 nix::errno::Errno::EACCES => 126,
