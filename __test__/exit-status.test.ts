@@ -1,5 +1,5 @@
 /** Exit statuses: per process in `exit` events, for the tree in `end`, and as the CLI's code. */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import test from 'ava';
@@ -69,4 +69,35 @@ test('every process exiting 0 makes the CLI exit 0', async (t) => {
   });
   t.is(r.code, 0, r.stderr);
   t.regex(r.stdout, /"event":"end","code":0/);
+});
+
+test('commands are found as execvp finds them: the spec PATH first, scripts without #! through sh', async (t) => {
+  // The root init looks each command up once for the whole tree; what runs must not change.
+  const dir = tempDir();
+  const first = path.join(dir, 'first');
+  const second = path.join(dir, 'second');
+  for (const [d, code] of [
+    [first, 11],
+    [second, 12],
+  ] as const) {
+    mkdirSync(d);
+    // No #! line: execve fails with ENOEXEC and execvp runs it with /bin/sh.
+    writeFileSync(path.join(d, 'which-one'), `exit ${code}\n`, { mode: 0o755 });
+    writeFileSync(path.join(d, 'which-two'), `#!/bin/sh\nexit ${code + 10}\n`, { mode: 0o755 });
+  }
+  const tree = RunningTree.start(
+    plan({
+      name: 'r',
+      processes: [
+        { name: 'a', command: ['which-one'], env: { PATH: `${first}:${second}` } },
+        { name: 'a2', command: ['which-two'], env: { PATH: `${second}:${first}` } },
+      ],
+      children: [{ name: 'c', processes: [{ name: 'b', command: ['which-one'], env: { PATH: `/nonexistent:${second}:${first}` } }] }],
+    }),
+  );
+  const w = watch(tree);
+  await w.ended;
+  t.like(exitOf(w.events, 'a'), { code: 11 });
+  t.like(exitOf(w.events, 'b'), { code: 12 });
+  t.like(exitOf(w.events, 'a2'), { code: 22 });
 });

@@ -4,12 +4,12 @@
 //! and sends them with a pidfd and the read ends of its stdout/stderr pipes. So the host knows
 //! every PID of the process (also if it exits at once) before the first line it prints.
 use std::convert::Infallible;
-use std::ffi::CString;
+use std::ffi::{CStr, CString};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 
 use nix::errno::Errno;
 use nix::fcntl::OFlag;
-use nix::unistd::{chdir, execvp, fork, getpid, pipe2, setpgid, ForkResult, Pid};
+use nix::unistd::{chdir, execv, execvp, fork, getpid, pipe2, setpgid, ForkResult, Pid};
 use pidns_model::ProcessSpec;
 
 use super::TreeFds;
@@ -19,8 +19,16 @@ use crate::sys::{fd, hostproc, pidfd, setns, signals};
 /// Forks and execs `spec` as a process of `node`; returns its PID in this namespace. With
 /// `mounts_of`, the child first joins that process's mount namespace (the caller has already
 /// pointed its children's PID namespace there): how processes enter a namespace whose PID 1
-/// is a user command.
-pub fn launch(node: &str, spec: &ProcessSpec, fds: &TreeFds, mounts_of: Option<BorrowedFd<'_>>, stdio: Stdio<'_>) -> Result<Pid, Errno> {
+/// is a user command. `exe` is the program's file when it was looked up already
+/// (`commands::CommandPaths`); otherwise execvp searches PATH.
+pub fn launch(
+    node: &str,
+    spec: &ProcessSpec,
+    fds: &TreeFds,
+    mounts_of: Option<BorrowedFd<'_>>,
+    stdio: Stdio<'_>,
+    exe: Option<&CStr>,
+) -> Result<Pid, Errno> {
     // SAFETY: the init is single-threaded, so the child may run arbitrary code before exec.
     match unsafe { fork() }? {
         ForkResult::Parent { child } => Ok(child),
@@ -32,7 +40,7 @@ pub fn launch(node: &str, spec: &ProcessSpec, fds: &TreeFds, mounts_of: Option<B
             }
             // Its own process group, so that a signal can reach everything it starts.
             let _ = setpgid(Pid::from_raw(0), Pid::from_raw(0));
-            exec_in_place(node, spec, fds, stdio)
+            exec_in_place(node, spec, fds, stdio, exe)
         }
     }
 }
@@ -49,8 +57,8 @@ pub enum Stdio<'a> {
 
 /// Becomes `spec` (announcing it as a process of `node`) in the calling process; exits with
 /// 126/127 if the command cannot run. Used by forked children and by a user's namespace PID 1.
-pub fn exec_in_place(node: &str, spec: &ProcessSpec, fds: &TreeFds, stdio: Stdio<'_>) -> ! {
-    let code = match run_child(node, spec, fds, stdio) {
+pub fn exec_in_place(node: &str, spec: &ProcessSpec, fds: &TreeFds, stdio: Stdio<'_>, exe: Option<&CStr>) -> ! {
+    let code = match run_child(node, spec, fds, stdio, exe) {
         Ok(never) => match never {},
         Err(code) => code,
     };
@@ -64,7 +72,7 @@ fn exit_now(code: i32) -> ! {
 }
 
 /// The child's side. Returns only on failure, with the exit code to use.
-fn run_child(node: &str, spec: &ProcessSpec, fds: &TreeFds, stdio: Stdio<'_>) -> Result<Infallible, i32> {
+fn run_child(node: &str, spec: &ProcessSpec, fds: &TreeFds, stdio: Stdio<'_>, exe: Option<&CStr>) -> Result<Infallible, i32> {
     signals::clean_slate_for_exec();
     let me = pidfd::open(getpid()).map_err(|_| 1)?;
     let nspid = hostproc::own_nspid(fds.host_proc()).map_err(|_| 1)?;
@@ -121,6 +129,11 @@ fn run_child(node: &str, spec: &ProcessSpec, fds: &TreeFds, stdio: Stdio<'_>) ->
         .iter()
         .map(|a| CString::new(a.as_str()).map_err(|_| 1))
         .collect::<Result<_, _>>()?;
+    if let Some(exe) = exe {
+        // Whatever goes wrong here (the file changed since the lookup, ENOEXEC), execvp below
+        // tries again and has the last word.
+        let _ = execv(exe, &argv);
+    }
     let e = match execvp(&argv[0], &argv) {
         Ok(never) => match never {},
         Err(e) => e,

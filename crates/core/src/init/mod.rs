@@ -5,6 +5,7 @@
 //! parent's init (CLONE_NEWPID|CLONE_NEWNS) that simply carries on in `node::run` for its own
 //! node: no exec per namespace. The init is single-threaded, so allocating after fork is safe.
 pub mod children;
+pub mod commands;
 pub mod forwarding;
 pub mod launch;
 pub mod node;

@@ -16,6 +16,7 @@ use nix::unistd::Pid;
 use pidns_model::{Forward, Plan};
 
 use super::launch::Stdio;
+use super::commands::CommandPaths;
 use super::{children, forwarding, launch, reaper, stopping::Stopping, TreeFds};
 use crate::control::Request;
 use crate::protocol::TreeMessage;
@@ -33,6 +34,8 @@ enum Tracked {
 
 struct NodeInit<'a> {
     plan: &'a Plan,
+    /// The plan's commands, looked up once by the root init.
+    paths: &'a CommandPaths,
     idx: usize,
     fds: &'a TreeFds,
     signals: SignalFd,
@@ -54,8 +57,8 @@ struct NodeInit<'a> {
 
 /// Runs node `idx` as its PID 1 and exits the process with the node's status: 0 when all it
 /// started succeeded, otherwise the code of the first that failed.
-pub fn run(plan: &Plan, idx: usize, fds: &TreeFds) -> ! {
-    let code = match NodeInit::start(plan, idx, fds) {
+pub fn run(plan: &Plan, idx: usize, fds: &TreeFds, paths: &CommandPaths) -> ! {
+    let code = match NodeInit::start(plan, idx, fds, paths) {
         Ok(mut init) => init.run(),
         Err(message) => {
             let node = plan.nodes[idx].path.clone();
@@ -78,7 +81,7 @@ fn become_namespace_init(mount_proc: bool) -> Result<(), String> {
 }
 
 impl<'a> NodeInit<'a> {
-    fn start(plan: &'a Plan, idx: usize, fds: &'a TreeFds) -> Result<Self, String> {
+    fn start(plan: &'a Plan, idx: usize, fds: &'a TreeFds, paths: &'a CommandPaths) -> Result<Self, String> {
         let node = &plan.nodes[idx];
         let signals = signals::block_all().map_err(|e| format!("signalfd: {}", e.desc()))?;
         become_namespace_init(node.mount_proc)?;
@@ -86,6 +89,7 @@ impl<'a> NodeInit<'a> {
         let me = pidfd::open(nix::unistd::getpid()).map_err(|e| format!("pidfd: {}", e.desc()))?;
         let mut init = NodeInit {
             plan,
+            paths,
             idx,
             fds,
             signals,
@@ -99,7 +103,7 @@ impl<'a> NodeInit<'a> {
             first_failure: None,
         };
         for spec in &node.processes {
-            let pid = launch::launch(&node.path, spec, fds, None, Stdio::Pipes)
+            let pid = launch::launch(&node.path, spec, fds, None, Stdio::Pipes, paths.get(spec))
                 .map_err(|e| format!("cannot fork {}: {}", spec.name, e.desc()))?;
             init.tracked.insert(pid, Tracked::Process { node: idx, name: spec.name.clone(), exec: false });
         }
@@ -124,13 +128,13 @@ impl<'a> NodeInit<'a> {
                 if let Some(c) = &self.control {
                     let _ = nix::unistd::close(c.as_raw_fd());
                 }
-                let Some(user) = &node.init.command else { run(self.plan, child, self.fds) };
+                let Some(user) = &node.init.command else { run(self.plan, child, self.fds, self.paths) };
                 if let Err(message) = become_namespace_init(node.mount_proc) {
                     let _ = self.fds.send(&TreeMessage::Error { node: node.path.clone(), message }, &[]);
                     std::process::exit(1);
                 }
                 // `ready` closes on exec: the parent then knows /proc is mounted.
-                launch::exec_in_place(&node.path, user, self.fds, Stdio::Pipes)
+                launch::exec_in_place(&node.path, user, self.fds, Stdio::Pipes, self.paths.get(user))
             }
             Ok(clone::Forked::Parent { pid, pidfd }) => {
                 drop(ready.1);
@@ -163,7 +167,9 @@ impl<'a> NodeInit<'a> {
             e => format!("cannot enter the namespace: {}", e.desc()),
         })?;
         let exec = matches!(stdio, Stdio::Given(_));
-        let result = launch::launch(&node.path, spec, self.fds, Some(ns_init.as_fd()), stdio);
+        // exec requests are looked up afresh by execvp: the tree may be old by then.
+        let exe = if exec { None } else { self.paths.get(spec) };
+        let result = launch::launch(&node.path, spec, self.fds, Some(ns_init.as_fd()), stdio, exe);
         setns::pid_ns_for_children(self.me.as_fd()).map_err(|e| format!("cannot return to our namespace: {}", e.desc()))?;
         match result {
             Ok(pid) => {
@@ -208,7 +214,7 @@ impl<'a> NodeInit<'a> {
             // Nothing new once a stop has begun: it would escape the SIGTERM/SIGKILL sequence.
             _ if self.stopping.started() => Err(format!("namespace {node} is stopping")),
             (_, Err(_)) => Err("exec needs stdin, stdout and stderr".to_string()),
-            (Some(i), Ok(stdio)) if i == self.idx => launch::launch(node, spec, self.fds, None, Stdio::Given(&stdio))
+            (Some(i), Ok(stdio)) if i == self.idx => launch::launch(node, spec, self.fds, None, Stdio::Given(&stdio), None)
                 .map(|pid| {
                     self.tracked.insert(pid, Tracked::Process { node: i, name: spec.name.clone(), exec: true });
                 })
@@ -345,3 +351,4 @@ impl<'a> NodeInit<'a> {
         }
     }
 }
+
