@@ -1,21 +1,33 @@
 /*
  * The floor: the same shapes pidns-tree builds, with raw syscalls and nothing else.
  *   floor chain N   N nested PID namespaces, each with a private mount namespace and a fresh
- *                   /proc; the innermost runs /bin/true; everything is waited for.
+ *                   /proc, each running /bin/true (the shape pidns-tree's chain has: one
+ *                   trivial process per namespace); everything is waited for.
  *   floor wide N    N sibling namespaces alive at once (each holds until all exist), each
  *                   with its /proc, running /bin/true.
  *   floor burst N   N children that exit at once, then the parent exits: N zombies handed to
  *                   PID 1 together (run it under an init to time its reaping).
+ *   floor storm N   N orphans one by one: each from a short-lived middle process, so PID 1
+ *                   adopts and reaps them one at a time. Waits until every orphan is reaped,
+ *                   then prints the CPU time PID 1 spent meanwhile, per orphan, in ns (from
+ *                   /proc/1/schedstat: run as the child of the init under test).
  *   floor reaper -- cmd...   the bare reaping floor: fork cmd, then wait() until nothing is left.
+ *   floor fan N -- cmd...    the 256-wide shape for peers (unshare, bwrap): N copies of cmd at
+ *                   once, where cmd ends in `floor gate`; released together once all are up.
+ *   floor gate      inside a peer's namespace: say "up" on fd 4, wait for the release on fd 3,
+ *                   then run /bin/true, as the floor's own namespaces do.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,35 +39,43 @@ static void become_ns_init(void) {
   if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) die("mount proc");
 }
 
-static int run_true(void) {
+/* Starts /bin/true: the one trivial process each namespace of the benchmark's shapes runs. */
+static pid_t start_true(void) {
   pid_t p = fork();
   if (p < 0) die("fork");
   if (p == 0) { execl("/bin/true", "true", (char *)NULL); _exit(127); }
+  return p;
+}
+
+static int run_true(void) {
+  pid_t p = start_true();
   int st;
   while (waitpid(p, &st, 0) < 0 && errno == EINTR) {}
   return 0;
 }
 
-/* A child in new PID and mount namespaces: it is their PID 1. */
+/* A child in new PID and mount namespaces: it is their PID 1. A raw clone, as fork() would
+ * be, so that the caller stays in its own PID namespace (unshare would move its next forks). */
 static pid_t fork_ns(void) {
-  if (unshare(CLONE_NEWPID | CLONE_NEWNS) != 0) die("unshare");
-  pid_t p = fork();
-  if (p < 0) die("fork");
+  pid_t p = (pid_t)syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWNS | SIGCHLD, NULL, NULL, NULL, 0);
+  if (p < 0) die("clone");
   return p;
 }
 
 static void wait_all(void) { while (wait(NULL) > 0 || errno == EINTR) {} }
 
+/* Starts the chain's next `left` levels and returns; the caller waits. Each level starts its
+ * process, then the next level, in the order pidns-tree does (which keeps a node's processes
+ * at PIDs 2, 3, ... of its namespace). */
 static void chain(int left) {
   pid_t p = fork_ns();
   if (p == 0) {
     become_ns_init();
-    if (left > 1) chain(left - 1); else run_true();
+    start_true();
+    if (left > 1) chain(left - 1);
     wait_all();
     _exit(0);
   }
-  int st;
-  waitpid(p, &st, 0);
 }
 
 static void wide(int n) {
@@ -93,6 +113,49 @@ static void burst(int n) {
   /* Exit without waiting: PID 1 adopts every zombie at once. */
 }
 
+/* CPU time PID 1 has run, in ns (first field of schedstat: precise, unlike the tick counts of
+ * /proc/1/stat). */
+static unsigned long long init_cpu_ns(void) {
+  FILE *f = fopen("/proc/1/schedstat", "r");
+  if (f == NULL) die("/proc/1/schedstat");
+  unsigned long long ns = 0;
+  if (fscanf(f, "%llu", &ns) != 1) die("schedstat");
+  fclose(f);
+  return ns;
+}
+
+static void storm(int n) {
+  pid_t *orphans = calloc((size_t)n, sizeof(pid_t));
+  if (orphans == NULL) die("calloc");
+  int link[2];
+  if (pipe(link) != 0) die("pipe");
+  unsigned long long cpu0 = init_cpu_ns();
+  for (int i = 0; i < n; i++) {
+    pid_t middle = fork();
+    if (middle < 0) die("fork");
+    if (middle == 0) {
+      pid_t orphan = fork();
+      if (orphan < 0) die("fork");
+      if (orphan == 0) _exit(0);
+      if (write(link[1], &orphan, sizeof orphan) != sizeof orphan) die("write");
+      _exit(0); /* the orphan goes to PID 1, alive or already a zombie */
+    }
+    if (read(link[0], &orphans[i], sizeof(pid_t)) != sizeof(pid_t)) die("read");
+    while (waitpid(middle, NULL, 0) < 0 && errno == EINTR) {}
+  }
+  /* Reaped means gone: kill(pid, 0) fails with ESRCH once PID 1 has waited for it. The PIDs of
+   * this fresh namespace are not reused within 5,000 forks (pid_max is far above). */
+  for (int i = 0; i < n; i++) {
+    while (kill(orphans[i], 0) == 0) {
+      struct timespec pause = {0, 50000};
+      nanosleep(&pause, NULL);
+    }
+  }
+  unsigned long long cpu1 = init_cpu_ns();
+  printf("%llu\n", (cpu1 - cpu0) / (unsigned long long)n);
+  free(orphans);
+}
+
 static int reaper(char **argv) {
   pid_t p = fork();
   if (p < 0) die("fork");
@@ -101,11 +164,62 @@ static int reaper(char **argv) {
   return 0;
 }
 
+static void fan(int n, char **argv) {
+  int gate[2], ready[2];
+  if (pipe(gate) != 0 || pipe(ready) != 0) die("pipe");
+  /* Above 4, so that the dup2 onto 3 and 4 in each child clobbers none of them. */
+  for (int k = 0; k < 2; k++) {
+    int g = gate[k], r = ready[k];
+    gate[k] = fcntl(g, F_DUPFD_CLOEXEC, 10);
+    ready[k] = fcntl(r, F_DUPFD_CLOEXEC, 10);
+    if (gate[k] < 0 || ready[k] < 0) die("fcntl");
+    close(g);
+    close(r);
+  }
+  for (int i = 0; i < n; i++) {
+    pid_t p = fork();
+    if (p < 0) die("fork");
+    if (p == 0) {
+      /* dup2 clears close-on-exec on 3 and 4; the originals close at exec. */
+      if (dup2(gate[0], 3) < 0 || dup2(ready[1], 4) < 0) die("dup2");
+      execvp(argv[0], argv);
+      _exit(127);
+    }
+  }
+  close(gate[0]);
+  close(ready[1]);
+  /* One byte per namespace that is up; EOF early means one of them failed. */
+  char c;
+  for (int up = 0; up < n; up++) {
+    ssize_t r = read(ready[0], &c, 1);
+    if (r < 0 && errno == EINTR) { up--; continue; }
+    if (r != 1) { fprintf(stderr, "fan: only %d of %d came up\n", up, n); _exit(1); }
+  }
+  close(gate[1]); /* all exist: let them go */
+  int failed = 0, st;
+  while (wait(&st) > 0 || errno == EINTR) {
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) failed = 1;
+  }
+  if (failed) _exit(1);
+}
+
+static void gate(void) {
+  char c = 1;
+  if (write(4, &c, 1) != 1) die("gate: write fd 4");
+  close(4);
+  while (read(3, &c, 1) > 0 || errno == EINTR) {}
+  close(3);
+  run_true();
+}
+
 int main(int argc, char **argv) {
-  if (argc >= 3 && strcmp(argv[1], "chain") == 0) { chain(atoi(argv[2])); return 0; }
+  if (argc >= 3 && strcmp(argv[1], "chain") == 0) { chain(atoi(argv[2])); wait_all(); return 0; }
   if (argc >= 3 && strcmp(argv[1], "wide") == 0) { wide(atoi(argv[2])); return 0; }
   if (argc >= 3 && strcmp(argv[1], "burst") == 0) { burst(atoi(argv[2])); return 0; }
+  if (argc >= 3 && strcmp(argv[1], "storm") == 0) { storm(atoi(argv[2])); return 0; }
+  if (argc >= 5 && strcmp(argv[1], "fan") == 0 && strcmp(argv[3], "--") == 0) { fan(atoi(argv[2]), argv + 4); return 0; }
+  if (argc == 2 && strcmp(argv[1], "gate") == 0) { gate(); return 0; }
   if (argc >= 4 && strcmp(argv[1], "reaper") == 0 && strcmp(argv[2], "--") == 0) return reaper(argv + 3);
-  fprintf(stderr, "usage: floor chain N | wide N | burst N | reaper -- cmd...\n");
+  fprintf(stderr, "usage: floor chain N | wide N | burst N | storm N | reaper -- cmd... | fan N -- cmd... | gate\n");
   return 2;
 }

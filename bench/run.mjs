@@ -47,18 +47,31 @@ writeFileSync(path.join(specs, 'tiny.json'), JSON.stringify({ name: 'r' }));
 
 const { spawnTree } = await import(path.join(root, 'dist', 'src', 'index.js'));
 
-/** Runs a command to its end; resolves with wall milliseconds. */
-function timeCommand(argv) {
+/** Runs a command to its end; resolves with wall milliseconds (and its stdout, if asked). */
+function timeCommand(argv, { output = false } = {}) {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', output ? 'pipe' : 'ignore', 'inherit'] });
+    let stdout = '';
+    child.stdout?.setEncoding('utf8').on('data', (d) => {
+      stdout += d;
+    });
     child.on('error', reject);
     child.on('close', (code) => {
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       if (code !== 0) reject(new Error(`${argv.join(' ')} exited ${code}`));
-      else resolve(ms);
+      else resolve(output ? { ms, stdout } : ms);
     });
   });
+}
+
+/** The orphan storm under an init: wall ms, and the init's CPU per orphan that `floor storm`
+ * prints (ns, from the init's schedstat). */
+async function timeStorm(argv) {
+  const { ms, stdout } = await timeCommand(argv, { output: true });
+  const cpu = Number(stdout.trim().split('\n').at(-1));
+  if (!Number.isFinite(cpu)) throw new Error(`${argv.join(' ')} printed no CPU time`);
+  return { ms, extra: cpu };
 }
 
 async function timeApi(spec) {
@@ -71,6 +84,8 @@ async function timeApi(spec) {
 
 const nest = (n, wrap, inner) => Array.from({ length: n }).reduce((argv) => [...wrap, ...argv], inner);
 const burst = [floor, 'burst', '10000'];
+const storm = [floor, 'storm', '5000'];
+const fan = (argv) => [floor, 'fan', '256', '--', ...argv, floor, 'gate'];
 const asPid1 = (...argv) => ['unshare', '--fork', '--pid', '--mount-proc', ...argv];
 
 // Each group: a baseline first, then the contenders; all run once per round, interleaved.
@@ -94,6 +109,8 @@ const groups = [
       'floor (raw syscalls, C)': () => timeCommand([floor, 'wide', '256']),
       'pidns-tree API (Node running)': () => timeApi(wideSpec),
       'pidns-tree CLI (cold npx)': () => timeCommand([process.execPath, cli, 'spawn', '--json', path.join(specs, 'wide256.json')]),
+      'unshare --fork --pid --mount-proc x256': () => timeCommand(fan(['unshare', '--fork', '--pid', '--mount-proc'])),
+      'bwrap --unshare-pid x256': () => timeCommand(fan(['bwrap', '--unshare-pid', '--dev-bind', '/', '/', '--proc', '/proc'])),
     },
     targets: { 'pidns-tree API (Node running)': 1.5 },
   },
@@ -118,6 +135,19 @@ const groups = [
       catatonit: () => timeCommand(asPid1(catatonit, '--', ...burst)),
     },
     targets: { 'pidns-init (tini mode)': 1.1 },
+  },
+  {
+    name: 'a storm of 5,000 orphans, one by one (wall time until all are reaped)',
+    baseline: 'floor: bare wait() loop',
+    entries: {
+      'floor: bare wait() loop': () => timeStorm(asPid1(floor, 'reaper', '--', ...storm)),
+      'pidns-init (tini mode)': () => timeStorm(asPid1(init, '--', ...storm)),
+      tini: () => timeStorm(asPid1('tini', '--', ...storm)),
+      'dumb-init': () => timeStorm(asPid1('dumb-init', ...storm)),
+      catatonit: () => timeStorm(asPid1(catatonit, '--', ...storm)),
+    },
+    targets: {},
+    extra: { label: 'init CPU per orphan, µs', scale: 1e-3, baseline: 'tini', targets: { 'pidns-init (tini mode)': 1 } },
   },
 ];
 
@@ -156,6 +186,7 @@ groups.push({
 });
 
 const samples = new Map();
+const extraSamples = new Map();
 // Whatever happens, the big tree goes.
 const stopBig = () => spawnSync(process.execPath, [cli, 'stop', bigId, '--grace-ms', '2000'], { stdio: 'ignore' });
 process.on('exit', stopBig);
@@ -165,10 +196,13 @@ for (let r = 0; r < rounds; r += 1) {
     for (const [name, run] of Object.entries(g.entries)) {
       const key = `${g.name}\u0000${name}`;
       try {
-        const ms = await run();
+        const got = await run();
+        const ms = typeof got === 'number' ? got : got.ms;
         samples.set(key, [...(samples.get(key) ?? []), ms]);
+        if (typeof got !== 'number') extraSamples.set(key, [...(extraSamples.get(key) ?? []), got.extra]);
       } catch (error) {
         samples.set(key, [...(samples.get(key) ?? []), Number.NaN]);
+        if (g.extra) extraSamples.set(key, [...(extraSamples.get(key) ?? []), Number.NaN]);
         if (r === 0) console.error(`bench: ${name}: ${error.message}`);
       }
     }
@@ -213,9 +247,25 @@ const stats = (xs) => {
 };
 const results = groups.map((g) => {
   const base = stats(samples.get(`${g.name}\u0000${g.baseline}`) ?? []).median;
+  let extra;
+  if (g.extra) {
+    const of = (name) => stats((extraSamples.get(`${g.name}\u0000${name}`) ?? []).map((x) => x * g.extra.scale));
+    const extraBase = of(g.extra.baseline).median;
+    extra = {
+      label: g.extra.label,
+      baseline: g.extra.baseline,
+      entries: Object.keys(g.entries).map((name) => {
+        const s = of(name);
+        const ratio = s.median / extraBase;
+        const target = g.extra.targets[name];
+        return { name, ...s, ratio, target: target ?? null, met: target === undefined ? null : ratio <= target };
+      }),
+    };
+  }
   return {
     group: g.name,
     baseline: g.baseline,
+    extra,
     entries: Object.keys(g.entries).map((name) => {
       const s = stats(samples.get(`${g.name}\u0000${name}`) ?? []);
       const ratio = s.median / base;
@@ -245,6 +295,14 @@ for (const g of results) {
     md += `| ${e.name} | ${f(e.median)} | ${f(e.min)}–${f(e.max)} | ${f(e.ratio)}× | ${target} |\n`;
   }
   md += '\n';
+  if (g.extra) {
+    md += `| contender | ${g.extra.label}: median | min–max | ratio to ${g.extra.baseline} | target |\n| --- | ---: | ---: | ---: | --- |\n`;
+    for (const e of g.extra.entries) {
+      const target = e.target === null ? '' : `≤ ${e.target}× ${e.met ? 'met' : '**not met**'}`;
+      md += `| ${e.name} | ${f(e.median)} | ${f(e.min)}–${f(e.max)} | ${f(e.ratio)}× | ${target} |\n`;
+    }
+    md += '\n';
+  }
 }
 md += '## Resident memory of each init as PID 1 (idle)\n\nVmRSS counts the binary\'s file pages too, which every init of a tree (and the page cache) shares; RssAnon is what each further init costs.\n\n| init | VmRSS KiB | RssAnon KiB | VmRSS ratio to tini-static | target |\n| --- | ---: | ---: | ---: | --- |\n';
 for (const [name, m] of Object.entries(memory)) {
