@@ -144,8 +144,8 @@ fn run_child(node: &str, spec: &ProcessSpec, fds: &TreeFds, stdio: Stdio<'_>, ex
 /// The init's own `start`: it is process "init" of its node, with no pipes of its own (its
 /// stderr is the host's, for diagnostics). It hands the host one end of a new control socket
 /// and returns the other, on which the host's requests (exec) will arrive, with our own level
-/// as the host counts it (the index of our PID in NSpid).
-pub fn announce_init(node: &str, fds: &TreeFds) -> Result<(OwnedFd, usize), Errno> {
+/// as the host counts it (the index of our PID in NSpid), and the pidfd of ourselves it sent.
+pub fn announce_init(node: &str, fds: &TreeFds) -> Result<(OwnedFd, usize, OwnedFd), Errno> {
     let me = pidfd::open(getpid())?;
     let nspid = hostproc::own_nspid(fds.host_proc())?;
     let level = nspid.len() - 1;
@@ -159,5 +159,5 @@ pub fn announce_init(node: &str, fds: &TreeFds) -> Result<(OwnedFd, usize), Errn
         control: true,
     };
     fds.send(&msg, &[me.as_fd().as_raw_fd(), hosts.as_raw_fd()])?;
-    Ok((ours, level))
+    Ok((ours, level, me))
 }

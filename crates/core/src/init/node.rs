@@ -21,7 +21,7 @@ use super::{children, forwarding, launch, reaper, stopping::Stopping, TreeFds};
 use crate::control::Request;
 use crate::protocol::TreeMessage;
 use crate::status::ExitStatus;
-use crate::sys::{clone, mounts, pidfd, seqpacket, setns, signals};
+use crate::sys::{clone, mounts, seqpacket, setns, signals};
 
 /// What a child of this init is to us.
 enum Tracked {
@@ -85,8 +85,7 @@ impl<'a> NodeInit<'a> {
         let node = &plan.nodes[idx];
         let signals = signals::block_all().map_err(|e| format!("signalfd: {}", e.desc()))?;
         become_namespace_init(node.mount_proc)?;
-        let (control, level) = launch::announce_init(&node.path, fds).map_err(|e| format!("cannot report the init: {}", e.desc()))?;
-        let me = pidfd::open(nix::unistd::getpid()).map_err(|e| format!("pidfd: {}", e.desc()))?;
+        let (control, level, me) = launch::announce_init(&node.path, fds).map_err(|e| format!("cannot report the init: {}", e.desc()))?;
         let mut init = NodeInit {
             plan,
             paths,
@@ -117,7 +116,11 @@ impl<'a> NodeInit<'a> {
     /// `run`, without exec; with a user command, the clone execs it.
     fn spawn_namespace(&mut self, child: usize) -> Result<(), String> {
         let node = &self.plan.nodes[child];
-        let ready = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| e.desc().to_string())?;
+        // Only a user's PID 1 needs one: it closes on exec, so the parent knows its /proc is up.
+        let ready = match node.init.command {
+            Some(_) => Some(nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| e.desc().to_string())?),
+            None => None,
+        };
         // SAFETY: the init is single-threaded: the child may run any code (it becomes the
         // child namespace's init).
         match unsafe { clone::clone_into_namespaces(clone::NODE_NAMESPACES) } {
@@ -137,12 +140,12 @@ impl<'a> NodeInit<'a> {
                 launch::exec_in_place(&node.path, user, self.fds, Stdio::Pipes, self.paths.get(user))
             }
             Ok(clone::Forked::Parent { pid, pidfd }) => {
-                drop(ready.1);
                 self.tracked.insert(pid, Tracked::Namespace(child));
-                if node.init.command.is_some() {
+                if let Some((ready, ready_w)) = ready {
+                    drop(ready_w);
                     // Wait until the user's PID 1 has its mounts (or died), then start its
                     // namespace's processes from here.
-                    let _ = nix::unistd::read(&ready.0, &mut [0u8; 1]);
+                    let _ = nix::unistd::read(&ready, &mut [0u8; 1]);
                     for spec in &node.processes {
                         if let Err(message) = self.launch_into(child, &pidfd, spec, Stdio::Pipes) {
                             // Its PID 1 may already have exited: the kernel then refuses
