@@ -3,7 +3,7 @@
 //! child needs (paths, argv, envp, descriptors) is prepared before the clone.
 use std::ffi::{CString, OsStr};
 use std::io::Write;
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
@@ -140,61 +140,92 @@ pub fn spawn_root(init_path: &Path, plan_json: &str, isolation: Isolation) -> Re
     let mut old_mask = nix::sys::signal::SigSet::empty();
     nix::sys::signal::pthread_sigmask(nix::sys::signal::SigmaskHow::SIG_SETMASK, Some(&all), Some(&mut old_mask))
         .map_err(io("sigmask"))?;
-    // SAFETY: the child below only calls async-signal-safe functions (prctl, close, read, dup2,
-    // fcntl, close_range, execve, _exit) on data prepared above; it never allocates or locks.
-    let forked = unsafe { clone::clone_into_namespaces(ns_flags) };
-    if !matches!(forked, Ok(clone::Forked::Child)) {
-        let _ = nix::sys::signal::pthread_sigmask(nix::sys::signal::SigmaskHow::SIG_SETMASK, Some(&old_mask), None);
-    }
-    let forked = forked.map_err(|e| match isolation {
+    let exec = RootExec {
+        wait_for_maps: (isolation == Isolation::Rootless).then_some((maps_r_raw, maps_w_raw)),
+        moves,
+        path: path.as_ptr(),
+        argv: argv.as_ptr(),
+        envp: envp.as_ptr(),
+    };
+    let arg = &exec as *const RootExec as *mut libc::c_void;
+    let forked = match isolation {
+        // SAFETY: exec_root only makes async-signal-safe calls on `exec`, which lives until
+        // spawn_vfork returns, and ends in execve or _exit; all signals are blocked above.
+        Isolation::Privileged => unsafe { clone::spawn_vfork(ns_flags, exec_root, arg) },
+        // Rootless: the parent must write the child's ID maps between clone and exec, which a
+        // vfork child would wait for forever. A fork-like clone instead.
+        // SAFETY: as above; the child runs exec_root on its copy of our memory.
+        Isolation::Rootless => match unsafe { clone::clone_into_namespaces(ns_flags) } {
+            Ok(clone::Forked::Child) => {
+                exec_root(arg);
+                // SAFETY: exec_root execs or exits; this is only reached if it returned.
+                unsafe { libc::_exit(127) }
+            }
+            Ok(clone::Forked::Parent { pid, pidfd }) => Ok((pid, pidfd)),
+            Err(e) => Err(e),
+        },
+    };
+    let _ = nix::sys::signal::pthread_sigmask(nix::sys::signal::SigmaskHow::SIG_SETMASK, Some(&old_mask), None);
+    let (pid, pidfd) = forked.map_err(|e| match isolation {
         Isolation::Rootless => SpawnError::UserNamespace(crate::sys::userns::explain_refusal(e)),
         Isolation::Privileged => SpawnError::Namespaces(e),
     })?;
-    match forked {
-        clone::Forked::Child => {
-            // SAFETY: async-signal-safe syscalls on prepared, valid arguments (see above).
-            unsafe {
-                // The tree dies with its owner: the kernel SIGKILLs this PID 1 (and so every
-                // process of every namespace below) when the thread that cloned it exits.
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong);
-                if isolation == Isolation::Rootless {
-                    // Until the parent has written our ID maps we are nobody here; exec only
-                    // as the namespace's root. EOF without a byte means the parent gave up (or
-                    // died): our copy of the write end must not keep the pipe open.
-                    libc::close(maps_w_raw);
-                    let mut go = 0u8;
-                    if libc::read(maps_r_raw, &mut go as *mut u8 as *mut libc::c_void, 1) != 1 {
-                        libc::_exit(125);
-                    }
-                }
-                for (from, to) in moves {
-                    if fd::move_to(from, to).is_err() {
-                        libc::_exit(126);
-                    }
-                }
-                // Nothing the host had open (a lock, someone's pipe) may reach the tree.
-                libc::syscall(libc::SYS_close_range, FD_PLAN + 1, u32::MAX, 0);
-                libc::execve(path.as_ptr(), argv.as_ptr(), envp.as_ptr());
-                libc::_exit(127);
+    drop((tree_end, proc_dir, plan_r, null, maps_r));
+    if isolation == Isolation::Rootless {
+        // SAFETY: geteuid/getegid only read our credentials.
+        let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
+        if let Err(why) = crate::sys::userns::map_to_root(pid, uid, gid) {
+            let _ = crate::sys::pidfd::send_signal(std::os::fd::AsFd::as_fd(&pidfd), libc::SIGKILL);
+            let _ = nix::sys::wait::waitpid(pid, None);
+            return Err(SpawnError::UserNamespace(why));
+        }
+        let _ = nix::unistd::write(&maps_w, &[1u8]);
+    }
+    drop(maps_w);
+    let mut plan_w = std::fs::File::from(plan_w);
+    // A dead init (exec failed) shows up as EPIPE here and as its exit status later.
+    let _ = plan_w.write_all(plan_json.as_bytes());
+    Ok(SpawnedTree { pid, pidfd, events: host_end })
+}
+
+/// What the root init's child does between clone and execve, prepared by `spawn_root`.
+struct RootExec {
+    /// Rootless: (read end, write end) of the pipe on which the parent says the ID maps are set.
+    wait_for_maps: Option<(RawFd, RawFd)>,
+    moves: [(RawFd, RawFd); 5],
+    path: *const libc::c_char,
+    argv: *const *const libc::c_char,
+    envp: *const *const libc::c_char,
+}
+
+/// The root init's child, up to execve: only async-signal-safe calls on the prepared
+/// `RootExec`, no allocation, no locks (it may share Node's memory, see `spawn_vfork`).
+extern "C" fn exec_root(arg: *mut libc::c_void) -> libc::c_int {
+    // SAFETY: `arg` is the RootExec that spawn_root keeps alive until the child has exec'd.
+    let exec = unsafe { &*(arg as *const RootExec) };
+    // SAFETY: async-signal-safe syscalls on prepared, valid arguments.
+    unsafe {
+        // The tree dies with its owner: the kernel SIGKILLs this PID 1 (and so every process
+        // of every namespace below) when the thread that cloned it exits.
+        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong);
+        if let Some((maps_r, maps_w)) = exec.wait_for_maps {
+            // Until the parent has written our ID maps we are nobody here; exec only as the
+            // namespace's root. EOF without a byte means the parent gave up (or died): our
+            // copy of the write end must not keep the pipe open.
+            libc::close(maps_w);
+            let mut go = 0u8;
+            if libc::read(maps_r, &mut go as *mut u8 as *mut libc::c_void, 1) != 1 {
+                libc::_exit(125);
             }
         }
-        clone::Forked::Parent { pid, pidfd } => {
-            drop((tree_end, proc_dir, plan_r, null, maps_r));
-            if isolation == Isolation::Rootless {
-                // SAFETY: geteuid/getegid only read our credentials.
-                let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
-                if let Err(why) = crate::sys::userns::map_to_root(pid, uid, gid) {
-                    let _ = crate::sys::pidfd::send_signal(std::os::fd::AsFd::as_fd(&pidfd), libc::SIGKILL);
-                    let _ = nix::sys::wait::waitpid(pid, None);
-                    return Err(SpawnError::UserNamespace(why));
-                }
-                let _ = nix::unistd::write(&maps_w, &[1u8]);
+        for (from, to) in exec.moves {
+            if fd::move_to(from, to).is_err() {
+                libc::_exit(126);
             }
-            drop(maps_w);
-            let mut plan_w = std::fs::File::from(plan_w);
-            // A dead init (exec failed) shows up as EPIPE here and as its exit status later.
-            let _ = plan_w.write_all(plan_json.as_bytes());
-            Ok(SpawnedTree { pid, pidfd, events: host_end })
         }
+        // Nothing the host had open (a lock, someone's pipe) may reach the tree.
+        libc::syscall(libc::SYS_close_range, FD_PLAN + 1, u32::MAX, 0);
+        libc::execve(exec.path, exec.argv, exec.envp);
+        libc::_exit(127)
     }
 }
