@@ -26,6 +26,9 @@ sh('npm', ['run', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] 
 mkdirSync(build, { recursive: true });
 const floor = path.join(build, 'floor');
 sh('gcc', ['-O2', '-Wall', '-o', floor, path.join(root, 'bench', 'floor.c')]);
+// The native path alone (no Node), to tell the tree's own cost from the host's.
+sh('cargo', ['build', '--release', '--quiet', '-p', 'pidns-core', '--example', 'run_spec'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+const runSpec = path.join(process.env.CARGO_TARGET_DIR ?? path.join(root, 'target'), 'release', 'examples', 'run_spec');
 const peers = { unshare: 'util-linux', tini: 'tini', 'tini-static': 'tini', 'dumb-init': 'dumb-init', catatonit: 'catatonit', bwrap: 'bubblewrap' };
 const missing = [...new Set(Object.entries(peers).filter(([cmd]) => !has(cmd)).map(([, pkg]) => pkg))];
 if (missing.length > 0) {
@@ -96,6 +99,7 @@ const groups = [
     entries: {
       'floor (raw syscalls, C)': () => timeCommand([floor, 'chain', '32']),
       'pidns-tree API (Node running)': () => timeApi(chainSpec),
+      'pidns-tree native path, no Node (run_spec)': () => timeCommand([runSpec, path.join(specs, 'chain32.json'), init]),
       'pidns-tree CLI (cold npx)': () => timeCommand([process.execPath, cli, 'spawn', '--json', path.join(specs, 'chain32.json')]),
       'unshare --fork --pid --mount-proc x32': () => timeCommand(nest(32, ['unshare', '--fork', '--pid', '--mount-proc'], ['true'])),
       'bwrap --unshare-pid x32': () => timeCommand(nest(32, ['bwrap', '--unshare-pid', '--dev-bind', '/', '/', '--proc', '/proc'], ['true'])),
