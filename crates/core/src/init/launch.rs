@@ -75,7 +75,7 @@ fn exit_now(code: i32) -> ! {
 fn run_child(node: &str, spec: &ProcessSpec, fds: &TreeFds, stdio: Stdio<'_>, exe: Option<&CStr>) -> Result<Infallible, i32> {
     signals::clean_slate_for_exec();
     let me = pidfd::open(getpid()).map_err(|_| 1)?;
-    let nspid = hostproc::own_nspid(fds.host_proc()).map_err(|_| 1)?;
+    let nspid = hostproc::nspid_of(me.as_fd(), fds.host_proc()).map_err(|_| 1)?;
     let start = |pipes: bool| TreeMessage::Start {
         node: node.to_string(),
         process: spec.name.clone(),
@@ -147,7 +147,7 @@ fn run_child(node: &str, spec: &ProcessSpec, fds: &TreeFds, stdio: Stdio<'_>, ex
 /// as the host counts it (the index of our PID in NSpid), and the pidfd of ourselves it sent.
 pub fn announce_init(node: &str, fds: &TreeFds) -> Result<(OwnedFd, usize, OwnedFd), Errno> {
     let me = pidfd::open(getpid())?;
-    let nspid = hostproc::own_nspid(fds.host_proc())?;
+    let nspid = hostproc::nspid_of(me.as_fd(), fds.host_proc())?;
     let level = nspid.len() - 1;
     let (ours, hosts) = crate::sys::seqpacket::pair()?;
     let msg = TreeMessage::Start {

@@ -1,10 +1,7 @@
 //! Reaping: which child ended, and (for orphans) its PIDs at every level before it is gone.
-use std::io::Read;
-use std::os::fd::{AsRawFd, BorrowedFd};
+use std::os::fd::{AsFd, BorrowedFd};
 
 use nix::errno::Errno;
-use nix::fcntl::{openat, OFlag};
-use nix::sys::stat::Mode;
 use nix::sys::wait::{waitpid, WaitPidFlag};
 use nix::unistd::Pid;
 
@@ -46,13 +43,8 @@ pub fn has_children() -> bool {
     !(r == -1 && Errno::last() == Errno::ECHILD)
 }
 
-/// The PIDs of an ended, not yet reaped child at every level, host first: a pidfd's fdinfo read
-/// through the host's /proc shows them from the host's point of view.
+/// The PIDs of an ended, not yet reaped child at every level, host first.
 pub fn nspid_of_zombie(pid: Pid, host_proc: BorrowedFd<'_>) -> Option<Vec<i32>> {
     let fd = pidfd::open(pid).ok()?;
-    let path = format!("self/fdinfo/{}", fd.as_raw_fd());
-    let info = openat(host_proc, path.as_str(), OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()).ok()?;
-    let mut text = String::new();
-    std::fs::File::from(info).read_to_string(&mut text).ok()?;
-    hostproc::parse_nspid(&text).filter(|p| p.iter().all(|&n| n > 0))
+    hostproc::nspid_of(fd.as_fd(), host_proc).ok().filter(|p| p.iter().all(|&n| n > 0))
 }
