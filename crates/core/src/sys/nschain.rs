@@ -5,8 +5,9 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use nix::errno::Errno;
 use nix::sys::stat::fstat;
 
-// NS_GET_PARENT = _IO(0xb7, 0x2) from linux/nsfs.h
-const NS_GET_PARENT: libc::c_ulong = 0xb702;
+// NS_GET_PARENT = _IO(0xb7, 0x2) from linux/nsfs.h. libc::Ioctl is ioctl's request type:
+// c_ulong on glibc, c_int on musl.
+const NS_GET_PARENT: libc::Ioctl = 0xb702;
 
 /// Inodes from the outermost namespace the caller may see down to `pid`'s own.
 pub fn pid_ns_chain(pid: i32) -> Result<Vec<u64>, Errno> {
