@@ -43,6 +43,25 @@ test('codes, signals and commands that cannot run are reported per process', asy
   t.is(end.code, firstFailure?.code ?? -1, 'end carries the code of the first process that failed');
 });
 
+test('a command file without #! runs with /bin/sh, as execvp does', async (t) => {
+  const dir = tempDir();
+  const script = path.join(dir, 'no-shebang');
+  writeFileSync(script, 'exit 9\n', { mode: 0o755 });
+  const tree = RunningTree.start(
+    plan({
+      name: 'r',
+      processes: [
+        { name: 'by-path', command: [script] },
+        { name: 'in-path', command: ['no-shebang'], env: { PATH: dir } },
+      ],
+    }),
+  );
+  const w = watch(tree);
+  await w.ended;
+  t.like(exitOf(w.events, 'by-path'), { code: 9 });
+  t.like(exitOf(w.events, 'in-path'), { code: 9 });
+});
+
 test('a process in a nested namespace that fails makes the tree fail with its code', async (t) => {
   const dir = tempDir();
   const file = path.join(dir, 'tree.json');

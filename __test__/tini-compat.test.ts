@@ -3,7 +3,7 @@
  * same messages (names and PIDs aside) as Debian's tini, as PID 1 of a new namespace and not.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import test from 'ava';
@@ -62,12 +62,19 @@ test.before((t) => {
   if (!existsSync(tini)) t.fail('tini is not installed (apt-get install tini): .ci/run installs it');
 });
 
+// tini execs with glibc's execvp, which hands a file without #! to /bin/sh; pidns-init must do
+// the same whatever libc it is linked with (musl's execvp does not).
+const noShebang = path.join(tempDir(), 'no-shebang');
+writeFileSync(noShebang, 'echo "sh ran $0 with $*"; exit 4\n', { mode: 0o755 });
+
 const cases: [string, string[], Parameters<typeof runInit>[2]?][] = [
   ['passes the exit code through', ['--', 'sh', '-c', 'exit 3']],
   ['remaps codes given with -e to 0', ['-e', '3', '-e', '4', '--', 'sh', '-c', 'exit 3']],
   ['exits 128+N when signal N kills the program', ['--', 'sh', '-c', 'kill -TERM $$']],
   ['exits 127 with the message when the program does not exist', ['--', '/no/such/program']],
   ['exits 126 when the program is not executable', ['--', '/etc/passwd']],
+  ['runs a program without #! with /bin/sh', ['--', noShebang, 'a', 'b']],
+  ['finds a program without #! in PATH and runs it with /bin/sh', ['--', 'no-shebang', 'a'], { env: { PATH: `${path.dirname(noShebang)}:${process.env['PATH'] ?? ''}` } }],
   ['warns when neither PID 1 nor a subreaper', ['--', 'true'], { asPid1: false }],
   ['-s makes it a subreaper and silences the warning', ['-s', '--', 'true'], { asPid1: false }],
   ['TINI_SUBREAPER does the same', ['--', 'true'], { asPid1: false, env: { TINI_SUBREAPER: '1' } }],

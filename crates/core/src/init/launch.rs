@@ -9,11 +9,12 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 
 use nix::errno::Errno;
 use nix::fcntl::OFlag;
-use nix::unistd::{chdir, execv, execvp, fork, getpid, pipe2, setpgid, ForkResult, Pid};
+use nix::unistd::{chdir, execv, fork, getpid, pipe2, setpgid, ForkResult, Pid};
 use pidns_model::ProcessSpec;
 
 use super::TreeFds;
 use crate::protocol::TreeMessage;
+use crate::sys::exec::execvp;
 use crate::sys::{fd, hostproc, pidfd, setns, signals};
 
 /// Forks and execs `spec` as a process of `node`; returns its PID in this namespace. With

@@ -223,7 +223,7 @@ fn spawn(o: &TiniOptions, mask: &SigSet, ttin: &SigAction, ttou: &SigAction, log
                 let _ = sigaction(Signal::SIGTTIN, ttin);
                 let _ = sigaction(Signal::SIGTTOU, ttou);
             }
-            let e = nix::unistd::execvp(&argv[0], &argv).err().unwrap_or(nix::errno::Errno::EINVAL);
+            let e = crate::sys::exec::execvp(&argv[0], &argv).err().unwrap_or(nix::errno::Errno::EINVAL);
             log.fatal(format_args!("exec {} failed: {}", o.argv[0], e.desc()));
             std::process::exit(match e {
                 nix::errno::Errno::ENOENT => 127,
