@@ -108,6 +108,18 @@ test('like tini, forwards the signals it receives to the program', async (t) => 
   }
 });
 
+test('collects signal 34 (glibc\'s SIGRTMIN) rather than dying of it, also when not PID 1', async (t) => {
+  // musl's sigfillset leaves 34 out; an init that did not block it would die of its default
+  // action (which Node reports as code 0: it has no name for signal 34), not pass on the 3.
+  const r = await runInit(ours, ['-s', '--', 'sh', '-c', 'echo ready; sleep 1; exit 3'], {
+    asPid1: false,
+    onLine: (line, pid) => {
+      if (line === 'ready') process.kill(pid, 34);
+    },
+  });
+  t.is(r.code, 3);
+});
+
 test('unlike tini, processes the program leaves get SIGTERM and time to clean up', async (t) => {
   const dir = tempDir();
   const script = `sh -c "trap 'echo cleaned up; exit 0' TERM; echo > ${dir}/ready; sleep infinity & wait" & read _ < ${dir}/ready; exit 5`;
