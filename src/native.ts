@@ -5,9 +5,9 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import { PidnsTreeError, type SpecIssue } from './errors.js';
+import { packageRoot } from './package-root.js';
 
 /**
  * How a tree gets to create PID namespaces: `privileged` needs CAP_SYS_ADMIN (root) and never
@@ -53,8 +53,6 @@ interface NativeBinding {
   spawnTree(initPath: string, planJson: string, mode: SpawnMode): NativeTree;
 }
 
-/** The package root: this file is dist/src/native.js. */
-const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const requireHere = createRequire(import.meta.url);
 
 let binding: NativeBinding | undefined;
