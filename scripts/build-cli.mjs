@@ -20,8 +20,9 @@
 //   evaluated. Each import of it gets a stand-in that answers printable ASCII itself (one
 //   column per character, as string-width 8 does in its own fast path) and loads the real one
 //   on first use for anything else (translations, colours, wide characters).
-// - yargs imports node:assert for two rarely used checks; loading assert creates the
-//   process.stderr stream (and loads node:net for a pipe). A stand-in requires it on use.
+// - yargs imports node:assert for two checks it makes on every start (strictEqual and
+//   notStrictEqual); loading assert creates the process.stderr stream (and loads node:net
+//   for a pipe). A stand-in makes the same Object.is test and loads assert only to fail.
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -53,8 +54,13 @@ const startupPlugin = {
     b.onResolve({ filter: /^pidns-tree:lazy-assert$/ }, () => ({ path: 'lazy-assert', namespace: 'pidns-tree' }));
     b.onLoad({ filter: /^lazy-assert$/, namespace: 'pidns-tree' }, () => ({
       contents: [
-        'export function notStrictEqual(...args) { return require("node:assert").notStrictEqual(...args); }',
-        'export function strictEqual(...args) { return require("node:assert").strictEqual(...args); }',
+        // Object.is is what these two assertions test; node:assert is loaded to fail one.
+        'export function notStrictEqual(actual, expected, ...rest) {',
+        '  if (Object.is(actual, expected)) require("node:assert").notStrictEqual(actual, expected, ...rest);',
+        '}',
+        'export function strictEqual(actual, expected, ...rest) {',
+        '  if (!Object.is(actual, expected)) require("node:assert").strictEqual(actual, expected, ...rest);',
+        '}',
       ].join('\n'),
       loader: 'js',
     }));
