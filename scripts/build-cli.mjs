@@ -20,6 +20,8 @@
 //   evaluated. Each import of it gets a stand-in that answers printable ASCII itself (one
 //   column per character, as string-width 8 does in its own fast path) and loads the real one
 //   on first use for anything else (translations, colours, wide characters).
+// - yargs guesses a version from the package.json above its node_modules; in the bundle that
+//   is the package root (dist/cli/../..), not the working directory and its parents.
 // - yargs imports node:assert for two checks it makes on every start (strictEqual and
 //   notStrictEqual); loading assert creates the process.stderr stream (and loads node:net
 //   for a pipe). A stand-in makes the same Object.is test and loads assert only to fail.
@@ -49,6 +51,10 @@ const startupPlugin = {
       let text = readFileSync(args.path, 'utf8');
       text = replaceOnce(args.path, text, "directory: resolve(__dirname, '../../../locales'),", "directory: fileURLToPath(new URL('./locales', import.meta.url)),");
       text = replaceOnce(args.path, text, "import { notStrictEqual, strictEqual } from 'assert'", "import { notStrictEqual, strictEqual } from 'pidns-tree:lazy-assert'");
+      // Where yargs looks for a package.json (for the version it guesses before ours is set):
+      // the directory above the node_modules it was loaded from, else the working directory,
+      // which it would walk up (readdir at every level) to the user's own package.json.
+      text = replaceOnce(args.path, text, "const mainFilename = __dirname.substring(0, __dirname.lastIndexOf('node_modules'));", "const mainFilename = fileURLToPath(new URL('../../', import.meta.url));");
       return { contents: text, loader: 'js' };
     });
     b.onResolve({ filter: /^pidns-tree:lazy-assert$/ }, () => ({ path: 'lazy-assert', namespace: 'pidns-tree' }));
