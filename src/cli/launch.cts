@@ -6,12 +6,12 @@
  * - Node >= 22.1: Node's own compile cache (module.enableCompileCache()).
  * - Node 20: a V8 code cache made with vm.Script at the end of a run (so it also holds the
  *   functions that run compiled), in $XDG_CACHE_HOME/pidns-tree or ~/.cache/pidns-tree, one
- *   file per Node version and architecture. The file holds the bundle it was made from, byte
- *   for byte, then a checksum, then V8's data: it is used only for exactly that bundle, only
- *   whole (V8 trusts the data; corrupt data can crash it), and only when this user owns it and
- *   nobody else may write it (the cache is code that runs). A missing, read-only or foreign
- *   cache directory means a run without a cache, never an error. NODE_DISABLE_COMPILE_CACHE
- *   turns it off, as it does Node's.
+ *   file per Node version and architecture (another bundle, e.g. another installed version of
+ *   pidns-tree, replaces it). The file holds the bundle it was made from, byte for byte: it is
+ *   used only for exactly that bundle, only whole (see readCache), and only when this user
+ *   owns it and nobody else may write it (the cache is code that runs). A missing, read-only
+ *   or foreign cache directory means a run without a cache, never an error.
+ *   NODE_DISABLE_COMPILE_CACHE turns it off, as it does Node's.
  *
  * CommonJS (.cts) because a CommonJS entry skips Node's ESM loader, which a start pays for.
  */
@@ -19,14 +19,9 @@ import fs = require('node:fs');
 import Module = require('node:module');
 import path = require('node:path');
 import vm = require('node:vm');
-import type zlib = require('node:zlib');
 
-const { closeSync, constants, fstatSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync } = fs;
+const { closeSync, constants, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync } = fs;
 
-/** zlib.crc32 (Node >= 20.15), loaded only where the code cache is used. */
-function crc32(data: Buffer): number {
-  return (require('node:zlib') as typeof zlib).crc32(data);
-}
 
 interface Cli {
   main(argv: readonly string[]): Promise<number>;
@@ -42,23 +37,24 @@ function run(cli: Cli): void {
   });
 }
 
-/** The code cache's file for this Node and a bundle of this size, or none. */
-function cacheFile(bundleSize: number): string | undefined {
+/** The code cache's file for this Node, or none. */
+function cacheFile(): string | undefined {
   if (process.env['NODE_DISABLE_COMPILE_CACHE'] !== undefined) return undefined;
   const home = process.env['HOME'];
   const base = process.env['XDG_CACHE_HOME'] || (home ? path.join(home, '.cache') : undefined);
   if (base === undefined || !path.isAbsolute(base)) return undefined;
-  return path.join(base, 'pidns-tree', `cli-${process.version}-${process.arch}-${bundleSize}.v8cache`);
+  return path.join(base, 'pidns-tree', `cli-${process.version}-${process.arch}.v8cache`);
 }
 
 /**
- * The file is the bundle it was made from, byte for byte, then the CRC-32 of V8's data, then
- * V8's data. V8 trusts that data (corrupt data can crash it), hence the checksum.
+ * The file is the bundle it was made from, byte for byte, then V8's data twice. V8 trusts that
+ * data (corrupt data makes it abort, not reject it): the two copies must agree, which any
+ * damage to one of them breaks, for the price of a memcmp (a CRC would need node:zlib, whose
+ * loading costs a start ~2 ms). Writes are fsynced before the rename, so that a crash cannot
+ * leave both copies zeroed alike.
  */
 function cacheContents(source: Buffer, data: Buffer): Buffer[] {
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(data));
-  return [source, crc, data];
+  return [source, data, data];
 }
 
 /** V8's data from the cache file, if the file is ours, whole, and was made from exactly `source`. */
@@ -73,9 +69,10 @@ function readCache(file: string, source: Buffer): Buffer | undefined {
     const stat = fstatSync(fd);
     if (!stat.isFile() || stat.uid !== process.geteuid?.() || (stat.mode & 0o022) !== 0) return undefined;
     const contents = readFileSync(fd);
-    if (contents.length <= source.length + 4 || !source.equals(contents.subarray(0, source.length))) return undefined;
-    const data = contents.subarray(source.length + 4);
-    return contents.readUInt32BE(source.length) === crc32(data) ? data : undefined;
+    const size = (contents.length - source.length) / 2;
+    if (!Number.isInteger(size) || size <= 0 || !source.equals(contents.subarray(0, source.length))) return undefined;
+    const data = contents.subarray(source.length, source.length + size);
+    return data.equals(contents.subarray(source.length + size)) ? data : undefined;
   } catch {
     return undefined;
   } finally {
@@ -99,6 +96,7 @@ function writeCache(file: string, source: Buffer, data: Buffer): void {
     const fd = openSync(temporary, 'wx', 0o600);
     try {
       for (const part of cacheContents(source, data)) writeFileSync(fd, part);
+      fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
@@ -114,7 +112,7 @@ function writeCache(file: string, source: Buffer, data: Buffer): void {
 
 function runWithCodeCache(): void {
   const source = readFileSync(bundle);
-  const file = cacheFile(source.length);
+  const file = cacheFile();
   const cachedData = file === undefined ? undefined : readCache(file, source);
   const script = new vm.Script(Module.wrap(source.toString('utf8')), { filename: bundle, ...(cachedData === undefined ? {} : { cachedData }) });
   if (file !== undefined && (cachedData === undefined || script.cachedDataRejected === true)) {
