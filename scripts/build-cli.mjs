@@ -10,7 +10,7 @@
 // module into a deferred initialiser, and the builtins those modules require go with them.
 // The public API (dist/src/index.js) is not bundled.
 //
-// Three adjustments to what is bundled, each checked here so that a dependency update that
+// Adjustments to what is bundled, each checked here so that a dependency update that
 // invalidates one fails the build instead of changing the CLI:
 // - yargs finds its translations (locales/*.json) relative to its own module. In the bundle
 //   that module is dist/cli/pidns-tree.cjs: the locales are copied to dist/cli/locales/ and the
@@ -20,6 +20,11 @@
 //   evaluated. Each import of it gets a stand-in that answers printable ASCII itself (one
 //   column per character, as string-width 8 does in its own fast path) and loads the real one
 //   on first use for anything else (translations, colours, wide characters).
+// - Once it has started a command's handler, yargs renders that command's whole help (cliui
+//   layout, a locale file read) and keeps it, to print should the handler's promise reject
+//   and no .fail() handler take over. main.ts's .fail() throws instead of printing, so that
+//   help is never shown: it is not rendered (~3 ms of every command that runs a handler).
+//   Keep this in mind before main.ts prints yargs' help from a handler or stops using .fail().
 // - yargs guesses a version from the package.json above its node_modules; in the bundle that
 //   is the package root (dist/cli/../..), not the working directory and its parents.
 // - yargs imports node:assert for two checks it makes on every start (strictEqual and
@@ -56,6 +61,11 @@ const startupPlugin = {
       // which it would walk up (readdir at every level) to the user's own package.json.
       text = replaceOnce(args.path, text, "const mainFilename = __dirname.substring(0, __dirname.lastIndexOf('node_modules'));", "const mainFilename = fileURLToPath(new URL('../../', import.meta.url));");
       return { contents: text, loader: 'js' };
+    });
+    b.onLoad({ filter: /[\\/]yargs[\\/]build[\\/]lib[\\/]command\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      const from = 'yargs.getInternalMethods().getUsageInstance().cacheHelpMessage();';
+      return { contents: replaceOnce(args.path, text, from, '/* pidns-tree: no help rendered for a handler that runs (scripts/build-cli.mjs) */'), loader: 'js' };
     });
     b.onResolve({ filter: /^pidns-tree:lazy-assert$/ }, () => ({ path: 'lazy-assert', namespace: 'pidns-tree' }));
     b.onLoad({ filter: /^lazy-assert$/, namespace: 'pidns-tree' }, () => ({
