@@ -35,6 +35,10 @@ function run(cli: Cli): void {
   void cli.main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });
+  // Once nothing is left to run, exit as process.exit() does: without tearing down the
+  // JavaScript heap first, which a natural exit does and which costs this short-lived
+  // process ~2 ms. Same exit code and 'exit' event; everything pending has run by then.
+  process.once('beforeExit', () => process.exit());
 }
 
 /** The code cache's file for this Node, or none. */
