@@ -30,7 +30,7 @@
 // - yargs imports node:assert for two checks it makes on every start (strictEqual and
 //   notStrictEqual); loading assert creates the process.stderr stream (and loads node:net
 //   for a pipe). A stand-in makes the same Object.is test and loads assert only to fail.
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -131,6 +131,22 @@ mkdirSync(path.join(out, 'locales'), { recursive: true });
 for (const f of readdirSync(path.join(yargsRoot, 'locales'))) {
   if (f.endsWith('.json')) copyFileSync(path.join(yargsRoot, 'locales', f), path.join(out, 'locales', f));
 }
+
+// The notices of what the bundle includes (MIT and ISC ask for them in every copy).
+const packages = new Map();
+for (const input of Object.keys(result.metafile.inputs)) {
+  const match = /^(?:.*\/)?node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input.replace(/^[^:]+:/, ''));
+  if (match === null) continue;
+  const dir = path.join(root, input.replace(/^[^:]+:/, '').slice(0, match.index + match[0].length));
+  const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
+  packages.set(`${pkg.name}@${pkg.version}`, { dir, pkg });
+}
+const notices = [...packages].sort(([a], [b]) => a.localeCompare(b)).map(([, { dir, pkg }]) => {
+  const file = readdirSync(dir).find((f) => /^licen[cs]e/i.test(f));
+  if (file === undefined) throw new Error(`${dir}: no license file to include in the bundle's notices`);
+  return `${pkg.name} ${pkg.version} (${pkg.license})\n\n${readFileSync(path.join(dir, file), 'utf8').trim()}\n`;
+});
+writeFileSync(path.join(out, 'THIRD-PARTY-LICENSES.txt'), `dist/cli/pidns-tree.cjs includes these packages.\n\n${notices.join('\n' + '-'.repeat(72) + '\n\n')}`);
 
 const inputs = Object.keys(result.metafile.inputs).length;
 const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
