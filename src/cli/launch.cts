@@ -25,7 +25,6 @@ import vm = require('node:vm');
 
 const { closeSync, constants, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync } = fs;
 
-
 interface Cli {
   main(argv: readonly string[]): Promise<number>;
 }
@@ -121,7 +120,9 @@ function runWithCodeCache(): void {
   const source = readFileSync(bundle);
   const file = cacheFile();
   const cachedData = file === undefined ? undefined : readCache(file, source);
-  const script = new vm.Script(Module.wrap(source.toString('utf8')), { filename: bundle, ...(cachedData === undefined ? {} : { cachedData }) });
+  // CommonJS's wrapper (as Module.wrap has it), on the bundle's first line: same positions.
+  const wrapped = `(function (exports, require, module, __filename, __dirname) { ${source.toString('utf8')}\n});`;
+  const script = new vm.Script(wrapped, { filename: bundle, ...(cachedData === undefined ? {} : { cachedData }) });
   if (file !== undefined && (cachedData === undefined || script.cachedDataRejected === true)) {
     // At exit, so that the cache also holds what this run compiled (and for runs that end in
     // process.exit(), as --help does).
