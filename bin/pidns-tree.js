@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-// The `pidns-tree` command: a thin shim over the compiled CLI.
-import { main } from '../dist/src/cli/main.js';
-
-process.exitCode = await main(process.argv.slice(2));
+// The `pidns-tree` command: a thin shim over the bundled CLI (scripts/build-cli.mjs). CommonJS
+// (bin/package.json), like what it loads: an ES module entry would start Node's ESM loader.
+require('../dist/src/cli/launch.cjs');

@@ -2,12 +2,12 @@
  * Loading the native part: the napi binding (`.node`) and the `pidns-init` binary beside it.
  * Nothing native is loaded until a command needs it.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import { PidnsTreeError, type SpecIssue } from './errors.js';
+import { packageRoot } from './package-root.js';
 
 /**
  * How a tree gets to create PID namespaces: `privileged` needs CAP_SYS_ADMIN (root) and never
@@ -53,14 +53,20 @@ interface NativeBinding {
   spawnTree(initPath: string, planJson: string, mode: SpawnMode): NativeTree;
 }
 
-/** The package root: this file is dist/src/native.js. */
-const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const requireHere = createRequire(import.meta.url);
 
 let binding: NativeBinding | undefined;
 let files: { binding: string; init: string } | undefined;
 
 function libc(): 'gnu' | 'musl' {
+  // The libraries this process has mapped name its libc, for the cost of one small read.
+  try {
+    const maps = readFileSync('/proc/self/maps', 'latin1');
+    if (/\/ld-musl-[^/\n]*\.so\.1$/m.test(maps)) return 'musl';
+    if (/\/libc\.so\.6$/m.test(maps)) return 'gnu';
+  } catch {
+    // No /proc here: ask the diagnostic report below (it takes milliseconds to gather).
+  }
   // glibc reports its version here; musl-based Node builds (Alpine) do not.
   const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
   return header?.glibcVersionRuntime === undefined ? 'musl' : 'gnu';

@@ -1,13 +1,15 @@
 /** The `pidns-tree` command line (yargs). Each command's module does its own work. */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 
 import yargs from 'yargs';
 
+import { packageRoot } from '../package-root.js';
 import { EXIT } from './exit-codes.js';
 import { reportError } from './report-error.js';
 
 function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string };
   return pkg.version;
 }
 

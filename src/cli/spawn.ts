@@ -7,7 +7,7 @@
 import type { SpawnMode } from '../native.js';
 import { RunningTree, signalNumber } from '../running-tree.js';
 import { HumanRenderer } from '../render/human.js';
-import { checkSpecText, readSpecSource } from '../spec.js';
+import { checkSpecText, readSpecSourceForCli } from '../spec.js';
 import { reportError } from './report-error.js';
 
 export interface SpawnOptions {
@@ -24,7 +24,7 @@ export async function spawnCommand(options: SpawnOptions): Promise<number> {
   const source = options.tree === '-' ? '<stdin>' : options.tree;
   let tree: RunningTree;
   try {
-    const plan = checkSpecText(await readSpecSource(options.tree), source);
+    const plan = checkSpecText(await readSpecSourceForCli(options.tree), source);
     if (options.detach === true) {
       const { detach } = await import('./detach.js');
       return await detach(plan, { name: options.name, mode: options.mode, json: options.json });

@@ -1,5 +1,5 @@
 /** `pidns-tree validate <tree.json | ->`: check a spec without running anything. */
-import { checkSpecText, planProcesses, readSpecSource } from '../spec.js';
+import { checkSpecText, planProcesses, readSpecSourceForCli } from '../spec.js';
 import { EXIT } from './exit-codes.js';
 import { errorJson, exitCodeFor, reportError } from './report-error.js';
 
@@ -11,7 +11,7 @@ export interface ValidateOptions {
 export async function validateCommand(options: ValidateOptions): Promise<number> {
   const source = options.tree === '-' ? '<stdin>' : options.tree;
   try {
-    const plan = checkSpecText(await readSpecSource(options.tree), source);
+    const plan = checkSpecText(await readSpecSourceForCli(options.tree), source);
     const depth = Math.max(...plan.nodes.map((n) => n.depth));
     const processes = planProcesses(plan).length;
     if (options.json) {
