@@ -10,8 +10,8 @@
  * the file is compiled, before anything runs, and holds a third as much: on Node 22.23
  * validate took x1.82 of `node -e 0` with it and x1.48 with this.
  *
- * The file holds the bundle it was made from, byte for byte: it is used only for exactly that
- * bundle, only whole (see readCache), and only when this user owns it and nobody else may
+ * The file holds the bundle it was made from, byte for byte, and its path: it is used only for
+ * exactly that bundle at that path, only whole (see readCache), and only when this user owns it and nobody else may
  * write it (the cache is code that runs). A missing, read-only or foreign cache directory means
  * a run without a cache, never an error. NODE_DISABLE_COMPILE_CACHE turns it off, as it does
  * Node's.
@@ -53,14 +53,23 @@ function cacheFile(): string | undefined {
 }
 
 /**
- * The file is the bundle it was made from, byte for byte, then V8's data twice. V8 trusts that
+ * The file is the bundle's path, the bundle it was made from, byte for byte, then V8's data twice. V8 trusts that
  * data (corrupt data makes it abort, not reject it): the two copies must agree, which any
  * damage to one of them breaks, for the price of a memcmp (a CRC would need node:zlib, whose
  * loading costs a start ~2 ms). Writes are fsynced before the rename, so that a crash cannot
  * leave both copies zeroed alike.
  */
 function cacheContents(source: Buffer, data: Buffer): Buffer[] {
-  return [source, data, data];
+  return [origin(), source, data, data];
+}
+
+/**
+ * The bundle's path, first in the file: V8 restores the script's name from its data, so a cache
+ * made by another copy of the same bundle (another checkout or install) would show that copy's
+ * path in every stack trace.
+ */
+function origin(): Buffer {
+  return Buffer.from(`${bundle}\0`);
 }
 
 /** V8's data from the cache file, if the file is ours, whole, and was made from exactly `source`. */
@@ -74,7 +83,10 @@ function readCache(file: string, source: Buffer): Buffer | undefined {
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile() || stat.uid !== process.geteuid?.() || (stat.mode & 0o022) !== 0) return undefined;
-    const contents = readFileSync(fd);
+    const file = readFileSync(fd);
+    const from = origin();
+    if (!from.equals(file.subarray(0, from.length))) return undefined;
+    const contents = file.subarray(from.length);
     const size = (contents.length - source.length) / 2;
     if (!Number.isInteger(size) || size <= 0 || !source.equals(contents.subarray(0, source.length))) return undefined;
     const data = contents.subarray(source.length, source.length + size);
