@@ -5,4 +5,6 @@ export const EXIT = {
   usage: 2,
   /** pidns-tree could not start the tree (privileges, missing build), as with `docker run`. */
   cannotRun: 125,
+  /** Standard output was closed by its reader (`| head`): 128 + SIGPIPE, as a shell reports it. */
+  outputClosed: 141,
 } as const;

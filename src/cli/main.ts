@@ -37,6 +37,11 @@ function treeArg(value: string, argv: readonly string[]): string {
   return value === '' && argv.includes('-') ? '-' : value;
 }
 
+function endOnClosedOutput(error: NodeJS.ErrnoException): void {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(EXIT.outputClosed);
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
   // `init` takes tini's command line verbatim (options after the program included): no yargs.
   if (argv[0] === 'init') {
@@ -48,6 +53,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     const { execCommand } = await import('./exec.js');
     return execCommand(argv.slice(1));
   }
+  // A reader that goes away (`| head`) ends a listing quietly, as SIGPIPE would end a C tool.
+  // `spawn` handles it itself: it must stop its tree first.
+  if (argv[0] !== 'spawn') process.stdout.on('error', endOnClosedOutput);
   let exitCode: number = EXIT.ok;
   const cli = yargs([...argv])
     .scriptName('pidns-tree')

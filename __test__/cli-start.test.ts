@@ -1,0 +1,91 @@
+/**
+ * How the CLI starts and ends as a process: its V8 code cache (src/cli/launch.cts) and a reader
+ * that goes away. The cache is code that runs, so what it must refuse matters as much as that
+ * it is used.
+ */
+import { spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+import test from 'ava';
+
+import { bin, root } from './helpers/cli.js';
+import { tempDir } from './helpers/host.js';
+
+const example = path.join(root, 'examples', 'nested.json');
+
+/** Runs the CLI with its cache in `cacheHome`; `via` runs another copy of the launcher. */
+function cli(cacheHome: string, args: readonly string[], via = bin) {
+  const r = spawnSync(process.execPath, [via, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, XDG_CACHE_HOME: cacheHome, NO_COLOR: '1', NODE_DISABLE_COMPILE_CACHE: undefined },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const cacheOf = (home: string): string => {
+  const dir = path.join(home, 'pidns-tree');
+  return path.join(dir, `cli-${process.version}-${process.arch}.v8cache`);
+};
+
+test('the first run writes the code cache; later runs use it and say the same', (t) => {
+  const home = tempDir();
+  const first = cli(home, ['validate', example]);
+  const file = cacheOf(home);
+  t.true(existsSync(file), 'written at the end of the first run');
+  t.is(statSync(file).mode & 0o777, 0o600);
+  const written = statSync(file).mtimeMs;
+  const second = cli(home, ['validate', example]);
+  t.deepEqual(second, first);
+  t.is(statSync(file).mtimeMs, written, 'a cache that was used is not rewritten');
+});
+
+test('a damaged or group-writable cache is not used, and is replaced', (t) => {
+  const home = tempDir();
+  const expected = cli(home, ['validate', example]);
+  const file = cacheOf(home);
+  const good = readFileSync(file);
+  // Flip a byte near the end: in the second copy of V8's data, which must equal the first.
+  const damaged = Buffer.from(good);
+  damaged[damaged.length - 10] = (damaged[damaged.length - 10] ?? 0) ^ 0xff;
+  writeFileSync(file, damaged, { mode: 0o600 });
+  t.deepEqual(cli(home, ['validate', example]), expected);
+  const replaced = statSync(file).mtimeMs;
+  t.false(readFileSync(file).equals(damaged), 'replaced');
+  cli(home, ['validate', example]);
+  t.is(statSync(file).mtimeMs, replaced, 'by a whole one, which the next run uses');
+
+  writeFileSync(file, good.subarray(0, good.length - 1), { mode: 0o600 });
+  t.deepEqual(cli(home, ['validate', example]), expected, 'a truncated cache is ignored');
+
+  chmodSync(file, 0o620);
+  t.deepEqual(cli(home, ['validate', example]), expected);
+  t.is(statSync(file).mode & 0o022, 0, 'a cache others may write is not trusted, and is rewritten');
+});
+
+test('a cache made by another copy of the same bundle is not used: stack traces name this copy', (t) => {
+  const home = tempDir();
+  const copy = path.join(tempDir(), 'pkg');
+  mkdirSync(copy);
+  for (const part of ['bin', 'dist', 'native', 'package.json']) cpSync(path.join(root, part), path.join(copy, part), { recursive: true });
+  const copyBin = path.join(copy, 'bin', 'pidns-tree.js');
+  cli(home, ['validate', example], copyBin);
+  const fromCopy = readFileSync(cacheOf(home));
+  t.true(fromCopy.includes(Buffer.from(path.join(copy, 'dist', 'cli', 'pidns-tree.cjs'))));
+  cli(home, ['validate', example]);
+  t.false(readFileSync(cacheOf(home)).equals(fromCopy), "this copy wrote its own cache instead of using the other's");
+});
+
+test('output whose reader has gone ends the CLI with 141, quietly', (t) => {
+  // stdout is a pipe whose read end is already closed: the first write fails with EPIPE.
+  const py = `import os, sys
+r, w = os.pipe()
+os.close(r)
+os.dup2(w, 1)
+os.execv(sys.argv[1], sys.argv[1:])`;
+  for (const args of [['validate', '--json', example], ['ls']]) {
+    const r = spawnSync('python3', ['-c', py, process.execPath, bin, ...args], { encoding: 'utf8' });
+    t.is(r.status, 141, `${args.join(' ')}: ${r.stderr}`);
+    t.notRegex(r.stderr, /Unhandled|EPIPE/, args.join(' '));
+  }
+});
