@@ -100,7 +100,7 @@ const groups = [
       'floor (raw syscalls, C)': () => timeCommand([floor, 'chain', '32']),
       'pidns-tree API (Node running)': () => timeApi(chainSpec),
       'pidns-tree native path, no Node (run_spec)': () => timeCommand([runSpec, path.join(specs, 'chain32.json'), init]),
-      'pidns-tree CLI (cold npx)': () => timeCommand([process.execPath, cli, 'spawn', '--json', path.join(specs, 'chain32.json')]),
+      'pidns-tree CLI, cold (node bin/pidns-tree.js spawn)': () => timeCommand([process.execPath, cli, 'spawn', '--json', path.join(specs, 'chain32.json')]),
       'unshare --fork --pid --mount-proc x32': () => timeCommand(nest(32, ['unshare', '--fork', '--pid', '--mount-proc'], ['true'])),
       'bwrap --unshare-pid x32': () => timeCommand(nest(32, ['bwrap', '--unshare-pid', '--dev-bind', '/', '/', '--proc', '/proc'], ['true'])),
     },
@@ -112,7 +112,7 @@ const groups = [
     entries: {
       'floor (raw syscalls, C)': () => timeCommand([floor, 'wide', '256']),
       'pidns-tree API (Node running)': () => timeApi(wideSpec),
-      'pidns-tree CLI (cold npx)': () => timeCommand([process.execPath, cli, 'spawn', '--json', path.join(specs, 'wide256.json')]),
+      'pidns-tree CLI, cold (node bin/pidns-tree.js spawn)': () => timeCommand([process.execPath, cli, 'spawn', '--json', path.join(specs, 'wide256.json')]),
       'unshare --fork --pid --mount-proc x256': () => timeCommand(fan(['unshare', '--fork', '--pid', '--mount-proc'])),
       'bwrap --unshare-pid x256': () => timeCommand(fan(['bwrap', '--unshare-pid', '--dev-bind', '/', '/', '--proc', '/proc'])),
     },
