@@ -4,7 +4,7 @@
 // contender alike. The results are ratios against a baseline measured in the same run; they go
 // to bench/results/<time>.json and BENCHMARKS.md. BENCH_ROUNDS sets the rounds (default 7).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -183,7 +183,18 @@ groups.push({
   entries: {
     'ps (supervisor work, in-process client)': async () => timeSync(() => native().liveRequest(bigSocket, '{"cmd":"ps"}', false)),
     'pidns-tree ps --json (cold CLI)': () => timeCommand([process.execPath, cli, 'ps', '--json', bigId]),
-    [`inspect of all ${bigPids.length} processes (in-process)`]: async () => timeSync(() => bigPids.forEach((pid) => native().inspectPid(pid))),
+    [`inspect of all ${bigPids.length} processes of the tree (in-process)`]: async () => timeSync(() => bigPids.forEach((pid) => native().inspectPid(pid))),
+    // Every process on the host, the tree's included; one that ends meanwhile is skipped.
+    'inspect of every process on the host (in-process)': async () => {
+      const pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number);
+      return timeSync(() =>
+        pids.forEach((pid) => {
+          try {
+            native().inspectPid(pid);
+          } catch {}
+        }),
+      );
+    },
   },
   targets: {},
   absoluteTargets: { 'ps (supervisor work, in-process client)': 50 },
@@ -194,6 +205,13 @@ const extraSamples = new Map();
 // Whatever happens, the big tree goes.
 const stopBig = () => spawnSync(process.execPath, [cli, 'stop', bigId, '--grace-ms', '2000'], { stdio: 'ignore' });
 process.on('exit', stopBig);
+// Ctrl-C (or a kill) must not leave the 1,000-process tree behind: the supervisor outlives us.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    stopBig();
+    process.exit(128 + os.constants.signals[signal]);
+  });
+}
 for (let r = 0; r < rounds; r += 1) {
   console.error(`bench: round ${r + 1}/${rounds}`);
   for (const g of groups) {
