@@ -4,7 +4,7 @@
  * it is used.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import test from 'ava';
@@ -88,4 +88,36 @@ os.execv(sys.argv[1], sys.argv[1:])`;
     t.is(r.status, 141, `${args.join(' ')}: ${r.stderr}`);
     t.notRegex(r.stderr, /Unhandled|EPIPE/, args.join(' '));
   }
+});
+
+test("run with another user's HOME (sudo -E), the CLI leaves that user's cache alone", (t) => {
+  // Root with a HOME it does not own: no ~/.cache, no root-owned directory or file in it.
+  const home = tempDir();
+  const nobody = spawnSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).stdout.trim();
+  chownSync(home, Number(nobody), Number(nobody));
+  const r = spawnSync(process.execPath, [bin, 'validate', example], {
+    encoding: 'utf8',
+    env: { ...process.env, HOME: home, XDG_CACHE_HOME: undefined, NODE_DISABLE_COMPILE_CACHE: undefined },
+  });
+  t.is(r.status, 0, r.stderr);
+  t.false(existsSync(path.join(home, '.cache')), 'no ~/.cache made for the user');
+
+  // An existing ~/.cache of the user's: still nothing of root's in it.
+  mkdirSync(path.join(home, '.cache'));
+  chownSync(path.join(home, '.cache'), Number(nobody), Number(nobody));
+  t.is(spawnSync(process.execPath, [bin, 'validate', example], { env: { ...process.env, HOME: home, XDG_CACHE_HOME: undefined } }).status, 0);
+  t.false(existsSync(path.join(home, '.cache', 'pidns-tree')));
+});
+
+test('a relative XDG_CACHE_HOME is ignored, as the XDG spec says: the cache goes to ~/.cache', (t) => {
+  const home = tempDir();
+  const r = spawnSync(process.execPath, [bin, 'validate', example], {
+    encoding: 'utf8',
+    cwd: home,
+    env: { ...process.env, HOME: home, XDG_CACHE_HOME: 'relative', NODE_DISABLE_COMPILE_CACHE: undefined },
+  });
+  t.is(r.status, 0, r.stderr);
+  t.false(existsSync(path.join(home, 'relative')));
+  t.true(existsSync(cacheOf(path.join(home, '.cache'))), 'in our own home, ~/.cache is made (0700)');
+  t.is(statSync(path.join(home, '.cache')).mode & 0o777, 0o700);
 });

@@ -23,7 +23,7 @@ import Module = require('node:module');
 import path = require('node:path');
 import vm = require('node:vm');
 
-const { closeSync, constants, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync } = fs;
+const { closeSync, constants, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } = fs;
 
 interface Cli {
   main(argv: readonly string[]): Promise<number>;
@@ -34,6 +34,9 @@ type CommonJsWrapper = (exports: object, require: NodeJS.Require, module: { expo
 const bundle = path.join(__dirname, '..', '..', 'cli', 'pidns-tree.cjs');
 
 function run(cli: Cli): void {
+  // If main() never settles, the event loop empties with nothing decided: fail, as an ES module
+  // entry with an unsettled top-level await does (13), rather than exit 0 from beforeExit.
+  process.exitCode = 13;
   void cli.main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });
@@ -47,7 +50,9 @@ function run(cli: Cli): void {
 function cacheFile(): string | undefined {
   if (process.env['NODE_DISABLE_COMPILE_CACHE'] !== undefined) return undefined;
   const home = process.env['HOME'];
-  const base = process.env['XDG_CACHE_HOME'] || (home ? path.join(home, '.cache') : undefined);
+  // The XDG spec: a relative XDG_CACHE_HOME is to be ignored.
+  const xdg = process.env['XDG_CACHE_HOME'];
+  const base = xdg && path.isAbsolute(xdg) ? xdg : home ? path.join(home, '.cache') : undefined;
   if (base === undefined || !path.isAbsolute(base)) return undefined;
   return path.join(base, 'pidns-tree', `cli-${process.version}-${process.arch}.v8cache`);
 }
@@ -100,18 +105,36 @@ function readCache(file: string, source: Buffer): Buffer | undefined {
 
 /** Replaces the cache file whole (write aside, then rename), or leaves it be. */
 function writeCache(file: string, source: Buffer, data: Buffer): void {
-  const temporary = `${file}.${process.pid}.tmp`;
-  try {
-    // One level at a time: a recursive mkdirSync spins forever where mkdir says ENOENT under
-    // an existing directory (/proc).
-    for (const dir of [path.dirname(path.dirname(file)), path.dirname(file)]) {
-      try {
-        mkdirSync(dir, { mode: 0o700 });
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      }
+  const dir = path.dirname(file);
+  // Only in directories of our own: root with a user's HOME (sudo -E, su without -) must not
+  // create root-owned directories or files in that user's home.
+  const ours = (p: string): boolean => {
+    const stat = statSync(p, { throwIfNoEntry: false });
+    return stat !== undefined && stat.isDirectory() && stat.uid === process.geteuid?.();
+  };
+  // ~/.cache (or XDG_CACHE_HOME), then pidns-tree/ in it: each made (0700) only inside a
+  // directory of ours, and used only if ours. One level at a time: a recursive mkdirSync
+  // spins forever where mkdir says ENOENT under an existing directory (/proc).
+  const ensure = (p: string): boolean => {
+    if (ours(p)) return true;
+    if (!ours(path.dirname(p))) return false;
+    try {
+      mkdirSync(p, { mode: 0o700 });
+    } catch {
+      // Made meanwhile by someone else, or not possible: `ours` decides.
     }
+    return ours(p);
+  };
+  try {
+    if (!ensure(path.dirname(dir)) || !ensure(dir)) return;
+  } catch {
+    return;
+  }
+  const temporary = `${file}.${process.pid}.tmp`;
+  let created = false;
+  try {
     const fd = openSync(temporary, 'wx', 0o600);
+    created = true;
     try {
       for (const part of cacheContents(source, data)) writeFileSync(fd, part);
       fsyncSync(fd);
@@ -120,10 +143,14 @@ function writeCache(file: string, source: Buffer, data: Buffer): void {
     }
     renameSync(temporary, file);
   } catch {
-    try {
-      unlinkSync(temporary);
-    } catch {
-      // Never written.
+    // Only our own leftover: the same name may be another writer's (same PID, another PID
+    // namespace, same HOME).
+    if (created) {
+      try {
+        unlinkSync(temporary);
+      } catch {
+        // Already gone.
+      }
     }
   }
 }
