@@ -104,12 +104,15 @@ test('commands are found as execvp finds them: the spec PATH first, scripts with
     writeFileSync(path.join(d, 'which-one'), `exit ${code}\n`, { mode: 0o755 });
     writeFileSync(path.join(d, 'which-two'), `#!/bin/sh\nexit ${code + 10}\n`, { mode: 0o755 });
   }
+  writeFileSync(path.join(first, 'l'.repeat(255)), '#!/bin/sh\nexit 31\n', { mode: 0o755 });
   const tree = RunningTree.start(
     plan({
       name: 'r',
       processes: [
         { name: 'a', command: ['which-one'], env: { PATH: `${first}:${second}` } },
         { name: 'a2', command: ['which-two'], env: { PATH: `${second}:${first}` } },
+        // A relative entry leaves the search to execvp; a 255-byte name is a valid file name.
+        { name: 'long', command: ['l'.repeat(255)], env: { PATH: `no-such-relative-dir:${first}` } },
       ],
       children: [{ name: 'c', processes: [{ name: 'b', command: ['which-one'], env: { PATH: `/nonexistent:${second}:${first}` } }] }],
     }),
@@ -119,4 +122,5 @@ test('commands are found as execvp finds them: the spec PATH first, scripts with
   t.like(exitOf(w.events, 'a'), { code: 11 });
   t.like(exitOf(w.events, 'b'), { code: 12 });
   t.like(exitOf(w.events, 'a2'), { code: 22 });
+  t.like(exitOf(w.events, 'long'), { code: 31 });
 });

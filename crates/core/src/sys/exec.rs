@@ -13,7 +13,8 @@ use nix::errno::Errno;
 
 /// glibc's confstr(_CS_PATH): the search path when PATH is unset.
 const DEFAULT_PATH: &[u8] = b"/bin:/usr/bin";
-/// glibc refuses names of NAME_MAX (255) bytes or more without searching.
+/// Longer names cannot exist: refused without searching. (glibc caps the length it looks at
+/// to NAME_MAX, so a name of exactly 255 bytes is searched.)
 const NAME_MAX: usize = 255;
 /// PATH entries this long or longer are skipped, as glibc does.
 const PATH_MAX: usize = 4096;
@@ -36,7 +37,7 @@ pub fn execvp<S: AsRef<CStr>>(file: &CStr, args: &[S]) -> Result<Infallible, Err
     if name.contains(&b'/') {
         return Err(exec_or_script(file, &argv));
     }
-    if name.len() >= NAME_MAX {
+    if name.len() > NAME_MAX {
         return Err(Errno::ENAMETOOLONG);
     }
     let path = std::env::var_os("PATH");
