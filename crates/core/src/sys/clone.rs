@@ -88,13 +88,15 @@ pub type VforkChild = extern "C" fn(*mut libc::c_void) -> libc::c_int;
 /// valid until this returns), must not unwind, and must end in execve or _exit. Signals must be
 /// blocked in the calling thread: a handler would run on the child's stack in our memory.
 pub unsafe fn spawn_vfork(ns_flags: u64, child: VforkChild, arg: *mut libc::c_void) -> Result<(Pid, OwnedFd), Errno> {
-    // Small: the child only makes a handful of libc calls before execve.
+    // Small: the child only makes a handful of libc calls before execve. Below it, a page
+    // that faults: an overflow must not write into Node's memory.
     const STACK: usize = 64 * 1024;
+    const GUARD: usize = 4096;
     // SAFETY: a fresh private anonymous mapping; checked for MAP_FAILED below.
     let stack = unsafe {
         libc::mmap(
             std::ptr::null_mut(),
-            STACK,
+            GUARD + STACK,
             libc::PROT_READ | libc::PROT_WRITE,
             libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_STACK,
             -1,
@@ -104,18 +106,25 @@ pub unsafe fn spawn_vfork(ns_flags: u64, child: VforkChild, arg: *mut libc::c_vo
     if stack == libc::MAP_FAILED {
         return Err(Errno::last());
     }
+    // SAFETY: the lowest page of the mapping we just made.
+    if unsafe { libc::mprotect(stack, GUARD, libc::PROT_NONE) } != 0 {
+        let e = Errno::last();
+        // SAFETY: unmapping what we mapped; nothing uses it.
+        unsafe { libc::munmap(stack, GUARD + STACK) };
+        return Err(e);
+    }
     let mut pidfd: libc::c_int = -1;
     let flags = ns_flags as libc::c_int | libc::CLONE_VM | libc::CLONE_VFORK | libc::CLONE_PIDFD | libc::SIGCHLD;
     // SAFETY: the stack grows down from the end of a mapping we own; with CLONE_VFORK we get
     // it back only once the child has exec'd or exited. CLONE_PIDFD stores the pidfd through
     // the parent_tid argument, which points at `pidfd`. The caller's contract covers `child`.
     let pid = unsafe {
-        let top = (stack as *mut u8).add(STACK) as *mut libc::c_void;
+        let top = (stack as *mut u8).add(GUARD + STACK) as *mut libc::c_void;
         libc::clone(child, top, flags, arg, &mut pidfd as *mut libc::c_int)
     };
     let clone_error = Errno::last();
     // SAFETY: the child no longer runs on it (see above); unmapping what we mapped.
-    unsafe { libc::munmap(stack, STACK) };
+    unsafe { libc::munmap(stack, GUARD + STACK) };
     if pid == -1 {
         return Err(clone_error);
     }
