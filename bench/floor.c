@@ -79,27 +79,44 @@ static void chain(int left) {
 }
 
 static void wide(int n) {
-  int gate[2];
-  if (pipe(gate) != 0) die("pipe");
+  int gate[2], ready[2];
+  if (pipe(gate) != 0 || pipe(ready) != 0) die("pipe");
   for (int i = 0; i < n; i++) {
     pid_t p = fork();
     if (p < 0) die("fork");
     if (p == 0) {
       close(gate[1]);
+      close(ready[0]);
       pid_t q = fork_ns();
       if (q == 0) {
         become_ns_init();
-        char c;
-        while (read(gate[0], &c, 1) < 0 && errno == EINTR) {}
+        /* Up: the namespace and its /proc exist. Then wait for all the others. */
+        char c = 1;
+        if (write(ready[1], &c, 1) != 1) die("write");
+        close(ready[1]);
+        for (;;) {
+          ssize_t r = read(gate[0], &c, 1);
+          if (r < 0 && errno == EINTR) continue;
+          break;
+        }
         run_true();
         _exit(0);
       }
       close(gate[0]);
+      close(ready[1]);
       waitpid(q, NULL, 0);
       _exit(0);
     }
   }
   close(gate[0]);
+  close(ready[1]);
+  /* One byte per namespace that is up: all of them exist at once before any goes on. */
+  char c;
+  for (int up = 0; up < n;) {
+    ssize_t r = read(ready[0], &c, 1);
+    if (r == 1) up++;
+    else if (!(r < 0 && errno == EINTR)) { fprintf(stderr, "wide: only %d of %d came up\n", up, n); _exit(1); }
+  }
   close(gate[1]); /* all exist: let them go */
   wait_all();
 }
@@ -207,7 +224,11 @@ static void gate(void) {
   char c = 1;
   if (write(4, &c, 1) != 1) die("gate: write fd 4");
   close(4);
-  while (read(3, &c, 1) > 0 || errno == EINTR) {}
+  for (;;) {
+    ssize_t r = read(3, &c, 1);
+    if (r > 0 || (r < 0 && errno == EINTR)) continue;
+    break;
+  }
   close(3);
   run_true();
 }

@@ -203,7 +203,12 @@ groups.push({
 const samples = new Map();
 const extraSamples = new Map();
 // Whatever happens, the big tree goes.
-const stopBig = () => spawnSync(process.execPath, [cli, 'stop', bigId, '--grace-ms', '2000'], { stdio: 'ignore' });
+let bigStopped = false;
+const stopBig = () => {
+  if (bigStopped) return;
+  bigStopped = true;
+  spawnSync(process.execPath, [cli, 'stop', bigId, '--grace-ms', '2000'], { stdio: 'ignore' });
+};
 process.on('exit', stopBig);
 // Ctrl-C (or a kill) must not leave the 1,000-process tree behind: the supervisor outlives us.
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
