@@ -13,8 +13,7 @@ use std::os::unix::ffi::OsStrExt;
 use nix::unistd::{access, AccessFlags};
 use pidns_model::{Plan, ProcessSpec};
 
-/// execvp's search path when PATH is unset (glibc: confstr(_CS_PATH)).
-const DEFAULT_PATH: &[u8] = b"/bin:/usr/bin";
+use crate::sys::exec;
 
 #[derive(Default)]
 pub struct CommandPaths {
@@ -35,7 +34,7 @@ impl CommandPaths {
                 continue;
             }
             let search = key.1.as_ref().map(|p| p.as_bytes().to_vec()).or_else(|| inherited.clone());
-            if let Some(file) = search_path(&key.0, search.as_deref().unwrap_or(DEFAULT_PATH)) {
+            if let Some(file) = search_path(&key.0, search.as_deref().unwrap_or(exec::DEFAULT_PATH)) {
                 paths.found.insert(key, file);
             }
         }
@@ -59,20 +58,15 @@ fn key_of(spec: &ProcessSpec) -> Option<(String, Option<String>)> {
 }
 
 /// The first `dir/program` on `search` that is an executable regular file, as execvp would
-/// find it. None when any entry is relative or empty (the current directory): that depends on
-/// each process's cwd, so such lookups stay with execvp.
+/// find it: the same candidates, in the same order (`exec::candidates`). None when any entry is
+/// relative or empty (the current directory): that depends on each process's cwd, so such
+/// lookups stay with execvp.
 fn search_path(program: &str, search: &[u8]) -> Option<CString> {
-    let dirs: Vec<&[u8]> = search.split(|&b| b == b':').collect();
-    if dirs.iter().any(|d| !d.starts_with(b"/")) {
+    if search.split(|&b| b == b':').any(|d| !d.starts_with(b"/")) {
         return None;
     }
-    dirs.into_iter().find_map(|dir| {
-        let mut file = dir.to_vec();
-        if !file.ends_with(b"/") {
-            file.push(b'/');
-        }
-        file.extend_from_slice(program.as_bytes());
-        let file = CString::new(file).ok()?;
+    exec::candidates(program.as_bytes(), search).find_map(|file| {
+        let file = CString::from_vec_with_nul(file).ok()?;
         let is_file = std::fs::metadata(std::ffi::OsStr::from_bytes(file.as_bytes())).is_ok_and(|m| m.is_file());
         (is_file && access(file.as_c_str(), AccessFlags::X_OK).is_ok()).then_some(file)
     })

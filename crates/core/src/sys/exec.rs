@@ -12,7 +12,7 @@ use std::os::unix::ffi::OsStrExt;
 use nix::errno::Errno;
 
 /// glibc's confstr(_CS_PATH): the search path when PATH is unset.
-const DEFAULT_PATH: &[u8] = b"/bin:/usr/bin";
+pub(crate) const DEFAULT_PATH: &[u8] = b"/bin:/usr/bin";
 /// Longer names cannot exist: refused without searching. (glibc caps the length it looks at
 /// to NAME_MAX, so a name of exactly 255 bytes is searched.)
 const NAME_MAX: usize = 255;
@@ -58,7 +58,7 @@ pub fn execvp<S: AsRef<CStr>>(file: &CStr, args: &[S]) -> Result<Infallible, Err
 
 /// The NUL-terminated paths execvp tries for `name`, in order: each PATH entry joined with
 /// `name` (an empty entry is the current directory, as the bare name).
-fn candidates<'a>(name: &'a [u8], path: &'a [u8]) -> impl Iterator<Item = Vec<u8>> + 'a {
+pub(crate) fn candidates<'a>(name: &'a [u8], path: &'a [u8]) -> impl Iterator<Item = Vec<u8>> + 'a {
     path.split(|&b| b == b':').filter(|dir| dir.len() < PATH_MAX).map(move |dir| {
         let mut full = Vec::with_capacity(dir.len() + name.len() + 2);
         full.extend_from_slice(dir);
