@@ -8,6 +8,7 @@ import type { SpawnMode } from '../native.js';
 import { RunningTree, signalNumber } from '../running-tree.js';
 import { HumanRenderer } from '../render/human.js';
 import { checkSpecText, readSpecSourceForCli } from '../spec.js';
+import { EXIT } from './exit-codes.js';
 import { reportError } from './report-error.js';
 
 export interface SpawnOptions {
@@ -67,6 +68,6 @@ export async function spawnCommand(options: SpawnOptions): Promise<number> {
   } finally {
     signals.forEach((s) => process.off(s, onSignal));
   }
-  if (readerGone) return 128 + signalNumber('SIGPIPE');
+  if (readerGone) return EXIT.outputClosed;
   return interrupted === undefined ? code : 128 + signalNumber(interrupted);
 }
