@@ -37,12 +37,33 @@ fn text(v: &Value, key: &str) -> String {
     v.get(key).and_then(Value::as_str).unwrap_or_default().to_string()
 }
 
+/// The kinds of event line the supervisor's start-up accounting looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    Start,
+    Error,
+    End,
+    /// Anything else (output, exit, zombies, ...), or not an event.
+    Other,
+}
+
 impl Shared {
-    /// Takes in one event line of the collector.
-    pub fn record(&self, line: &str) {
-        let Ok(v) = json::parse(line) else { return };
+    /// Takes in one event line of the collector; says what kind it was.
+    pub fn record(&self, line: &str) -> Recorded {
+        let Ok(v) = json::parse(line) else { return Recorded::Other };
+        let event = text(&v, "event");
+        let kind = match event.as_str() {
+            "start" => Recorded::Start,
+            "error" => Recorded::Error,
+            "end" => Recorded::End,
+            _ => Recorded::Other,
+        };
+        // Output lines, the bulk of them, change nothing here: no lock, nobody woken.
+        if !matches!(event.as_str(), "start" | "exit" | "zombies" | "end") {
+            return kind;
+        }
         let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        match text(&v, "event").as_str() {
+        match event.as_str() {
             "start" => {
                 let host_pid = v.get("pids").and_then(|p| p.get("host")).and_then(Value::as_i64);
                 st.procs.push(Proc { node: text(&v, "node"), process: text(&v, "process"), start: line.to_string(), host_pid: host_pid.unwrap_or(0), exit: None });
@@ -57,10 +78,10 @@ impl Shared {
                 let pids = v.get("pids").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_i64).collect()).unwrap_or_default();
                 st.zombies.insert(text(&v, "node"), pids);
             }
-            "end" => st.end = v.get("code").and_then(Value::as_i64),
-            _ => {}
+            _ => st.end = v.get("code").and_then(Value::as_i64),
         }
         drop(st);
         self.changed.notify_all();
+        kind
     }
 }

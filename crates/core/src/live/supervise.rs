@@ -9,7 +9,7 @@ use std::sync::atomic::AtomicU32;
 use std::sync::Arc;
 
 use super::server::{serve, Server};
-use super::state::Shared;
+use super::state::{Recorded, Shared};
 use crate::host::collector::Collector;
 use crate::host::handles::Handles;
 use crate::host::spawn::{spawn_root, Isolation};
@@ -71,15 +71,15 @@ fn run(o: &Options) -> Result<i32, String> {
     let mut starts = 0;
     let mut ready = false;
     let mut sink = |line: String| {
-        shared.record(&line);
+        let kind = shared.record(&line);
         if !ready {
-            if line.starts_with("{\"event\":\"start\"") {
+            if kind == Recorded::Start {
                 starts += 1;
             }
             if starts == expected {
                 ready = true;
                 say("ready");
-            } else if line.starts_with("{\"event\":\"error\"") || line.starts_with("{\"event\":\"end\"") {
+            } else if matches!(kind, Recorded::Error | Recorded::End) {
                 ready = true;
                 say(&format!("failed: {line}"));
             }
