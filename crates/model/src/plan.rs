@@ -156,9 +156,10 @@ fn read_init(v: &Value, at: &str) -> Result<InitSpec, String> {
     let forward = string(field(m, "forward", at)?, &format!("{at}.forward"))?;
     let forward = Forward::parse(&forward).ok_or_else(|| format!("{at}.forward: unknown mode {forward:?}"))?;
     let stop_timeout_ms = index(field(m, "stopTimeoutMs", at)?, &format!("{at}.stopTimeoutMs"))? as u64;
-    let command = match &field(m, "command", at)?.kind {
+    let command = field(m, "command", at)?;
+    let command = match &command.kind {
         Kind::Null => None,
-        _ => Some(read_process(field(m, "command", at)?, &format!("{at}.command"))?),
+        _ => Some(read_process(command, &format!("{at}.command"))?),
     };
     Ok(InitSpec { forward, stop_timeout_ms, command })
 }

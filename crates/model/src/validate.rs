@@ -190,14 +190,14 @@ impl Validator<'_> {
             None => self.missing(path, v.pos, "name", "\"name\": \"web\""),
         }
         // Only used to make messages readable, so a bad name is shown as is.
-        let own = get(&f, "name").and_then(as_str).unwrap_or("?");
+        let own = get(&f, "name").and_then(Value::as_str).unwrap_or("?");
         let ns = if parent_ns.is_empty() {
             own.to_string()
         } else {
             format!("{parent_ns}/{own}")
         };
         if let Some(s) = get(&f, "$schema") {
-            if as_str(s).is_none() {
+            if s.as_str().is_none() {
                 self.type_error(&key_path(path, "$schema"), s, "a string", None);
             }
         }
@@ -280,7 +280,7 @@ impl Validator<'_> {
             }
         }
         if let Some(fv) = get(&f, "forward") {
-            match as_str(fv).and_then(Forward::parse) {
+            match fv.as_str().and_then(Forward::parse) {
                 Some(mode) => init.forward = mode,
                 None => self.error(
                     &key_path(path, "forward"),
@@ -379,7 +379,7 @@ impl Validator<'_> {
                 Some(nv) => nv,
                 None => continue,
             };
-            if let Some(name) = as_str(nv) {
+            if let Some(name) = nv.as_str() {
                 if seen.contains(&name) {
                     let (message, hint) = describe(name);
                     self.error(
@@ -593,13 +593,6 @@ impl Validator<'_> {
             );
             self.error(path, pos, message, None);
         }
-    }
-}
-
-fn as_str(v: &Value) -> Option<&str> {
-    match &v.kind {
-        Kind::String(s) => Some(s),
-        _ => None,
     }
 }
 
