@@ -3,22 +3,23 @@ use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 use pidns_model::Forward;
 
-/// Signals the init keeps for itself: SIGCHLD drives reaping, and the synchronous ones (a fault
-/// in the init itself) or terminal job-control stops make no sense to pass on (as in tini).
+/// Signals an init keeps for itself besides SIGCHLD: the synchronous ones (a fault in the init
+/// itself) and terminal job-control stops make no sense to pass on (as in tini).
+pub const KEPT: [Signal; 9] = [
+    Signal::SIGFPE,
+    Signal::SIGILL,
+    Signal::SIGSEGV,
+    Signal::SIGBUS,
+    Signal::SIGABRT,
+    Signal::SIGTRAP,
+    Signal::SIGSYS,
+    Signal::SIGTTIN,
+    Signal::SIGTTOU,
+];
+
+/// Whether an init passes `sig` on: not SIGCHLD, which drives reaping, nor one of `KEPT`.
 pub fn is_forwarded(sig: i32) -> bool {
-    !matches!(
-        sig,
-        libc::SIGCHLD
-            | libc::SIGFPE
-            | libc::SIGILL
-            | libc::SIGSEGV
-            | libc::SIGBUS
-            | libc::SIGABRT
-            | libc::SIGTRAP
-            | libc::SIGSYS
-            | libc::SIGTTIN
-            | libc::SIGTTOU
-    )
+    sig != libc::SIGCHLD && !KEPT.iter().any(|&s| s as i32 == sig)
 }
 
 /// Sends `sig` to a process, or to its process group (every process we start leads its own).

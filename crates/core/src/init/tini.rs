@@ -59,7 +59,7 @@ To fix the problem, use the -s option or set the environment variable TINI_SUBRE
 /// The signals the loop collects: all but those that concern the init itself (as tini).
 fn collected() -> SigSet {
     let mut set = crate::sys::signals::all();
-    for s in [Signal::SIGFPE, Signal::SIGILL, Signal::SIGSEGV, Signal::SIGBUS, Signal::SIGABRT, Signal::SIGTRAP, Signal::SIGSYS, Signal::SIGTTIN, Signal::SIGTTOU] {
+    for s in forwarding::KEPT {
         set.remove(s);
     }
     set

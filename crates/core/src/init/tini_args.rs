@@ -2,8 +2,6 @@
 //! takes options that follow the program name unless `--` ends them), so that pidns-init can
 //! replace tini in an ENTRYPOINT unchanged.
 
-/// Seconds a stopping init waits after SIGTERM before SIGKILL (tini has no such phase).
-pub const DEFAULT_GRACE_MS: u64 = 10_000;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TiniOptions {
@@ -99,7 +97,9 @@ pub fn parse(argv0: &str, name: &str, args: &[String], env: &dyn Fn(&str) -> Opt
         parent_death_signal: None,
         warn_on_reap: false,
         verbosity: 1,
-        grace_ms: DEFAULT_GRACE_MS,
+        // What a stopping init waits after SIGTERM before SIGKILL (tini has no such phase): the
+        // same default as a tree node's stopTimeout.
+        grace_ms: pidns_model::DEFAULT_STOP_TIMEOUT_MS,
         argv: Vec::new(),
     };
     let usage_error = |line: String| Parsed::Exit { code: 1, stdout: String::new(), stderr: format!("{line}\n{}", usage(name)) };
