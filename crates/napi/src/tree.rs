@@ -51,11 +51,8 @@ impl NativeTree {
     /// Sends `signal` to the root init through its pidfd. False once the tree is gone.
     #[napi]
     pub fn signal(&self, signal: i32) -> Result<bool> {
-        match pidfd::send_signal(self.root_pidfd.as_fd(), signal) {
-            Ok(()) => Ok(true),
-            Err(nix::errno::Errno::ESRCH) => Ok(false),
-            Err(e) => Err(Error::new(Status::GenericFailure, format!("signal {signal}: {}", e.desc()))),
-        }
+        pidfd::signal_if_alive(self.root_pidfd.as_fd(), signal)
+            .map_err(|e| Error::new(Status::GenericFailure, format!("signal {signal}: {}", e.desc())))
     }
 }
 

@@ -52,11 +52,7 @@ impl Handles {
     pub fn signal(&self, node: &str, process: &str, signal: i32) -> Result<bool, Errno> {
         let map = self.pidfds.lock().unwrap_or_else(|e| e.into_inner());
         let Some(fd) = map.get(&(node.to_string(), process.to_string())) else { return Ok(false) };
-        match crate::sys::pidfd::send_signal(fd.as_fd(), signal) {
-            Ok(()) => Ok(true),
-            Err(Errno::ESRCH) => Ok(false),
-            Err(e) => Err(e),
-        }
+        crate::sys::pidfd::signal_if_alive(fd.as_fd(), signal)
     }
 
     /// The init of `node` is up with this control socket.

@@ -34,6 +34,15 @@ pub fn send_signal(pidfd: BorrowedFd<'_>, signal: i32) -> Result<(), Errno> {
     }
 }
 
+/// `send_signal`, where a process that is gone is an answer, not an error: Ok(false) on ESRCH.
+pub fn signal_if_alive(pidfd: BorrowedFd<'_>, signal: i32) -> Result<bool, Errno> {
+    match send_signal(pidfd, signal) {
+        Ok(()) => Ok(true),
+        Err(Errno::ESRCH) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 /// Reaps the (child) process behind `pidfd` without blocking; `None` while it still runs.
 pub fn try_reap(pidfd: BorrowedFd<'_>) -> Result<Option<WaitStatus>, Errno> {
     // SAFETY: siginfo_t is plain data; zeroed is a valid initial value for waitid to fill.
