@@ -104,12 +104,8 @@ impl NativeTree {
 pub fn spawn_tree(init_path: String, plan_json: String, mode: String) -> Result<NativeTree> {
     let plan = pidns_model::Plan::from_json(&plan_json)
         .map_err(|e| Error::new(Status::InvalidArg, format!("not a plan from checkSpec: {e}")))?;
-    let isolation = match mode.as_str() {
-        "auto" => Isolation::auto(),
-        "rootless" => Isolation::Rootless,
-        "privileged" => Isolation::Privileged,
-        other => return Err(Error::new(Status::InvalidArg, format!("unknown mode {other:?}: auto, rootless or privileged"))),
-    };
+    let isolation = Isolation::from_mode(&mode)
+        .ok_or_else(|| Error::new(Status::InvalidArg, format!("unknown mode {mode:?}: auto, rootless or privileged")))?;
     let tree = spawn_root(Path::new(&init_path), &plan_json, isolation).map_err(|e| {
         let status = match e {
             SpawnError::Namespaces(_) | SpawnError::UserNamespace(_) => Status::Unknown,

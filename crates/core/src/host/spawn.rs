@@ -42,6 +42,24 @@ impl Isolation {
     pub fn auto() -> Isolation {
         if crate::sys::userns::has_cap_sys_admin() { Isolation::Privileged } else { Isolation::Rootless }
     }
+
+    /// From the mode the CLI and the API name: `auto` (decided now), `rootless` or `privileged`.
+    pub fn from_mode(mode: &str) -> Option<Isolation> {
+        match mode {
+            "auto" => Some(Isolation::auto()),
+            "rootless" => Some(Isolation::Rootless),
+            "privileged" => Some(Isolation::Privileged),
+            _ => None,
+        }
+    }
+
+    /// The mode's name, as `from_mode` takes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Isolation::Rootless => "rootless",
+            Isolation::Privileged => "privileged",
+        }
+    }
 }
 
 #[derive(Debug)]

@@ -105,7 +105,7 @@ fn write_info(o: &Options, plan: &pidns_model::Plan, root_pid: i32) -> Result<()
         .int("rootPid", root_pid as i64)
         .str("root", &plan.nodes[0].path)
         .int("namespaces", plan.nodes.len() as i64)
-        .str("mode", if o.isolation == Isolation::Rootless { "rootless" } else { "privileged" })
+        .str("mode", o.isolation.name())
         .int("createdAt", now)
         .finish();
     // Written whole, then renamed: a reader never sees half a file.
@@ -119,7 +119,7 @@ pub fn parse_args(args: &[String]) -> Result<Options, String> {
     let mut dir = None;
     let mut id = None;
     let mut name = String::new();
-    let mut isolation = Isolation::auto();
+    let mut mode = None;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let mut value = || it.next().cloned().ok_or_else(|| format!("{a} needs a value"));
@@ -127,18 +127,14 @@ pub fn parse_args(args: &[String]) -> Result<Options, String> {
             "--supervise" => dir = Some(PathBuf::from(value()?)),
             "--id" => id = Some(value()?),
             "--name" => name = value()?,
-            "--mode" => {
-                isolation = match value()?.as_str() {
-                    "rootless" => Isolation::Rootless,
-                    "privileged" => Isolation::Privileged,
-                    _ => Isolation::auto(),
-                }
-            }
+            "--mode" => mode = Some(value()?),
             other => return Err(format!("unknown argument {other}")),
         }
     }
     let dir = dir.ok_or("--supervise DIR is required")?;
     let id = id.ok_or("--id is required")?;
+    // Anything but rootless or privileged is auto, decided only now that it is needed.
+    let isolation = mode.as_deref().and_then(Isolation::from_mode).unwrap_or_else(Isolation::auto);
     Ok(Options { dir, id, name, isolation })
 }
 
