@@ -145,3 +145,8 @@ export async function readSpecSourceForCli(file: string): Promise<string> {
 export function planProcesses(plan: Plan): { node: PlanNode; process: PlanProcess }[] {
   return plan.nodes.flatMap((node) => node.processes.map((process) => ({ node, process })));
 }
+
+/** How many `start` events a whole tree sends: one for each namespace's init and each process. */
+export function planStartCount(plan: Plan): number {
+  return plan.nodes.reduce((n, node) => n + 1 + node.processes.length, 0);
+}

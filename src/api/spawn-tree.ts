@@ -3,7 +3,7 @@ import { PidnsTreeError } from '../errors.js';
 import type { ErrorEvent } from '../events.js';
 import type { SpawnMode } from '../native.js';
 import { RunningTree } from '../running-tree.js';
-import { checkSpecObject, checkSpecText, readSpecSource, type TreeSpec } from '../spec.js';
+import { checkSpecObject, checkSpecText, planStartCount, readSpecSource, type TreeSpec } from '../spec.js';
 import { EventLog } from './event-log.js';
 import { Tree } from './tree.js';
 
@@ -25,7 +25,7 @@ export async function spawnTree(spec: TreeSpec | string, options: SpawnTreeOptio
   const running = RunningTree.start(plan, options.mode ?? 'auto');
   const log = new EventLog(running);
   const tree = new Tree(running, log);
-  const expected = plan.nodes.reduce((n, node) => n + 1 + node.processes.length, 0);
+  const expected = planStartCount(plan);
   try {
     let starts = 0;
     const outcome = await log.find((e) => {

@@ -8,10 +8,14 @@ export interface Target {
   readonly process: string;
 }
 
-export function parseTarget(target: string, plan: Plan, extra: ReadonlySet<string> = new Set()): Target {
+/** `node[:process]` split as every command takes it: no `:` means the namespace's init. */
+export function splitTarget(target: string): Target {
   const colon = target.indexOf(':');
-  const node = colon === -1 ? target : target.slice(0, colon);
-  const process = colon === -1 ? 'init' : target.slice(colon + 1);
+  return colon === -1 ? { node: target, process: 'init' } : { node: target.slice(0, colon), process: target.slice(colon + 1) };
+}
+
+export function parseTarget(target: string, plan: Plan, extra: ReadonlySet<string> = new Set()): Target {
+  const { node, process } = splitTarget(target);
   if (node === '' || process === '') {
     throw new PidnsTreeError('BAD_TARGET', `${JSON.stringify(target)} is not a target: write a namespace path (root/a) or namespace:process (root/a:worker)`);
   }

@@ -1,4 +1,5 @@
 /** `pidns-tree kill <id> [node[:process]] [-s SIG]`: a signal through the process's pidfd. */
+import { splitTarget } from '../api/targets.js';
 import { PidnsTreeError } from '../errors.js';
 import { request } from '../live/client.js';
 import { findTree } from '../live/state-dir.js';
@@ -8,9 +9,7 @@ import { EXIT } from './exit-codes.js';
 export function killCommand(options: { id: string; target: string | undefined; signal: string; json: boolean }): number {
   const tree = findTree(options.id);
   const target = options.target ?? tree.info.root;
-  const colon = target.indexOf(':');
-  const node = colon === -1 ? target : target.slice(0, colon);
-  const process_ = colon === -1 ? 'init' : target.slice(colon + 1);
+  const { node, process: process_ } = splitTarget(target);
   const name = (options.signal.startsWith('SIG') ? options.signal : `SIG${options.signal}`).toUpperCase() as SignalName;
   let signal: number;
   try {

@@ -4,7 +4,7 @@
  * Lines that arrive before the tree is complete wait, so the tree always comes first.
  */
 import type { ExitEvent, StartEvent, TreeEvent } from '../events.js';
-import type { Plan } from '../spec.js';
+import { planStartCount, type Plan } from '../spec.js';
 import { describeExit, pidChain, styleFor, type Style } from './format.js';
 import { renderTree, startKey } from './tree-view.js';
 
@@ -29,7 +29,7 @@ export class HumanRenderer {
     this.#out = out;
     this.#err = err;
     this.#style = styleFor(out);
-    this.#expected = plan.nodes.reduce((n, node) => n + 1 + node.processes.length, 0);
+    this.#expected = planStartCount(plan);
     const labels = plan.nodes.flatMap((n) => ['init', ...n.processes.map((p) => p.name)].map((p) => `${n.path}:${p}`));
     this.#prefixWidth = Math.min(40, Math.max(...labels.map((l) => l.length)));
   }
