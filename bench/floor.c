@@ -78,6 +78,33 @@ static void chain(int left) {
   }
 }
 
+/* In a namespace that is up: say so (a byte on `ready_w`), wait until the gate opens (EOF on
+ * `gate_r`: every namespace is up), then run the shape's one process. */
+static void pass_gate(int gate_r, int ready_w) {
+  char c = 1;
+  if (write(ready_w, &c, 1) != 1) die("gate: write");
+  close(ready_w);
+  for (;;) {
+    ssize_t r = read(gate_r, &c, 1);
+    if (r > 0 || (r < 0 && errno == EINTR)) continue;
+    break;
+  }
+  close(gate_r);
+  run_true();
+}
+
+/* Waits for `n` "up" bytes on `ready_r`, so that all namespaces exist at once, then opens the
+ * gate by closing its last write end. EOF early means one of them failed. */
+static void release_all(int ready_r, int gate_w, int n, const char *who) {
+  char c;
+  for (int up = 0; up < n;) {
+    ssize_t r = read(ready_r, &c, 1);
+    if (r == 1) up++;
+    else if (!(r < 0 && errno == EINTR)) { fprintf(stderr, "%s: only %d of %d came up\n", who, up, n); _exit(1); }
+  }
+  close(gate_w);
+}
+
 static void wide(int n) {
   int gate[2], ready[2];
   if (pipe(gate) != 0 || pipe(ready) != 0) die("pipe");
@@ -90,16 +117,7 @@ static void wide(int n) {
       pid_t q = fork_ns();
       if (q == 0) {
         become_ns_init();
-        /* Up: the namespace and its /proc exist. Then wait for all the others. */
-        char c = 1;
-        if (write(ready[1], &c, 1) != 1) die("write");
-        close(ready[1]);
-        for (;;) {
-          ssize_t r = read(gate[0], &c, 1);
-          if (r < 0 && errno == EINTR) continue;
-          break;
-        }
-        run_true();
+        pass_gate(gate[0], ready[1]);
         _exit(0);
       }
       close(gate[0]);
@@ -110,14 +128,7 @@ static void wide(int n) {
   }
   close(gate[0]);
   close(ready[1]);
-  /* One byte per namespace that is up: all of them exist at once before any goes on. */
-  char c;
-  for (int up = 0; up < n;) {
-    ssize_t r = read(ready[0], &c, 1);
-    if (r == 1) up++;
-    else if (!(r < 0 && errno == EINTR)) { fprintf(stderr, "wide: only %d of %d came up\n", up, n); _exit(1); }
-  }
-  close(gate[1]); /* all exist: let them go */
+  release_all(ready[0], gate[1], n, "wide");
   wait_all();
 }
 
@@ -205,14 +216,7 @@ static void fan(int n, char **argv) {
   }
   close(gate[0]);
   close(ready[1]);
-  /* One byte per namespace that is up; EOF early means one of them failed. */
-  char c;
-  for (int up = 0; up < n; up++) {
-    ssize_t r = read(ready[0], &c, 1);
-    if (r < 0 && errno == EINTR) { up--; continue; }
-    if (r != 1) { fprintf(stderr, "fan: only %d of %d came up\n", up, n); _exit(1); }
-  }
-  close(gate[1]); /* all exist: let them go */
+  release_all(ready[0], gate[1], n, "fan");
   int failed = 0, st;
   while (wait(&st) > 0 || errno == EINTR) {
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) failed = 1;
@@ -220,18 +224,7 @@ static void fan(int n, char **argv) {
   if (failed) _exit(1);
 }
 
-static void gate(void) {
-  char c = 1;
-  if (write(4, &c, 1) != 1) die("gate: write fd 4");
-  close(4);
-  for (;;) {
-    ssize_t r = read(3, &c, 1);
-    if (r > 0 || (r < 0 && errno == EINTR)) continue;
-    break;
-  }
-  close(3);
-  run_true();
-}
+static void gate(void) { pass_gate(3, 4); }
 
 int main(int argc, char **argv) {
   if (argc >= 3 && strcmp(argv[1], "chain") == 0) { chain(atoi(argv[2])); wait_all(); return 0; }

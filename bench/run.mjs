@@ -162,16 +162,26 @@ for (let d = 31; d >= 1; d -= 1) {
 }
 writeFileSync(path.join(specs, 'big.json'), JSON.stringify(big));
 const bigId = `bench-${process.pid}`;
-sh(process.execPath, [cli, 'spawn', '--detach', '--name', bigId, path.join(specs, 'big.json')]);
-const { native } = await import(path.join(root, 'dist', 'src', 'native.js'));
-const bigSocket = path.join(process.getuid() === 0 ? '/run/pidns-tree' : path.join(process.env.XDG_RUNTIME_DIR ?? '/tmp', 'pidns-tree'), bigId, 'control.sock');
-let bigPids;
-try {
-  bigPids = JSON.parse(native().liveRequest(bigSocket, '{"cmd":"ps"}', false)).processes.map((p) => p.start.pids.host);
-} catch (error) {
+// Whatever happens from here on, the big tree goes: a detached supervisor outlives us.
+let bigStopped = false;
+const stopBig = () => {
+  if (bigStopped) return;
+  bigStopped = true;
   spawnSync(process.execPath, [cli, 'stop', bigId, '--grace-ms', '2000'], { stdio: 'ignore' });
-  throw error;
+};
+process.on('exit', stopBig);
+// Ctrl-C (or a kill) skips 'exit' hooks: stop it there too.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    stopBig();
+    process.exit(128 + os.constants.signals[signal]);
+  });
 }
+// --json says where the tree's state lives (the CLI's own stateRoot, whoever runs this).
+const detached = JSON.parse(sh(process.execPath, [cli, 'spawn', '--detach', '--json', '--name', bigId, path.join(specs, 'big.json')]));
+const { native } = await import(path.join(root, 'dist', 'src', 'native.js'));
+const bigSocket = path.join(detached.dir, 'control.sock');
+const bigPids = JSON.parse(native().liveRequest(bigSocket, '{"cmd":"ps"}', false)).processes.map((p) => p.start.pids.host);
 const timeSync = (fn) => {
   const t0 = process.hrtime.bigint();
   fn();
@@ -202,21 +212,6 @@ groups.push({
 
 const samples = new Map();
 const extraSamples = new Map();
-// Whatever happens, the big tree goes.
-let bigStopped = false;
-const stopBig = () => {
-  if (bigStopped) return;
-  bigStopped = true;
-  spawnSync(process.execPath, [cli, 'stop', bigId, '--grace-ms', '2000'], { stdio: 'ignore' });
-};
-process.on('exit', stopBig);
-// Ctrl-C (or a kill) must not leave the 1,000-process tree behind: the supervisor outlives us.
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(signal, () => {
-    stopBig();
-    process.exit(128 + os.constants.signals[signal]);
-  });
-}
 for (let r = 0; r < rounds; r += 1) {
   console.error(`bench: round ${r + 1}/${rounds}`);
   for (const g of groups) {
