@@ -11,6 +11,7 @@ import test from 'ava';
 import type { ExitEvent, OutputEvent, ReapEvent, StartEvent, TreeEvent, ZombiesEvent } from '../src/events.js';
 import { RunningTree } from '../src/running-tree.js';
 import type { TreeSpec } from '../src/spec.js';
+import { stdoutIncludes } from './helpers/cli.js';
 import { gate, mountTable, stillRunning, tempDir } from './helpers/host.js';
 import { plan } from './helpers/specs.js';
 import { watch, type Watch } from './helpers/watch.js';
@@ -108,13 +109,8 @@ both('rule 3: when PID 1 exits, the kernel kills its namespace and all below, no
   // Hold the namespace itself open (an fd on its nsfs inode) to try fork into it afterwards.
   const holder = spawn('python3', ['-c', HOLD_AND_FORK, `/proc/${aInit?.pids['host']}/ns/pid`], { stdio: ['pipe', 'pipe', 'inherit'] });
   let said = '';
-  holder.stdout.setEncoding('utf8');
-  const heard = (text: string) => new Promise<void>((resolve) => {
-    const check = (d?: string) => { said += d ?? ''; if (said.includes(text)) resolve(); };
-    holder.stdout.on('data', check);
-    check();
-  });
-  await heard('held');
+  holder.stdout.setEncoding('utf8').on('data', (d: string) => (said += d));
+  await stdoutIncludes(holder, 'held');
   process.kill(aInit?.pids['host'] ?? -1, 'SIGKILL');
   t.like(await w.waitFor(isExit('root/a', 'init'), 'root/a to end'), { signal: 'SIGKILL' });
   for (const [node, p] of [['root/a', 'a1'], ['root/a/b', 'init'], ['root/a/b', 'b1']] as const) {
@@ -127,7 +123,6 @@ both('rule 3: when PID 1 exits, the kernel kills its namespace and all below, no
     t.true(stillRunning(s?.pids['host'] ?? -1, Object.values(s?.pids ?? {})), `${node}:${p}, above or beside, lives on`);
   }
   holder.stdin.write('fork now\n');
-  await heard('\n');
   await new Promise((resolve) => holder.on('close', resolve));
   t.regex(said, /ENOMEM/, 'fork() into a namespace whose PID 1 has died');
   tree.signal('SIGTERM');
