@@ -155,27 +155,33 @@ fn exec(server: &Server, request: &LiveRequest, client: &OwnedFd, fds: Vec<Owned
 
 /// Every process with its state: running, zombie (per /proc) or exited (with its exit).
 fn ps(server: &Server) -> String {
-    let st = server.shared.state.lock().unwrap_or_else(|e| e.into_inner());
+    // A copy, so that the /proc reads below happen without the lock the collector's sink needs.
+    let (rows, zombie_counts) = {
+        let st = server.shared.state.lock().unwrap_or_else(|e| e.into_inner());
+        let rows: Vec<_> = st.procs.iter().map(|p| (p.start.clone(), p.exit.clone(), p.host_pid)).collect();
+        let counts: Vec<_> = st.zombies.iter().map(|(node, pids)| (node.clone(), pids.len() as i64)).collect();
+        (rows, counts)
+    };
     let mut procs = String::from("[");
-    for (i, p) in st.procs.iter().enumerate() {
+    for (i, (start, exit, host_pid)) in rows.iter().enumerate() {
         if i > 0 {
             procs.push(',');
         }
-        let state = match &p.exit {
+        let state = match exit {
             Some(_) => "exited",
-            None if crate::host::zombies::is_zombie(p.host_pid as i32) => "zombie",
+            None if crate::host::zombies::is_zombie(*host_pid as i32) => "zombie",
             None => "running",
         };
-        let obj = JsonObject::new().str("state", state).raw("start", &p.start);
-        procs.push_str(&match &p.exit {
+        let obj = JsonObject::new().str("state", state).raw("start", start);
+        procs.push_str(&match exit {
             Some(e) => obj.raw("exit", e),
             None => obj.null("exit"),
         }.finish());
     }
     procs.push(']');
     let mut zombies = JsonObject::new();
-    for (node, pids) in &st.zombies {
-        zombies = zombies.int(node, pids.len() as i64);
+    for (node, count) in &zombie_counts {
+        zombies = zombies.int(node, *count);
     }
     JsonObject::new().raw("ok", "true").raw("processes", &procs).raw("zombies", &zombies.finish()).finish()
 }
