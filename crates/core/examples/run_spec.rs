@@ -17,10 +17,11 @@ fn main() {
         }
     };
     let plan = Plan::from_spec(&spec);
-    let tree = spawn_root(std::path::Path::new(&init), &plan.to_json(), pidns_core::host::spawn::Isolation::auto()).unwrap_or_else(|e| {
-        eprintln!("{e}");
-        std::process::exit(1)
-    });
+    let tree = spawn_root(std::path::Path::new(&init), &plan.to_json(), pidns_core::host::spawn::Isolation::auto())
+        .unwrap_or_else(|e| {
+            eprintln!("{e}");
+            std::process::exit(1)
+        });
     let mut sink = |line: String| {
         println!("{line}");
         true

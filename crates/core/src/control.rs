@@ -40,7 +40,8 @@ impl Request {
     pub fn decode(bytes: &[u8]) -> Result<Request, String> {
         let text = std::str::from_utf8(bytes).map_err(|e| e.to_string())?;
         let v = json::parse(text).map_err(|e| e.message)?;
-        let string = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string).ok_or_else(|| format!("{k:?} is missing"));
+        let string =
+            |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string).ok_or_else(|| format!("{k:?} is missing"));
         match string("t")?.as_str() {
             "exec" => {
                 let (command, env, cwd) = exec_fields(&v)?;

@@ -37,27 +37,22 @@ impl TreeMessage {
                 .int("pipes", *pipes as i64)
                 .int("control", *control as i64)
                 .finish(),
-            TreeMessage::Exit { node, process, status } => with_status(
-                JsonObject::new().str("t", "exit").str("node", node).str("process", process),
-                status,
-            )
-            .finish(),
+            TreeMessage::Exit { node, process, status } => {
+                with_status(JsonObject::new().str("t", "exit").str("node", node).str("process", process), status)
+                    .finish()
+            }
             TreeMessage::ExecError { node, process, error } => JsonObject::new()
                 .str("t", "exec_error")
                 .str("node", node)
                 .str("process", process)
                 .str("error", error)
                 .finish(),
-            TreeMessage::Reap { node, nspid, status } => with_status(
-                JsonObject::new().str("t", "reap").str("node", node).ints("nspid", nspid),
-                status,
-            )
-            .finish(),
-            TreeMessage::Error { node, message } => JsonObject::new()
-                .str("t", "error")
-                .str("node", node)
-                .str("message", message)
-                .finish(),
+            TreeMessage::Reap { node, nspid, status } => {
+                with_status(JsonObject::new().str("t", "reap").str("node", node).ints("nspid", nspid), status).finish()
+            }
+            TreeMessage::Error { node, message } => {
+                JsonObject::new().str("t", "error").str("node", node).str("message", message).finish()
+            }
         }
     }
 
@@ -76,11 +71,7 @@ impl TreeMessage {
                 control: f.int("control")? != 0,
             },
             "exit" => TreeMessage::Exit { node, process: f.string("process")?, status: f.status()? },
-            "exec_error" => TreeMessage::ExecError {
-                node,
-                process: f.string("process")?,
-                error: f.string("error")?,
-            },
+            "exec_error" => TreeMessage::ExecError { node, process: f.string("process")?, error: f.string("error")? },
             "reap" => TreeMessage::Reap { node, nspid: f.ints("nspid")?, status: f.status()? },
             "error" => TreeMessage::Error { node, message: f.string("message")? },
             other => return Err(format!("unknown message type {other:?}")),
@@ -147,11 +138,7 @@ mod tests {
                 pipes: true,
                 control: false,
             },
-            TreeMessage::Exit {
-                node: "root".into(),
-                process: "init".into(),
-                status: ExitStatus::killed(9),
-            },
+            TreeMessage::Exit { node: "root".into(), process: "init".into(), status: ExitStatus::killed(9) },
             TreeMessage::ExecError { node: "r".into(), process: "p".into(), error: "ENOENT".into() },
             TreeMessage::Reap { node: "r".into(), nspid: vec![900, 17], status: ExitStatus::exited(3) },
             TreeMessage::Error { node: "r".into(), message: "mount".into() },

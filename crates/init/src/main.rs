@@ -8,8 +8,8 @@
 use std::io::{Read, Write};
 
 use pidns_core::host::spawn::{FD_EVENTS, FD_HOST_PROC, FD_PLAN};
-use pidns_core::init::tini_args::{parse, Parsed};
 use pidns_core::init::commands::CommandPaths;
+use pidns_core::init::tini_args::{parse, Parsed};
 use pidns_core::init::{node, tini, TreeFds};
 use pidns_core::sys::{fd, signals};
 use pidns_model::Plan;

@@ -19,12 +19,7 @@ pub struct SpecError {
 
 impl SpecError {
     pub fn new(path: &str, pos: Option<Pos>, message: String, hint: Option<String>) -> SpecError {
-        SpecError {
-            path: path.to_string(),
-            pos,
-            message,
-            hint,
-        }
+        SpecError { path: path.to_string(), pos, message, hint }
     }
 
     /// A syntax error means the document has no usable structure, so it is
@@ -34,10 +29,7 @@ impl SpecError {
             path: "$".to_string(),
             pos: Some(err.pos),
             message: format!("not valid JSON: {}", err.message),
-            hint: Some(format!(
-                "fix the syntax at line {}, column {}",
-                err.pos.line, err.pos.col
-            )),
+            hint: Some(format!("fix the syntax at line {}, column {}", err.pos.line, err.pos.col)),
         }
     }
 }
@@ -51,11 +43,7 @@ impl From<JsonError> for SpecError {
 impl fmt::Display for SpecError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.pos {
-            Some(p) => write!(
-                f,
-                "{} (line {}, column {}): {}",
-                self.path, p.line, p.col, self.message
-            )?,
+            Some(p) => write!(f, "{} (line {}, column {}): {}", self.path, p.line, p.col, self.message)?,
             None => write!(f, "{}: {}", self.path, self.message)?,
         }
         if let Some(hint) = &self.hint {
@@ -73,16 +61,9 @@ mod tests {
 
     #[test]
     fn display_with_pos_and_hint() {
-        let e = SpecError::new(
-            "$.children[0].name",
-            Some(Pos { line: 3, col: 7 }),
-            "bad".into(),
-            Some("fix it".into()),
-        );
-        assert_eq!(
-            e.to_string(),
-            "$.children[0].name (line 3, column 7): bad\n  hint: fix it"
-        );
+        let e =
+            SpecError::new("$.children[0].name", Some(Pos { line: 3, col: 7 }), "bad".into(), Some("fix it".into()));
+        assert_eq!(e.to_string(), "$.children[0].name (line 3, column 7): bad\n  hint: fix it");
     }
 
     #[test]
@@ -93,17 +74,11 @@ mod tests {
 
     #[test]
     fn from_json_error() {
-        let j = JsonError {
-            message: "unterminated string".into(),
-            pos: Pos { line: 2, col: 5 },
-        };
+        let j = JsonError { message: "unterminated string".into(), pos: Pos { line: 2, col: 5 } };
         let e = SpecError::from(j);
         assert_eq!(e.path, "$");
         assert_eq!(e.message, "not valid JSON: unterminated string");
-        assert_eq!(
-            e.hint.as_deref(),
-            Some("fix the syntax at line 2, column 5")
-        );
+        assert_eq!(e.hint.as_deref(), Some("fix the syntax at line 2, column 5"));
         assert_eq!(e.pos, Some(Pos { line: 2, col: 5 }));
     }
 }

@@ -108,11 +108,7 @@ pub struct JsonError {
 
 impl fmt::Display for JsonError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "line {}, column {}: {}",
-            self.pos.line, self.pos.col, self.message
-        )
+        write!(f, "line {}, column {}: {}", self.pos.line, self.pos.col, self.message)
     }
 }
 
@@ -125,13 +121,7 @@ pub const MAX_NESTING: usize = 512;
 pub fn parse(text: &str) -> Result<Value, JsonError> {
     // Some Windows editors prepend a BOM; it is invisible, so don't count it.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut p = Parser {
-        chars: text.chars().collect(),
-        i: 0,
-        line: 1,
-        col: 1,
-        depth: 0,
-    };
+    let mut p = Parser { chars: text.chars().collect(), i: 0, line: 1, col: 1, depth: 0 };
     p.skip_ws()?;
     if p.peek().is_none() {
         return Err(p.err_here("unexpected end of input: the document is empty"));
@@ -173,7 +163,8 @@ pub fn quote(s: &str) -> String {
 /// How a character is shown in "found X": quoted if visible, else by code
 /// (invisible ones like a stray BOM or zero-width space are the confusing ones).
 pub(crate) fn describe_char(c: char) -> String {
-    let invisible = matches!(c, '\u{feff}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}');
+    let invisible =
+        matches!(c, '\u{feff}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}');
     if invisible || c.is_control() || (c.is_whitespace() && c != ' ') {
         format!("U+{:04X}", c as u32)
     } else {
@@ -199,10 +190,7 @@ impl Parser {
     }
 
     fn pos(&self) -> Pos {
-        Pos {
-            line: self.line,
-            col: self.col,
-        }
+        Pos { line: self.line, col: self.col }
     }
 
     fn bump(&mut self) -> Option<char> {
@@ -218,10 +206,7 @@ impl Parser {
     }
 
     fn err_here(&self, message: &str) -> JsonError {
-        JsonError {
-            message: message.to_string(),
-            pos: self.pos(),
-        }
+        JsonError { message: message.to_string(), pos: self.pos() }
     }
 
     fn err_at(pos: Pos, message: String) -> JsonError {
@@ -261,15 +246,8 @@ impl Parser {
             Some('"') => Kind::String(self.string()?),
             Some('-' | '0'..='9') => self.number()?,
             Some(c) if c.is_alphabetic() => self.word()?,
-            Some('\'') => {
-                return Err(self.err_here("strings must use double quotes, not single quotes"))
-            }
-            Some(c) => {
-                return Err(Self::err_at(
-                    pos,
-                    format!("expected a JSON value, found {}", describe_char(c)),
-                ))
-            }
+            Some('\'') => return Err(self.err_here("strings must use double quotes, not single quotes")),
+            Some(c) => return Err(Self::err_at(pos, format!("expected a JSON value, found {}", describe_char(c)))),
             None => return Err(self.err_here("unexpected end of input")),
         };
         Ok(Value { kind, pos })
@@ -280,9 +258,7 @@ impl Parser {
         if self.depth > MAX_NESTING {
             return Err(Self::err_at(
                 open,
-                format!(
-                    "nesting is too deep: more than {MAX_NESTING} levels of arrays and objects"
-                ),
+                format!("nesting is too deep: more than {MAX_NESTING} levels of arrays and objects"),
             ));
         }
         Ok(())
@@ -328,16 +304,11 @@ impl Parser {
             match self.peek() {
                 Some('"') => {}
                 None => return Err(self.eof_inside("an object", open)),
-                Some('\'') => {
-                    return Err(self.err_here("strings must use double quotes, not single quotes"))
-                }
+                Some('\'') => return Err(self.err_here("strings must use double quotes, not single quotes")),
                 Some(c) => {
                     return Err(Self::err_at(
                         key_pos,
-                        format!(
-                            "expected a member name in double quotes, found {}",
-                            describe_char(c)
-                        ),
+                        format!("expected a member name in double quotes, found {}", describe_char(c)),
                     ))
                 }
             }
@@ -351,11 +322,7 @@ impl Parser {
                 Some(c) => {
                     return Err(Self::err_at(
                         self.pos(),
-                        format!(
-                            "expected ':' after the member name {}, found {}",
-                            quote(&key),
-                            describe_char(c)
-                        ),
+                        format!("expected ':' after the member name {}, found {}", quote(&key), describe_char(c)),
                     ))
                 }
             }
@@ -364,11 +331,7 @@ impl Parser {
                 return Err(self.eof_inside("an object", open));
             }
             let value = self.value()?;
-            members.push(Member {
-                key,
-                key_pos,
-                value,
-            });
+            members.push(Member { key, key_pos, value });
             if self.after_item('}', "an object", "an object member", open)? {
                 break;
             }
@@ -427,10 +390,7 @@ impl Parser {
                         '\r' => "\\r".to_string(),
                         c => format!("\\u{:04x}", c as u32),
                     };
-                    return Err(Self::err_at(
-                        here,
-                        format!("control character in string: escape it as {esc}"),
-                    ));
+                    return Err(Self::err_at(here, format!("control character in string: escape it as {esc}")));
                 }
                 Some(c) => {
                     self.bump();
@@ -457,11 +417,7 @@ impl Parser {
             't' => '\t',
             'u' => return self.unicode_escape(at, s),
             c => {
-                let shown = if c.is_control() {
-                    describe_char(c)
-                } else {
-                    c.to_string()
-                };
+                let shown = if c.is_control() { describe_char(c) } else { c.to_string() };
                 return Err(Self::err_at(
                     at,
                     format!("invalid escape \\{shown} (to write a backslash itself, use \\\\)"),
@@ -505,12 +461,7 @@ impl Parser {
                     self.bump();
                     n = n * 16 + d;
                 }
-                None => {
-                    return Err(Self::err_at(
-                        at,
-                        "invalid escape: \\u must be followed by 4 hex digits".into(),
-                    ))
-                }
+                None => return Err(Self::err_at(at, "invalid escape: \\u must be followed by 4 hex digits".into())),
             }
         }
         Ok(n)
@@ -532,10 +483,7 @@ impl Parser {
             Some('0') => {
                 self.bump();
                 if matches!(self.peek(), Some('0'..='9')) {
-                    return Err(Self::err_at(
-                        pos,
-                        "leading zeros are not allowed in numbers".into(),
-                    ));
+                    return Err(Self::err_at(pos, "leading zeros are not allowed in numbers".into()));
                 }
             }
             Some('1'..='9') => self.digits(),
@@ -580,15 +528,9 @@ impl Parser {
             "false" => Ok(Kind::Bool(false)),
             "null" => Ok(Kind::Null),
             _ if matches!(w.to_ascii_lowercase().as_str(), "true" | "false" | "null") => {
-                Err(Self::err_at(
-                    pos,
-                    format!("invalid literal {w}: JSON only has lowercase true, false and null"),
-                ))
+                Err(Self::err_at(pos, format!("invalid literal {w}: JSON only has lowercase true, false and null")))
             }
-            _ => Err(Self::err_at(
-                pos,
-                format!("expected a JSON value, found {w} (strings must be in double quotes)"),
-            )),
+            _ => Err(Self::err_at(pos, format!("expected a JSON value, found {w} (strings must be in double quotes)"))),
         }
     }
 }

@@ -53,11 +53,7 @@ impl Plan {
                 None => out.push_str("null"),
             }
             let children: Vec<String> = n.children.iter().map(|c| c.to_string()).collect();
-            out.push_str(&format!(
-                ",\"children\":[{}],\"mountProc\":{}",
-                children.join(","),
-                n.mount_proc
-            ));
+            out.push_str(&format!(",\"children\":[{}],\"mountProc\":{}", children.join(","), n.mount_proc));
             out.push_str(",\"processes\":[");
             for (j, p) in n.processes.iter().enumerate() {
                 if j > 0 {
@@ -89,10 +85,7 @@ impl Plan {
 
 fn push(nodes: &mut Vec<PlanNode>, spec: &TreeSpec, parent: Option<usize>) -> usize {
     let (path, depth) = match parent {
-        Some(p) => (
-            format!("{}/{}", nodes[p].path, spec.name),
-            nodes[p].depth + 1,
-        ),
+        Some(p) => (format!("{}/{}", nodes[p].path, spec.name), nodes[p].depth + 1),
         None => (spec.name.clone(), 1),
     };
     let index = nodes.len();
@@ -205,24 +198,14 @@ fn read_process(v: &Value, at: &str) -> Result<ProcessSpec, String> {
     }
     let env = object(field(m, "env", at)?, &format!("{at}.env"))?
         .iter()
-        .map(|e| {
-            Ok((
-                e.key.clone(),
-                string(&e.value, &format!("{at}.env.{}", e.key))?,
-            ))
-        })
+        .map(|e| Ok((e.key.clone(), string(&e.value, &format!("{at}.env.{}", e.key))?)))
         .collect::<Result<Vec<_>, String>>()?;
     let cwd = match &field(m, "cwd", at)?.kind {
         Kind::Null => None,
         Kind::String(s) => Some(s.clone()),
         _ => return Err(format!("{at}.cwd: expected a string or null")),
     };
-    Ok(ProcessSpec {
-        name: string(field(m, "name", at)?, &format!("{at}.name"))?,
-        command,
-        env,
-        cwd,
-    })
+    Ok(ProcessSpec { name: string(field(m, "name", at)?, &format!("{at}.name"))?, command, env, cwd })
 }
 
 /// The structural invariants `from_spec` guarantees.
@@ -239,10 +222,7 @@ fn check(nodes: &[PlanNode]) -> Result<(), String> {
             Some(p) if p >= i => return Err(format!("{at}.parent ({p}) is not an earlier node")),
             Some(p) => {
                 expected_children[p].push(i);
-                (
-                    format!("{}/{}", nodes[p].path, n.name),
-                    nodes[p].depth.saturating_add(1),
-                )
+                (format!("{}/{}", nodes[p].path, n.name), nodes[p].depth.saturating_add(1))
             }
         };
         if i == 0 && n.parent.is_some() {
@@ -281,10 +261,7 @@ fn array<'v>(v: &'v Value, at: &str) -> Result<&'v [Value], String> {
 }
 
 fn field<'v>(m: &'v [Member], key: &str, at: &str) -> Result<&'v Value, String> {
-    m.iter()
-        .find(|m| m.key == key)
-        .map(|m| &m.value)
-        .ok_or_else(|| format!("{at}.{key} is missing"))
+    m.iter().find(|m| m.key == key).map(|m| &m.value).ok_or_else(|| format!("{at}.{key} is missing"))
 }
 
 fn string(v: &Value, at: &str) -> Result<String, String> {
@@ -304,14 +281,9 @@ fn boolean(v: &Value, at: &str) -> Result<bool, String> {
 fn index(v: &Value, at: &str) -> Result<usize, String> {
     match &v.kind {
         // Integers are exact in f64 up to 2^53, far beyond any real plan.
-        Kind::Number { value, .. }
-            if value.fract() == 0.0 && *value >= 0.0 && *value <= 9_007_199_254_740_992.0 =>
-        {
+        Kind::Number { value, .. } if value.fract() == 0.0 && *value >= 0.0 && *value <= 9_007_199_254_740_992.0 => {
             usize::try_from(*value as u64).map_err(|_| format!("{at} is too large"))
         }
-        k => Err(format!(
-            "{at}: expected a non-negative integer, found {}",
-            k.describe()
-        )),
+        k => Err(format!("{at}: expected a non-negative integer, found {}", k.describe())),
     }
 }

@@ -24,10 +24,7 @@ pub struct Limits {
 impl Limits {
     /// Limits for a process whose PID namespace is `host_levels` deep.
     pub fn for_host_levels(host_levels: u32) -> Limits {
-        Limits {
-            max_depth: KERNEL_MAX_LEVELS.saturating_sub(host_levels),
-            host_levels,
-        }
+        Limits { max_depth: KERNEL_MAX_LEVELS.saturating_sub(host_levels), host_levels }
     }
 }
 
@@ -63,12 +60,7 @@ impl Shape {
 
 /// Checks a parsed tree.json. Errors are sorted by position (document order).
 pub fn validate(value: &Value, limits: Limits) -> Result<TreeSpec, Vec<SpecError>> {
-    let mut v = Validator {
-        errors: Vec::new(),
-        limits,
-        root: value,
-        depth_reported: false,
-    };
+    let mut v = Validator { errors: Vec::new(), limits, root: value, depth_reported: false };
     let spec = v.node(value, "$", 1, "");
     if v.errors.is_empty() {
         Ok(spec)
@@ -96,17 +88,11 @@ fn get<'v>(fields: &Fields<'v>, key: &str) -> Option<&'v Value> {
 
 impl Validator<'_> {
     fn error(&mut self, path: &str, pos: Pos, message: String, hint: Option<String>) {
-        self.errors
-            .push(SpecError::new(path, Some(pos), message, hint));
+        self.errors.push(SpecError::new(path, Some(pos), message, hint));
     }
 
     fn type_error(&mut self, path: &str, v: &Value, expected: &str, hint: Option<String>) {
-        self.error(
-            path,
-            v.pos,
-            format!("expected {expected}, found {}", v.kind.describe()),
-            hint,
-        );
+        self.error(path, v.pos, format!("expected {expected}, found {}", v.kind.describe()), hint);
     }
 
     fn missing(&mut self, path: &str, pos: Pos, field: &str, example: &str) {
@@ -156,12 +142,7 @@ impl Validator<'_> {
         } else {
             format!("allowed fields here: {list}")
         };
-        self.error(
-            path,
-            m.key_pos,
-            format!("unknown field {}", quote(&m.key)),
-            Some(hint),
-        );
+        self.error(path, m.key_pos, format!("unknown field {}", quote(&m.key)), Some(hint));
     }
 
     fn node(&mut self, v: &Value, path: &str, depth: u32, parent_ns: &str) -> TreeSpec {
@@ -191,11 +172,7 @@ impl Validator<'_> {
         }
         // Only used to make messages readable, so a bad name is shown as is.
         let own = get(&f, "name").and_then(Value::as_str).unwrap_or("?");
-        let ns = if parent_ns.is_empty() {
-            own.to_string()
-        } else {
-            format!("{parent_ns}/{own}")
-        };
+        let ns = if parent_ns.is_empty() { own.to_string() } else { format!("{parent_ns}/{own}") };
         if let Some(s) = get(&f, "$schema") {
             if s.as_str().is_none() {
                 self.type_error(&key_path(path, "$schema"), s, "a string", None);
@@ -206,19 +183,9 @@ impl Validator<'_> {
                 Kind::Bool(b) => spec.mount_proc = *b,
                 Kind::String(s) if s == "true" || s == "false" => {
                     let hint = format!("remove the quotes: \"mountProc\": {s}");
-                    self.type_error(
-                        &key_path(path, "mountProc"),
-                        m,
-                        "a boolean (true or false)",
-                        Some(hint),
-                    );
+                    self.type_error(&key_path(path, "mountProc"), m, "a boolean (true or false)", Some(hint));
                 }
-                _ => self.type_error(
-                    &key_path(path, "mountProc"),
-                    m,
-                    "a boolean (true or false)",
-                    None,
-                ),
+                _ => self.type_error(&key_path(path, "mountProc"), m, "a boolean (true or false)", None),
             }
         }
         if let Some(i) = get(&f, "init") {
@@ -234,7 +201,8 @@ impl Validator<'_> {
                 // with CLONE_NEWPID fails with EINVAL after setns), and the user's PID 1 is not
                 // ours to drive.
                 let message = format!("namespace {ns} has your command as PID 1, so it cannot have child namespaces");
-                let hint = "move the children to a namespace with pidns-tree's init, or remove init.command".to_string();
+                let hint =
+                    "move the children to a namespace with pidns-tree's init, or remove init.command".to_string();
                 self.error(&key_path(path, "children"), c.pos, message, Some(hint));
             }
         }
@@ -256,7 +224,12 @@ impl Validator<'_> {
         let f = self.fields(members, path, Shape::Init);
         let command = get(&f, "command");
         if let Some(c) = command {
-            let mut user = ProcessSpec { name: "init".into(), command: self.command(c, &key_path(path, "command")), env: Vec::new(), cwd: None };
+            let mut user = ProcessSpec {
+                name: "init".into(),
+                command: self.command(c, &key_path(path, "command")),
+                env: Vec::new(),
+                cwd: None,
+            };
             if let Some(e) = get(&f, "env") {
                 user.env = self.env(e, &key_path(path, "env"));
             }
@@ -267,7 +240,10 @@ impl Validator<'_> {
         }
         for key in ["forward", "stopTimeout"] {
             if let (Some(_), Some(opt)) = (command, members.iter().find(|m| m.key == key)) {
-                let message = format!("{} is an option of pidns-tree's init, but \"command\" makes your program PID 1 here", quote(key));
+                let message = format!(
+                    "{} is an option of pidns-tree's init, but \"command\" makes your program PID 1 here",
+                    quote(key)
+                );
                 let hint = format!("remove {}, or remove \"command\" to keep pidns-tree's init", quote(key));
                 self.error(&key_path(path, key), opt.key_pos, message, Some(hint));
             }
@@ -308,10 +284,7 @@ impl Validator<'_> {
 
     fn depth_error(&mut self, path: &str, pos: Pos) {
         let n = tree_depth(self.root);
-        let Limits {
-            max_depth: m,
-            host_levels: k,
-        } = self.limits;
+        let Limits { max_depth: m, host_levels: k } = self.limits;
         let message = format!(
             "this tree is {n} level{} deep but only {m} PID-namespace level{} left below the current one \
 (the kernel allows {KERNEL_MAX_LEVELS} in all; the host already uses {k})",
@@ -330,15 +303,13 @@ impl Validator<'_> {
                 return Vec::new();
             }
         };
-        let out = items
-            .iter()
-            .enumerate()
-            .map(|(i, c)| self.node(c, &index_path(path, i), depth + 1, ns))
-            .collect();
+        let out = items.iter().enumerate().map(|(i, c)| self.node(c, &index_path(path, i), depth + 1, ns)).collect();
         self.unique_names(items, path, |name| {
             (
                 format!("there is already a namespace named {} in {ns}", quote(name)),
-                format!("sibling namespaces need different names because each is addressed by its path, like {ns}/{name}"),
+                format!(
+                    "sibling namespaces need different names because each is addressed by its path, like {ns}/{name}"
+                ),
             )
         });
         out
@@ -352,11 +323,7 @@ impl Validator<'_> {
                 return Vec::new();
             }
         };
-        let out = items
-            .iter()
-            .enumerate()
-            .map(|(i, p)| self.process(p, &index_path(path, i)))
-            .collect();
+        let out = items.iter().enumerate().map(|(i, p)| self.process(p, &index_path(path, i))).collect();
         self.unique_names(items, path, |name| {
             (
                 format!("namespace {ns} already has a process named {}", quote(name)),
@@ -367,12 +334,7 @@ impl Validator<'_> {
     }
 
     /// Reports each array element whose string `name` an earlier one has.
-    fn unique_names(
-        &mut self,
-        items: &[Value],
-        path: &str,
-        describe: impl Fn(&str) -> (String, String),
-    ) {
+    fn unique_names(&mut self, items: &[Value], path: &str, describe: impl Fn(&str) -> (String, String)) {
         let mut seen: Vec<&str> = Vec::new();
         for (i, item) in items.iter().enumerate() {
             let nv = match first_member(item, "name") {
@@ -382,12 +344,7 @@ impl Validator<'_> {
             if let Some(name) = nv.as_str() {
                 if seen.contains(&name) {
                     let (message, hint) = describe(name);
-                    self.error(
-                        &key_path(&index_path(path, i), "name"),
-                        nv.pos,
-                        message,
-                        Some(hint),
-                    );
+                    self.error(&key_path(&index_path(path, i), "name"), nv.pos, message, Some(hint));
                 } else {
                     seen.push(name);
                 }
@@ -396,17 +353,11 @@ impl Validator<'_> {
     }
 
     fn process(&mut self, v: &Value, path: &str) -> ProcessSpec {
-        let mut p = ProcessSpec {
-            name: String::new(),
-            command: Vec::new(),
-            env: Vec::new(),
-            cwd: None,
-        };
+        let mut p = ProcessSpec { name: String::new(), command: Vec::new(), env: Vec::new(), cwd: None };
         let members = match &v.kind {
             Kind::Object(m) => m,
             _ => {
-                let hint =
-                    "e.g. {\"name\": \"web\", \"command\": [\"sleep\", \"infinity\"]}".to_string();
+                let hint = "e.g. {\"name\": \"web\", \"command\": [\"sleep\", \"infinity\"]}".to_string();
                 self.type_error(path, v, "a process object", Some(hint));
                 return p;
             }
@@ -417,27 +368,15 @@ impl Validator<'_> {
                 let npath = key_path(path, "name");
                 p.name = self.name(n, &npath, "process");
                 if p.name == "init" {
-                    let hint =
-                        "each namespace's own init is reported as \"init\"; choose another name"
-                            .to_string();
-                    self.error(
-                        &npath,
-                        n.pos,
-                        "the process name \"init\" is reserved".into(),
-                        Some(hint),
-                    );
+                    let hint = "each namespace's own init is reported as \"init\"; choose another name".to_string();
+                    self.error(&npath, n.pos, "the process name \"init\" is reserved".into(), Some(hint));
                 }
             }
             None => self.missing(path, v.pos, "name", "\"name\": \"web\""),
         }
         match get(&f, "command") {
             Some(c) => p.command = self.command(c, &key_path(path, "command")),
-            None => self.missing(
-                path,
-                v.pos,
-                "command",
-                "\"command\": [\"sleep\", \"infinity\"]",
-            ),
+            None => self.missing(path, v.pos, "command", "\"command\": [\"sleep\", \"infinity\"]"),
         }
         if let Some(e) = get(&f, "env") {
             p.env = self.env(e, &key_path(path, "env"));
@@ -476,8 +415,7 @@ impl Validator<'_> {
             }
         };
         if items.is_empty() {
-            let hint =
-                "give the program and its arguments, e.g. [\"sleep\", \"infinity\"]".to_string();
+            let hint = "give the program and its arguments, e.g. [\"sleep\", \"infinity\"]".to_string();
             self.error(path, v.pos, "command must not be empty".into(), Some(hint));
             return Vec::new();
         }
@@ -487,9 +425,7 @@ impl Validator<'_> {
             match &item.kind {
                 Kind::String(s) => {
                     if i == 0 && s.is_empty() {
-                        let hint =
-                            "put the program to run first, e.g. \"sleep\" or \"/usr/bin/env\""
-                                .to_string();
+                        let hint = "put the program to run first, e.g. \"sleep\" or \"/usr/bin/env\"".to_string();
                         self.error(
                             &ipath,
                             item.pos,
@@ -500,12 +436,7 @@ impl Validator<'_> {
                     self.no_nul(s, &ipath, item.pos, "command argument");
                     out.push(s.clone());
                 }
-                _ => self.type_error(
-                    &ipath,
-                    item,
-                    "a string",
-                    quote_hint(item, "command arguments"),
-                ),
+                _ => self.type_error(&ipath, item, "a string", quote_hint(item, "command arguments")),
             }
         }
         out
@@ -516,12 +447,7 @@ impl Validator<'_> {
             Kind::Object(m) => m,
             _ => {
                 let hint = "e.g. \"env\": {\"PORT\": \"8080\"}".to_string();
-                self.type_error(
-                    path,
-                    v,
-                    "an object mapping variable names to strings",
-                    Some(hint),
-                );
+                self.type_error(path, v, "an object mapping variable names to strings", Some(hint));
                 return Vec::new();
             }
         };
@@ -532,19 +458,10 @@ impl Validator<'_> {
                 continue;
             }
             if m.key.is_empty() {
-                self.error(
-                    &mpath,
-                    m.key_pos,
-                    "environment variable name must not be empty".into(),
-                    None,
-                );
+                self.error(&mpath, m.key_pos, "environment variable name must not be empty".into(), None);
             } else if m.key.contains('=') {
-                let hint = "the environment is passed as NAME=value, so a name cannot contain '='"
-                    .to_string();
-                let message = format!(
-                    "environment variable name {} must not contain '='",
-                    quote(&m.key)
-                );
+                let hint = "the environment is passed as NAME=value, so a name cannot contain '='".to_string();
+                let message = format!("environment variable name {} must not contain '='", quote(&m.key));
                 self.error(&mpath, m.key_pos, message, Some(hint));
             }
             self.no_nul(&m.key, &mpath, m.key_pos, "environment variable name");
@@ -553,12 +470,7 @@ impl Validator<'_> {
                     self.no_nul(s, &mpath, m.value.pos, "environment variable value");
                     out.push((m.key.clone(), s.clone()));
                 }
-                _ => self.type_error(
-                    &mpath,
-                    &m.value,
-                    "a string",
-                    quote_hint(&m.value, "environment values"),
-                ),
+                _ => self.type_error(&mpath, &m.value, "a string", quote_hint(&m.value, "environment values")),
             }
         }
         out
@@ -574,12 +486,7 @@ impl Validator<'_> {
         };
         if !s.starts_with('/') {
             let hint = "start it with '/', e.g. \"/srv/app\"".to_string();
-            self.error(
-                path,
-                v.pos,
-                format!("cwd must be an absolute path, found {}", quote(s)),
-                Some(hint),
-            );
+            self.error(path, v.pos, format!("cwd must be an absolute path, found {}", quote(s)), Some(hint));
         }
         self.no_nul(s, path, v.pos, "cwd");
         Some(s.clone())
@@ -588,9 +495,7 @@ impl Validator<'_> {
     /// The kernel takes C strings, so a NUL would silently truncate.
     fn no_nul(&mut self, s: &str, path: &str, pos: Pos, what: &str) {
         if s.contains('\0') {
-            let message = format!(
-                "{what} contains a NUL character (\\u0000), which cannot be passed to the kernel"
-            );
+            let message = format!("{what} contains a NUL character (\\u0000), which cannot be passed to the kernel");
             self.error(path, pos, message, None);
         }
     }
@@ -619,19 +524,13 @@ fn name_problem(s: &str) -> Option<String> {
         None => return Some("it is empty".into()),
     };
     if !first.is_ascii_alphanumeric() {
-        return Some(format!(
-            "it must start with a letter or digit, not {}",
-            describe_char(first)
-        ));
+        return Some(format!("it must start with a letter or digit, not {}", describe_char(first)));
     }
     if let Some(c) = chars.find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))) {
         return Some(format!("{} is not allowed", describe_char(c)));
     }
     if s.len() > MAX_NAME_LEN {
-        return Some(format!(
-            "it is {} characters long; the limit is {MAX_NAME_LEN}",
-            s.len()
-        ));
+        return Some(format!("it is {} characters long; the limit is {MAX_NAME_LEN}", s.len()));
     }
     None
 }
@@ -641,15 +540,14 @@ fn command_hint(s: &str) -> String {
     let shell = s.chars().any(|c| "'\"`$|&;<>()*?\\~".contains(c));
     let words: Vec<String> = s.split_whitespace().map(quote).collect();
     if shell {
-        format!("write the command as an array; to use shell syntax run it through a shell: [\"sh\", \"-c\", {}]", quote(s))
-    } else if words.is_empty() {
-        "write the program and its arguments as an array, e.g. [\"sleep\", \"infinity\"]"
-            .to_string()
-    } else {
         format!(
-            "write the program and its arguments as an array: [{}]",
-            words.join(", ")
+            "write the command as an array; to use shell syntax run it through a shell: [\"sh\", \"-c\", {}]",
+            quote(s)
         )
+    } else if words.is_empty() {
+        "write the program and its arguments as an array, e.g. [\"sleep\", \"infinity\"]".to_string()
+    } else {
+        format!("write the program and its arguments as an array: [{}]", words.join(", "))
     }
 }
 
@@ -748,24 +646,16 @@ mod tests {
     fn names() {
         assert_eq!(name_problem("web-1.a_b"), None);
         assert_eq!(name_problem(&"a".repeat(64)), None);
-        assert!(name_problem(&"a".repeat(65))
-            .unwrap()
-            .contains("65 characters"));
+        assert!(name_problem(&"a".repeat(65)).unwrap().contains("65 characters"));
         assert_eq!(name_problem("").unwrap(), "it is empty");
-        assert_eq!(
-            name_problem("-a").unwrap(),
-            "it must start with a letter or digit, not '-'"
-        );
+        assert_eq!(name_problem("-a").unwrap(), "it must start with a letter or digit, not '-'");
         assert_eq!(name_problem("a/b").unwrap(), "'/' is not allowed");
         assert_eq!(name_problem("a\tb").unwrap(), "U+0009 is not allowed");
     }
 
     #[test]
     fn command_hints() {
-        assert_eq!(
-            command_hint("sleep 10"),
-            "write the program and its arguments as an array: [\"sleep\", \"10\"]"
-        );
+        assert_eq!(command_hint("sleep 10"), "write the program and its arguments as an array: [\"sleep\", \"10\"]");
         assert!(command_hint("echo $HOME").contains("[\"sh\", \"-c\", \"echo $HOME\"]"));
     }
 }

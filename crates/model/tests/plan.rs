@@ -1,13 +1,7 @@
 use pidns_model::{parse_spec, Forward, InitSpec, Limits, Plan, PlanNode, ProcessSpec, TreeSpec};
 
 fn node(name: &str, children: Vec<TreeSpec>) -> TreeSpec {
-    TreeSpec {
-        name: name.into(),
-        mount_proc: true,
-        processes: vec![],
-        children,
-        init: InitSpec::default(),
-    }
+    TreeSpec { name: name.into(), mount_proc: true, processes: vec![], children, init: InitSpec::default() }
 }
 
 fn sample() -> TreeSpec {
@@ -17,13 +11,8 @@ fn sample() -> TreeSpec {
     // │   └── c
     // └── d
     //     └── e
-    let mut root = node(
-        "root",
-        vec![
-            node("a", vec![node("b", vec![]), node("c", vec![])]),
-            node("d", vec![node("e", vec![])]),
-        ],
-    );
+    let mut root =
+        node("root", vec![node("a", vec![node("b", vec![]), node("c", vec![])]), node("d", vec![node("e", vec![])])]);
     root.children[1].mount_proc = false;
     root.processes.push(ProcessSpec {
         name: "web".into(),
@@ -37,11 +26,8 @@ fn sample() -> TreeSpec {
 #[test]
 fn flattens_depth_first_pre_order() {
     let plan = Plan::from_spec(&sample());
-    let rows: Vec<(&str, u32, Option<usize>, Vec<usize>)> = plan
-        .nodes
-        .iter()
-        .map(|n| (n.path.as_str(), n.depth, n.parent, n.children.clone()))
-        .collect();
+    let rows: Vec<(&str, u32, Option<usize>, Vec<usize>)> =
+        plan.nodes.iter().map(|n| (n.path.as_str(), n.depth, n.parent, n.children.clone())).collect();
     assert_eq!(
         rows,
         [
@@ -67,7 +53,8 @@ fn to_json_is_compact_and_exact() {
         r#"{"nodes":[{"path":"r","name":"r","depth":1,"parent":null,"children":[1],"mountProc":true,"processes":[],"init":{"forward":"process","stopTimeoutMs":10000,"command":null}},{"path":"r/a","name":"a","depth":2,"parent":0,"children":[],"mountProc":true,"processes":[],"init":{"forward":"process","stopTimeoutMs":10000,"command":null}}]}"#
     );
     let json = Plan::from_spec(&sample()).to_json();
-    assert!(json.contains(r#""processes":[{"name":"web","command":["node","server.js"],"env":{"PORT":"8080"},"cwd":"/srv"}]"#));
+    assert!(json
+        .contains(r#""processes":[{"name":"web","command":["node","server.js"],"env":{"PORT":"8080"},"cwd":"/srv"}]"#));
 }
 
 #[test]
@@ -98,10 +85,7 @@ fn round_trips_weird_strings() {
     }
     let plan = Plan::from_spec(&root);
     let json = plan.to_json();
-    assert!(
-        !json.contains('\u{2028}') && !json.contains('\n'),
-        "must stay on one line: {json}"
-    );
+    assert!(!json.contains('\u{2028}') && !json.contains('\n'), "must stay on one line: {json}");
     assert_eq!(Plan::from_json(&json).unwrap(), plan);
 }
 
@@ -140,10 +124,7 @@ fn from_json_rejects_malformed_plans() {
         bad(&root_json("").replace(r#""depth":1"#, r#""depth":1.5"#)),
         "plan.nodes[0].depth: expected a non-negative integer, found a number"
     );
-    assert_eq!(
-        bad(&root_json("").replace(r#""depth":1"#, r#""depth":2"#)),
-        "plan.nodes[0].depth is 2, expected 1"
-    );
+    assert_eq!(bad(&root_json("").replace(r#""depth":1"#, r#""depth":2"#)), "plan.nodes[0].depth is 2, expected 1");
     assert_eq!(
         bad(&root_json("").replace(r#""path":"r""#, r#""path":"x""#)),
         "plan.nodes[0].path is \"x\", expected \"r\""
@@ -157,17 +138,13 @@ fn from_json_rejects_malformed_plans() {
         "plan.nodes[0].parent (0) is not an earlier node"
     );
     assert_eq!(
-        bad(&root_json("").replace(
-            r#""processes":[]"#,
-            r#""processes":[{"name":"p","command":[],"env":{},"cwd":null}]"#
-        )),
+        bad(&root_json("")
+            .replace(r#""processes":[]"#, r#""processes":[{"name":"p","command":[],"env":{},"cwd":null}]"#)),
         "plan.nodes[0].processes[0].command has no program to run"
     );
     assert_eq!(
-        bad(&root_json("").replace(
-            r#""processes":[]"#,
-            r#""processes":[{"name":"p","command":["x"],"env":{"A":1},"cwd":null}]"#
-        )),
+        bad(&root_json("")
+            .replace(r#""processes":[]"#, r#""processes":[{"name":"p","command":["x"],"env":{"A":1},"cwd":null}]"#)),
         "plan.nodes[0].processes[0].env.A: expected a string, found a number"
     );
     // Unknown fields are ignored.
@@ -179,10 +156,7 @@ fn from_json_checks_parent_links() {
     let mut plan = Plan::from_spec(&sample());
     let mut forward = plan.clone();
     forward.nodes[2].parent = Some(4);
-    assert_eq!(
-        Plan::from_json(&forward.to_json()).unwrap_err(),
-        "plan.nodes[2].parent (4) is not an earlier node"
-    );
+    assert_eq!(Plan::from_json(&forward.to_json()).unwrap_err(), "plan.nodes[2].parent (4) is not an earlier node");
     // Consistent depth and path, but the parent doesn't list the child.
     plan.nodes[3].parent = Some(0);
     plan.nodes[3].path = "root/c".into();

@@ -63,13 +63,7 @@ fn defaults() {
     let spec = parse_spec(r#"{"name": "r"}"#, Limits::default()).unwrap();
     assert_eq!(
         spec,
-        TreeSpec {
-            name: "r".into(),
-            mount_proc: true,
-            processes: vec![],
-            children: vec![],
-            init: InitSpec::default(),
-        }
+        TreeSpec { name: "r".into(), mount_proc: true, processes: vec![], children: vec![], init: InitSpec::default() }
     );
 }
 
@@ -85,93 +79,48 @@ fn json_syntax_error_becomes_one_spec_error() {
 
 #[test]
 fn root_must_be_an_object() {
-    assert_eq!(
-        one("[]"),
-        (
-            "$".into(),
-            "expected a namespace object, found an array".into()
-        )
-    );
+    assert_eq!(one("[]"), ("$".into(), "expected a namespace object, found an array".into()));
 }
 
 #[test]
 fn missing_name() {
     let errs = errors(r#"{"children": [{}]}"#);
-    let got: Vec<(&str, &str)> = errs
-        .iter()
-        .map(|e| (e.path.as_str(), e.message.as_str()))
-        .collect();
-    assert_eq!(
-        got,
-        [
-            ("$", "missing required field \"name\""),
-            ("$.children[0]", "missing required field \"name\"")
-        ]
-    );
+    let got: Vec<(&str, &str)> = errs.iter().map(|e| (e.path.as_str(), e.message.as_str())).collect();
+    assert_eq!(got, [("$", "missing required field \"name\""), ("$.children[0]", "missing required field \"name\"")]);
     assert_eq!(errs[1].pos.map(|p| p.col), Some(15));
 }
 
 #[test]
 fn field_types() {
-    assert_eq!(
-        one(r#"{"name": 5}"#),
-        ("$.name".into(), "expected a string, found a number".into())
-    );
+    assert_eq!(one(r#"{"name": 5}"#), ("$.name".into(), "expected a string, found a number".into()));
     assert_eq!(
         one(r#"{"name": "r", "processes": {}}"#),
-        (
-            "$.processes".into(),
-            "expected an array of process objects, found an object".into()
-        )
+        ("$.processes".into(), "expected an array of process objects, found an object".into())
     );
     assert_eq!(
         one(r#"{"name": "r", "children": "a"}"#),
-        (
-            "$.children".into(),
-            "expected an array of namespace objects, found a string".into()
-        )
+        ("$.children".into(), "expected an array of namespace objects, found a string".into())
     );
     assert_eq!(
         one(r#"{"name": "r", "children": [null]}"#),
-        (
-            "$.children[0]".into(),
-            "expected a namespace object, found null".into()
-        )
+        ("$.children[0]".into(), "expected a namespace object, found null".into())
     );
     assert_eq!(
         one(r#"{"name": "r", "processes": [["sleep"]]}"#),
-        (
-            "$.processes[0]".into(),
-            "expected a process object, found an array".into()
-        )
+        ("$.processes[0]".into(), "expected a process object, found an array".into())
     );
     assert_eq!(
         one(r#"{"name": "r", "mountProc": 1}"#),
-        (
-            "$.mountProc".into(),
-            "expected a boolean (true or false), found a number".into()
-        )
+        ("$.mountProc".into(), "expected a boolean (true or false), found a number".into())
     );
-    assert_eq!(
-        hint(r#"{"name": "r", "mountProc": "false"}"#),
-        "remove the quotes: \"mountProc\": false"
-    );
-    assert_eq!(
-        one(r#"{"$schema": 1, "name": "r"}"#),
-        (
-            "$.$schema".into(),
-            "expected a string, found a number".into()
-        )
-    );
+    assert_eq!(hint(r#"{"name": "r", "mountProc": "false"}"#), "remove the quotes: \"mountProc\": false");
+    assert_eq!(one(r#"{"$schema": 1, "name": "r"}"#), ("$.$schema".into(), "expected a string, found a number".into()));
 }
 
 #[test]
 fn wrong_type_stops_descent() {
     // Nothing inside a non-array `processes` is looked at.
-    assert_eq!(
-        one(r#"{"name": "r", "processes": {"name": "bad name!", "x": 1}}"#).0,
-        "$.processes"
-    );
+    assert_eq!(one(r#"{"name": "r", "processes": {"name": "bad name!", "x": 1}}"#).0, "$.processes");
 }
 
 #[test]
@@ -217,43 +166,25 @@ fn unknown_fields_with_suggestions() {
     );
     let errs = errors(&proc_with(r#""comand": ["x"]"#));
     let msgs: Vec<&str> = errs.iter().map(|e| e.message.as_str()).collect();
-    assert_eq!(
-        msgs,
-        [
-            "missing required field \"command\"",
-            "unknown field \"comand\""
-        ]
-    );
-    assert!(errs[1]
-        .hint
-        .as_deref()
-        .unwrap()
-        .starts_with("did you mean \"command\"?"));
+    assert_eq!(msgs, ["missing required field \"command\"", "unknown field \"comand\""]);
+    assert!(errs[1].hint.as_deref().unwrap().starts_with("did you mean \"command\"?"));
     assert!(hint(&proc_with(r#""command": ["x"], "ENV": {}"#)).starts_with("did you mean \"env\"?"));
     assert_eq!(
         hint(r#"{"name": "r", "children": [{"name": "a", "$schema": ""}]}"#),
         "\"$schema\" is only allowed at the top level"
     );
     // Keys that aren't identifiers are bracketed in the path.
-    assert_eq!(
-        one(r#"{"name": "r", "mount proc": true}"#).0,
-        "$[\"mount proc\"]"
-    );
+    assert_eq!(one(r#"{"name": "r", "mount proc": true}"#).0, "$[\"mount proc\"]");
 }
 
 #[test]
 fn duplicate_keys() {
     let errs = errors(r#"{"name": "r", "name": "s"}"#);
     assert_eq!(errs.len(), 1);
-    assert_eq!(
-        (errs[0].path.as_str(), errs[0].message.as_str()),
-        ("$.name", "duplicate key \"name\"")
-    );
+    assert_eq!((errs[0].path.as_str(), errs[0].message.as_str()), ("$.name", "duplicate key \"name\""));
     assert_eq!(errs[0].pos.map(|p| p.col), Some(15));
     assert_eq!(
-        one(&proc_with(
-            r#""command": ["x"], "env": {"A": "1", "A": "2"}"#
-        )),
+        one(&proc_with(r#""command": ["x"], "env": {"A": "1", "A": "2"}"#)),
         ("$.processes[0].env.A".into(), "duplicate key \"A\"".into())
     );
 }
@@ -263,19 +194,10 @@ fn invalid_names() {
     let hint_text = "names appear in paths like root/a/b and targets like root/a:worker, so '/', ':' and spaces are \
 not allowed; use letters, digits, '.', '_' and '-', starting with a letter or digit";
     let errs = errors(r#"{"name": "my app"}"#);
-    assert_eq!(
-        errs[0].message,
-        "invalid namespace name \"my app\": ' ' is not allowed"
-    );
+    assert_eq!(errs[0].message, "invalid namespace name \"my app\": ' ' is not allowed");
     assert_eq!(errs[0].hint.as_deref(), Some(hint_text));
-    assert_eq!(
-        one(r#"{"name": "a/b"}"#).1,
-        "invalid namespace name \"a/b\": '/' is not allowed"
-    );
-    assert_eq!(
-        one(r#"{"name": ""}"#).1,
-        "invalid namespace name \"\": it is empty"
-    );
+    assert_eq!(one(r#"{"name": "a/b"}"#).1, "invalid namespace name \"a/b\": '/' is not allowed");
+    assert_eq!(one(r#"{"name": ""}"#).1, "invalid namespace name \"\": it is empty");
     assert_eq!(
         one(r#"{"name": "_x"}"#).1,
         "invalid namespace name \"_x\": it must start with a letter or digit, not '_'"
@@ -286,35 +208,21 @@ not allowed; use letters, digits, '.', '_' and '-', starting with a letter or di
     );
     assert_eq!(
         one(&format!(r#"{{"name": "{}"}}"#, "a".repeat(65))).1,
-        format!(
-            "invalid namespace name \"{}\": it is 65 characters long; the limit is 64",
-            "a".repeat(65)
-        )
+        format!("invalid namespace name \"{}\": it is 65 characters long; the limit is 64", "a".repeat(65))
     );
-    assert!(parse_spec(
-        &format!(r#"{{"name": "{}"}}"#, "a".repeat(64)),
-        Limits::default()
-    )
-    .is_ok());
+    assert!(parse_spec(&format!(r#"{{"name": "{}"}}"#, "a".repeat(64)), Limits::default()).is_ok());
     assert_eq!(
         one(r#"{"name": "r", "processes": [{"name": "w:1", "command": ["x"]}]}"#),
-        (
-            "$.processes[0].name".into(),
-            "invalid process name \"w:1\": ':' is not allowed".into()
-        )
+        ("$.processes[0].name".into(), "invalid process name \"w:1\": ':' is not allowed".into())
     );
 }
 
 #[test]
 fn sibling_and_process_names_are_unique() {
-    let errs =
-        errors(r#"{"name": "r", "children": [{"name": "a"}, {"name": "b"}, {"name": "a"}]}"#);
+    let errs = errors(r#"{"name": "r", "children": [{"name": "a"}, {"name": "b"}, {"name": "a"}]}"#);
     assert_eq!(errs.len(), 1);
     assert_eq!(errs[0].path, "$.children[2].name");
-    assert_eq!(
-        errs[0].message,
-        "there is already a namespace named \"a\" in r"
-    );
+    assert_eq!(errs[0].message, "there is already a namespace named \"a\" in r");
     // Same name at different levels is fine.
     assert!(parse_spec(
         r#"{"name": "a", "children": [{"name": "a", "children": [{"name": "a"}]}]}"#,
@@ -328,10 +236,7 @@ fn sibling_and_process_names_are_unique() {
     );
     assert_eq!(errs.len(), 1);
     assert_eq!(errs[0].path, "$.children[0].processes[1].name");
-    assert_eq!(
-        errs[0].message,
-        "namespace r/a already has a process named \"w\""
-    );
+    assert_eq!(errs[0].message, "namespace r/a already has a process named \"w\"");
     assert!(errs[0].hint.as_deref().unwrap().contains("r/a:w"));
     // A process may share its namespace's name, or a process name elsewhere.
     assert!(parse_spec(
@@ -353,17 +258,11 @@ fn process_name_init_is_reserved() {
 fn process_required_fields() {
     assert_eq!(
         one(r#"{"name": "r", "processes": [{"name": "p"}]}"#),
-        (
-            "$.processes[0]".into(),
-            "missing required field \"command\"".into()
-        )
+        ("$.processes[0]".into(), "missing required field \"command\"".into())
     );
     assert_eq!(
         one(r#"{"name": "r", "processes": [{"command": ["x"]}]}"#),
-        (
-            "$.processes[0]".into(),
-            "missing required field \"name\"".into()
-        )
+        ("$.processes[0]".into(), "missing required field \"name\"".into())
     );
 }
 
@@ -371,10 +270,7 @@ fn process_required_fields() {
 fn command_rules() {
     assert_eq!(
         one(&proc_with(r#""command": 5"#)),
-        (
-            "$.processes[0].command".into(),
-            "expected an array of strings, found a number".into()
-        )
+        ("$.processes[0].command".into(), "expected an array of strings, found a number".into())
     );
     assert_eq!(
         hint(&proc_with(r#""command": "sleep 10""#)),
@@ -382,32 +278,19 @@ fn command_rules() {
     );
     assert_eq!(
         one(&proc_with(r#""command": []"#)),
-        (
-            "$.processes[0].command".into(),
-            "command must not be empty".into()
-        )
+        ("$.processes[0].command".into(), "command must not be empty".into())
     );
     assert_eq!(
         one(&proc_with(r#""command": ["", "x"]"#)),
-        (
-            "$.processes[0].command[0]".into(),
-            "the program name (command[0]) must not be empty".into()
-        )
+        ("$.processes[0].command[0]".into(), "the program name (command[0]) must not be empty".into())
     );
     // Only the program must be non-empty; empty arguments are legitimate.
-    assert!(parse_spec(
-        &proc_with(r#""command": ["printf", ""]"#),
-        Limits::default()
-    )
-    .is_ok());
+    assert!(parse_spec(&proc_with(r#""command": ["printf", ""]"#), Limits::default()).is_ok());
     let errs = errors(&proc_with(r#""command": ["nc", "-l", 8080]"#));
     assert_eq!(errs.len(), 1);
     assert_eq!(errs[0].path, "$.processes[0].command[2]");
     assert_eq!(errs[0].message, "expected a string, found a number");
-    assert_eq!(
-        errs[0].hint.as_deref(),
-        Some("command arguments must be strings: write \"8080\"")
-    );
+    assert_eq!(errs[0].hint.as_deref(), Some("command arguments must be strings: write \"8080\""));
     assert_eq!(
         one(&proc_with(r#""command": ["a\u0000b"]"#)),
         (
@@ -421,37 +304,22 @@ fn command_rules() {
 fn env_rules() {
     assert_eq!(
         one(&proc_with(r#""command": ["x"], "env": ["A=1"]"#)),
-        (
-            "$.processes[0].env".into(),
-            "expected an object mapping variable names to strings, found an array".into()
-        )
+        ("$.processes[0].env".into(), "expected an object mapping variable names to strings, found an array".into())
     );
     assert_eq!(
         one(&proc_with(r#""command": ["x"], "env": {"": "1"}"#)),
-        (
-            "$.processes[0].env[\"\"]".into(),
-            "environment variable name must not be empty".into()
-        )
+        ("$.processes[0].env[\"\"]".into(), "environment variable name must not be empty".into())
     );
     assert_eq!(
         one(&proc_with(r#""command": ["x"], "env": {"A=B": "1"}"#)),
-        (
-            "$.processes[0].env[\"A=B\"]".into(),
-            "environment variable name \"A=B\" must not contain '='".into()
-        )
+        ("$.processes[0].env[\"A=B\"]".into(), "environment variable name \"A=B\" must not contain '='".into())
     );
     let errs = errors(&proc_with(r#""command": ["x"], "env": {"PORT": 8080}"#));
     assert_eq!(
         (errs[0].path.as_str(), errs[0].message.as_str()),
-        (
-            "$.processes[0].env.PORT",
-            "expected a string, found a number"
-        )
+        ("$.processes[0].env.PORT", "expected a string, found a number")
     );
-    assert_eq!(
-        errs[0].hint.as_deref(),
-        Some("environment values must be strings: write \"8080\"")
-    );
+    assert_eq!(errs[0].hint.as_deref(), Some("environment values must be strings: write \"8080\""));
     assert_eq!(
         one(&proc_with(r#""command": ["x"], "env": {"A": "\u0000"}"#)).1,
         "environment variable value contains a NUL character (\\u0000), which cannot be passed to the kernel"
@@ -466,15 +334,9 @@ fn env_rules() {
 fn cwd_rules() {
     assert_eq!(
         one(&proc_with(r#""command": ["x"], "cwd": "srv/app""#)),
-        (
-            "$.processes[0].cwd".into(),
-            "cwd must be an absolute path, found \"srv/app\"".into()
-        )
+        ("$.processes[0].cwd".into(), "cwd must be an absolute path, found \"srv/app\"".into())
     );
-    assert_eq!(
-        one(&proc_with(r#""command": ["x"], "cwd": null"#)).1,
-        "expected a string, found null"
-    );
+    assert_eq!(one(&proc_with(r#""command": ["x"], "cwd": null"#)).1, "expected a string, found null");
     assert_eq!(
         one(&proc_with(r#""command": ["x"], "cwd": "/a\u0000""#)).1,
         "cwd contains a NUL character (\\u0000), which cannot be passed to the kernel"
@@ -492,10 +354,8 @@ fn all_errors_are_collected_in_document_order() {
   "children": [{"name": "a", "mountProc": "yes"}, {}]
 }"#;
     let errs = errors(text);
-    let got: Vec<(String, u32, u32)> = errs
-        .iter()
-        .map(|e| (e.path.clone(), e.pos.unwrap().line, e.pos.unwrap().col))
-        .collect();
+    let got: Vec<(String, u32, u32)> =
+        errs.iter().map(|e| (e.path.clone(), e.pos.unwrap().line, e.pos.unwrap().col)).collect();
     assert_eq!(
         got,
         [
@@ -533,26 +393,15 @@ fn depth_limit_boundary() {
         "this tree is 33 levels deep but only 32 PID-namespace levels are left below the current one \
 (the kernel allows 32 in all; the host already uses 0)"
     );
-    assert_eq!(
-        errs[0].hint.as_deref(),
-        Some("flatten the tree or run from a shallower namespace")
-    );
+    assert_eq!(errs[0].hint.as_deref(), Some("flatten the tree or run from a shallower namespace"));
 
     let nested = Limits::for_host_levels(3);
-    assert_eq!(
-        nested,
-        Limits {
-            max_depth: 29,
-            host_levels: 3
-        }
-    );
+    assert_eq!(nested, Limits { max_depth: 29, host_levels: 3 });
     assert!(parse_spec(&chain(29), nested).is_ok());
     let errs = errors_with(&chain(40), nested);
     assert_eq!(errs.len(), 1, "reported once, not per node");
     assert_eq!(errs[0].path, format!("${}", ".children[0]".repeat(29)));
-    assert!(errs[0]
-        .message
-        .starts_with("this tree is 40 levels deep but only 29 PID-namespace levels are left"));
+    assert!(errs[0].message.starts_with("this tree is 40 levels deep but only 29 PID-namespace levels are left"));
     assert!(errs[0].message.ends_with("the host already uses 3)"));
 
     let none_left = Limits::for_host_levels(32);

@@ -12,12 +12,16 @@ use pidns_core::sys::seqpacket;
 /// command has exited.
 #[napi]
 pub fn live_request(socket_path: String, request: String, pass_stdio: bool) -> Result<String> {
-    let fail = |what: &str, e: nix::errno::Errno| Error::new(Status::GenericFailure, format!("{what} {socket_path}: {}", e.desc()));
-    let fd = socket(AddressFamily::Unix, SockType::SeqPacket, SockFlag::SOCK_CLOEXEC, None).map_err(|e| fail("socket", e))?;
+    let fail = |what: &str, e: nix::errno::Errno| {
+        Error::new(Status::GenericFailure, format!("{what} {socket_path}: {}", e.desc()))
+    };
+    let fd = socket(AddressFamily::Unix, SockType::SeqPacket, SockFlag::SOCK_CLOEXEC, None)
+        .map_err(|e| fail("socket", e))?;
     let addr = UnixAddr::new(socket_path.as_str()).map_err(|e| fail("address", e))?;
     connect(fd.as_raw_fd(), &addr).map_err(|e| fail("cannot connect to", e))?;
     let stdio = [0, 1, 2];
-    seqpacket::send(fd.as_fd(), request.as_bytes(), if pass_stdio { &stdio } else { &[] }).map_err(|e| fail("cannot send to", e))?;
+    seqpacket::send(fd.as_fd(), request.as_bytes(), if pass_stdio { &stdio } else { &[] })
+        .map_err(|e| fail("cannot send to", e))?;
     let mut buf = vec![0u8; seqpacket::MAX_MESSAGE];
     // The reply comes in chunks; a single NUL byte ends it.
     let mut reply = Vec::new();
@@ -35,7 +39,10 @@ pub fn live_request(socket_path: String, request: String, pass_stdio: bool) -> R
             Ok(seqpacket::Received::Message(bytes, _)) => reply.extend_from_slice(&bytes),
             Ok(seqpacket::Received::WouldBlock) => continue,
             Ok(seqpacket::Received::Closed) => {
-                return Err(Error::new(Status::GenericFailure, "the tree's supervisor closed the connection".to_string()))
+                return Err(Error::new(
+                    Status::GenericFailure,
+                    "the tree's supervisor closed the connection".to_string(),
+                ))
             }
             Err(e) => return Err(fail("cannot read from", e)),
         }

@@ -88,7 +88,9 @@ impl NativeTree {
                 stdout: stdio.stdout.into_raw_fd(),
                 stderr: stdio.stderr.into_raw_fd(),
             }),
-            Err(ExecError::NoNamespace) => Err(Error::new(Status::InvalidArg, format!("no namespace {node} is running"))),
+            Err(ExecError::NoNamespace) => {
+                Err(Error::new(Status::InvalidArg, format!("no namespace {node} is running")))
+            }
             Err(ExecError::Io(e)) => Err(Error::new(Status::GenericFailure, format!("exec: {}", e.desc()))),
         }
     }
@@ -104,8 +106,9 @@ impl NativeTree {
 pub fn spawn_tree(init_path: String, plan_json: String, mode: String) -> Result<NativeTree> {
     let plan = pidns_model::Plan::from_json(&plan_json)
         .map_err(|e| Error::new(Status::InvalidArg, format!("not a plan from checkSpec: {e}")))?;
-    let isolation = Isolation::from_mode(&mode)
-        .ok_or_else(|| Error::new(Status::InvalidArg, format!("unknown mode {mode:?}: auto, rootless or privileged")))?;
+    let isolation = Isolation::from_mode(&mode).ok_or_else(|| {
+        Error::new(Status::InvalidArg, format!("unknown mode {mode:?}: auto, rootless or privileged"))
+    })?;
     let tree = spawn_root(Path::new(&init_path), &plan_json, isolation).map_err(|e| {
         let status = match e {
             SpawnError::Namespaces(_) | SpawnError::UserNamespace(_) => Status::Unknown,
@@ -134,5 +137,11 @@ pub fn spawn_tree(init_path: String, plan_json: String, mode: String) -> Result<
             Collector::new(tree, &plan, collector_handles, &mut sink).run();
         })
         .map_err(|e| Error::new(Status::GenericFailure, format!("collector thread: {e}")))?;
-    Ok(NativeTree { rootless: isolation == Isolation::Rootless, pid, events_fd: events_r.into_raw_fd(), root_pidfd, handles })
+    Ok(NativeTree {
+        rootless: isolation == Isolation::Rootless,
+        pid,
+        events_fd: events_r.into_raw_fd(),
+        root_pidfd,
+        handles,
+    })
 }

@@ -14,8 +14,8 @@ use nix::errno::Errno;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 
 use super::events;
-use super::lines::LineSplitter;
 use super::handles::Handles;
+use super::lines::LineSplitter;
 use super::spawn::SpawnedTree;
 use super::zombies;
 use crate::protocol::TreeMessage;
@@ -203,7 +203,10 @@ impl<'a> Collector<'a> {
                 }
                 // Exec'd processes are the only ones with neither output pipes nor a control socket.
                 let counts = pipes || control;
-                self.procs.insert(key.clone(), Proc { open_pipes, pending_exit: None, exited: false, exec_error: None, counts });
+                self.procs.insert(
+                    key.clone(),
+                    Proc { open_pipes, pending_exit: None, exited: false, exec_error: None, counts },
+                );
                 self.started.push(key);
                 if process == "init" {
                     if let Some(u) = self.user_inits.iter_mut().find(|u| u.node == node) {
@@ -342,7 +345,11 @@ impl<'a> Collector<'a> {
             let pipe = self.pipes.swap_remove(i);
             let pending = self.procs.get_mut(&pipe.key).and_then(|p| {
                 p.open_pipes -= 1;
-                if p.open_pipes == 0 { p.pending_exit.take() } else { None }
+                if p.open_pipes == 0 {
+                    p.pending_exit.take()
+                } else {
+                    None
+                }
             });
             if let Some((status, reason)) = pending {
                 self.emit_exit(&pipe.key, status, reason);
@@ -363,10 +370,13 @@ impl<'a> Collector<'a> {
         let root_status = self.root_status.unwrap_or(ExitStatus::killed(libc::SIGKILL));
         if !self.procs.contains_key(&root_key) {
             let root = self.root.clone();
-            self.emit(events::error(&root, &format!(
-                "the root init exited with code {} before reporting in: is pidns-init built and runnable?",
-                root_status.code
-            )));
+            self.emit(events::error(
+                &root,
+                &format!(
+                    "the root init exited with code {} before reporting in: is pidns-init built and runnable?",
+                    root_status.code
+                ),
+            ));
             self.first_failure.get_or_insert(root_status.code.max(1));
         }
         self.emit_exit(&root_key, root_status, None);

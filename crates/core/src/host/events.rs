@@ -53,10 +53,7 @@ fn with_status(obj: JsonObject, status: &ExitStatus) -> JsonObject {
 /// `error` (why it could not run) and `reason` (why it died without its init reporting it) are
 /// present only when there is something to say.
 pub fn exit(node: &str, process: &str, status: &ExitStatus, error: Option<&str>, reason: Option<&str>) -> String {
-    let mut obj = with_status(
-        JsonObject::new().str("event", "exit").str("node", node).str("process", process),
-        status,
-    );
+    let mut obj = with_status(JsonObject::new().str("event", "exit").str("node", node).str("process", process), status);
     if let Some(e) = error {
         obj = obj.str("error", e);
     }
@@ -69,10 +66,8 @@ pub fn exit(node: &str, process: &str, status: &ExitStatus, error: Option<&str>,
 /// An orphan the init of `node` reaped: its PID there and, when known, at every level.
 pub fn reap(node: &str, nspid: &[i32], status: &ExitStatus) -> String {
     let depth = node.split('/').count();
-    let mut obj = JsonObject::new()
-        .str("event", "reap")
-        .str("node", node)
-        .int("pid", nspid.last().copied().unwrap_or(0) as i64);
+    let mut obj =
+        JsonObject::new().str("event", "reap").str("node", node).int("pid", nspid.last().copied().unwrap_or(0) as i64);
     if nspid.len() > depth {
         obj = obj.raw("pids", &pids_json(node, nspid));
     }
@@ -103,10 +98,7 @@ mod tests {
 
     #[test]
     fn pids_map_every_level() {
-        assert_eq!(
-            pids_json("root/a/b", &[48211, 9, 5, 2]),
-            r#"{"host":48211,"root":9,"root/a":5,"root/a/b":2}"#
-        );
+        assert_eq!(pids_json("root/a/b", &[48211, 9, 5, 2]), r#"{"host":48211,"root":9,"root/a":5,"root/a/b":2}"#);
         // An outer /proc adds a leading level that is not ours.
         assert_eq!(pids_json("root", &[7, 300, 1]), r#"{"host":300,"root":1}"#);
     }

@@ -40,7 +40,11 @@ pub enum Isolation {
 impl Isolation {
     /// Privileged when the caller can, rootless otherwise.
     pub fn auto() -> Isolation {
-        if crate::sys::userns::has_cap_sys_admin() { Isolation::Privileged } else { Isolation::Rootless }
+        if crate::sys::userns::has_cap_sys_admin() {
+            Isolation::Privileged
+        } else {
+            Isolation::Rootless
+        }
     }
 
     /// From the mode the CLI and the API name: `auto` (decided now), `rootless` or `privileged`.
@@ -100,9 +104,8 @@ pub fn spawn_root(init_path: &Path, plan_json: &str, isolation: Isolation) -> Re
             return Err(SpawnError::UserNamespace(why));
         }
     }
-    nix::unistd::access(init_path, nix::unistd::AccessFlags::X_OK).map_err(|e| {
-        SpawnError::Init(format!("cannot run {}: {}", init_path.display(), e.desc()))
-    })?;
+    nix::unistd::access(init_path, nix::unistd::AccessFlags::X_OK)
+        .map_err(|e| SpawnError::Init(format!("cannot run {}: {}", init_path.display(), e.desc())))?;
     let io = |what: &str| {
         let what = what.to_string();
         move |e: Errno| SpawnError::Io(format!("{what}: {}", e.desc()))

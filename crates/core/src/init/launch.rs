@@ -73,7 +73,13 @@ fn exit_now(code: i32) -> ! {
 }
 
 /// The child's side. Returns only on failure, with the exit code to use.
-fn run_child(node: &str, spec: &ProcessSpec, fds: &TreeFds, stdio: Stdio<'_>, exe: Option<&CStr>) -> Result<Infallible, i32> {
+fn run_child(
+    node: &str,
+    spec: &ProcessSpec,
+    fds: &TreeFds,
+    stdio: Stdio<'_>,
+    exe: Option<&CStr>,
+) -> Result<Infallible, i32> {
     signals::clean_slate_for_exec();
     let me = pidfd::open(getpid()).map_err(|_| 1)?;
     let nspid = hostproc::nspid_of(me.as_fd(), fds.host_proc()).map_err(|_| 1)?;
@@ -102,18 +108,19 @@ fn run_child(node: &str, spec: &ProcessSpec, fds: &TreeFds, stdio: Stdio<'_>, ex
     drop(me);
 
     let fail = |error: String, errno: Errno| -> i32 {
-        let msg = TreeMessage::ExecError {
-            node: node.to_string(),
-            process: spec.name.clone(),
-            error,
-        };
+        let msg = TreeMessage::ExecError { node: node.to_string(), process: spec.name.clone(), error };
         let _ = fds.send(&msg, &[]);
         // The shell's convention: 127 when there is nothing to run, 126 when it cannot run.
-        if errno == Errno::ENOENT || errno == Errno::ENOTDIR { 127 } else { 126 }
+        if errno == Errno::ENOENT || errno == Errno::ENOTDIR {
+            127
+        } else {
+            126
+        }
     };
 
     for (target, source) in [(0, &stdin), (1, &stdout), (2, &stderr)] {
-        fd::move_to(source.as_raw_fd(), target).map_err(|e| fail(format!("cannot set up fd {target}: {}", e.desc()), e))?;
+        fd::move_to(source.as_raw_fd(), target)
+            .map_err(|e| fail(format!("cannot set up fd {target}: {}", e.desc()), e))?;
     }
     drop((stdin, stdout, stderr));
 
@@ -125,11 +132,8 @@ fn run_child(node: &str, spec: &ProcessSpec, fds: &TreeFds, stdio: Stdio<'_>, ex
     if let Some(dir) = &spec.cwd {
         chdir(dir.as_str()).map_err(|e| fail(format!("cannot change to directory {dir:?}: {}", e.desc()), e))?;
     }
-    let argv: Vec<CString> = spec
-        .command
-        .iter()
-        .map(|a| CString::new(a.as_str()).map_err(|_| 1))
-        .collect::<Result<_, _>>()?;
+    let argv: Vec<CString> =
+        spec.command.iter().map(|a| CString::new(a.as_str()).map_err(|_| 1)).collect::<Result<_, _>>()?;
     if let Some(exe) = exe {
         // Whatever goes wrong here (the file changed since the lookup, ENOEXEC), execvp below
         // tries again and has the last word.

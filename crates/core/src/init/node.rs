@@ -15,8 +15,8 @@ use nix::sys::signalfd::SignalFd;
 use nix::unistd::Pid;
 use pidns_model::{Forward, Plan};
 
-use super::launch::Stdio;
 use super::commands::CommandPaths;
+use super::launch::Stdio;
 use super::{children, forwarding, launch, reaper, stopping::Stopping, TreeFds};
 use crate::control::Request;
 use crate::protocol::TreeMessage;
@@ -85,7 +85,8 @@ impl<'a> NodeInit<'a> {
         let node = &plan.nodes[idx];
         let signals = signals::block_all().map_err(|e| format!("signalfd: {}", e.desc()))?;
         become_namespace_init(node.mount_proc)?;
-        let (control, level, me) = launch::announce_init(&node.path, fds).map_err(|e| format!("cannot report the init: {}", e.desc()))?;
+        let (control, level, me) =
+            launch::announce_init(&node.path, fds).map_err(|e| format!("cannot report the init: {}", e.desc()))?;
         let mut init = NodeInit {
             plan,
             paths,
@@ -163,7 +164,13 @@ impl<'a> NodeInit<'a> {
     }
 
     /// Starts one process of `child` (whose PID 1 is a user command) in its namespaces.
-    fn launch_into(&mut self, child: usize, ns_init: &OwnedFd, spec: &pidns_model::ProcessSpec, stdio: Stdio<'_>) -> Result<(), String> {
+    fn launch_into(
+        &mut self,
+        child: usize,
+        ns_init: &OwnedFd,
+        spec: &pidns_model::ProcessSpec,
+        stdio: Stdio<'_>,
+    ) -> Result<(), String> {
         let node = &self.plan.nodes[child];
         setns::pid_ns_for_children(ns_init.as_fd()).map_err(|e| match e {
             nix::errno::Errno::ESRCH => "its PID 1 exited before its processes could be started".to_string(),
@@ -173,7 +180,8 @@ impl<'a> NodeInit<'a> {
         // exec requests are looked up afresh by execvp: the tree may be old by then.
         let exe = if exec { None } else { self.paths.get(spec) };
         let result = launch::launch(&node.path, spec, self.fds, Some(ns_init.as_fd()), stdio, exe);
-        setns::pid_ns_for_children(self.me.as_fd()).map_err(|e| format!("cannot return to our namespace: {}", e.desc()))?;
+        setns::pid_ns_for_children(self.me.as_fd())
+            .map_err(|e| format!("cannot return to our namespace: {}", e.desc()))?;
         match result {
             Ok(pid) => {
                 self.tracked.insert(pid, Tracked::Process { node: child, name: spec.name.clone(), exec });
@@ -197,7 +205,9 @@ impl<'a> NodeInit<'a> {
                     Ok(Request::Exec { node, process }) => self.exec(&node, &process, fds),
                     Err(message) => {
                         let node = self.plan.nodes[self.idx].path.clone();
-                        let _ = self.fds.send(&TreeMessage::Error { node, message: format!("bad request: {message}") }, &[]);
+                        let _ = self
+                            .fds
+                            .send(&TreeMessage::Error { node, message: format!("bad request: {message}") }, &[]);
                     }
                 },
                 Ok(seqpacket::Received::WouldBlock) => return,
@@ -217,11 +227,13 @@ impl<'a> NodeInit<'a> {
             // Nothing new once a stop has begun: it would escape the SIGTERM/SIGKILL sequence.
             _ if self.stopping.started() => Err(format!("namespace {node} is stopping")),
             (_, Err(_)) => Err("exec needs stdin, stdout and stderr".to_string()),
-            (Some(i), Ok(stdio)) if i == self.idx => launch::launch(node, spec, self.fds, None, Stdio::Given(&stdio), None)
-                .map(|pid| {
-                    self.tracked.insert(pid, Tracked::Process { node: i, name: spec.name.clone(), exec: true });
-                })
-                .map_err(|e| format!("cannot fork: {}", e.desc())),
+            (Some(i), Ok(stdio)) if i == self.idx => {
+                launch::launch(node, spec, self.fds, None, Stdio::Given(&stdio), None)
+                    .map(|pid| {
+                        self.tracked.insert(pid, Tracked::Process { node: i, name: spec.name.clone(), exec: true });
+                    })
+                    .map_err(|e| format!("cannot fork: {}", e.desc()))
+            }
             (Some(i), Ok(stdio)) => match self.user_inits.remove(&i) {
                 Some(ns_init) => {
                     let r = self.launch_into(i, &ns_init, spec, Stdio::Given(&stdio));
@@ -336,11 +348,9 @@ impl<'a> NodeInit<'a> {
                 Some(Tracked::Process { node, name, .. }) => {
                     TreeMessage::Exit { node: self.plan.nodes[node].path.clone(), process: name, status }
                 }
-                Some(Tracked::Namespace(child)) => TreeMessage::Exit {
-                    node: self.plan.nodes[child].path.clone(),
-                    process: "init".into(),
-                    status,
-                },
+                Some(Tracked::Namespace(child)) => {
+                    TreeMessage::Exit { node: self.plan.nodes[child].path.clone(), process: "init".into(), status }
+                }
                 None => TreeMessage::Reap {
                     node: self.plan.nodes[self.idx].path.clone(),
                     nspid: orphan_nspid.unwrap_or_else(|| vec![pid.as_raw()]),
@@ -354,4 +364,3 @@ impl<'a> NodeInit<'a> {
         }
     }
 }
-

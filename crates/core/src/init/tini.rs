@@ -173,11 +173,17 @@ pub fn run(o: &TiniOptions) -> i32 {
 /// The status we exit with for the main child's: 128+N for signal N, then -e remapping.
 fn main_code(o: &TiniOptions, status: ExitStatus, log: &Log) -> i32 {
     match status.signal {
-        Some(sig) => log.info(format_args!("Main child exited with signal (with signal '{}')", crate::status::signal_name(sig))),
+        Some(sig) => {
+            log.info(format_args!("Main child exited with signal (with signal '{}')", crate::status::signal_name(sig)))
+        }
         None => log.info(format_args!("Main child exited normally (with status '{}')", status.code)),
     }
     let code = status.code % 256;
-    if o.expect.contains(&code) { 0 } else { code }
+    if o.expect.contains(&code) {
+        0
+    } else {
+        code
+    }
 }
 
 /// Processes left when the main child is gone: as PID 1 everything below us; as a subreaper
@@ -195,10 +201,11 @@ fn signal_leftovers(pid1: bool, sig: Signal) {
 }
 
 fn spawn(o: &TiniOptions, mask: &SigSet, ttin: &SigAction, ttou: &SigAction, log: &Log) -> Result<Pid, i32> {
-    let argv: Vec<CString> = o.argv.iter().map(|a| CString::new(a.as_str())).collect::<Result<_, _>>().map_err(|_| {
-        log.fatal(format_args!("an argument contains a NUL byte"));
-        1
-    })?;
+    let argv: Vec<CString> =
+        o.argv.iter().map(|a| CString::new(a.as_str())).collect::<Result<_, _>>().map_err(|_| {
+            log.fatal(format_args!("an argument contains a NUL byte"));
+            1
+        })?;
     // SAFETY: pidns-init is single-threaded, so the child may run any code before exec.
     match unsafe { fork() } {
         Err(e) => {

@@ -2,7 +2,6 @@
 //! takes options that follow the program name unless `--` ends them), so that pidns-init can
 //! replace tini in an ENTRYPOINT unchanged.
 
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TiniOptions {
     /// -s / TINI_SUBREAPER: register as a child subreaper.
@@ -27,19 +26,41 @@ pub struct TiniOptions {
 pub enum Parsed {
     Run(TiniOptions),
     /// Print this to stdout (exit 0) or stderr (exit != 0), then exit.
-    Exit { code: i32, stdout: String, stderr: String },
+    Exit {
+        code: i32,
+        stdout: String,
+        stderr: String,
+    },
 }
 
 pub const SIGNAL_NAMES: &[(&str, i32)] = &[
-    ("SIGHUP", libc::SIGHUP), ("SIGINT", libc::SIGINT), ("SIGQUIT", libc::SIGQUIT),
-    ("SIGILL", libc::SIGILL), ("SIGTRAP", libc::SIGTRAP), ("SIGABRT", libc::SIGABRT),
-    ("SIGBUS", libc::SIGBUS), ("SIGFPE", libc::SIGFPE), ("SIGKILL", libc::SIGKILL),
-    ("SIGUSR1", libc::SIGUSR1), ("SIGSEGV", libc::SIGSEGV), ("SIGUSR2", libc::SIGUSR2),
-    ("SIGPIPE", libc::SIGPIPE), ("SIGALRM", libc::SIGALRM), ("SIGTERM", libc::SIGTERM),
-    ("SIGCHLD", libc::SIGCHLD), ("SIGCONT", libc::SIGCONT), ("SIGSTOP", libc::SIGSTOP),
-    ("SIGTSTP", libc::SIGTSTP), ("SIGTTIN", libc::SIGTTIN), ("SIGTTOU", libc::SIGTTOU),
-    ("SIGURG", libc::SIGURG), ("SIGXCPU", libc::SIGXCPU), ("SIGXFSZ", libc::SIGXFSZ),
-    ("SIGVTALRM", libc::SIGVTALRM), ("SIGPROF", libc::SIGPROF), ("SIGWINCH", libc::SIGWINCH),
+    ("SIGHUP", libc::SIGHUP),
+    ("SIGINT", libc::SIGINT),
+    ("SIGQUIT", libc::SIGQUIT),
+    ("SIGILL", libc::SIGILL),
+    ("SIGTRAP", libc::SIGTRAP),
+    ("SIGABRT", libc::SIGABRT),
+    ("SIGBUS", libc::SIGBUS),
+    ("SIGFPE", libc::SIGFPE),
+    ("SIGKILL", libc::SIGKILL),
+    ("SIGUSR1", libc::SIGUSR1),
+    ("SIGSEGV", libc::SIGSEGV),
+    ("SIGUSR2", libc::SIGUSR2),
+    ("SIGPIPE", libc::SIGPIPE),
+    ("SIGALRM", libc::SIGALRM),
+    ("SIGTERM", libc::SIGTERM),
+    ("SIGCHLD", libc::SIGCHLD),
+    ("SIGCONT", libc::SIGCONT),
+    ("SIGSTOP", libc::SIGSTOP),
+    ("SIGTSTP", libc::SIGTSTP),
+    ("SIGTTIN", libc::SIGTTIN),
+    ("SIGTTOU", libc::SIGTTOU),
+    ("SIGURG", libc::SIGURG),
+    ("SIGXCPU", libc::SIGXCPU),
+    ("SIGXFSZ", libc::SIGXFSZ),
+    ("SIGVTALRM", libc::SIGVTALRM),
+    ("SIGPROF", libc::SIGPROF),
+    ("SIGWINCH", libc::SIGWINCH),
     ("SIGSYS", libc::SIGSYS),
 ];
 
@@ -102,7 +123,8 @@ pub fn parse(argv0: &str, name: &str, args: &[String], env: &dyn Fn(&str) -> Opt
         grace_ms: pidns_model::DEFAULT_STOP_TIMEOUT_MS,
         argv: Vec::new(),
     };
-    let usage_error = |line: String| Parsed::Exit { code: 1, stdout: String::new(), stderr: format!("{line}\n{}", usage(name)) };
+    let usage_error =
+        |line: String| Parsed::Exit { code: 1, stdout: String::new(), stderr: format!("{line}\n{}", usage(name)) };
     let mut i = 0;
     while i < args.len() {
         let arg = &args[i];
@@ -202,7 +224,9 @@ mod tests {
         assert_eq!(run(&["sleep", "1", "-s"]).argv, ["sleep", "1"]);
         let args: Vec<String> = ["sh", "-c", "true"].iter().map(|s| s.to_string()).collect();
         match parse("/usr/bin/tini", "tini", &args, &|_| None) {
-            Parsed::Exit { code: 1, stderr, .. } => assert!(stderr.starts_with("/usr/bin/tini: invalid option -- 'c'\ntini (")),
+            Parsed::Exit { code: 1, stderr, .. } => {
+                assert!(stderr.starts_with("/usr/bin/tini: invalid option -- 'c'\ntini ("))
+            }
             other => panic!("{other:?}"),
         }
     }

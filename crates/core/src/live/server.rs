@@ -9,7 +9,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-use nix::sys::socket::{accept, bind, getsockopt, listen, socket, sockopt, AddressFamily, Backlog, SockFlag, SockType, UnixAddr};
+use nix::sys::socket::{
+    accept, bind, getsockopt, listen, socket, sockopt, AddressFamily, Backlog, SockFlag, SockType, UnixAddr,
+};
 
 use super::protocol::LiveRequest;
 use super::state::Shared;
@@ -28,7 +30,8 @@ pub struct Server {
 
 /// Binds the socket and serves it on its own thread, a thread per client.
 pub fn serve(path: &Path, server: Arc<Server>) -> Result<(), String> {
-    let fd = socket(AddressFamily::Unix, SockType::SeqPacket, SockFlag::SOCK_CLOEXEC, None).map_err(|e| e.desc().to_string())?;
+    let fd = socket(AddressFamily::Unix, SockType::SeqPacket, SockFlag::SOCK_CLOEXEC, None)
+        .map_err(|e| e.desc().to_string())?;
     let addr = UnixAddr::new(path).map_err(|e| e.desc().to_string())?;
     bind(fd.as_raw_fd(), &addr).map_err(|e| format!("bind {}: {}", path.display(), e.desc()))?;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(|e| e.to_string())?;
@@ -121,7 +124,8 @@ fn handle(server: &Server, client: OwnedFd) {
 }
 
 fn exec(server: &Server, request: &LiveRequest, client: &OwnedFd, fds: Vec<OwnedFd>) -> String {
-    let taken: Vec<String> = server.plan.nodes.iter().flat_map(|n| n.processes.iter().map(|p| p.name.clone())).collect();
+    let taken: Vec<String> =
+        server.plan.nodes.iter().flat_map(|n| n.processes.iter().map(|p| p.name.clone())).collect();
     let name = loop {
         let n = format!("exec-{}", server.execs.fetch_add(1, Ordering::SeqCst) + 1);
         if !taken.contains(&n) {
@@ -144,9 +148,15 @@ fn exec(server: &Server, request: &LiveRequest, client: &OwnedFd, fds: Vec<Owned
         if st.end.is_some() {
             return error("the tree ended");
         }
-        st = server.shared.changed.wait_timeout(st, Duration::from_millis(200)).map(|(g, _)| g).unwrap_or_else(|e| e.into_inner().0);
+        st = server
+            .shared
+            .changed
+            .wait_timeout(st, Duration::from_millis(200))
+            .map(|(g, _)| g)
+            .unwrap_or_else(|e| e.into_inner().0);
         let mut pfd = [PollFd::new(client.as_fd(), PollFlags::empty())];
-        let gone = poll(&mut pfd, PollTimeout::ZERO).is_ok_and(|_| pfd[0].revents().is_some_and(|r| r.intersects(PollFlags::POLLHUP | PollFlags::POLLERR)));
+        let gone = poll(&mut pfd, PollTimeout::ZERO)
+            .is_ok_and(|_| pfd[0].revents().is_some_and(|r| r.intersects(PollFlags::POLLHUP | PollFlags::POLLERR)));
         if gone {
             let _ = server.handles.signal(&node, &name, libc::SIGKILL);
         }
@@ -173,10 +183,13 @@ fn ps(server: &Server) -> String {
             None => "running",
         };
         let obj = JsonObject::new().str("state", state).raw("start", start);
-        procs.push_str(&match exit {
-            Some(e) => obj.raw("exit", e),
-            None => obj.null("exit"),
-        }.finish());
+        procs.push_str(
+            &match exit {
+                Some(e) => obj.raw("exit", e),
+                None => obj.null("exit"),
+            }
+            .finish(),
+        );
     }
     procs.push(']');
     let mut zombies = JsonObject::new();

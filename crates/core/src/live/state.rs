@@ -66,7 +66,13 @@ impl Shared {
         match event.as_str() {
             "start" => {
                 let host_pid = v.get("pids").and_then(|p| p.get("host")).and_then(Value::as_i64);
-                st.procs.push(Proc { node: text(&v, "node"), process: text(&v, "process"), start: line.to_string(), host_pid: host_pid.unwrap_or(0), exit: None });
+                st.procs.push(Proc {
+                    node: text(&v, "node"),
+                    process: text(&v, "process"),
+                    start: line.to_string(),
+                    host_pid: host_pid.unwrap_or(0),
+                    exit: None,
+                });
             }
             "exit" => {
                 let (node, process) = (text(&v, "node"), text(&v, "process"));
@@ -75,7 +81,11 @@ impl Shared {
                 }
             }
             "zombies" => {
-                let pids = v.get("pids").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_i64).collect()).unwrap_or_default();
+                let pids = v
+                    .get("pids")
+                    .and_then(Value::as_array)
+                    .map(|a| a.iter().filter_map(Value::as_i64).collect())
+                    .unwrap_or_default();
                 st.zombies.insert(text(&v, "node"), pids);
             }
             _ => st.end = v.get("code").and_then(Value::as_i64),

@@ -53,7 +53,11 @@ fn run(o: &Options) -> Result<i32, String> {
     std::io::stdin().read_to_string(&mut plan_json).map_err(|e| format!("reading the plan: {e}"))?;
     let plan = pidns_model::Plan::from_json(&plan_json)?;
     if let Some(parent) = o.dir.parent() {
-        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(parent)
+            .map_err(|e| format!("{}: {e}", parent.display()))?;
     }
     std::fs::DirBuilder::new().mode(0o700).create(&o.dir).map_err(|e| format!("{}: {e}", o.dir.display()))?;
     std::fs::set_permissions(&o.dir, std::fs::Permissions::from_mode(0o700)).map_err(|e| e.to_string())?;
@@ -63,7 +67,13 @@ fn run(o: &Options) -> Result<i32, String> {
     let root = Arc::new(fd::dup_high(tree.pidfd.as_fd(), 3).map_err(|e| e.desc().to_string())?);
     let handles = Handles::default();
     let shared = Arc::new(Shared::default());
-    let server = Arc::new(Server { shared: shared.clone(), handles: handles.clone(), root, plan: plan.clone(), execs: AtomicU32::new(0) });
+    let server = Arc::new(Server {
+        shared: shared.clone(),
+        handles: handles.clone(),
+        root,
+        plan: plan.clone(),
+        execs: AtomicU32::new(0),
+    });
     serve(&o.dir.join("control.sock"), server)?;
     write_info(o, &plan, tree.pid.as_raw())?;
 
@@ -96,7 +106,8 @@ fn run(o: &Options) -> Result<i32, String> {
 
 fn write_info(o: &Options, plan: &pidns_model::Plan, root_pid: i32) -> Result<(), String> {
     let me = std::process::id();
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
+    let now =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
     let info = JsonObject::new()
         .str("id", &o.id)
         .str("name", &o.name)
@@ -137,4 +148,3 @@ pub fn parse_args(args: &[String]) -> Result<Options, String> {
     let isolation = mode.as_deref().and_then(Isolation::from_mode).unwrap_or_else(Isolation::auto);
     Ok(Options { dir, id, name, isolation })
 }
-

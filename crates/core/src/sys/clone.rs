@@ -52,13 +52,7 @@ pub unsafe fn clone_into_namespaces(ns_flags: u64) -> Result<Forked, Errno> {
     };
     // SAFETY: `args` is a valid, fully initialised clone_args of the size we pass; stack 0 makes
     // clone3 fork-like, which the caller's contract covers.
-    let ret = unsafe {
-        libc::syscall(
-            libc::SYS_clone3,
-            &mut args as *mut CloneArgs,
-            std::mem::size_of::<CloneArgs>(),
-        )
-    };
+    let ret = unsafe { libc::syscall(libc::SYS_clone3, &mut args as *mut CloneArgs, std::mem::size_of::<CloneArgs>()) };
     match ret {
         -1 => Err(Errno::last()),
         0 => Ok(Forked::Child),

@@ -29,10 +29,7 @@ pub fn nspid_of(pidfd: BorrowedFd<'_>, host_proc: BorrowedFd<'_>) -> Result<Vec<
 /// The `NSpid:` line of a /proc/<pid>/status text.
 pub fn parse_nspid(status: &str) -> Option<Vec<i32>> {
     let line = status.lines().find(|l| l.starts_with("NSpid:"))?;
-    line["NSpid:".len()..]
-        .split_whitespace()
-        .map(|n| n.parse().ok())
-        .collect()
+    line["NSpid:".len()..].split_whitespace().map(|n| n.parse().ok()).collect()
 }
 
 #[cfg(test)]

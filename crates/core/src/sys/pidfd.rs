@@ -19,13 +19,7 @@ pub fn open(pid: Pid) -> Result<OwnedFd, Errno> {
 pub fn send_signal(pidfd: BorrowedFd<'_>, signal: i32) -> Result<(), Errno> {
     // SAFETY: a null siginfo makes the kernel fill it in as for kill(2).
     let r = unsafe {
-        libc::syscall(
-            libc::SYS_pidfd_send_signal,
-            pidfd.as_raw_fd(),
-            signal,
-            std::ptr::null::<libc::siginfo_t>(),
-            0,
-        )
+        libc::syscall(libc::SYS_pidfd_send_signal, pidfd.as_raw_fd(), signal, std::ptr::null::<libc::siginfo_t>(), 0)
     };
     if r < 0 {
         Err(Errno::last())
@@ -49,12 +43,7 @@ pub fn try_reap(pidfd: BorrowedFd<'_>) -> Result<Option<WaitStatus>, Errno> {
     let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
     // SAFETY: waitid writes only into `info`, which lives for the whole call.
     let r = unsafe {
-        libc::waitid(
-            libc::P_PIDFD,
-            pidfd.as_raw_fd() as libc::id_t,
-            &mut info,
-            libc::WEXITED | libc::WNOHANG,
-        )
+        libc::waitid(libc::P_PIDFD, pidfd.as_raw_fd() as libc::id_t, &mut info, libc::WEXITED | libc::WNOHANG)
     };
     if r < 0 {
         return Err(Errno::last());

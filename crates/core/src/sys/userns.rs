@@ -22,7 +22,8 @@ pub fn has_cap_sys_admin() -> bool {
 /// be denied first: an unprivileged process may not map its groups otherwise.
 pub fn map_to_root(child: Pid, uid: u32, gid: u32) -> Result<(), String> {
     let write = |file: &str, text: String| {
-        fs::write(format!("/proc/{child}/{file}"), &text).map_err(|e| format!("writing {text:?} to /proc/{child}/{file}: {e}"))
+        fs::write(format!("/proc/{child}/{file}"), &text)
+            .map_err(|e| format!("writing {text:?} to /proc/{child}/{file}: {e}"))
     };
     write("setgroups", "deny".into())?;
     write("uid_map", format!("0 {uid} 1"))?;
@@ -98,8 +99,11 @@ mod tests {
 
     #[test]
     fn names_each_known_restriction_and_its_fix() {
-        let apparmor = known_restriction_in(&with("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", 1)).unwrap();
-        assert!(apparmor.contains("AppArmor") && apparmor.contains("sysctl kernel.apparmor_restrict_unprivileged_userns=0"));
+        let apparmor =
+            known_restriction_in(&with("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", 1)).unwrap();
+        assert!(
+            apparmor.contains("AppArmor") && apparmor.contains("sysctl kernel.apparmor_restrict_unprivileged_userns=0")
+        );
         let max = known_restriction_in(&with("/proc/sys/user/max_user_namespaces", 0)).unwrap();
         assert!(max.contains("user.max_user_namespaces = 0"));
         let debian = known_restriction_in(&with("/proc/sys/kernel/unprivileged_userns_clone", 0)).unwrap();
