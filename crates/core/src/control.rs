@@ -55,15 +55,18 @@ impl Request {
     }
 }
 
+/// `command`, `env` and `cwd` of an exec request.
+pub type ExecFields = (Vec<String>, Vec<(String, String)>, Option<String>);
+
 /// `command` (a non-empty argv), `env` (an object of strings) and `cwd` of an exec request:
 /// the host's to an init and a client's to a supervisor are read the same way.
-pub fn exec_fields(v: &Value) -> Result<(Vec<String>, Vec<(String, String)>, Option<String>), String> {
+pub fn exec_fields(v: &Value) -> Result<ExecFields, String> {
     let items = v.get("command").and_then(Value::as_array).ok_or("command is missing")?;
     let command = items
         .iter()
         .map(|i| i.as_str().map(str::to_string).ok_or_else(|| "command item is not a string".to_string()))
         .collect::<Result<Vec<_>, _>>()?;
-    if command.first().map_or(true, |c| c.is_empty()) {
+    if command.first().is_none_or(|c| c.is_empty()) {
         return Err("exec needs a command".into());
     }
     let env = v

@@ -193,7 +193,7 @@ fn read_process(v: &Value, at: &str) -> Result<ProcessSpec, String> {
         .enumerate()
         .map(|(i, a)| string(a, &format!("{at}.command[{i}]")))
         .collect::<Result<Vec<_>, _>>()?;
-    if command.first().map_or(true, |c| c.is_empty()) {
+    if command.first().is_none_or(|c| c.is_empty()) {
         return Err(format!("{at}.command has no program to run"));
     }
     let env = object(field(m, "env", at)?, &format!("{at}.env"))?

@@ -610,6 +610,15 @@ fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// A value as a message shows it: strings quoted, numbers as written, others by kind.
+fn describe_value(v: &Value) -> String {
+    match &v.kind {
+        Kind::String(s) => quote(s),
+        Kind::Number { raw, .. } => raw.clone(),
+        k => k.describe().to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -657,14 +666,5 @@ mod tests {
     fn command_hints() {
         assert_eq!(command_hint("sleep 10"), "write the program and its arguments as an array: [\"sleep\", \"10\"]");
         assert!(command_hint("echo $HOME").contains("[\"sh\", \"-c\", \"echo $HOME\"]"));
-    }
-}
-
-/// A value as a message shows it: strings quoted, numbers as written, others by kind.
-fn describe_value(v: &Value) -> String {
-    match &v.kind {
-        Kind::String(s) => quote(s),
-        Kind::Number { raw, .. } => raw.clone(),
-        k => k.describe().to_string(),
     }
 }

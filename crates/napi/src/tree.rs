@@ -78,7 +78,7 @@ impl NativeTree {
         env: std::collections::HashMap<String, String>,
         cwd: Option<String>,
     ) -> Result<ExecFds> {
-        if command.first().map_or(true, |c| c.is_empty()) {
+        if command.first().is_none_or(|c| c.is_empty()) {
             return Err(Error::new(Status::InvalidArg, "exec needs a command".to_string()));
         }
         let process = pidns_model::ProcessSpec { name, command, env: env.into_iter().collect(), cwd };

@@ -136,12 +136,7 @@ impl<'a> Collector<'a> {
         pfds.extend(self.pipes.iter().map(|p| PollFd::new(p.fd.as_fd(), PollFlags::POLLIN)));
         let watching = self.user_inits.iter().any(|u| u.host_pid.is_some());
         let timeout = if watching { PollTimeout::from(ZOMBIE_SCAN.as_millis() as u16) } else { PollTimeout::NONE };
-        loop {
-            match poll(&mut pfds, timeout) {
-                Err(Errno::EINTR) => continue,
-                _ => break,
-            }
-        }
+        while let Err(Errno::EINTR) = poll(&mut pfds, timeout) {}
         let is_ready = |i: usize| pfds[i].revents().is_some_and(|r| !r.is_empty());
         Ready {
             socket: socket_at.is_some_and(is_ready),
