@@ -6,7 +6,15 @@ import { promisify } from 'node:util';
 
 import test from 'ava';
 
-import { PidnsTreeError, spawnTree, type ExitEvent, type OutputEvent, type PidnsTreeErrorCode, type Tree, type TreeEvent } from '../src/index.js';
+import {
+  PidnsTreeError,
+  spawnTree,
+  type ExitEvent,
+  type OutputEvent,
+  type PidnsTreeErrorCode,
+  type Tree,
+  type TreeEvent,
+} from '../src/index.js';
 import { withTree } from '../src/ava.js';
 import { root } from './helpers/cli.js';
 import { deathWatch, nspid, stillRunning, tempDir } from './helpers/host.js';
@@ -15,7 +23,11 @@ const run = promisify(execFile);
 const sleeper = (name: string) => ({ name, command: ['sleep', 'infinity'] });
 const spec = { name: 'root', processes: [sleeper('web')], children: [{ name: 'a', processes: [sleeper('worker')] }] };
 
-async function rejects(t: import('ava').ExecutionContext, promise: Promise<unknown>, code: PidnsTreeErrorCode): Promise<PidnsTreeError> {
+async function rejects(
+  t: import('ava').ExecutionContext,
+  promise: Promise<unknown>,
+  code: PidnsTreeErrorCode,
+): Promise<PidnsTreeError> {
   const error = await t.throwsAsync(promise, { instanceOf: PidnsTreeError });
   t.is(error?.code, code);
   return error as PidnsTreeError;
@@ -27,8 +39,20 @@ test('spawnTree resolves with every PID known; pids(), nodes(), processes()', as
   t.deepEqual(Object.keys(worker), ['host', 'root', 'root/a']);
   t.deepEqual(nspid(worker['host'] ?? -1), Object.values(worker));
   t.is(tree.pids('root/a')['root/a'], 1, 'a namespace target is its init');
-  t.deepEqual(tree.nodes().map((n) => [n.path, n.depth, n.pids[n.path]]), [['root', 1, 1], ['root/a', 2, 1]]);
-  t.deepEqual(tree.processes().map((p) => `${p.node}:${p.name}`).sort(), ['root/a:worker', 'root:web']);
+  t.deepEqual(
+    tree.nodes().map((n) => [n.path, n.depth, n.pids[n.path]]),
+    [
+      ['root', 1, 1],
+      ['root/a', 2, 1],
+    ],
+  );
+  t.deepEqual(
+    tree
+      .processes()
+      .map((p) => `${p.node}:${p.name}`)
+      .sort(),
+    ['root/a:worker', 'root:web'],
+  );
 });
 
 test('spawnTree takes a tree.json path too', async (t) => {
@@ -68,7 +92,10 @@ test('exec with timeoutMs kills the command and rejects with TIMEOUT', async (t)
 
 test('exec into a namespace whose PID 1 is your command', async (t) => {
   // A PID 1 with a SIGTERM handler (without one, a signal from the parent namespace is ignored).
-  await using tree = await spawnTree({ name: 'root', children: [{ name: 'u', init: { command: ['sh', '-c', "trap 'exit 0' TERM; sleep infinity & wait"] } }] });
+  await using tree = await spawnTree({
+    name: 'root',
+    children: [{ name: 'u', init: { command: ['sh', '-c', "trap 'exit 0' TERM; sleep infinity & wait"] } }],
+  });
   const r = await tree.exec('root/u', ['sh', '-c', 'cat /proc/1/cmdline | tr "\\0" " "']);
   t.regex(r.stdout, /^sh -c trap/);
 });
@@ -98,7 +125,10 @@ test('kill signals through pidfds; waitFor sees it; stop ends the rest', async (
 });
 
 test('events() replays from the start to every reader, in order, until end', async (t) => {
-  const tree = await spawnTree({ name: 'root', processes: [{ name: 'p', command: ['sh', '-c', 'echo one; echo two'] }] });
+  const tree = await spawnTree({
+    name: 'root',
+    processes: [{ name: 'p', command: ['sh', '-c', 'echo one; echo two'] }],
+  });
   await tree.wait();
   const read = async () => {
     const seen: TreeEvent[] = [];
@@ -109,14 +139,25 @@ test('events() replays from the start to every reader, in order, until end', asy
   t.deepEqual(a, b);
   t.is(a[0]?.event, 'start');
   t.is(a.at(-1)?.event, 'end');
-  t.deepEqual(a.filter((e): e is OutputEvent => e.event === 'output').map((e) => e.line), ['one', 'two']);
+  t.deepEqual(
+    a.filter((e): e is OutputEvent => e.event === 'output').map((e) => e.line),
+    ['one', 'two'],
+  );
 });
 
 test('waitFor rejects with TIMEOUT, and with TREE_GONE once the tree has ended', async (t) => {
   const tree = await spawnTree(spec);
-  await rejects(t, tree.waitFor((e) => e.event === 'reap', { timeoutMs: 50 }), 'TIMEOUT');
+  await rejects(
+    t,
+    tree.waitFor((e) => e.event === 'reap', { timeoutMs: 50 }),
+    'TIMEOUT',
+  );
   await tree.stop();
-  await rejects(t, tree.waitFor((e) => e.event === 'reap'), 'TREE_GONE');
+  await rejects(
+    t,
+    tree.waitFor((e) => e.event === 'reap'),
+    'TREE_GONE',
+  );
   await rejects(t, tree.spawn('root', ['true']), 'TREE_GONE');
 });
 
@@ -142,7 +183,10 @@ test('no event is lost or reordered when a process floods its output', async (t)
 test('await using stops the tree and reaps everything when the block ends', async (t) => {
   const { fifo, gone } = deathWatch();
   {
-    await using tree = await spawnTree({ name: 'root', processes: [{ name: 'p', command: ['sh', '-c', `exec sleep infinity 3>${fifo}`] }] });
+    await using tree = await spawnTree({
+      name: 'root',
+      processes: [{ name: 'p', command: ['sh', '-c', `exec sleep infinity 3>${fifo}`] }],
+    });
     t.truthy(tree.pids('root:p'));
   }
   await gone;
@@ -177,7 +221,11 @@ test('without CAP_SYS_ADMIN, mode privileged rejects with NO_PRIVILEGE and auto 
 try { await spawnTree({ name: 'r' }, { mode: 'privileged' }); } catch (e) { console.log(e.code); }
 const tree = await spawnTree({ name: 'r', processes: [{ name: 'p', command: ['true'] }] });
 console.log(tree.rootless, (await tree.wait()).code);`;
-  const { stdout } = await run('setpriv', ['--bounding-set', '-sys_admin', '--', process.execPath, '--input-type=module', '-e', script], { cwd: root });
+  const { stdout } = await run(
+    'setpriv',
+    ['--bounding-set', '-sys_admin', '--', process.execPath, '--input-type=module', '-e', script],
+    { cwd: root },
+  );
   t.deepEqual(stdout.trim().split('\n'), ['NO_PRIVILEGE', 'true 0']);
 });
 

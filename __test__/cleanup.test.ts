@@ -47,7 +47,8 @@ test('Ctrl-C stops the tree, prints every exit, and exits 130', async (t) => {
   await gone;
   t.is(r.code, 130);
   t.regex(r.stderr, /SIGINT: stopping the tree/);
-  for (const p of ['root:r1', 'root/a:a2', 'root/a/b:b1']) t.regex(r.stdout, new RegExp(`${p} +· killed by SIGTERM \\(143\\)`));
+  for (const p of ['root:r1', 'root/a:a2', 'root/a/b:b1'])
+    t.regex(r.stdout, new RegExp(`${p} +· killed by SIGTERM \\(143\\)`));
   t.regex(r.stdout, /root:init +· namespace ended/);
   t.is(mountTable(), before);
 });

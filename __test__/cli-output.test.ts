@@ -7,7 +7,19 @@ import { runCli } from './helpers/cli.js';
 const spec = JSON.stringify({
   name: 'root',
   processes: [{ name: 'web', command: ['sh', '-c', 'echo hello from $$; echo warn >&2'] }],
-  children: [{ name: 'a', children: [{ name: 'b', processes: [{ name: 'worker', command: ['sh', '-c', 'echo "JOB=$JOB in $(pwd)"'], env: { JOB: 'j1' }, cwd: '/tmp' }] }] }],
+  children: [
+    {
+      name: 'a',
+      children: [
+        {
+          name: 'b',
+          processes: [
+            { name: 'worker', command: ['sh', '-c', 'echo "JOB=$JOB in $(pwd)"'], env: { JOB: 'j1' }, cwd: '/tmp' },
+          ],
+        },
+      ],
+    },
+  ],
 });
 
 test('the tree view shows each process with its PID at every level, innermost first', async (t) => {
@@ -33,7 +45,10 @@ test('output is prefixed with node:process, stdout to stdout and stderr to stder
 test('--json is NDJSON: start with pids per level, output, exit, and a final end', async (t) => {
   const r = await runCli(['spawn', '-', '--json'], { input: spec });
   t.is(r.code, 0);
-  const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as TreeEvent);
+  const events = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as TreeEvent);
   t.true(events.every((e) => typeof e.event === 'string'));
   t.like(events.at(-1), { event: 'end', code: 0 });
   const worker = events.find((e) => e.event === 'start' && e.process === 'worker');

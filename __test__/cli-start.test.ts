@@ -67,7 +67,8 @@ test('a cache made by another copy of the same bundle is not used: stack traces 
   const home = tempDir();
   const copy = path.join(tempDir(), 'pkg');
   mkdirSync(copy);
-  for (const part of ['bin', 'dist', 'native', 'package.json']) cpSync(path.join(root, part), path.join(copy, part), { recursive: true });
+  for (const part of ['bin', 'dist', 'native', 'package.json'])
+    cpSync(path.join(root, part), path.join(copy, part), { recursive: true });
   const copyBin = path.join(copy, 'bin', 'pidns-tree.js');
   cli(home, ['validate', example], copyBin);
   const fromCopy = readFileSync(cacheOf(home));
@@ -105,7 +106,12 @@ test("run with another user's HOME (sudo -E), the CLI leaves that user's cache a
   // An existing ~/.cache of the user's: still nothing of root's in it.
   mkdirSync(path.join(home, '.cache'));
   chownSync(path.join(home, '.cache'), Number(nobody), Number(nobody));
-  t.is(spawnSync(process.execPath, [bin, 'validate', example], { env: { ...process.env, HOME: home, XDG_CACHE_HOME: undefined } }).status, 0);
+  t.is(
+    spawnSync(process.execPath, [bin, 'validate', example], {
+      env: { ...process.env, HOME: home, XDG_CACHE_HOME: undefined },
+    }).status,
+    0,
+  );
   t.false(existsSync(path.join(home, '.cache', 'pidns-tree')));
 });
 

@@ -70,21 +70,35 @@ test('a process in a nested namespace that fails makes the tree fail with its co
     JSON.stringify({
       name: 'root',
       processes: [{ name: 'fine', command: ['true'] }],
-      children: [{ name: 'a', children: [{ name: 'b', processes: [{ name: 'bad', command: ['sh', '-c', 'exit 42'] }] }] }],
+      children: [
+        { name: 'a', children: [{ name: 'b', processes: [{ name: 'bad', command: ['sh', '-c', 'exit 42'] }] }] },
+      ],
     }),
   );
   const r = await runCli(['spawn', file, '--json']);
   t.is(r.code, 42);
-  const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; code?: number });
+  const events = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { event: string; code?: number });
   t.like(events.at(-1), { event: 'end', code: 42 });
   t.like(exitOf(events, 'bad'), { node: 'root/a/b', code: 42 });
   // The inits above it report the failure too: a namespace fails when something in it failed.
-  t.like(events.find((e) => e.event === 'exit' && (e as ExitEvent).node === 'root/a/b' && (e as ExitEvent).process === 'init'), { code: 42 });
+  t.like(
+    events.find(
+      (e) => e.event === 'exit' && (e as ExitEvent).node === 'root/a/b' && (e as ExitEvent).process === 'init',
+    ),
+    { code: 42 },
+  );
 });
 
 test('every process exiting 0 makes the CLI exit 0', async (t) => {
   const r = await runCli(['spawn', '-', '--json'], {
-    input: JSON.stringify({ name: 'r', processes: [{ name: 'a', command: ['true'] }], children: [{ name: 'c', processes: [{ name: 'b', command: ['true'] }] }] }),
+    input: JSON.stringify({
+      name: 'r',
+      processes: [{ name: 'a', command: ['true'] }],
+      children: [{ name: 'c', processes: [{ name: 'b', command: ['true'] }] }],
+    }),
   });
   t.is(r.code, 0, r.stderr);
   t.regex(r.stdout, /"event":"end","code":0/);
@@ -114,7 +128,12 @@ test('commands are found as execvp finds them: the spec PATH first, scripts with
         // A relative entry leaves the search to execvp; a 255-byte name is a valid file name.
         { name: 'long', command: ['l'.repeat(255)], env: { PATH: `no-such-relative-dir:${first}` } },
       ],
-      children: [{ name: 'c', processes: [{ name: 'b', command: ['which-one'], env: { PATH: `/nonexistent:${second}:${first}` } }] }],
+      children: [
+        {
+          name: 'c',
+          processes: [{ name: 'b', command: ['which-one'], env: { PATH: `/nonexistent:${second}:${first}` } }],
+        },
+      ],
     }),
   );
   const w = watch(tree);

@@ -32,7 +32,10 @@ function user(): string[] {
 const env = { ...process.env, PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', NO_COLOR: '1' };
 
 function events(stdout: string): TreeEvent[] {
-  return stdout.trim().split('\n').map((l) => JSON.parse(l) as TreeEvent);
+  return stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as TreeEvent);
 }
 
 test.before(async () => {
@@ -41,36 +44,57 @@ test.before(async () => {
   // This platform's package: the binding and the static pidns-init, as CI would publish it.
   const platform = path.join(dir, tag);
   cpSync(path.join(root, 'npm', tag), platform, { recursive: true });
-  for (const f of [`pidns-tree.${tag}.node`, 'pidns-init']) cpSync(path.join(root, 'native', f), path.join(platform, f));
+  for (const f of [`pidns-tree.${tag}.node`, 'pidns-init'])
+    cpSync(path.join(root, 'native', f), path.join(platform, f));
   await run('npm', ['pack', '--pack-destination', dir], { cwd: platform });
   // The main package as the release workflow publishes it: no binaries, and optional
   // dependencies on every platform package (set by the same script).
   const main = path.join(dir, 'main');
   mkdirSync(main);
-  for (const f of ['package.json', 'README.md', 'bin', 'dist', 'schema', 'examples']) cpSync(path.join(root, f), path.join(main, f), { recursive: true });
+  for (const f of ['package.json', 'README.md', 'bin', 'dist', 'schema', 'examples'])
+    cpSync(path.join(root, f), path.join(main, f), { recursive: true });
   await run(process.execPath, [path.join(root, 'scripts', 'set-platform-deps.mjs'), main]);
   await run('npm', ['pack', '--ignore-scripts', '--pack-destination', dir], { cwd: main });
   app = path.join(dir, 'app');
   mkdirSync(app);
-  const tarballs = readdirSync(dir).filter((f) => f.endsWith('.tgz')).map((f) => path.join(dir, f));
+  const tarballs = readdirSync(dir)
+    .filter((f) => f.endsWith('.tgz'))
+    .map((f) => path.join(dir, f));
   await run('npm', ['init', '-y'], { cwd: app });
   await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...tarballs], { cwd: app, env });
   execFileSync('chmod', ['-R', 'a+rX', dir]);
 });
 
 test('the packed tarball installs without Rust and runs an example tree', async (t) => {
-  const installed = JSON.parse(readFileSync(path.join(app, 'node_modules', 'pidns-tree', 'package.json'), 'utf8')) as { optionalDependencies?: Record<string, string> };
+  const installed = JSON.parse(readFileSync(path.join(app, 'node_modules', 'pidns-tree', 'package.json'), 'utf8')) as {
+    optionalDependencies?: Record<string, string>;
+  };
   t.is(installed.optionalDependencies?.[`pidns-tree-${tag}`], '0.1.0', 'it names its platform packages');
   t.false(existsSync(path.join(app, 'node_modules', 'pidns-tree', 'native')), 'the main package carries no binaries');
   t.true(existsSync(path.join(app, 'node_modules', `pidns-tree-${tag}`, 'pidns-init')));
-  const { stdout } = await run('npx', ['--no-install', 'pidns-tree', 'spawn', 'node_modules/pidns-tree/examples/nested.json', '--json'], { cwd: app, env });
+  const { stdout } = await run(
+    'npx',
+    ['--no-install', 'pidns-tree', 'spawn', 'node_modules/pidns-tree/examples/nested.json', '--json'],
+    { cwd: app, env },
+  );
   const all = events(stdout);
   t.like(all.at(-1), { event: 'end', code: 0 });
   t.truthy(all.find((e) => e.event === 'output' && e.line === 'leaf is pid 2 and its parent is 1'));
 });
 
 test('as an unprivileged user, a tree runs rootless with a PID at every level', async (t) => {
-  const { stdout } = await run('setpriv', [...user(), 'node', 'node_modules/.bin/pidns-tree', 'spawn', 'node_modules/pidns-tree/examples/nested.json', '--json'], { cwd: app, env });
+  const { stdout } = await run(
+    'setpriv',
+    [
+      ...user(),
+      'node',
+      'node_modules/.bin/pidns-tree',
+      'spawn',
+      'node_modules/pidns-tree/examples/nested.json',
+      '--json',
+    ],
+    { cwd: app, env },
+  );
   const all = events(stdout);
   t.like(all.at(-1), { event: 'end', code: 0 });
   const leaf = all.find((e): e is StartEvent => e.event === 'start' && e.process === 'leaf');
@@ -80,7 +104,20 @@ test('as an unprivileged user, a tree runs rootless with a PID at every level', 
 });
 
 test('as an unprivileged user, --privileged refuses to fall back (exit 125, says why)', async (t) => {
-  const error = await t.throwsAsync(run('setpriv', [...user(), 'node', 'node_modules/.bin/pidns-tree', 'spawn', '--privileged', 'node_modules/pidns-tree/examples/nested.json'], { cwd: app, env }));
+  const error = await t.throwsAsync(
+    run(
+      'setpriv',
+      [
+        ...user(),
+        'node',
+        'node_modules/.bin/pidns-tree',
+        'spawn',
+        '--privileged',
+        'node_modules/pidns-tree/examples/nested.json',
+      ],
+      { cwd: app, env },
+    ),
+  );
   t.is((error as { code?: number }).code, 125);
   t.regex((error as { stderr?: string }).stderr ?? '', /needs CAP_SYS_ADMIN/);
 });
@@ -127,16 +164,43 @@ test('without its platform package, pidns-tree says which package is missing', a
   mkdirSync(bare);
   const main = readdirSync(path.dirname(app)).find((f) => /^pidns-tree-\d.*\.tgz$/.test(f)) ?? '';
   await run('npm', ['init', '-y'], { cwd: bare });
-  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--omit=optional', path.join(path.dirname(app), main)], { cwd: bare, env });
-  const error = await t.throwsAsync(run('node', ['node_modules/.bin/pidns-tree', 'spawn', 'node_modules/pidns-tree/examples/nested.json'], { cwd: bare, env }));
+  await run(
+    'npm',
+    ['install', '--prefer-offline', '--no-audit', '--no-fund', '--omit=optional', path.join(path.dirname(app), main)],
+    { cwd: bare, env },
+  );
+  const error = await t.throwsAsync(
+    run('node', ['node_modules/.bin/pidns-tree', 'spawn', 'node_modules/pidns-tree/examples/nested.json'], {
+      cwd: bare,
+      env,
+    }),
+  );
   t.is((error as { code?: number }).code, 125);
-  t.regex((error as { stderr?: string }).stderr ?? '', new RegExp(`the native part of pidns-tree for ${tag} is missing: install pidns-tree-${tag}`));
+  t.regex(
+    (error as { stderr?: string }).stderr ?? '',
+    new RegExp(`the native part of pidns-tree for ${tag} is missing: install pidns-tree-${tag}`),
+  );
 });
 
 test('when user namespaces are disabled, rootless mode says so and how to allow them', async (t) => {
   // Inside a user namespace of our own, its user.max_user_namespaces is ours to set to 0.
   const cli = path.join(app, 'node_modules', '.bin', 'pidns-tree');
-  const error = await t.throwsAsync(run('unshare', ['-U', '-r', 'sh', '-c', `echo 0 > /proc/sys/user/max_user_namespaces && node ${cli} spawn --rootless node_modules/pidns-tree/examples/nested.json`], { cwd: app, env }));
+  const error = await t.throwsAsync(
+    run(
+      'unshare',
+      [
+        '-U',
+        '-r',
+        'sh',
+        '-c',
+        `echo 0 > /proc/sys/user/max_user_namespaces && node ${cli} spawn --rootless node_modules/pidns-tree/examples/nested.json`,
+      ],
+      { cwd: app, env },
+    ),
+  );
   t.is((error as { code?: number }).code, 125);
-  t.regex((error as { stderr?: string }).stderr ?? '', /user namespaces are disabled \(user\.max_user_namespaces = 0\).*sysctl user\.max_user_namespaces=/);
+  t.regex(
+    (error as { stderr?: string }).stderr ?? '',
+    /user namespaces are disabled \(user\.max_user_namespaces = 0\).*sysctl user\.max_user_namespaces=/,
+  );
 });

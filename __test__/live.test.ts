@@ -11,13 +11,20 @@ import { deathWatch, mountTable } from './helpers/host.js';
 
 const run = promisify(execFile);
 const sleeper = (name: string, extra = '') => ({ name, command: ['sh', '-c', `exec sleep infinity${extra}`] });
-const spec = (extra = '') => JSON.stringify({
-  name: 'root',
-  processes: [sleeper('web', extra)],
-  children: [{ name: 'a', processes: [sleeper('w', extra)], children: [{ name: 'b', processes: [sleeper('x', extra)] }] }],
-});
+const spec = (extra = '') =>
+  JSON.stringify({
+    name: 'root',
+    processes: [sleeper('web', extra)],
+    children: [
+      { name: 'a', processes: [sleeper('w', extra)], children: [{ name: 'b', processes: [sleeper('x', extra)] }] },
+    ],
+  });
 
-interface Detached { id: string; supervisor: number; dir: string }
+interface Detached {
+  id: string;
+  supervisor: number;
+  dir: string;
+}
 
 /** Names are unique per run, so that a tree a failed run left behind never collides. */
 const run_ = Math.random().toString(16).slice(2, 8);
@@ -28,34 +35,65 @@ async function detach(name: string, extra = ''): Promise<Detached> {
   return JSON.parse(r.stdout) as Detached;
 }
 
-interface PsJson { processes: { node: string; process: string; pid: number; pids: Record<string, number>; state: string; exit: { signal: string | null; code: number } | null }[] }
+interface PsJson {
+  processes: {
+    node: string;
+    process: string;
+    pid: number;
+    pids: Record<string, number>;
+    state: string;
+    exit: { signal: string | null; code: number } | null;
+  }[];
+}
 
 async function psJson(id: string): Promise<PsJson> {
   const r = await runCli(['ps', '--json', id]);
   return JSON.parse(r.stdout) as PsJson;
 }
 
-test.serial('a detached tree is listed, shown by ps with PIDs at every level, and stopped from other commands', async (t) => {
-  const tree = await detach('live-basic');
-  const id = tree.id;
-  t.true(existsSync(path.join(tree.dir, 'control.sock')));
-  const ls = JSON.parse((await runCli(['ls', '--json'])).stdout) as { trees: { id: string; namespaces: number; processes: number }[] };
-  t.like(ls.trees.find((x) => x.id === id), { namespaces: 3, processes: 3 });
-  const ps = await psJson(id);
-  const inits = ps.processes.filter((p) => p.process === 'init');
-  t.deepEqual(inits.map((p) => [p.node, p.pid, p.state]), [['root', 1, 'running'], ['root/a', 1, 'running'], ['root/a/b', 1, 'running']]);
-  t.deepEqual(Object.keys(ps.processes.find((p) => p.process === 'x')?.pids ?? {}), ['host', 'root', 'root/a', 'root/a/b']);
-  const human = await runCli(['ps', id]);
-  t.regex(human.stdout, /^ {2}x +pid 2 in root\/a\/b · \d+ in root\/a · \d+ in root · \d+ on host {2}running/m);
-  const stop = await runCli(['stop', id, '--grace-ms', '2000']);
-  t.is(stop.code, 0, stop.stderr);
-  t.false(existsSync(tree.dir), 'its state is gone with it');
-  t.is((await runCli(['ps', id])).code, 2);
-});
+test.serial(
+  'a detached tree is listed, shown by ps with PIDs at every level, and stopped from other commands',
+  async (t) => {
+    const tree = await detach('live-basic');
+    const id = tree.id;
+    t.true(existsSync(path.join(tree.dir, 'control.sock')));
+    const ls = JSON.parse((await runCli(['ls', '--json'])).stdout) as {
+      trees: { id: string; namespaces: number; processes: number }[];
+    };
+    t.like(
+      ls.trees.find((x) => x.id === id),
+      { namespaces: 3, processes: 3 },
+    );
+    const ps = await psJson(id);
+    const inits = ps.processes.filter((p) => p.process === 'init');
+    t.deepEqual(
+      inits.map((p) => [p.node, p.pid, p.state]),
+      [
+        ['root', 1, 'running'],
+        ['root/a', 1, 'running'],
+        ['root/a/b', 1, 'running'],
+      ],
+    );
+    t.deepEqual(Object.keys(ps.processes.find((p) => p.process === 'x')?.pids ?? {}), [
+      'host',
+      'root',
+      'root/a',
+      'root/a/b',
+    ]);
+    const human = await runCli(['ps', id]);
+    t.regex(human.stdout, /^ {2}x +pid 2 in root\/a\/b · \d+ in root\/a · \d+ in root · \d+ on host {2}running/m);
+    const stop = await runCli(['stop', id, '--grace-ms', '2000']);
+    t.is(stop.code, 0, stop.stderr);
+    t.false(existsSync(tree.dir), 'its state is gone with it');
+    t.is((await runCli(['ps', id])).code, 2);
+  },
+);
 
 test('exec runs in the namespace as a child of its PID 1 with our stdio, and returns its status', async (t) => {
   const { id } = await detach('live-exec');
-  const r = await runCli(['exec', id, 'root/a', '--', 'sh', '-c', 'echo "ppid=$PPID"; cat; echo oops >&2; exit 5'], { input: 'from stdin\n' });
+  const r = await runCli(['exec', id, 'root/a', '--', 'sh', '-c', 'echo "ppid=$PPID"; cat; echo oops >&2; exit 5'], {
+    input: 'from stdin\n',
+  });
   t.is(r.code, 5);
   t.is(r.stdout, 'ppid=1\nfrom stdin\n');
   t.is(r.stderr, 'oops\n');
@@ -74,28 +112,40 @@ test('kill of a middle init: the cascade, as ps shows it', async (t) => {
   t.is((await runCli(['kill', id, 'root/a', '-s', 'KILL'])).code, 0);
   // Asked until root/a's init is reported (an event in the supervisor, polled by a client).
   let ps = await psJson(id);
-  for (let i = 0; i < 200 && ps.processes.find((p) => p.node === 'root/a' && p.process === 'init')?.state !== 'exited'; i += 1) {
+  for (
+    let i = 0;
+    i < 200 && ps.processes.find((p) => p.node === 'root/a' && p.process === 'init')?.state !== 'exited';
+    i += 1
+  ) {
     ps = await psJson(id);
   }
   const exit = (node: string, p: string) => ps.processes.find((x) => x.node === node && x.process === p)?.exit?.signal;
   t.is(exit('root/a', 'init'), 'SIGKILL');
-  for (const [node, p] of [['root/a', 'w'], ['root/a/b', 'init'], ['root/a/b', 'x']] as const) t.is(exit(node, p), 'SIGKILL', `${node}:${p}`);
+  for (const [node, p] of [
+    ['root/a', 'w'],
+    ['root/a/b', 'init'],
+    ['root/a/b', 'x'],
+  ] as const)
+    t.is(exit(node, p), 'SIGKILL', `${node}:${p}`);
   t.is(ps.processes.find((x) => x.process === 'web')?.state, 'running', 'root goes on');
   await runCli(['stop', id, '--grace-ms', '2000']);
 });
 
-test.serial('when the supervisor is SIGKILLed, no process of the tree survives, no mount is left, and ls cleans its state', async (t) => {
-  const before = mountTable();
-  const { fifo, gone } = deathWatch();
-  const tree = await detach('live-owner', ` 3>${'$'}W`.replace('$W', fifo));
-  process.kill(tree.supervisor, 'SIGKILL');
-  await gone;
-  t.is(mountTable(), before);
-  const ls = JSON.parse((await runCli(['ls', '--json'])).stdout) as { trees: { id: string }[]; cleaned: string[] };
-  t.true(ls.cleaned.includes(tree.id));
-  t.false(ls.trees.some((x) => x.id === tree.id));
-  t.false(existsSync(tree.dir));
-});
+test.serial(
+  'when the supervisor is SIGKILLed, no process of the tree survives, no mount is left, and ls cleans its state',
+  async (t) => {
+    const before = mountTable();
+    const { fifo, gone } = deathWatch();
+    const tree = await detach('live-owner', ` 3>${'$'}W`.replace('$W', fifo));
+    process.kill(tree.supervisor, 'SIGKILL');
+    await gone;
+    t.is(mountTable(), before);
+    const ls = JSON.parse((await runCli(['ls', '--json'])).stdout) as { trees: { id: string }[]; cleaned: string[] };
+    t.true(ls.cleaned.includes(tree.id));
+    t.false(ls.trees.some((x) => x.id === tree.id));
+    t.false(existsSync(tree.dir));
+  },
+);
 
 test('another user can neither reach the control socket nor be served by it', async (t) => {
   const tree = await detach('live-private');
@@ -104,7 +154,10 @@ test('another user can neither reach the control socket nor be served by it', as
   });
   const user = (() => {
     try {
-      return [`--reuid=${execFileSync('id', ['-u', 'pidns-test'], { encoding: 'utf8' }).trim()}`, `--regid=${execFileSync('id', ['-g', 'pidns-test'], { encoding: 'utf8' }).trim()}`];
+      return [
+        `--reuid=${execFileSync('id', ['-u', 'pidns-test'], { encoding: 'utf8' }).trim()}`,
+        `--regid=${execFileSync('id', ['-g', 'pidns-test'], { encoding: 'utf8' }).trim()}`,
+      ];
     } catch {
       return ['--reuid=65534', '--regid=65534'];
     }

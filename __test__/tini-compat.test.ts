@@ -22,16 +22,30 @@ interface Run {
 }
 
 /** Runs `init args` (as PID 1 of a fresh namespace unless asPid1 is false); `onLine` sees stdout. */
-function runInit(init: string, args: string[], options: { asPid1?: boolean; env?: NodeJS.ProcessEnv; onLine?: (line: string, pid: number) => void } = {}): Promise<Run> {
+function runInit(
+  init: string,
+  args: string[],
+  options: { asPid1?: boolean; env?: NodeJS.ProcessEnv; onLine?: (line: string, pid: number) => void } = {},
+): Promise<Run> {
   // --kill-child: if this test fails or hangs, the namespace dies with unshare.
-  const argv = options.asPid1 === false ? [init, ...args] : ['unshare', '--fork', '--pid', '--mount-proc', '--kill-child', init, ...args];
+  const argv =
+    options.asPid1 === false
+      ? [init, ...args]
+      : ['unshare', '--fork', '--pid', '--mount-proc', '--kill-child', init, ...args];
   const [file, ...rest] = argv as [string, ...string[]];
-  const child = spawn(file, rest, { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 20_000, killSignal: 'SIGKILL' });
+  const child = spawn(file, rest, {
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 20_000,
+    killSignal: 'SIGKILL',
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => {
     stdout += d;
-    d.split('\n').filter(Boolean).forEach((l) => options.onLine?.(l, child.pid ?? -1));
+    d.split('\n')
+      .filter(Boolean)
+      .forEach((l) => options.onLine?.(l, child.pid ?? -1));
   });
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
@@ -48,7 +62,11 @@ function neutral(text: string): string {
     .replace(/pid=\d+/g, 'pid=N');
 }
 
-async function same(t: import('ava').ExecutionContext, args: string[], options: Parameters<typeof runInit>[2] = {}): Promise<Run> {
+async function same(
+  t: import('ava').ExecutionContext,
+  args: string[],
+  options: Parameters<typeof runInit>[2] = {},
+): Promise<Run> {
   // One after the other: a scenario may use a fixed file.
   const a = await runInit(inits.tini, args, options);
   const b = await runInit(inits['pidns-init'], args, options);
@@ -74,7 +92,11 @@ const cases: [string, string[], Parameters<typeof runInit>[2]?][] = [
   ['exits 127 with the message when the program does not exist', ['--', '/no/such/program']],
   ['exits 126 when the program is not executable', ['--', '/etc/passwd']],
   ['runs a program without #! with /bin/sh', ['--', noShebang, 'a', 'b']],
-  ['finds a program without #! in PATH and runs it with /bin/sh', ['--', 'no-shebang', 'a'], { env: { PATH: `${path.dirname(noShebang)}:${process.env['PATH'] ?? ''}` } }],
+  [
+    'finds a program without #! in PATH and runs it with /bin/sh',
+    ['--', 'no-shebang', 'a'],
+    { env: { PATH: `${path.dirname(noShebang)}:${process.env['PATH'] ?? ''}` } },
+  ],
   ['warns when neither PID 1 nor a subreaper', ['--', 'true'], { asPid1: false }],
   ['-s makes it a subreaper and silences the warning', ['-s', '--', 'true'], { asPid1: false }],
   ['TINI_SUBREAPER does the same', ['--', 'true'], { asPid1: false, env: { TINI_SUBREAPER: '1' } }],
@@ -84,10 +106,28 @@ const cases: [string, string[], Parameters<typeof runInit>[2]?][] = [
   ['refuses a bad -e', ['-e', '300', '--', 'true']],
   // The signal goes out only once the background child really is `sleep` (until then it is
   // sh's fork, which would lose a trapped signal).
-  ['-g sends signals to the whole group', ['-g', '--', 'sh', '-c', "trap 'echo sh got TERM' TERM; sleep infinity & p=$!; until [ \"$(cat /proc/$p/comm)\" = sleep ]; do :; done; kill -TERM 1; wait; wait; echo \"sleep ended: $?\""]],
+  [
+    '-g sends signals to the whole group',
+    [
+      '-g',
+      '--',
+      'sh',
+      '-c',
+      'trap \'echo sh got TERM\' TERM; sleep infinity & p=$!; until [ "$(cat /proc/$p/comm)" = sleep ]; do :; done; kill -TERM 1; wait; wait; echo "sleep ended: $?"',
+    ],
+  ],
   // The orphan blocks on a FIFO until its parent subshell is gone (a quick `true &` is often
   // reaped by the shell itself: no orphan at all); the program ends once the init reaped it.
-  ['-w warns for each zombie reaped', ['-w', '--', 'sh', '-c', 'rm -f /tmp/.pidns-w; mkfifo /tmp/.pidns-w; (sh -c "read _ < /tmp/.pidns-w" & echo $! > /tmp/.pidns-w.pid); echo > /tmp/.pidns-w; while kill -0 $(cat /tmp/.pidns-w.pid) 2>/dev/null; do :; done']],
+  [
+    '-w warns for each zombie reaped',
+    [
+      '-w',
+      '--',
+      'sh',
+      '-c',
+      'rm -f /tmp/.pidns-w; mkfifo /tmp/.pidns-w; (sh -c "read _ < /tmp/.pidns-w" & echo $! > /tmp/.pidns-w.pid); echo > /tmp/.pidns-w; while kill -0 $(cat /tmp/.pidns-w.pid) 2>/dev/null; do :; done',
+    ],
+  ],
 ];
 
 for (const [what, args, options] of cases) {
@@ -108,7 +148,7 @@ test('like tini, forwards the signals it receives to the program', async (t) => 
   }
 });
 
-test('collects signal 34 (glibc\'s SIGRTMIN) rather than dying of it, also when not PID 1', async (t) => {
+test("collects signal 34 (glibc's SIGRTMIN) rather than dying of it, also when not PID 1", async (t) => {
   // musl's sigfillset leaves 34 out; an init that did not block it would die of its default
   // action (which Node reports as code 0: it has no name for signal 34), not pass on the 3.
   const r = await runInit(ours, ['-s', '--', 'sh', '-c', 'echo ready; sleep 1; exit 3'], {
@@ -151,7 +191,8 @@ async function sameUsage(t: import('ava').ExecutionContext, args: string[]): Pro
 
 test('like tini, -h shows usage (plus -t)', (t) => sameUsage(t, ['-h']));
 test('like tini, shows usage and exits 1 without a program', (t) => sameUsage(t, []));
-test('like tini, refuses options meant for the program unless -- comes first', (t) => sameUsage(t, ['sh', '-c', 'true']));
+test('like tini, refuses options meant for the program unless -- comes first', (t) =>
+  sameUsage(t, ['sh', '-c', 'true']));
 
 test('-l shows the license', async (t) => {
   const r = await runInit(ours, ['-l'], { asPid1: false });
@@ -165,10 +206,17 @@ test('--version', async (t) => {
   t.regex(r.stdout, /^pidns-init version \d+\.\d+\.\d+ \(tini-compatible\)$/m);
 });
 
-test('pidns-tree init passes tini\'s command line and the signals it gets to pidns-init', async (t) => {
+test("pidns-tree init passes tini's command line and the signals it gets to pidns-init", async (t) => {
   const { startCli, runCli } = await import('./helpers/cli.js');
   t.is((await runCli(['init', '-s', '-e', '3', '--', 'sh', '-c', 'exit 3'])).code, 0);
-  const { child, result } = startCli(['init', '-s', '--', 'sh', '-c', "trap 'exit 7' USR1; echo ready; sleep infinity & wait"]);
+  const { child, result } = startCli([
+    'init',
+    '-s',
+    '--',
+    'sh',
+    '-c',
+    "trap 'exit 7' USR1; echo ready; sleep infinity & wait",
+  ]);
   child.stdout?.on('data', (d: Buffer) => {
     if (d.toString().includes('ready')) child.kill('SIGUSR1');
   });

@@ -22,18 +22,58 @@ function issuesOf(text: string): PidnsTreeError {
 }
 
 const cases: [string, string, { path: string; message: RegExp; line?: number; column?: number }][] = [
-  ['not JSON, with line and column', '{"name": "r",\n  "processes": [1,]\n}', { path: '$', message: /not valid JSON: trailing comma/, line: 2, column: 18 }],
+  [
+    'not JSON, with line and column',
+    '{"name": "r",\n  "processes": [1,]\n}',
+    { path: '$', message: /not valid JSON: trailing comma/, line: 2, column: 18 },
+  ],
   ['an empty document', '', { path: '$', message: /not valid JSON: .*empty/ }],
-  ['a missing command', '{"name":"r","processes":[{"name":"p"}]}', { path: '$.processes[0]', message: /missing required field "command"/ }],
-  ['an empty command', '{"name":"r","processes":[{"name":"p","command":[]}]}', { path: '$.processes[0].command', message: /must not be empty/ }],
-  ['an empty program name', '{"name":"r","processes":[{"name":"p","command":[""]}]}', { path: '$.processes[0].command[0]', message: /must not be empty/ }],
-  ['a command given as a string', '{"name":"r","processes":[{"name":"p","command":"sleep 1"}]}', { path: '$.processes[0].command', message: /expected an array of strings, found a string/ }],
-  ['duplicate sibling namespaces', '{"name":"r","children":[{"name":"a"},{"name":"a"}]}', { path: '$.children[1].name', message: /already a namespace named "a"/ }],
-  ['duplicate process names', '{"name":"r","processes":[{"name":"p","command":["true"]},{"name":"p","command":["true"]}]}', { path: '$.processes[1].name', message: /already has a process named "p"/ }],
+  [
+    'a missing command',
+    '{"name":"r","processes":[{"name":"p"}]}',
+    { path: '$.processes[0]', message: /missing required field "command"/ },
+  ],
+  [
+    'an empty command',
+    '{"name":"r","processes":[{"name":"p","command":[]}]}',
+    { path: '$.processes[0].command', message: /must not be empty/ },
+  ],
+  [
+    'an empty program name',
+    '{"name":"r","processes":[{"name":"p","command":[""]}]}',
+    { path: '$.processes[0].command[0]', message: /must not be empty/ },
+  ],
+  [
+    'a command given as a string',
+    '{"name":"r","processes":[{"name":"p","command":"sleep 1"}]}',
+    { path: '$.processes[0].command', message: /expected an array of strings, found a string/ },
+  ],
+  [
+    'duplicate sibling namespaces',
+    '{"name":"r","children":[{"name":"a"},{"name":"a"}]}',
+    { path: '$.children[1].name', message: /already a namespace named "a"/ },
+  ],
+  [
+    'duplicate process names',
+    '{"name":"r","processes":[{"name":"p","command":["true"]},{"name":"p","command":["true"]}]}',
+    { path: '$.processes[1].name', message: /already has a process named "p"/ },
+  ],
   ['an unknown field', '{"name":"r","procesess":[]}', { path: '$.procesess', message: /unknown field "procesess"/ }],
-  ['a name with a slash', '{"name":"r","children":[{"name":"a/b"}]}', { path: '$.children[0].name', message: /'\/' is not allowed/ }],
-  ['the reserved process name init', '{"name":"r","processes":[{"name":"init","command":["true"]}]}', { path: '$.processes[0].name', message: /reserved/ }],
-  ['a relative cwd', '{"name":"r","processes":[{"name":"p","command":["true"],"cwd":"tmp"}]}', { path: '$.processes[0].cwd', message: /absolute path/ }],
+  [
+    'a name with a slash',
+    '{"name":"r","children":[{"name":"a/b"}]}',
+    { path: '$.children[0].name', message: /'\/' is not allowed/ },
+  ],
+  [
+    'the reserved process name init',
+    '{"name":"r","processes":[{"name":"init","command":["true"]}]}',
+    { path: '$.processes[0].name', message: /reserved/ },
+  ],
+  [
+    'a relative cwd',
+    '{"name":"r","processes":[{"name":"p","command":["true"],"cwd":"tmp"}]}',
+    { path: '$.processes[0].cwd', message: /absolute path/ },
+  ],
   ['duplicate JSON keys', '{"name":"r","name":"s"}', { path: '$.name', message: /duplicate key "name"/ }],
 ];
 
@@ -50,14 +90,20 @@ for (const [what, text, expected] of cases) {
 
 test('every problem is reported at once, in document order', (t) => {
   const error = issuesOf('{"name":"r","x":1,"processes":[{"name":"p","command":[]}],"children":[{"name":""}]}');
-  t.deepEqual(error.issues.map((i) => i.path), ['$.x', '$.processes[0].command', '$.children[0].name']);
+  t.deepEqual(
+    error.issues.map((i) => i.path),
+    ['$.x', '$.processes[0].command', '$.children[0].name'],
+  );
 });
 
 test('rule 8: a tree one level deeper than the kernel allows is refused before anything starts', (t) => {
   const limit = plan(chain(1)).maxDepth;
   const error = issuesOf(JSON.stringify(chain(limit + 1)));
   t.is(error.code, 'DEPTH_LIMIT');
-  t.regex(error.issues[0]?.message ?? '', new RegExp(`${limit + 1} levels deep but only ${limit} PID-namespace levels are left`));
+  t.regex(
+    error.issues[0]?.message ?? '',
+    new RegExp(`${limit + 1} levels deep but only ${limit} PID-namespace levels are left`),
+  );
 });
 
 test('rule 8: the deepest tree the kernel allows runs, with a PID at every one of its levels', async (t) => {

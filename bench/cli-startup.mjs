@@ -30,7 +30,11 @@ function time(argv) {
     const t0 = process.hrtime.bigint();
     const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'inherit'] });
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(Number(process.hrtime.bigint() - t0) / 1e6) : reject(new Error(`${argv.join(' ')} exited ${code}`))));
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(Number(process.hrtime.bigint() - t0) / 1e6)
+        : reject(new Error(`${argv.join(' ')} exited ${code}`)),
+    );
   });
 }
 
@@ -50,6 +54,8 @@ rmSync(dir, { recursive: true, force: true });
 const base = times['node -e 0'];
 for (const [name, ms] of Object.entries(times)) {
   const perRound = median(ms.map((t, i) => t / base[i]));
-  console.log(`${name.padEnd(20)} ${median(ms).toFixed(1).padStart(7)} ms   x${(median(ms) / median(base)).toFixed(2)} (median of per-round ratios x${perRound.toFixed(2)})`);
+  console.log(
+    `${name.padEnd(20)} ${median(ms).toFixed(1).padStart(7)} ms   x${(median(ms) / median(base)).toFixed(2)} (median of per-round ratios x${perRound.toFixed(2)})`,
+  );
 }
 console.log(`${rounds} rounds, Node ${process.version}`);

@@ -27,10 +27,26 @@ mkdirSync(build, { recursive: true });
 const floor = path.join(build, 'floor');
 sh('gcc', ['-O2', '-Wall', '-o', floor, path.join(root, 'bench', 'floor.c')]);
 // The native path alone (no Node), to tell the tree's own cost from the host's.
-sh('cargo', ['build', '--release', '--quiet', '-p', 'pidns-core', '--example', 'run_spec'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+sh('cargo', ['build', '--release', '--quiet', '-p', 'pidns-core', '--example', 'run_spec'], {
+  cwd: root,
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
 const runSpec = path.join(process.env.CARGO_TARGET_DIR ?? path.join(root, 'target'), 'release', 'examples', 'run_spec');
-const peers = { unshare: 'util-linux', tini: 'tini', 'tini-static': 'tini', 'dumb-init': 'dumb-init', catatonit: 'catatonit', bwrap: 'bubblewrap' };
-const missing = [...new Set(Object.entries(peers).filter(([cmd]) => !has(cmd)).map(([, pkg]) => pkg))];
+const peers = {
+  unshare: 'util-linux',
+  tini: 'tini',
+  'tini-static': 'tini',
+  'dumb-init': 'dumb-init',
+  catatonit: 'catatonit',
+  bwrap: 'bubblewrap',
+};
+const missing = [
+  ...new Set(
+    Object.entries(peers)
+      .filter(([cmd]) => !has(cmd))
+      .map(([, pkg]) => pkg),
+  ),
+];
 if (missing.length > 0) {
   console.error(`bench: installing ${missing.join(' ')}`);
   sh('apt-get', ['install', '-y', '-qq', ...missing], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -43,7 +59,10 @@ mkdirSync(specs, { recursive: true });
 const trivial = [{ name: 'p', command: ['true'] }];
 let chainSpec = { name: 'n32', processes: trivial };
 for (let d = 31; d >= 1; d -= 1) chainSpec = { name: `n${d}`, processes: trivial, children: [chainSpec] };
-const wideSpec = { name: 'root', children: Array.from({ length: 256 }, (_, i) => ({ name: `c${i}`, processes: trivial })) };
+const wideSpec = {
+  name: 'root',
+  children: Array.from({ length: 256 }, (_, i) => ({ name: `c${i}`, processes: trivial })),
+};
 writeFileSync(path.join(specs, 'chain32.json'), JSON.stringify(chainSpec));
 writeFileSync(path.join(specs, 'wide256.json'), JSON.stringify(wideSpec));
 writeFileSync(path.join(specs, 'tiny.json'), JSON.stringify({ name: 'r' }));
@@ -99,10 +118,14 @@ const groups = [
     entries: {
       'floor (raw syscalls, C)': () => timeCommand([floor, 'chain', '32']),
       'pidns-tree API (Node running)': () => timeApi(chainSpec),
-      'pidns-tree native path, no Node (run_spec)': () => timeCommand([runSpec, path.join(specs, 'chain32.json'), init]),
-      'pidns-tree CLI, cold (node bin/pidns-tree.js spawn)': () => timeCommand([process.execPath, cli, 'spawn', '--json', path.join(specs, 'chain32.json')]),
-      'unshare --fork --pid --mount-proc x32': () => timeCommand(nest(32, ['unshare', '--fork', '--pid', '--mount-proc'], ['true'])),
-      'bwrap --unshare-pid x32': () => timeCommand(nest(32, ['bwrap', '--unshare-pid', '--dev-bind', '/', '/', '--proc', '/proc'], ['true'])),
+      'pidns-tree native path, no Node (run_spec)': () =>
+        timeCommand([runSpec, path.join(specs, 'chain32.json'), init]),
+      'pidns-tree CLI, cold (node bin/pidns-tree.js spawn)': () =>
+        timeCommand([process.execPath, cli, 'spawn', '--json', path.join(specs, 'chain32.json')]),
+      'unshare --fork --pid --mount-proc x32': () =>
+        timeCommand(nest(32, ['unshare', '--fork', '--pid', '--mount-proc'], ['true'])),
+      'bwrap --unshare-pid x32': () =>
+        timeCommand(nest(32, ['bwrap', '--unshare-pid', '--dev-bind', '/', '/', '--proc', '/proc'], ['true'])),
     },
     targets: { 'pidns-tree API (Node running)': 1.3 },
   },
@@ -112,9 +135,11 @@ const groups = [
     entries: {
       'floor (raw syscalls, C)': () => timeCommand([floor, 'wide', '256']),
       'pidns-tree API (Node running)': () => timeApi(wideSpec),
-      'pidns-tree CLI, cold (node bin/pidns-tree.js spawn)': () => timeCommand([process.execPath, cli, 'spawn', '--json', path.join(specs, 'wide256.json')]),
+      'pidns-tree CLI, cold (node bin/pidns-tree.js spawn)': () =>
+        timeCommand([process.execPath, cli, 'spawn', '--json', path.join(specs, 'wide256.json')]),
       'unshare --fork --pid --mount-proc x256': () => timeCommand(fan(['unshare', '--fork', '--pid', '--mount-proc'])),
-      'bwrap --unshare-pid x256': () => timeCommand(fan(['bwrap', '--unshare-pid', '--dev-bind', '/', '/', '--proc', '/proc'])),
+      'bwrap --unshare-pid x256': () =>
+        timeCommand(fan(['bwrap', '--unshare-pid', '--dev-bind', '/', '/', '--proc', '/proc'])),
     },
     targets: { 'pidns-tree API (Node running)': 1.5 },
   },
@@ -123,8 +148,10 @@ const groups = [
     baseline: 'node -e 0',
     entries: {
       'node -e 0': () => timeCommand([process.execPath, '-e', '0']),
-      'pidns-tree validate (Node + yargs + binding)': () => timeCommand([process.execPath, cli, 'validate', path.join(specs, 'tiny.json')]),
-      'unshare chain x32 (for the CLI target)': () => timeCommand(nest(32, ['unshare', '--fork', '--pid', '--mount-proc'], ['true'])),
+      'pidns-tree validate (Node + yargs + binding)': () =>
+        timeCommand([process.execPath, cli, 'validate', path.join(specs, 'tiny.json')]),
+      'unshare chain x32 (for the CLI target)': () =>
+        timeCommand(nest(32, ['unshare', '--fork', '--pid', '--mount-proc'], ['true'])),
     },
     targets: { 'pidns-tree validate (Node + yargs + binding)': 1.2 },
   },
@@ -151,14 +178,26 @@ const groups = [
       catatonit: () => timeStorm(asPid1(catatonit, '--', ...storm)),
     },
     targets: {},
-    extra: { label: 'init CPU per orphan, µs', scale: 1e-3, baseline: 'tini', targets: { 'pidns-init (tini mode)': 1 } },
+    extra: {
+      label: 'init CPU per orphan, µs',
+      scale: 1e-3,
+      baseline: 'tini',
+      targets: { 'pidns-init (tini mode)': 1 },
+    },
   },
 ];
 
 // Translation: a live tree of 1,000 processes over 32 levels, owned by a detached supervisor.
-let big = { name: 'l32', processes: Array.from({ length: 1000 - 31 * 31 }, (_, i) => ({ name: `p${i}`, command: ['sleep', 'infinity'] })) };
+let big = {
+  name: 'l32',
+  processes: Array.from({ length: 1000 - 31 * 31 }, (_, i) => ({ name: `p${i}`, command: ['sleep', 'infinity'] })),
+};
 for (let d = 31; d >= 1; d -= 1) {
-  big = { name: `l${d}`, processes: Array.from({ length: 31 }, (_, i) => ({ name: `p${i}`, command: ['sleep', 'infinity'] })), children: [big] };
+  big = {
+    name: `l${d}`,
+    processes: Array.from({ length: 31 }, (_, i) => ({ name: `p${i}`, command: ['sleep', 'infinity'] })),
+    children: [big],
+  };
 }
 writeFileSync(path.join(specs, 'big.json'), JSON.stringify(big));
 const bigId = `bench-${process.pid}`;
@@ -178,10 +217,14 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   });
 }
 // --json says where the tree's state lives (the CLI's own stateRoot, whoever runs this).
-const detached = JSON.parse(sh(process.execPath, [cli, 'spawn', '--detach', '--json', '--name', bigId, path.join(specs, 'big.json')]));
+const detached = JSON.parse(
+  sh(process.execPath, [cli, 'spawn', '--detach', '--json', '--name', bigId, path.join(specs, 'big.json')]),
+);
 const { native } = await import(path.join(root, 'dist', 'src', 'native.js'));
 const bigSocket = path.join(detached.dir, 'control.sock');
-const bigPids = JSON.parse(native().liveRequest(bigSocket, '{"cmd":"ps"}', false)).processes.map((p) => p.start.pids.host);
+const bigPids = JSON.parse(native().liveRequest(bigSocket, '{"cmd":"ps"}', false)).processes.map(
+  (p) => p.start.pids.host,
+);
 const timeSync = (fn) => {
   const t0 = process.hrtime.bigint();
   fn();
@@ -191,12 +234,16 @@ groups.push({
   name: `translation: a live tree of ${bigPids.length} processes over 32 levels`,
   baseline: 'ps (supervisor work, in-process client)',
   entries: {
-    'ps (supervisor work, in-process client)': async () => timeSync(() => native().liveRequest(bigSocket, '{"cmd":"ps"}', false)),
+    'ps (supervisor work, in-process client)': async () =>
+      timeSync(() => native().liveRequest(bigSocket, '{"cmd":"ps"}', false)),
     'pidns-tree ps --json (cold CLI)': () => timeCommand([process.execPath, cli, 'ps', '--json', bigId]),
-    [`inspect of all ${bigPids.length} processes of the tree (in-process)`]: async () => timeSync(() => bigPids.forEach((pid) => native().inspectPid(pid))),
+    [`inspect of all ${bigPids.length} processes of the tree (in-process)`]: async () =>
+      timeSync(() => bigPids.forEach((pid) => native().inspectPid(pid))),
     // Every process on the host, the tree's included; one that ends meanwhile is skipped.
     'inspect of every process on the host (in-process)': async () => {
-      const pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number);
+      const pids = readdirSync('/proc')
+        .filter((name) => /^\d+$/.test(name))
+        .map(Number);
       return timeSync(() =>
         pids.forEach((pid) => {
           try {
@@ -299,7 +346,15 @@ const results = groups.map((g) => {
   };
 });
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-const machine = { cpu, cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), kernel: os.release(), node: process.version, date: new Date().toISOString(), rounds };
+const machine = {
+  cpu,
+  cores: os.cpus().length,
+  memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+  kernel: os.release(),
+  node: process.version,
+  date: new Date().toISOString(),
+  rounds,
+};
 const out = { machine, results, memoryKiB: memory };
 mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
 const file = path.join(root, 'bench', 'results', `${machine.date.replace(/[:.]/g, '-')}.json`);
@@ -308,7 +363,8 @@ writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
 const f = (x) => (Number.isNaN(x) ? 'n/a' : x < 10 ? x.toFixed(2) : x.toFixed(1));
 let md = `# Benchmarks\n\nWritten by \`npm run bench\` (bench/run.mjs); raw numbers in \`${path.relative(root, file)}\`.\n\n`;
 md += `Machine: ${cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Linux ${machine.kernel}, Node ${machine.node}; ${rounds} interleaved rounds, ${machine.date}.\n`;
-md += 'Absolute times on a shared machine move; the ratios against the baseline measured in the same rounds are the result.\n\n';
+md +=
+  'Absolute times on a shared machine move; the ratios against the baseline measured in the same rounds are the result.\n\n';
 for (const g of results) {
   md += `## ${g.group}\n\n| contender | median ms | min–max ms | ratio to ${g.baseline} | target |\n| --- | ---: | ---: | ---: | --- |\n`;
   for (const e of g.entries) {
@@ -326,7 +382,8 @@ for (const g of results) {
     md += '\n';
   }
 }
-md += '## Resident memory of each init as PID 1 (idle)\n\nVmRSS counts the binary\'s file pages too, which every init of a tree (and the page cache) shares; RssAnon is what each further init costs.\n\n| init | VmRSS KiB | RssAnon KiB | VmRSS ratio to tini-static | target |\n| --- | ---: | ---: | ---: | --- |\n';
+md +=
+  "## Resident memory of each init as PID 1 (idle)\n\nVmRSS counts the binary's file pages too, which every init of a tree (and the page cache) shares; RssAnon is what each further init costs.\n\n| init | VmRSS KiB | RssAnon KiB | VmRSS ratio to tini-static | target |\n| --- | ---: | ---: | ---: | --- |\n";
 for (const [name, m] of Object.entries(memory)) {
   const ratio = m.rss / memory['tini-static'].rss;
   const target = name === 'pidns-init' ? `≤ 1× ${ratio <= 1 ? 'met' : '**not met**'}` : '';

@@ -45,7 +45,10 @@ const yargsRoot = path.dirname(require.resolve('yargs/package.json'));
 /** Replaces `from` by `to` in a file's text, exactly once. */
 function replaceOnce(file, text, from, to) {
   const count = text.split(from).length - 1;
-  if (count !== 1) throw new Error(`${file}: expected ${JSON.stringify(from)} once, found it ${count} times (a dependency changed: update scripts/build-cli.mjs)`);
+  if (count !== 1)
+    throw new Error(
+      `${file}: expected ${JSON.stringify(from)} once, found it ${count} times (a dependency changed: update scripts/build-cli.mjs)`,
+    );
   return text.replace(from, () => to);
 }
 
@@ -54,18 +57,41 @@ const startupPlugin = {
   setup(b) {
     b.onLoad({ filter: /[\\/]yargs[\\/]lib[\\/]platform-shims[\\/]esm\.mjs$/ }, (args) => {
       let text = readFileSync(args.path, 'utf8');
-      text = replaceOnce(args.path, text, "directory: resolve(__dirname, '../../../locales'),", "directory: fileURLToPath(new URL('./locales', import.meta.url)),");
-      text = replaceOnce(args.path, text, "import { notStrictEqual, strictEqual } from 'assert'", "import { notStrictEqual, strictEqual } from 'pidns-tree:lazy-assert'");
+      text = replaceOnce(
+        args.path,
+        text,
+        "directory: resolve(__dirname, '../../../locales'),",
+        "directory: fileURLToPath(new URL('./locales', import.meta.url)),",
+      );
+      text = replaceOnce(
+        args.path,
+        text,
+        "import { notStrictEqual, strictEqual } from 'assert'",
+        "import { notStrictEqual, strictEqual } from 'pidns-tree:lazy-assert'",
+      );
       // Where yargs looks for a package.json (for the version it guesses before ours is set):
       // the directory above the node_modules it was loaded from, else the working directory,
       // which it would walk up (readdir at every level) to the user's own package.json.
-      text = replaceOnce(args.path, text, "const mainFilename = __dirname.substring(0, __dirname.lastIndexOf('node_modules'));", "const mainFilename = fileURLToPath(new URL('../../', import.meta.url));");
+      text = replaceOnce(
+        args.path,
+        text,
+        "const mainFilename = __dirname.substring(0, __dirname.lastIndexOf('node_modules'));",
+        "const mainFilename = fileURLToPath(new URL('../../', import.meta.url));",
+      );
       return { contents: text, loader: 'js' };
     });
     b.onLoad({ filter: /[\\/]yargs[\\/]build[\\/]lib[\\/]command\.js$/ }, (args) => {
       const text = readFileSync(args.path, 'utf8');
       const from = 'yargs.getInternalMethods().getUsageInstance().cacheHelpMessage();';
-      return { contents: replaceOnce(args.path, text, from, '/* pidns-tree: no help rendered for a handler that runs (scripts/build-cli.mjs) */'), loader: 'js' };
+      return {
+        contents: replaceOnce(
+          args.path,
+          text,
+          from,
+          '/* pidns-tree: no help rendered for a handler that runs (scripts/build-cli.mjs) */',
+        ),
+        loader: 'js',
+      };
     });
     b.onResolve({ filter: /^pidns-tree:lazy-assert$/ }, () => ({ path: 'lazy-assert', namespace: 'pidns-tree' }));
     b.onLoad({ filter: /^lazy-assert$/, namespace: 'pidns-tree' }, () => ({
@@ -83,10 +109,18 @@ const startupPlugin = {
 
     b.onResolve({ filter: /^string-width$/ }, async (args) => {
       if (args.pluginData?.real === true) return undefined;
-      const real = await b.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, importer: args.importer, pluginData: { real: true } });
+      const real = await b.resolve(args.path, {
+        resolveDir: args.resolveDir,
+        kind: args.kind,
+        importer: args.importer,
+        pluginData: { real: true },
+      });
       if (real.errors.length > 0) return { errors: real.errors };
       const version = JSON.parse(readFileSync(path.join(path.dirname(real.path), 'package.json'), 'utf8')).version;
-      if (!/^[78]\./.test(version)) throw new Error(`${real.path}: string-width ${version}: check that printable ASCII is still one column a character, then allow it in scripts/build-cli.mjs`);
+      if (!/^[78]\./.test(version))
+        throw new Error(
+          `${real.path}: string-width ${version}: check that printable ASCII is still one column a character, then allow it in scripts/build-cli.mjs`,
+        );
       return { path: path.relative(root, real.path), namespace: 'lazy-string-width', pluginData: { real: real.path } };
     });
     b.onLoad({ filter: /.*/, namespace: 'lazy-string-width' }, (args) => ({
@@ -123,7 +157,8 @@ const result = await build({
 // launch.cts runs the bundle as a vm.Script, which has no loader for import() on Node 20.
 for (const [file, output] of Object.entries(result.metafile.outputs)) {
   const dynamic = output.imports.filter((i) => i.kind === 'dynamic-import');
-  if (dynamic.length > 0) throw new Error(`${file}: dynamic import() of ${dynamic.map((i) => i.path).join(', ')} left in the bundle`);
+  if (dynamic.length > 0)
+    throw new Error(`${file}: dynamic import() of ${dynamic.map((i) => i.path).join(', ')} left in the bundle`);
 }
 
 // Every yargs locale, so that LANG=de_DE etc. read as they did before bundling.
@@ -141,12 +176,17 @@ for (const input of Object.keys(result.metafile.inputs)) {
   const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
   packages.set(`${pkg.name}@${pkg.version}`, { dir, pkg });
 }
-const notices = [...packages].sort(([a], [b]) => a.localeCompare(b)).map(([, { dir, pkg }]) => {
-  const file = readdirSync(dir).find((f) => /^licen[cs]e/i.test(f));
-  if (file === undefined) throw new Error(`${dir}: no license file to include in the bundle's notices`);
-  return `${pkg.name} ${pkg.version} (${pkg.license})\n\n${readFileSync(path.join(dir, file), 'utf8').trim()}\n`;
-});
-writeFileSync(path.join(out, 'THIRD-PARTY-LICENSES.txt'), `dist/cli/pidns-tree.cjs includes these packages.\n\n${notices.join('\n' + '-'.repeat(72) + '\n\n')}`);
+const notices = [...packages]
+  .sort(([a], [b]) => a.localeCompare(b))
+  .map(([, { dir, pkg }]) => {
+    const file = readdirSync(dir).find((f) => /^licen[cs]e/i.test(f));
+    if (file === undefined) throw new Error(`${dir}: no license file to include in the bundle's notices`);
+    return `${pkg.name} ${pkg.version} (${pkg.license})\n\n${readFileSync(path.join(dir, file), 'utf8').trim()}\n`;
+  });
+writeFileSync(
+  path.join(out, 'THIRD-PARTY-LICENSES.txt'),
+  `dist/cli/pidns-tree.cjs includes these packages.\n\n${notices.join('\n' + '-'.repeat(72) + '\n\n')}`,
+);
 
 const inputs = Object.keys(result.metafile.inputs).length;
 const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);

@@ -3,7 +3,14 @@
  * and hands back a `Tree` (PIDs at every level, exec, signals, events, clean-up).
  */
 export { spawnTree, type SpawnTreeOptions } from './api/spawn-tree.js';
-export { Tree, type ExecOptions, type ExecResult, type NodeInfo, type ProcessInfo, type StopOptions } from './api/tree.js';
+export {
+  Tree,
+  type ExecOptions,
+  type ExecResult,
+  type NodeInfo,
+  type ProcessInfo,
+  type StopOptions,
+} from './api/tree.js';
 export type { TreeProcess } from './api/tree-process.js';
 export { PidnsTreeError, type PidnsTreeErrorCode, type SpecIssue } from './errors.js';
 export type {

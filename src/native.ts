@@ -28,7 +28,13 @@ export interface NativeTree {
   /** Signals a process (`init` for a namespace's init) through its pidfd; false if not alive. */
   signalProcess(node: string, process: string, signal: number): boolean;
   /** Starts a command in a namespace as a child of its PID 1; returns the caller's stdio ends. */
-  exec(node: string, name: string, command: string[], env: Record<string, string>, cwd: string | null): { stdin: number; stdout: number; stderr: number };
+  exec(
+    node: string,
+    name: string,
+    command: string[],
+    env: Record<string, string>,
+    cwd: string | null,
+  ): { stdin: number; stdout: number; stderr: number };
 }
 
 export interface NativeSpecCheck {
@@ -81,7 +87,10 @@ function platformTag(): string {
     );
   }
   if (process.arch !== 'x64' && process.arch !== 'arm64') {
-    throw new PidnsTreeError('NATIVE_MISSING', `pidns-tree has no native build for linux-${process.arch}; it supports linux x64 and arm64 (glibc and musl)`);
+    throw new PidnsTreeError(
+      'NATIVE_MISSING',
+      `pidns-tree has no native build for linux-${process.arch}; it supports linux x64 and arm64 (glibc and musl)`,
+    );
   }
   return `linux-${process.arch}-${libc()}`;
 }
@@ -120,7 +129,10 @@ export function native(): NativeBinding {
 export function initPath(): string {
   const file = process.env['PIDNS_TREE_INIT'] ?? nativeFiles().init;
   if (!existsSync(file)) {
-    throw new PidnsTreeError('NATIVE_MISSING', `pidns-init is missing (no ${file}): reinstall pidns-tree, or run \`npm run build\` in a checkout`);
+    throw new PidnsTreeError(
+      'NATIVE_MISSING',
+      `pidns-init is missing (no ${file}): reinstall pidns-tree, or run \`npm run build\` in a checkout`,
+    );
   }
   return file;
 }

@@ -14,13 +14,20 @@ export interface CliResult {
   stderr: string;
 }
 
-export function startCli(args: readonly string[], options: { input?: string; wrap?: readonly string[] } = {}): {
+export function startCli(
+  args: readonly string[],
+  options: { input?: string; wrap?: readonly string[] } = {},
+): {
   child: ChildProcess;
   result: Promise<CliResult>;
 } {
   const argv = [...(options.wrap ?? []), process.execPath, bin, ...args];
   const [file, ...rest] = argv as [string, ...string[]];
-  const child = spawn(file, rest, { cwd: root, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  const child = spawn(file, rest, {
+    cwd: root,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   let stdout = '';
   let stderr = '';
   child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -33,7 +40,10 @@ export function startCli(args: readonly string[], options: { input?: string; wra
   return { child, result };
 }
 
-export function runCli(args: readonly string[], options: { input?: string; wrap?: readonly string[] } = {}): Promise<CliResult> {
+export function runCli(
+  args: readonly string[],
+  options: { input?: string; wrap?: readonly string[] } = {},
+): Promise<CliResult> {
   return startCli(args, options).result;
 }
 

@@ -12,14 +12,25 @@ const spec = {
   ],
 };
 
-test('SIGKILL to root/mid\'s init takes root/mid and root/mid/low down', withTree(spec, async (t, tree) => {
-  t.true(tree.kill('root/mid', 'SIGKILL'));
-  const gone = [];
-  for await (const e of tree.events()) {
-    if (e.event === 'exit') gone.push(`${e.node}:${e.process} ${e.signal}`);
-    if (gone.length === 4) break;
-  }
-  t.deepEqual(gone.sort(), ['root/mid/low:init SIGKILL', 'root/mid/low:l SIGKILL', 'root/mid:init SIGKILL', 'root/mid:m SIGKILL']);
-  const alive = tree.processes().filter((p) => p.exit === undefined).map((p) => `${p.node}:${p.name}`);
-  t.deepEqual(alive.sort(), ['root/side:s', 'root:top']);
-}));
+test(
+  "SIGKILL to root/mid's init takes root/mid and root/mid/low down",
+  withTree(spec, async (t, tree) => {
+    t.true(tree.kill('root/mid', 'SIGKILL'));
+    const gone = [];
+    for await (const e of tree.events()) {
+      if (e.event === 'exit') gone.push(`${e.node}:${e.process} ${e.signal}`);
+      if (gone.length === 4) break;
+    }
+    t.deepEqual(gone.sort(), [
+      'root/mid/low:init SIGKILL',
+      'root/mid/low:l SIGKILL',
+      'root/mid:init SIGKILL',
+      'root/mid:m SIGKILL',
+    ]);
+    const alive = tree
+      .processes()
+      .filter((p) => p.exit === undefined)
+      .map((p) => `${p.node}:${p.name}`);
+    t.deepEqual(alive.sort(), ['root/side:s', 'root:top']);
+  }),
+);

@@ -30,7 +30,8 @@ export class EventLog {
     } catch (error) {
       this.#failure = error;
     }
-    if (this.#end === undefined) this.#failure ??= new PidnsTreeError('TREE_GONE', 'the event stream ended without an end event');
+    if (this.#end === undefined)
+      this.#failure ??= new PidnsTreeError('TREE_GONE', 'the event stream ended without an end event');
     this.#wakeups.forEach((wake) => wake());
   }
 
@@ -91,9 +92,12 @@ export class EventLog {
           finish(() => reject(new PidnsTreeError('TREE_GONE', `the tree ended before ${what}`)));
         }
       };
-      const timer = timeoutMs === undefined ? undefined : setTimeout(() => {
-        finish(() => reject(new PidnsTreeError('TIMEOUT', `no ${what} within ${timeoutMs} ms`)));
-      }, timeoutMs);
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              finish(() => reject(new PidnsTreeError('TIMEOUT', `no ${what} within ${timeoutMs} ms`)));
+            }, timeoutMs);
       this.#wakeups.add(wake);
       wake();
     });

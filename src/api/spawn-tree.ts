@@ -28,15 +28,22 @@ export async function spawnTree(spec: TreeSpec | string, options: SpawnTreeOptio
   const expected = planStartCount(plan);
   try {
     let starts = 0;
-    const outcome = await log.find((e) => {
-      // An init that could not start something means the tree will never be complete.
-      if (e.event === 'end' || e.event === 'error') return e;
-      if (e.event === 'start') starts += 1;
-      return starts >= expected ? e : undefined;
-    }, 'every process to start', options.startTimeoutMs ?? 30_000);
+    const outcome = await log.find(
+      (e) => {
+        // An init that could not start something means the tree will never be complete.
+        if (e.event === 'end' || e.event === 'error') return e;
+        if (e.event === 'start') starts += 1;
+        return starts >= expected ? e : undefined;
+      },
+      'every process to start',
+      options.startTimeoutMs ?? 30_000,
+    );
     if (outcome.event === 'end' || outcome.event === 'error') {
       const why = log.events.filter((e): e is ErrorEvent => e.event === 'error').map((e) => `${e.node}: ${e.message}`);
-      throw new PidnsTreeError('START_FAILED', `the tree could not be started${why.length > 0 ? `: ${why.join('; ')}` : ''}`);
+      throw new PidnsTreeError(
+        'START_FAILED',
+        `the tree could not be started${why.length > 0 ? `: ${why.join('; ')}` : ''}`,
+      );
     }
   } catch (error) {
     await tree.stop({ graceMs: 0 });

@@ -80,7 +80,9 @@ export class Tree implements AsyncDisposable {
   }
 
   #start(node: string, process: string): StartEvent | undefined {
-    return this.#log.events.find((e): e is StartEvent => e.event === 'start' && e.node === node && e.process === process);
+    return this.#log.events.find(
+      (e): e is StartEvent => e.event === 'start' && e.node === node && e.process === process,
+    );
   }
 
   /** The PIDs at every level of `'root/a:worker'`, or of a namespace's init for `'root/a'`. */
@@ -103,7 +105,9 @@ export class Tree implements AsyncDisposable {
 
   /** Every process started so far (those of the spec, then exec'd and spawned ones). */
   processes(): ProcessInfo[] {
-    const exits = new Map(this.#log.events.filter((e): e is ExitEvent => e.event === 'exit').map((e) => [`${e.node}:${e.process}`, e]));
+    const exits = new Map(
+      this.#log.events.filter((e): e is ExitEvent => e.event === 'exit').map((e) => [`${e.node}:${e.process}`, e]),
+    );
     return this.#log.events
       .filter((e): e is StartEvent => e.event === 'start' && e.process !== 'init')
       .map((s) => {
@@ -122,7 +126,10 @@ export class Tree implements AsyncDisposable {
    * The first event (already seen or still to come) that `predicate` accepts. Rejects with
    * TREE_GONE when the tree ends first, TIMEOUT after `timeoutMs`.
    */
-  waitFor<E extends TreeEvent>(predicate: (event: TreeEvent) => event is E, options?: { timeoutMs?: number }): Promise<E>;
+  waitFor<E extends TreeEvent>(
+    predicate: (event: TreeEvent) => event is E,
+    options?: { timeoutMs?: number },
+  ): Promise<E>;
   waitFor(predicate: (event: TreeEvent) => boolean, options?: { timeoutMs?: number }): Promise<TreeEvent>;
   waitFor(predicate: (event: TreeEvent) => boolean, options: { timeoutMs?: number } = {}): Promise<TreeEvent> {
     return this.#log.find((e) => (predicate(e) ? e : undefined), 'the awaited event', options.timeoutMs);
@@ -165,7 +172,11 @@ export class Tree implements AsyncDisposable {
   }
 
   /** Starts `argv` in namespace `node` as a child of its PID 1; resolves once it runs. */
-  async spawn(node: string, argv: readonly string[], options: Omit<ExecOptions, 'input' | 'timeoutMs'> = {}): Promise<TreeProcess> {
+  async spawn(
+    node: string,
+    argv: readonly string[],
+    options: Omit<ExecOptions, 'input' | 'timeoutMs'> = {},
+  ): Promise<TreeProcess> {
     parseTarget(node, this.plan);
     if (this.#log.ended !== undefined) throw new PidnsTreeError('TREE_GONE', 'the tree has ended');
     const name = this.#name(node);
@@ -173,13 +184,20 @@ export class Tree implements AsyncDisposable {
     try {
       fds = this.#running.native.exec(node, name, [...argv], options.env ?? {}, options.cwd ?? null);
     } catch (error) {
-      throw new PidnsTreeError('TREE_GONE', `cannot start ${argv[0]} in ${node}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new PidnsTreeError(
+        'TREE_GONE',
+        `cannot start ${argv[0]} in ${node}: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
-    const exited = this.#log.find((e) => (e.event === 'exit' && e.node === node && e.process === name ? e : undefined), `${node}:${name} to exit`);
+    const exited = this.#log.find(
+      (e) => (e.event === 'exit' && e.node === node && e.process === name ? e : undefined),
+      `${node}:${name} to exit`,
+    );
     // Handled here so that a caller who never waits cannot get an unhandled rejection.
     exited.catch(() => undefined);
     // Where the request is served: the namespace's init, or its parent's for a user's PID 1.
-    const servedBy = this.plan.nodes.find((n) => n.path === node)?.init.command === null ? node : node.slice(0, node.lastIndexOf('/'));
+    const servedBy =
+      this.plan.nodes.find((n) => n.path === node)?.init.command === null ? node : node.slice(0, node.lastIndexOf('/'));
     let started;
     try {
       started = await this.#log.find((e) => {
@@ -220,12 +238,20 @@ export class Tree implements AsyncDisposable {
       if (options.timeoutMs === undefined) return;
       timer = setTimeout(() => {
         child.kill('SIGKILL');
-        reject(new PidnsTreeError('TIMEOUT', `${argv.join(' ')} in ${node} did not finish within ${options.timeoutMs} ms`));
+        reject(
+          new PidnsTreeError('TIMEOUT', `${argv.join(' ')} in ${node} did not finish within ${options.timeoutMs} ms`),
+        );
       }, options.timeoutMs);
     });
     try {
       const [exit, [stdout, stderr]] = await Promise.race([Promise.all([child.wait(), output]), timedOut]);
-      const result = { code: exit.code, signal: exit.signal, stdout: stdout.toString('utf8'), stderr: stderr.toString('utf8'), pids: child.pids };
+      const result = {
+        code: exit.code,
+        signal: exit.signal,
+        stdout: stdout.toString('utf8'),
+        stderr: stderr.toString('utf8'),
+        pids: child.pids,
+      };
       return exit.error === undefined ? result : { ...result, error: exit.error };
     } finally {
       if (timer !== undefined) clearTimeout(timer);

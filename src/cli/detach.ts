@@ -12,16 +12,23 @@ import type { Plan } from '../spec.js';
 import { listTrees, newId, stateRoot } from '../live/state-dir.js';
 import { EXIT } from './exit-codes.js';
 
-export async function detach(plan: Plan, options: { name: string | undefined; mode: SpawnMode; json: boolean }): Promise<number> {
+export async function detach(
+  plan: Plan,
+  options: { name: string | undefined; mode: SpawnMode; json: boolean },
+): Promise<number> {
   const id = newId(options.name);
   if (listTrees().trees.some((t) => t.info.id === id)) {
     throw new PidnsTreeError('BAD_TARGET', `a tree named ${id} is already running: stop it, or choose another --name`);
   }
   const dir = path.join(stateRoot(), id);
-  const child = spawn(initPath(), ['--supervise', dir, '--id', id, '--name', options.name ?? '', '--mode', options.mode], {
-    detached: true,
-    stdio: ['pipe', 'pipe', 'ignore'],
-  });
+  const child = spawn(
+    initPath(),
+    ['--supervise', dir, '--id', id, '--name', options.name ?? '', '--mode', options.mode],
+    {
+      detached: true,
+      stdio: ['pipe', 'pipe', 'ignore'],
+    },
+  );
   child.stdin?.end(plan.json);
   const lines = readline.createInterface({ input: child.stdout! });
   const first = await new Promise<string>((resolve) => {
@@ -31,7 +38,8 @@ export async function detach(plan: Plan, options: { name: string | undefined; mo
   lines.close();
   child.stdout?.destroy();
   child.unref();
-  if (first !== 'ready') throw new PidnsTreeError('SPAWN_FAILED', `the tree could not be started: ${first.replace(/^failed: /, '')}`);
+  if (first !== 'ready')
+    throw new PidnsTreeError('SPAWN_FAILED', `the tree could not be started: ${first.replace(/^failed: /, '')}`);
   if (options.json) process.stdout.write(`${JSON.stringify({ event: 'detached', id, supervisor: child.pid, dir })}\n`);
   else process.stdout.write(`${id}\n`);
   return EXIT.ok;

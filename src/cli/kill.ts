@@ -6,7 +6,12 @@ import { findTree } from '../live/state-dir.js';
 import { signalNumber, type SignalName } from '../running-tree.js';
 import { EXIT } from './exit-codes.js';
 
-export function killCommand(options: { id: string; target: string | undefined; signal: string; json: boolean }): number {
+export function killCommand(options: {
+  id: string;
+  target: string | undefined;
+  signal: string;
+  json: boolean;
+}): number {
   const tree = findTree(options.id);
   const target = options.target ?? tree.info.root;
   const { node, process: process_ } = splitTarget(target);
@@ -18,7 +23,8 @@ export function killCommand(options: { id: string; target: string | undefined; s
     throw new PidnsTreeError('BAD_TARGET', `unknown signal ${options.signal}`);
   }
   const sent = request(tree, { cmd: 'kill', node, process: process_, signal })['sent'] === true;
-  if (options.json) process.stdout.write(`${JSON.stringify({ id: tree.info.id, node, process: process_, signal, sent })}\n`);
+  if (options.json)
+    process.stdout.write(`${JSON.stringify({ id: tree.info.id, node, process: process_, signal, sent })}\n`);
   else if (!sent) process.stderr.write(`pidns-tree: ${node}:${process_} is not running in tree ${tree.info.id}\n`);
   return sent ? EXIT.ok : 1;
 }

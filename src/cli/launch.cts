@@ -23,13 +23,31 @@ import Module = require('node:module');
 import path = require('node:path');
 import vm = require('node:vm');
 
-const { closeSync, constants, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } = fs;
+const {
+  closeSync,
+  constants,
+  fstatSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} = fs;
 
 interface Cli {
   main(argv: readonly string[]): Promise<number>;
 }
 
-type CommonJsWrapper = (exports: object, require: NodeJS.Require, module: { exports: object }, filename: string, dirname: string) => void;
+type CommonJsWrapper = (
+  exports: object,
+  require: NodeJS.Require,
+  module: { exports: object },
+  filename: string,
+  dirname: string,
+) => void;
 
 const bundle = path.join(__dirname, '..', '..', 'cli', 'pidns-tree.cjs');
 
@@ -168,7 +186,13 @@ function runWithCodeCache(): void {
     process.once('exit', () => writeCache(file, source, script.createCachedData()));
   }
   const loaded = { exports: {} };
-  (script.runInThisContext() as CommonJsWrapper)(loaded.exports, Module.createRequire(bundle), loaded, bundle, path.dirname(bundle));
+  (script.runInThisContext() as CommonJsWrapper)(
+    loaded.exports,
+    Module.createRequire(bundle),
+    loaded,
+    bundle,
+    path.dirname(bundle),
+  );
   run(loaded.exports as Cli);
 }
 

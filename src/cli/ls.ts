@@ -16,24 +16,58 @@ export function lsCommand(options: { json: boolean }): number {
     try {
       const reply = ps(t);
       running = reply.processes.filter((p) => p.state === 'running' && p.start.process !== 'init').length;
-      zombies = reply.processes.filter((p) => p.state === 'zombie').length + Object.values(reply.zombies).reduce((a, b) => a + b, 0);
+      zombies =
+        reply.processes.filter((p) => p.state === 'zombie').length +
+        Object.values(reply.zombies).reduce((a, b) => a + b, 0);
     } catch {
       // ended between listing and asking: shown with no processes
     }
-    return { id: t.info.id, root: t.info.root, ageMs: Date.now() - t.info.createdAt, namespaces: t.info.namespaces, processes: running, zombies, mode: t.info.mode, state: 'running' };
+    return {
+      id: t.info.id,
+      root: t.info.root,
+      ageMs: Date.now() - t.info.createdAt,
+      namespaces: t.info.namespaces,
+      processes: running,
+      zombies,
+      mode: t.info.mode,
+      state: 'running',
+    };
   });
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ trees: rows, cleaned })}\n`);
     return EXIT.ok;
   }
-  cleaned.forEach((id) => process.stderr.write(`pidns-tree: removed the stale state of tree ${id} (its supervisor is gone)\n`));
+  cleaned.forEach((id) =>
+    process.stderr.write(`pidns-tree: removed the stale state of tree ${id} (its supervisor is gone)\n`),
+  );
   if (rows.length === 0) {
     process.stdout.write('no trees running (start one with pidns-tree spawn --detach tree.json)\n');
     return EXIT.ok;
   }
   const header = ['ID', 'ROOT', 'AGE', 'NAMESPACES', 'PROCESSES', 'ZOMBIES', 'MODE', 'STATE'];
-  const table = [header, ...rows.map((r) => [r.id, r.root, age(r.ageMs), String(r.namespaces), String(r.processes), String(r.zombies), r.mode, r.state])];
+  const table = [
+    header,
+    ...rows.map((r) => [
+      r.id,
+      r.root,
+      age(r.ageMs),
+      String(r.namespaces),
+      String(r.processes),
+      String(r.zombies),
+      r.mode,
+      r.state,
+    ]),
+  ];
   const widths = header.map((_, i) => Math.max(...table.map((row) => (row[i] ?? '').length)));
-  process.stdout.write(`${table.map((row) => row.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n')}\n`);
+  process.stdout.write(
+    `${table
+      .map((row) =>
+        row
+          .map((c, i) => c.padEnd(widths[i] ?? 0))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n')}\n`,
+  );
   return EXIT.ok;
 }

@@ -67,11 +67,24 @@ export async function main(argv: readonly string[]): Promise<number> {
         y
           .positional('tree', { type: 'string', demandOption: true, describe: 'tree.json, or - to read it from stdin' })
           .option('json', { type: 'boolean', default: false, describe: 'NDJSON events on stdout, one per line' })
-          .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'also show every orphan an init reaps' })
-          .option('rootless', { type: 'boolean', describe: 'run in a user namespace that maps you to root, also as root (the default without CAP_SYS_ADMIN)' })
+          .option('verbose', {
+            alias: 'v',
+            type: 'boolean',
+            default: false,
+            describe: 'also show every orphan an init reaps',
+          })
+          .option('rootless', {
+            type: 'boolean',
+            describe: 'run in a user namespace that maps you to root, also as root (the default without CAP_SYS_ADMIN)',
+          })
           .option('privileged', { type: 'boolean', describe: 'need CAP_SYS_ADMIN; never fall back to rootless' })
           .conflicts('rootless', 'privileged')
-          .option('detach', { alias: 'd', type: 'boolean', default: false, describe: 'hand the tree to a native supervisor, print its id and return' })
+          .option('detach', {
+            alias: 'd',
+            type: 'boolean',
+            default: false,
+            describe: 'hand the tree to a native supervisor, print its id and return',
+          })
           .option('name', { type: 'string', describe: 'with --detach: the id to use instead of a random one' })
           .example('$0 spawn examples/nested.json', 'run the example tree')
           .example('$0 spawn tree.json --json', 'events as NDJSON (start, output, exit, end)')
@@ -100,29 +113,64 @@ export async function main(argv: readonly string[]): Promise<number> {
         exitCode = await validateCommand({ tree: treeArg(args.tree, argv), json: args.json });
       },
     )
-    .command('ls', 'List the detached trees running here (and clean stale state)', (y) => y.option('json', { type: 'boolean', default: false, describe: '{trees: [...], cleaned: [...]}' }), async (args) => {
-      const { lsCommand } = await import('./ls.js');
-      exitCode = live(() => lsCommand({ json: args.json }), args.json);
-    })
-    .command('ps <id>', 'Show a detached tree: every process with its PIDs at every level and its state', (y) => y.positional('id', { type: 'string', demandOption: true }).option('json', { type: 'boolean', default: false }), async (args) => {
-      const { psCommand } = await import('./ps.js');
-      exitCode = live(() => psCommand({ id: args.id, json: args.json }), args.json);
-    })
-    .command('exec <id> <node> -- <command..>', "Run a command in a namespace of a detached tree, as a child of its PID 1, with this terminal's stdio")
-    .command('kill <id> [target]', 'Send a signal to a process (node:process) or a namespace\'s init (node); default: the root', (y) =>
-      y.positional('id', { type: 'string', demandOption: true }).positional('target', { type: 'string' })
-        .option('signal', { alias: 's', type: 'string', default: 'SIGTERM', describe: 'name (TERM, SIGKILL) or number' })
-        .option('json', { type: 'boolean', default: false }), async (args) => {
-      const { killCommand } = await import('./kill.js');
-      exitCode = live(() => killCommand({ id: args.id, target: args.target, signal: args.signal, json: args.json }), args.json);
-    })
-    .command('stop <id>', 'Stop a detached tree: SIGTERM everywhere, SIGKILL after the grace period; waits for its end', (y) =>
-      y.positional('id', { type: 'string', demandOption: true })
-        .option('grace-ms', { type: 'number', default: 10_000, describe: 'SIGKILL after this long' })
-        .option('json', { type: 'boolean', default: false }), async (args) => {
-      const { stopCommand } = await import('./stop.js');
-      exitCode = live(() => stopCommand({ id: args.id, graceMs: args.graceMs, json: args.json }), args.json);
-    })
+    .command(
+      'ls',
+      'List the detached trees running here (and clean stale state)',
+      (y) => y.option('json', { type: 'boolean', default: false, describe: '{trees: [...], cleaned: [...]}' }),
+      async (args) => {
+        const { lsCommand } = await import('./ls.js');
+        exitCode = live(() => lsCommand({ json: args.json }), args.json);
+      },
+    )
+    .command(
+      'ps <id>',
+      'Show a detached tree: every process with its PIDs at every level and its state',
+      (y) =>
+        y.positional('id', { type: 'string', demandOption: true }).option('json', { type: 'boolean', default: false }),
+      async (args) => {
+        const { psCommand } = await import('./ps.js');
+        exitCode = live(() => psCommand({ id: args.id, json: args.json }), args.json);
+      },
+    )
+    .command(
+      'exec <id> <node> -- <command..>',
+      "Run a command in a namespace of a detached tree, as a child of its PID 1, with this terminal's stdio",
+    )
+    .command(
+      'kill <id> [target]',
+      "Send a signal to a process (node:process) or a namespace's init (node); default: the root",
+      (y) =>
+        y
+          .positional('id', { type: 'string', demandOption: true })
+          .positional('target', { type: 'string' })
+          .option('signal', {
+            alias: 's',
+            type: 'string',
+            default: 'SIGTERM',
+            describe: 'name (TERM, SIGKILL) or number',
+          })
+          .option('json', { type: 'boolean', default: false }),
+      async (args) => {
+        const { killCommand } = await import('./kill.js');
+        exitCode = live(
+          () => killCommand({ id: args.id, target: args.target, signal: args.signal, json: args.json }),
+          args.json,
+        );
+      },
+    )
+    .command(
+      'stop <id>',
+      'Stop a detached tree: SIGTERM everywhere, SIGKILL after the grace period; waits for its end',
+      (y) =>
+        y
+          .positional('id', { type: 'string', demandOption: true })
+          .option('grace-ms', { type: 'number', default: 10_000, describe: 'SIGKILL after this long' })
+          .option('json', { type: 'boolean', default: false }),
+      async (args) => {
+        const { stopCommand } = await import('./stop.js');
+        exitCode = live(() => stopCommand({ id: args.id, graceMs: args.graceMs, json: args.json }), args.json);
+      },
+    )
     .command(
       'inspect <pid>',
       "Show a host process's PID-namespace chain and its PID in each namespace",
@@ -135,7 +183,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         exitCode = await inspectCommand({ pid: args.pid, json: args.json });
       },
     )
-    .command('init [options] -- <command..>', 'Run a command under pidns-init, a tini-compatible init (options: pidns-tree init --help)')
+    .command(
+      'init [options] -- <command..>',
+      'Run a command under pidns-init, a tini-compatible init (options: pidns-tree init --help)',
+    )
     .demandCommand(1, 'Name a command: spawn, validate, ls, ps, exec, kill, stop, inspect or init (see --help).')
     .recommendCommands()
     .strict()

@@ -8,8 +8,18 @@ export function psCommand(options: { id: string; json: boolean }): number {
   const tree = findTree(options.id);
   const reply = ps(tree);
   if (options.json) {
-    const processes = reply.processes.map((p) => ({ node: p.start.node, process: p.start.process, pid: p.start.pid, pids: p.start.pids, command: p.start.command, state: p.state, exit: p.exit }));
-    process.stdout.write(`${JSON.stringify({ id: tree.info.id, root: tree.info.root, mode: tree.info.mode, processes, zombies: reply.zombies })}\n`);
+    const processes = reply.processes.map((p) => ({
+      node: p.start.node,
+      process: p.start.process,
+      pid: p.start.pid,
+      pids: p.start.pids,
+      command: p.start.command,
+      state: p.state,
+      exit: p.exit,
+    }));
+    process.stdout.write(
+      `${JSON.stringify({ id: tree.info.id, root: tree.info.root, mode: tree.info.mode, processes, zombies: reply.zombies })}\n`,
+    );
     return EXIT.ok;
   }
   const s = styleFor(process.stdout);
@@ -20,10 +30,14 @@ export function psCommand(options: { id: string; json: boolean }): number {
     const init = here.find((p) => p.start.process === 'init');
     const zombies = reply.zombies[node] ?? 0;
     const state = (p: (typeof here)[number]) => (p.exit !== null ? describeExit(p.exit.code, p.exit.signal) : p.state);
-    lines.push(`${s.bold(node)}  init ${init === undefined ? '?' : `${pidChain(init.start.pids, s)}  ${state(init)}`}${zombies > 0 ? `  ${zombies} zombies` : ''}`);
+    lines.push(
+      `${s.bold(node)}  init ${init === undefined ? '?' : `${pidChain(init.start.pids, s)}  ${state(init)}`}${zombies > 0 ? `  ${zombies} zombies` : ''}`,
+    );
     const width = Math.max(0, ...here.map((p) => p.start.process.length));
     for (const p of here.filter((p) => p.start.process !== 'init')) {
-      lines.push(`  ${p.start.process.padEnd(width)}  ${pidChain(p.start.pids, s)}  ${state(p)}  ${s.dim(truncate(shellWords(p.start.command), 50))}`);
+      lines.push(
+        `  ${p.start.process.padEnd(width)}  ${pidChain(p.start.pids, s)}  ${state(p)}  ${s.dim(truncate(shellWords(p.start.command), 50))}`,
+      );
     }
   }
   process.stdout.write(`${lines.join('\n')}\n`);

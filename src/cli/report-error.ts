@@ -22,7 +22,11 @@ export function describeError(error: unknown, source = 'tree.json'): string {
 
 export function exitCodeFor(error: unknown): number {
   if (error instanceof PidnsTreeError) {
-    return error.code === 'INVALID_SPEC' || error.code === 'DEPTH_LIMIT' || error.code === 'SPEC_UNREADABLE' || error.code === 'BAD_TARGET' || error.code === 'UNKNOWN_TREE'
+    return error.code === 'INVALID_SPEC' ||
+      error.code === 'DEPTH_LIMIT' ||
+      error.code === 'SPEC_UNREADABLE' ||
+      error.code === 'BAD_TARGET' ||
+      error.code === 'UNKNOWN_TREE'
       ? EXIT.usage
       : EXIT.cannotRun;
   }

@@ -23,7 +23,10 @@ export function request(tree: LiveTree, body: Record<string, unknown>, passStdio
   try {
     text = native().liveRequest(tree.socket, JSON.stringify(body), passStdio);
   } catch (error) {
-    throw new PidnsTreeError('TREE_GONE', `tree ${tree.info.id}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new PidnsTreeError(
+      'TREE_GONE',
+      `tree ${tree.info.id}: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   const reply = JSON.parse(text) as { ok: boolean; error?: string } & Record<string, unknown>;
   if (!reply.ok) throw new PidnsTreeError('TREE_GONE', `tree ${tree.info.id}: ${reply.error ?? 'refused'}`);

@@ -33,7 +33,9 @@ export interface LiveTree {
 export function stateRoot(): string {
   if (process.getuid?.() === 0) return '/run/pidns-tree';
   const runtime = process.env['XDG_RUNTIME_DIR'];
-  return runtime !== undefined && runtime !== '' ? path.join(runtime, 'pidns-tree') : `/tmp/pidns-tree-${process.getuid?.() ?? 'user'}`;
+  return runtime !== undefined && runtime !== ''
+    ? path.join(runtime, 'pidns-tree')
+    : `/tmp/pidns-tree-${process.getuid?.() ?? 'user'}`;
 }
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -42,7 +44,10 @@ const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 export function newId(name: string | undefined): string {
   if (name === undefined) return randomBytes(4).toString('hex');
   if (!ID.test(name)) {
-    throw new PidnsTreeError('BAD_TARGET', `--name ${JSON.stringify(name)}: use letters, digits, '.', '_' and '-' (at most 64), starting with a letter or digit`);
+    throw new PidnsTreeError(
+      'BAD_TARGET',
+      `--name ${JSON.stringify(name)}: use letters, digits, '.', '_' and '-' (at most 64), starting with a letter or digit`,
+    );
   }
   return name;
 }

@@ -25,7 +25,9 @@ export function styleFor(stream: NodeJS.WriteStream): Style {
  * way one reads a process from where it lives outwards.
  */
 export function pidChain(pids: Pids, style: Style = plain): string {
-  const levels = Object.entries(pids).filter(([level]) => level !== 'host').reverse();
+  const levels = Object.entries(pids)
+    .filter(([level]) => level !== 'host')
+    .reverse();
   const parts = levels.map(([level, pid], i) => `${i === 0 ? 'pid ' : ''}${pid} in ${level}`);
   const host = pids['host'];
   if (host !== undefined) parts.push(style.dim(`${host} on host`));

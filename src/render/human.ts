@@ -23,7 +23,12 @@ export class HumanRenderer {
   readonly #verbose: boolean;
 
   /** `verbose`: also show each orphan the inits reap. */
-  constructor(plan: Plan, options: { verbose?: boolean } = {}, out: NodeJS.WriteStream = process.stdout, err: NodeJS.WriteStream = process.stderr) {
+  constructor(
+    plan: Plan,
+    options: { verbose?: boolean } = {},
+    out: NodeJS.WriteStream = process.stdout,
+    err: NodeJS.WriteStream = process.stderr,
+  ) {
     this.#plan = plan;
     this.#verbose = options.verbose ?? false;
     this.#out = out;
@@ -55,9 +60,12 @@ export class HumanRenderer {
 
   #showTree(): void {
     const namespaces = this.#plan.nodes.length;
-    const header = `pidns-tree: ${namespaces} ${namespaces === 1 ? 'namespace' : 'namespaces'}, ` +
+    const header =
+      `pidns-tree: ${namespaces} ${namespaces === 1 ? 'namespace' : 'namespaces'}, ` +
       `${this.#processes} ${this.#processes === 1 ? 'process' : 'processes'} up`;
-    this.#out.write(`${this.#style.dim(header)}\n${renderTree(this.#plan, this.#starts, this.#style, this.#out.columns ?? 120)}\n\n`);
+    this.#out.write(
+      `${this.#style.dim(header)}\n${renderTree(this.#plan, this.#starts, this.#style, this.#out.columns ?? 120)}\n\n`,
+    );
     const held = this.#held ?? [];
     this.#held = undefined;
     held.forEach((e) => this.#print(e));
@@ -78,7 +86,10 @@ export class HumanRenderer {
       }
       case 'exit': {
         if (!(event.code === 0 && event.signal === null)) this.#firstFailure ??= event;
-        const what = event.process === 'init' ? `namespace ended, init ${describeExit(event.code, event.signal)}` : describeExit(event.code, event.signal);
+        const what =
+          event.process === 'init'
+            ? `namespace ended, init ${describeExit(event.code, event.signal)}`
+            : describeExit(event.code, event.signal);
         const why = event.error ?? event.reason;
         const text = `${this.#prefix(event.node, event.process)} ${s.dim('·')} ${what}${why === undefined ? '' : `: ${why}`}`;
         this.#out.write(`${event.code === 0 ? s.dim(text) : s.red(text)}\n`);
@@ -87,13 +98,18 @@ export class HumanRenderer {
       case 'reap':
         if (this.#verbose) {
           const where = event.pids === undefined ? `pid ${event.pid}` : pidChain(event.pids);
-          this.#out.write(s.dim(`${this.#prefix(event.node, 'init')} · reaped orphan ${where}, ${describeExit(event.code, event.signal)}`) + '\n');
+          this.#out.write(
+            s.dim(
+              `${this.#prefix(event.node, 'init')} · reaped orphan ${where}, ${describeExit(event.code, event.signal)}`,
+            ) + '\n',
+          );
         }
         return;
       case 'zombies': {
-        const text = event.count === 0
-          ? 'no zombies left'
-          : `${event.count} ${event.count === 1 ? 'zombie' : 'zombies'} (pid ${event.pids.join(', ')}): this PID 1 does not reap`;
+        const text =
+          event.count === 0
+            ? 'no zombies left'
+            : `${event.count} ${event.count === 1 ? 'zombie' : 'zombies'} (pid ${event.pids.join(', ')}): this PID 1 does not reap`;
         this.#out.write(`${this.#prefix(event.node, 'init')} ${s.dim('·')} ${text}\n`);
         return;
       }

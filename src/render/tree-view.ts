@@ -36,7 +36,8 @@ export function renderTree(plan: Plan, starts: Starts, style: Style, columns = 1
       prefix,
       label: node.path,
       namespace: true,
-      detail: init === undefined ? 'init not started' : `${userInit ? 'your init' : 'init'} ${pidChain(init.pids, style)}`,
+      detail:
+        init === undefined ? 'init not started' : `${userInit ? 'your init' : 'init'} ${pidChain(init.pids, style)}`,
       command: userInit && init !== undefined ? shellWords(init.command) : '',
     });
     const kids = [
