@@ -30,7 +30,7 @@ async function rejects(
 ): Promise<PidnsTreeError> {
   const error = await t.throwsAsync(promise, { instanceOf: PidnsTreeError });
   t.is(error?.code, code);
-  return error as PidnsTreeError;
+  return error;
 }
 
 test('spawnTree resolves with every PID known; pids(), nodes(), processes()', async (t) => {

@@ -11,7 +11,7 @@ export class EventLog {
   readonly #wakeups = new Set<() => void>();
   readonly #tree: RunningTree;
   #end: EndEvent | undefined;
-  #failure: unknown;
+  #failure: Error | undefined;
   #holds = 0;
 
   constructor(tree: RunningTree) {
@@ -28,7 +28,8 @@ export class EventLog {
         this.#wakeups.forEach((wake) => wake());
       }
     } catch (error) {
-      this.#failure = error;
+      this.#failure =
+        error instanceof Error ? error : new PidnsTreeError('TREE_GONE', `reading the events failed: ${String(error)}`);
     }
     if (this.#end === undefined)
       this.#failure ??= new PidnsTreeError('TREE_GONE', 'the event stream ended without an end event');

@@ -29,14 +29,14 @@ export async function detach(
       stdio: ['pipe', 'pipe', 'ignore'],
     },
   );
-  child.stdin?.end(plan.json);
-  const lines = readline.createInterface({ input: child.stdout! });
+  child.stdin.end(plan.json);
+  const lines = readline.createInterface({ input: child.stdout });
   const first = await new Promise<string>((resolve) => {
     lines.once('line', resolve);
     child.once('close', () => resolve('failed: the supervisor exited'));
   });
   lines.close();
-  child.stdout?.destroy();
+  child.stdout.destroy();
   child.unref();
   if (first !== 'ready')
     throw new PidnsTreeError('SPAWN_FAILED', `the tree could not be started: ${first.replace(/^failed: /, '')}`);

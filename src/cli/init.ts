@@ -23,6 +23,7 @@ export async function initCommand(args: readonly string[]): Promise<number> {
   const argv = args.length === 1 && args[0] === '--help' ? ['-h'] : [...args];
   // Handlers first: the child writes to our stdout directly, so whoever reads it may signal us
   // before spawn() has returned. Without a listener Node would take SIGUSR1 for its debugger.
+  // eslint-disable-next-line prefer-const -- `passOn` reads it before it is set (a const would throw there)
   let child: ReturnType<typeof spawn> | undefined;
   const early: NodeJS.Signals[] = [];
   const passOn = (signal: NodeJS.Signals): void => {

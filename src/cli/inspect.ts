@@ -8,7 +8,7 @@ import { styleFor } from '../render/format.js';
 import { EXIT } from './exit-codes.js';
 import { reportError } from './report-error.js';
 
-export async function inspectCommand(options: { pid: number; json: boolean }): Promise<number> {
+export function inspectCommand(options: { pid: number; json: boolean }): number {
   let found;
   try {
     found = native().inspectPid(options.pid);

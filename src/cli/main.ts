@@ -180,7 +180,7 @@ export async function main(argv: readonly string[]): Promise<number> {
           .option('json', { type: 'boolean', default: false, describe: '{pid, name, levels: [{namespace, pid}]}' }),
       async (args) => {
         const { inspectCommand } = await import('./inspect.js');
-        exitCode = await inspectCommand({ pid: args.pid, json: args.json });
+        exitCode = inspectCommand({ pid: args.pid, json: args.json });
       },
     )
     .command(
