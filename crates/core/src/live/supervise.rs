@@ -11,7 +11,10 @@ use std::sync::Arc;
 use super::server::{serve, Server};
 use super::state::{Recorded, Shared};
 use crate::host::collector::Collector;
-use crate::host::handles::Handles;
+use crate::host::events::{Event, Names};
+use crate::host::output::Output;
+use crate::host::registry::Registry;
+use crate::host::rules::Sink;
 use crate::host::spawn::{spawn_root, Isolation};
 use crate::json_out::JsonObject;
 use crate::sys::fd;
@@ -65,11 +68,11 @@ fn run(o: &Options) -> Result<i32, String> {
     let init = std::env::current_exe().map_err(|e| e.to_string())?;
     let tree = spawn_root(&init, &plan_json, o.isolation).map_err(|e| e.to_string())?;
     let root = Arc::new(fd::dup_high(tree.pidfd.as_fd(), 3).map_err(|e| e.desc().to_string())?);
-    let handles = Handles::default();
+    let registry = Registry::new(&plan, &tree.token);
     let shared = Arc::new(Shared::default());
     let server = Arc::new(Server {
         shared: shared.clone(),
-        handles: handles.clone(),
+        registry: registry.clone(),
         root,
         plan: plan.clone(),
         execs: AtomicU32::new(0),
@@ -78,30 +81,50 @@ fn run(o: &Options) -> Result<i32, String> {
     write_info(o, &plan, tree.pid.as_raw())?;
 
     let expected = plan.nodes.iter().map(|n| 1 + n.processes.len()).sum::<usize>();
-    let mut starts = 0;
-    let mut ready = false;
-    let mut sink = |line: String| {
-        let kind = shared.record(&line);
-        if !ready {
-            if kind == Recorded::Start {
-                starts += 1;
-            }
-            if starts == expected {
-                ready = true;
-                say("ready");
-            } else if matches!(kind, Recorded::Error | Recorded::End) {
-                ready = true;
-                say(&format!("failed: {line}"));
-            }
-        }
-        true
-    };
-    let code = Collector::new(tree, &plan, handles, &mut sink).run();
+    let mut out = Recorder { shared: &shared, expected, starts: 0, ready: false };
+    let code = Collector::new(tree, &plan, registry, &mut out, None).run();
     let _ = std::fs::remove_dir_all(&o.dir);
     // Let clients waiting for the end get their answer before we go (at most a second).
     let st = shared.state.lock().unwrap_or_else(|e| e.into_inner());
     let _ = shared.changed.wait_timeout_while(st, std::time::Duration::from_secs(1), |st| st.replying > 0);
     Ok(code)
+}
+
+/// The supervisor's destination for events: its state (for ps, exec, wait), and `ready` on
+/// stdout once every process of the tree has started (`failed: why` if it never will).
+struct Recorder<'a> {
+    shared: &'a Shared,
+    expected: usize,
+    starts: usize,
+    ready: bool,
+}
+
+impl Sink for Recorder<'_> {
+    fn event(&mut self, names: &dyn Names, event: &Event<'_>) {
+        let kind = self.shared.record(names, event);
+        if self.ready {
+            return;
+        }
+        if kind == Recorded::Start {
+            self.starts += 1;
+        }
+        if self.starts == self.expected {
+            self.ready = true;
+            say("ready");
+        } else if let Event::Error { node, message } = event {
+            self.ready = true;
+            say(&format!("failed: {}: {message}", names.node_path(*node)));
+        } else if kind == Recorded::End {
+            self.ready = true;
+            say("failed: the tree ended before every process had started");
+        }
+    }
+}
+
+impl Output for Recorder<'_> {
+    fn flush(&mut self) -> bool {
+        true
+    }
 }
 
 fn write_info(o: &Options, plan: &pidns_model::Plan, root_pid: i32) -> Result<(), String> {

@@ -74,3 +74,66 @@ pub fn recv(sock: BorrowedFd<'_>, buf: &mut [u8]) -> Result<Received, Errno> {
     }
     Ok(Received::Message(buf[..len].to_vec(), fds))
 }
+
+/// Sends one datagram without blocking: Ok(false) when the socket's buffer is full (try again
+/// when it polls writable).
+pub fn try_send(sock: BorrowedFd<'_>, bytes: &[u8]) -> Result<bool, Errno> {
+    let iov = [IoSlice::new(bytes)];
+    loop {
+        match sendmsg::<()>(sock.as_raw_fd(), &iov, &[], MsgFlags::MSG_NOSIGNAL | MsgFlags::MSG_DONTWAIT, None) {
+            Err(Errno::EINTR) => continue,
+            Err(Errno::EAGAIN) => return Ok(false),
+            Err(e) => return Err(e),
+            Ok(_) => return Ok(true),
+        }
+    }
+}
+
+/// What `recv_into` read.
+pub enum Datagram {
+    /// A datagram of this many bytes is in the buffer. `truncated`: it came with descriptors
+    /// (none are expected where this is used) or did not fit; they were closed, it is reported.
+    Message {
+        len: usize,
+        truncated: bool,
+    },
+    /// Every other end is closed and the queue is empty.
+    Closed,
+    WouldBlock,
+}
+
+/// Receives one datagram into `buf` without blocking and without allocating; any descriptor
+/// that came along is closed at once.
+pub fn recv_into(sock: BorrowedFd<'_>, buf: &mut [u8]) -> Result<Datagram, Errno> {
+    let mut cmsg = nix::cmsg_space!([RawFd; MAX_FDS]);
+    let mut iov = [IoSliceMut::new(buf)];
+    let msg = loop {
+        match recvmsg::<()>(
+            sock.as_raw_fd(),
+            &mut iov,
+            Some(&mut cmsg),
+            MsgFlags::MSG_CMSG_CLOEXEC | MsgFlags::MSG_DONTWAIT,
+        ) {
+            Err(Errno::EINTR) => continue,
+            Err(Errno::EAGAIN) => return Ok(Datagram::WouldBlock),
+            Err(e) => return Err(e),
+            Ok(m) => break m,
+        }
+    };
+    let mut had_fds = false;
+    if let Ok(cmsgs) = msg.cmsgs() {
+        for c in cmsgs {
+            if let ControlMessageOwned::ScmRights(raw) = c {
+                had_fds = true;
+                // SAFETY: SCM_RIGHTS installed these descriptors in our table just now; we are
+                // their only owner, and nobody here wants them.
+                drop(raw.into_iter().map(|fd| unsafe { OwnedFd::from_raw_fd(fd) }).collect::<Vec<_>>());
+            }
+        }
+    }
+    let truncated = had_fds || msg.flags.intersects(MsgFlags::MSG_CTRUNC | MsgFlags::MSG_TRUNC);
+    if msg.bytes == 0 && !truncated {
+        return Ok(Datagram::Closed);
+    }
+    Ok(Datagram::Message { len: msg.bytes, truncated })
+}
