@@ -75,6 +75,8 @@ fn tree_mode(token: String) -> ! {
             std::process::exit(2)
         }
     };
+    // Every namespace below is forked from this memory: keep only what it needs.
+    drop(plan_text);
     let paths = CommandPaths::resolve(&plan);
     // An init holds two descriptors per running process of its namespace: all it may have.
     let nofile = limits::raise_nofile();
