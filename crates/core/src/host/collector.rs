@@ -38,6 +38,9 @@ pub struct Collector<'a> {
     /// A descriptor whose hang-up means nobody reads our output any more (the CLI's stdout).
     watch: Option<RawFd>,
     listening: bool,
+    /// An `error` came (the tree cannot run as declared), and whether the stop was sent.
+    failed: bool,
+    stop_sent: bool,
     root_status: Option<ExitStatus>,
     socket_closed: bool,
     zombies: HashMap<u32, Vec<i32>>,
@@ -48,6 +51,8 @@ pub struct Collector<'a> {
 struct Tee<'b> {
     out: &'b mut dyn Output,
     registry: &'b Registry,
+    /// An `error` came: the tree cannot run as declared.
+    failed: &'b mut bool,
 }
 
 impl Sink for Tee<'_> {
@@ -57,6 +62,7 @@ impl Sink for Tee<'_> {
                 self.registry.started(*key, names.process_name(*key), nspid.first().copied().unwrap_or(0), *start_time)
             }
             Event::Exit { key, .. } => self.registry.exited(*key, names.process_name(*key)),
+            Event::Error { .. } => *self.failed = true,
             _ => {}
         }
         self.out.event(names, event);
@@ -79,6 +85,8 @@ impl<'a> Collector<'a> {
             out,
             watch,
             listening: true,
+            failed: false,
+            stop_sent: false,
             root_status: None,
             socket_closed: false,
             zombies: HashMap::new(),
@@ -87,7 +95,7 @@ impl<'a> Collector<'a> {
     }
 
     fn tee(&mut self) -> (&mut Rules, Tee<'_>) {
-        (&mut self.rules, Tee { out: &mut *self.out, registry: &self.registry })
+        (&mut self.rules, Tee { out: &mut *self.out, registry: &self.registry, failed: &mut self.failed })
     }
 
     /// Runs until the tree is gone; returns the tree's exit code (also sent as `end`).
@@ -112,6 +120,13 @@ impl<'a> Collector<'a> {
                 }
             }
             self.scan_zombies();
+            if self.failed && !self.stop_sent {
+                // A tree that cannot run as declared (a namespace could not start what it
+                // declares, output could not be relayed, ...) is stopped, all of it, the
+                // graceful way: nothing it started is left behind, and every exit is told.
+                self.stop_sent = true;
+                let _ = pidfd::send_signal(self.tree.pidfd.as_fd(), libc::SIGTERM);
+            }
             if !self.out.flush() {
                 self.nobody_listens();
             }

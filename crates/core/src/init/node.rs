@@ -111,8 +111,8 @@ fn mount_proc_failed(e: Errno) -> String {
     if e == Errno::EPERM && crate::sys::userns::in_user_namespace() {
         message.push_str(
             ": without privileges (rootless) the kernel allows a new /proc only where the /proc around it is \
-             fully visible, and a container runtime has masked parts of it here; set \"mountProc\": false for \
-             this namespace, or run privileged (as root)",
+             fully visible, and here parts of it are hidden by mounts over them (as container runtimes do); set \
+             \"mountProc\": false for this namespace, or run privileged (as root)",
         );
     }
     message

@@ -41,34 +41,42 @@ fn open_descriptors() -> Option<usize> {
     Some(fs::read_dir("/proc/self/fd").ok()?.count().saturating_sub(1))
 }
 
+/// Where the calling process's pids cgroup is: (the directory of its hierarchy's root, its path
+/// in it). cgroup v2 (`0::/path`, the unified hierarchy at /sys/fs/cgroup or its `unified`
+/// directory) or v1 (a `pids` hierarchy).
+fn pids_cgroup() -> Option<(String, String)> {
+    let text = fs::read_to_string("/proc/self/cgroup").ok()?;
+    for line in text.lines() {
+        let mut parts = line.splitn(3, ':');
+        let (_, controllers, path) = (parts.next()?, parts.next()?, parts.next()?);
+        if controllers.split(',').any(|c| c == "pids") {
+            return Some(("/sys/fs/cgroup/pids".into(), path.to_string()));
+        }
+    }
+    let path = text.lines().find_map(|l| l.strip_prefix("0::"))?.to_string();
+    ["/sys/fs/cgroup", "/sys/fs/cgroup/unified"]
+        .into_iter()
+        .find(|root| fs::metadata(format!("{root}/cgroup.controllers")).is_ok())
+        .map(|root| (root.to_string(), path))
+}
+
 /// The pids cgroup limits on the calling process, innermost first: (cgroup path, pids.max,
 /// pids.current), for each level that sets a limit.
 fn pids_limits() -> Vec<(String, String, Option<String>)> {
-    let Some(line) = fs::read_to_string("/proc/self/cgroup")
-        .ok()
-        .and_then(|t| t.lines().find(|l| l.starts_with("0::")).map(str::to_string))
-    else {
-        return Vec::new();
-    };
-    let mut path = line["0::".len()..].trim_end_matches('/').to_string();
+    let Some((root, path)) = pids_cgroup() else { return Vec::new() };
+    let mut path = path.trim_end_matches('/').to_string();
     let mut out = Vec::new();
     loop {
-        let dir = format!("/sys/fs/cgroup{path}");
+        let dir = format!("{root}{path}");
         if let Some(max) = read_trim(&format!("{dir}/pids.max")) {
             if max != "max" {
-                out.push((
-                    if path.is_empty() { "/".into() } else { path.clone() },
-                    max,
-                    read_trim(&format!("{dir}/pids.current")),
-                ));
+                let shown = if path.is_empty() { "/".to_string() } else { path.clone() };
+                out.push((shown, max, read_trim(&format!("{dir}/pids.current"))));
             }
         }
         match path.rfind('/') {
-            Some(i) => path.truncate(i),
-            None => break,
-        }
-        if path.is_empty() {
-            break;
+            Some(i) if !path.is_empty() => path.truncate(i),
+            _ => break,
         }
     }
     out
