@@ -43,6 +43,7 @@ export interface NativeSpawnOptions {
   color?: boolean;
   prefixWidth?: number;
   watchFd?: number;
+  outputFd?: number;
 }
 
 export interface NativeSpecCheck {
