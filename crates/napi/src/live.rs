@@ -33,10 +33,10 @@ pub fn live_request(socket_path: String, request: String, pass_stdio: bool) -> R
             Ok(_) => {}
         }
         match seqpacket::recv(fd.as_fd(), &mut buf) {
-            Ok(seqpacket::Received::Message(bytes, _)) if bytes == pidns_core::live::server::REPLY_END => {
+            Ok(seqpacket::Received::Message { bytes, .. }) if bytes == pidns_core::live::server::REPLY_END => {
                 return Ok(String::from_utf8_lossy(&reply).into_owned());
             }
-            Ok(seqpacket::Received::Message(bytes, _)) => reply.extend_from_slice(&bytes),
+            Ok(seqpacket::Received::Message { bytes, .. }) => reply.extend_from_slice(&bytes),
             Ok(seqpacket::Received::WouldBlock) => continue,
             Ok(seqpacket::Received::Closed) => {
                 return Err(Error::new(

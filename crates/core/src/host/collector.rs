@@ -156,7 +156,7 @@ impl<'a> Collector<'a> {
     fn drain_socket(&mut self, buf: &mut [u8]) {
         loop {
             match seqpacket::recv(self.tree.events.as_fd(), buf) {
-                Ok(seqpacket::Received::Message(bytes, fds)) => self.on_message(&bytes, fds),
+                Ok(seqpacket::Received::Message { bytes, fds, .. }) => self.on_message(&bytes, fds),
                 Ok(seqpacket::Received::WouldBlock) => return,
                 Ok(seqpacket::Received::Closed) | Err(_) => {
                     self.socket_closed = true;

@@ -201,7 +201,7 @@ impl<'a> NodeInit<'a> {
         loop {
             let Some(control) = &self.control else { return };
             match seqpacket::recv(control.as_fd(), &mut buf) {
-                Ok(seqpacket::Received::Message(bytes, fds)) => match Request::decode(&bytes) {
+                Ok(seqpacket::Received::Message { bytes, fds, .. }) => match Request::decode(&bytes) {
                     Ok(Request::Exec { node, process }) => self.exec(&node, &process, fds),
                     Err(message) => {
                         let node = self.plan.nodes[self.idx].path.clone();

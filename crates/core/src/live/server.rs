@@ -70,24 +70,33 @@ fn handle(server: &Server, client: OwnedFd) {
     // Read the request before anything else, also one we refuse: closing a SEQPACKET
     // connection with unread data resets it, and the client would never see our answer.
     let mut buf = vec![0u8; seqpacket::MAX_MESSAGE];
-    let (bytes, fds) = match seqpacket::recv(client.as_fd(), &mut buf) {
-        Ok(seqpacket::Received::Message(b, f)) => (b, f),
+    let (bytes, mut fds) = match seqpacket::recv(client.as_fd(), &mut buf) {
+        Ok(seqpacket::Received::Message { truncated: true, fds, .. }) => {
+            drop(fds);
+            return reply(&client, error("request refused: larger than 256 KiB or with more than 4 descriptors"));
+        }
+        Ok(seqpacket::Received::Message { bytes, fds, .. }) => (bytes, fds),
         _ => return,
     };
     // Only the tree's owner, or root.
     // SAFETY: geteuid only reads our credentials.
     let owner = unsafe { libc::geteuid() };
-    match getsockopt(&client, sockopt::PeerCredentials) {
-        Ok(cred) if cred.uid() == owner || cred.uid() == 0 => {}
-        _ => {
-            drop(fds);
-            return reply(&client, error("permission denied: this tree belongs to another user"));
-        }
+    if !getsockopt(&client, sockopt::PeerCredentials).is_ok_and(|c| c.uid() == owner || c.uid() == 0) {
+        drop(fds);
+        return reply(&client, error("permission denied: this tree belongs to another user"));
     }
     let request = match LiveRequest::parse(&bytes) {
         Ok(r) => r,
-        Err(e) => return reply(&client, error(&e)),
+        Err(e) => {
+            drop(fds);
+            return reply(&client, error(&e));
+        }
     };
+    // Descriptors are for exec only; whatever else came is closed before we answer, so that a
+    // client that has its reply knows they are gone.
+    if !matches!(request, LiveRequest::Exec { .. }) {
+        fds.clear();
+    }
     let answer = match &request {
         LiveRequest::Ps => ps(server),
         LiveRequest::Kill { node, process, signal } => match server.handles.signal(node, process, *signal) {
