@@ -1,23 +1,22 @@
 //! The supervisor's control socket: SOCK_SEQPACKET (a request and its descriptors arrive as one
 //! message), mode 0600 in a 0700 directory, and the peer's credentials checked: only the tree's
 //! owner (or root) is served.
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
-use std::os::unix::fs::PermissionsExt;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::path::Path;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-use nix::sys::socket::{
-    accept, bind, getsockopt, listen, socket, sockopt, AddressFamily, Backlog, SockFlag, SockType, UnixAddr,
-};
+use nix::sys::socket::{accept, bind, listen, socket, AddressFamily, Backlog, SockFlag, SockType, UnixAddr};
 
+use super::peer;
 use super::protocol::LiveRequest;
 use super::state::Shared;
+use super::tree_dir::SOCKET;
 use crate::host::handles::Handles;
 use crate::json_out::JsonObject;
-use crate::sys::{pidfd, seqpacket};
+use crate::sys::{dirfd, pidfd, seqpacket};
 
 pub struct Server {
     pub shared: Arc<Shared>,
@@ -28,13 +27,16 @@ pub struct Server {
     pub execs: AtomicU32,
 }
 
-/// Binds the socket and serves it on its own thread, a thread per client.
-pub fn serve(path: &Path, server: Arc<Server>) -> Result<(), String> {
+/// Binds `control.sock` in the tree's directory `dir` (through its descriptor: the socket is
+/// made in the directory that was checked, whatever its path has become; `shown` is that path,
+/// for messages) and serves it on its own thread, a thread per client.
+pub fn serve(dir: BorrowedFd<'_>, shown: &Path, server: Arc<Server>) -> Result<(), String> {
     let fd = socket(AddressFamily::Unix, SockType::SeqPacket, SockFlag::SOCK_CLOEXEC, None)
         .map_err(|e| e.desc().to_string())?;
-    let addr = UnixAddr::new(path).map_err(|e| e.desc().to_string())?;
-    bind(fd.as_raw_fd(), &addr).map_err(|e| format!("bind {}: {}", path.display(), e.desc()))?;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(|e| e.to_string())?;
+    let addr = UnixAddr::new(&dirfd::proc_path(dir).join(SOCKET)).map_err(|e| e.desc().to_string())?;
+    let shown = shown.join(SOCKET);
+    bind(fd.as_raw_fd(), &addr).map_err(|e| format!("bind {}: {}", shown.display(), e.desc()))?;
+    dirfd::set_mode_at(dir, SOCKET, 0o600).map_err(|e| format!("chmod {}: {}", shown.display(), e.desc()))?;
     listen(&fd, Backlog::new(16).map_err(|e| e.desc().to_string())?).map_err(|e| e.desc().to_string())?;
     std::thread::spawn(move || loop {
         let Ok(client) = accept(&fd) else { continue };
@@ -79,9 +81,7 @@ fn handle(server: &Server, client: OwnedFd) {
         _ => return,
     };
     // Only the tree's owner, or root.
-    // SAFETY: geteuid only reads our credentials.
-    let owner = unsafe { libc::geteuid() };
-    if !getsockopt(&client, sockopt::PeerCredentials).is_ok_and(|c| c.uid() == owner || c.uid() == 0) {
+    if peer::trusted(&client).is_err() {
         drop(fds);
         return reply(&client, error("permission denied: this tree belongs to another user"));
     }
