@@ -107,16 +107,20 @@ mod tests {
     use super::*;
     use std::os::fd::AsFd;
 
-    fn open_fds() -> usize {
-        std::fs::read_dir("/proc/self/fd").map(|d| d.count()).unwrap_or(0)
+    /// How many of our descriptors point at `file` (other tests' descriptors never do).
+    fn open_on(file: &std::path::Path) -> usize {
+        std::fs::read_dir("/proc/self/fd")
+            .unwrap()
+            .filter(|e| e.as_ref().is_ok_and(|e| std::fs::read_link(e.path()).is_ok_and(|t| t == file)))
+            .count()
     }
 
     #[test]
     fn descriptors_beyond_the_limit_are_reported_and_none_is_leaked() {
         let (a, b) = pair().unwrap();
-        let null = crate::sys::fd::dev_null().unwrap();
-        let many = [null.as_raw_fd(); MAX_FDS + 4];
-        let before = open_fds();
+        let file = std::env::temp_dir().join(format!("pidns-core-seqpacket-{}", std::process::id()));
+        let probe = std::fs::File::create(&file).unwrap();
+        let many = [probe.as_raw_fd(); MAX_FDS + 4];
         let mut buf = vec![0u8; 64];
         for _ in 0..50 {
             send(b.as_fd(), b"x", &many).unwrap();
@@ -129,7 +133,9 @@ mod tests {
                 _ => panic!("expected a message"),
             }
         }
-        assert_eq!(open_fds(), before, "every received descriptor was closed");
+        assert_eq!(open_on(&file), 1, "every received descriptor was closed: only ours is open");
+        drop(probe);
+        std::fs::remove_file(file).unwrap();
     }
 
     #[test]
