@@ -1,29 +1,51 @@
 /**
  * The life of a detached tree's state, whatever happens: a supervisor killed at the worst
- * moment, many `spawn -d` racing for one name. Nothing of it may be left behind, and exactly
- * one tree may hold a name.
+ * moment, many `spawn -d` racing for one name, a start that fails half-way (a pids limit).
+ * Nothing of it may be left behind, and exactly one tree may hold a name.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import {
   chownSync,
   closeSync,
   constants,
   createReadStream,
   existsSync,
+  mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
+  rmdirSync,
+  writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 
 import test from 'ava';
 
-import { runCli } from './helpers/cli.js';
+import { bin, root, runCli, type CliResult } from './helpers/cli.js';
 import { cliAs, victim } from './helpers/users.js';
 
 const run_ = Math.random().toString(16).slice(2, 8);
 const sleeper = JSON.stringify({ name: 'root', processes: [{ name: 'p', command: ['sleep', 'infinity'] }] });
+
+/** `pidns-tree ...args` with extra environment, or wrapped in `wrap` (a shell that moves it first). */
+function cli(
+  args: readonly string[],
+  options: { input?: string; env?: Record<string, string>; wrap?: readonly string[] } = {},
+): Promise<CliResult> {
+  const argv = [...(options.wrap ?? []), process.execPath, bin, ...args];
+  const [file, ...rest] = argv as [string, ...string[]];
+  const child = spawn(file, rest, { cwd: root, env: { ...process.env, NO_COLOR: '1', ...options.env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  child.stdin.end(options.input ?? '');
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
 
 interface LsJson {
   trees: { id: string }[];
@@ -128,3 +150,66 @@ test.serial(
     );
   },
 );
+
+/** Where the pids controller is: cgroup v2 (unified) or v1 (its own hierarchy). */
+function pidsController(): { base: string; v2: boolean } {
+  const unified = '/sys/fs/cgroup';
+  if (existsSync(`${unified}/cgroup.controllers`)) {
+    if (!readFileSync(`${unified}/cgroup.controllers`, 'utf8').split(/\s+/).includes('pids'))
+      throw new Error('cgroup v2 without the pids controller: this test needs it');
+    if (!readFileSync(`${unified}/cgroup.subtree_control`, 'utf8').split(/\s+/).includes('pids'))
+      writeFileSync(`${unified}/cgroup.subtree_control`, '+pids');
+    return { base: unified, v2: true };
+  }
+  if (existsSync('/sys/fs/cgroup/pids/cgroup.procs')) return { base: '/sys/fs/cgroup/pids', v2: false };
+  throw new Error('no pids cgroup controller (v1 or v2) under /sys/fs/cgroup: this test needs one');
+}
+
+function procsIn(cgroup: string): number[] {
+  return readFileSync(path.join(cgroup, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+}
+
+test.serial('spawn -d under a pids limit: a readable error, and nothing it started survives', async (t) => {
+  const { base, v2 } = pidsController();
+  const cgroup = path.join(base, `pidns-tree-test-${run_}`);
+  try {
+    mkdirSync(cgroup);
+  } catch (error) {
+    throw new Error(`cannot create the cgroup ${cgroup}: this test needs a writable pids controller`, {
+      cause: error,
+    });
+  }
+  t.teardown(async () => {
+    // Only if the test failed is anything still in there: end it, then remove the cgroup.
+    for (let i = 0; i < 100; i += 1) {
+      const left = procsIn(cgroup);
+      if (v2 && existsSync(path.join(cgroup, 'cgroup.kill'))) writeFileSync(path.join(cgroup, 'cgroup.kill'), '1');
+      else left.forEach((pid) => process.kill(pid, 'SIGKILL'));
+      try {
+        rmdirSync(cgroup);
+        return;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+  });
+  writeFileSync(path.join(cgroup, 'pids.max'), '60');
+  // 8 namespaces of 8 processes: more than 60 tasks with the CLI's own threads.
+  const children = Array.from({ length: 8 }, (_, i) => ({
+    name: `c${i}`,
+    processes: Array.from({ length: 8 }, (_, j) => ({ name: `p${j}`, command: ['sleep', 'infinity'] })),
+  }));
+  const name = `pids-${run_}`;
+  const r = await cli(['spawn', '-d', '--name', name, '-'], {
+    input: JSON.stringify({ name: 'root', children }),
+    wrap: ['sh', '-c', `echo $$ > ${cgroup}/cgroup.procs && exec "$@"`, 'sh'],
+  });
+  t.teardown(() => runCli(['stop', name, '--grace-ms', '500']));
+  t.is(r.code, 125, r.stderr);
+  t.regex(r.stderr, /^pidns-tree: the tree could not be started: root\/c\d: cannot fork p\d: /);
+  t.notRegex(r.stderr, /[{}]/, 'no raw JSON event');
+  t.deepEqual(procsIn(cgroup), [], 'no process of the tree, nor its supervisor, is left');
+  const after = JSON.parse((await runCli(['ls', '--json'])).stdout) as LsJson;
+  t.false(after.trees.some((x) => x.id === name));
+  t.deepEqual(supervisorsOf(name), []);
+});

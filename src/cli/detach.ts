@@ -2,7 +2,8 @@
  * `pidns-tree spawn --detach [--name N]`: hand the tree to a native supervisor (pidns-init
  * --supervise) that outlives this command, wait until the tree is up, print its id. The
  * supervisor claims the name itself, atomically, in the checked state root; when it cannot
- * (the name is taken, the state is unsafe, the tree failed to start) it says why in one line.
+ * (the name is taken, the state is unsafe, the tree failed to start) it says why in one line,
+ * after it has torn down whatever it started, and this command waits for it to be gone.
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -39,6 +40,8 @@ export async function detach(
   ]);
   lines.close();
   if (first !== 'ready') {
+    // It has torn down what it started; wait until it is gone itself.
+    await closed;
     const [kind = 'failed', ...rest] = first.split(': ');
     const failure = FAILURES[kind] ?? FAILURES['failed'];
     const why = FAILURES[kind] === undefined ? first : rest.join(': ');

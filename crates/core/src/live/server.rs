@@ -38,11 +38,14 @@ pub fn serve(dir: BorrowedFd<'_>, shown: &Path, server: Arc<Server>) -> Result<(
     bind(fd.as_raw_fd(), &addr).map_err(|e| format!("bind {}: {}", shown.display(), e.desc()))?;
     dirfd::set_mode_at(dir, SOCKET, 0o600).map_err(|e| format!("chmod {}: {}", shown.display(), e.desc()))?;
     listen(&fd, Backlog::new(16).map_err(|e| e.desc().to_string())?).map_err(|e| e.desc().to_string())?;
-    std::thread::spawn(move || loop {
-        let Ok(client) = accept(&fd) else { continue };
-        let server = server.clone();
-        std::thread::spawn(move || handle(&server, client));
-    });
+    std::thread::Builder::new()
+        .spawn(move || loop {
+            let Ok(client) = accept(&fd) else { continue };
+            let server = server.clone();
+            // No thread to be had (a pids limit): the client sees its connection close.
+            let _ = std::thread::Builder::new().spawn(move || handle(&server, client));
+        })
+        .map_err(|e| format!("cannot start the control socket's thread: {e}"))?;
     Ok(())
 }
 
@@ -106,10 +109,15 @@ fn handle(server: &Server, client: OwnedFd) {
         LiveRequest::Stop { grace_ms } => {
             let _ = pidfd::send_signal(server.root.as_fd(), libc::SIGTERM);
             let (root, grace) = (server.root.clone(), *grace_ms);
-            std::thread::spawn(move || {
+            let later = root.clone();
+            let timer = std::thread::Builder::new().spawn(move || {
                 std::thread::sleep(Duration::from_millis(grace));
-                let _ = pidfd::send_signal(root.as_fd(), libc::SIGKILL);
+                let _ = pidfd::send_signal(later.as_fd(), libc::SIGKILL);
             });
+            if timer.is_err() {
+                // No thread for the grace period (a pids limit): the end must still come.
+                let _ = pidfd::send_signal(root.as_fd(), libc::SIGKILL);
+            }
             JsonObject::new().raw("ok", "true").finish()
         }
         LiveRequest::Exec { .. } => exec(server, &request, &client, fds),

@@ -1,14 +1,17 @@
 //! `pidns-init --supervise --id ID [--name NAME] [--mode MODE]`: own a tree detached from the
 //! CLI. Reads the plan on stdin; claims `<state root>/<ID>` (`tree_dir::claim`: atomically, in
 //! the checked state root); starts the tree; serves `control.sock` there; writes `info.json`
-//! and says `ready` on stdout once the whole tree is up. When the tree ends it removes its own
-//! files and directory. When it cannot start, it says why in one line: `taken: ...` (a live
-//! tree has the name), `refused: ...` (the state, or what is at the path, is not safe or not
-//! pidns-tree's) or `failed: ...`.
+//! once the whole tree is up and then says `ready` on stdout. When the tree ends, or fails to
+//! start, it removes its own files and directory, and only then, on failure, says why: one line,
+//! `taken: ...` (a live tree has the name), `refused: ...` (the state, or what is at the path,
+//! is not safe or not pidns-tree's) or `failed: ...` (the tree could not be started; everything
+//! it started has been killed and waited for).
 use std::io::{Read, Write};
 use std::os::fd::AsFd;
 use std::sync::atomic::AtomicU32;
 use std::sync::Arc;
+
+use pidns_model::json::{self, Value};
 
 use super::server::{serve, Server};
 use super::state::{Recorded, Shared};
@@ -18,7 +21,7 @@ use crate::host::collector::Collector;
 use crate::host::handles::Handles;
 use crate::host::spawn::{spawn_root, Isolation};
 use crate::json_out::JsonObject;
-use crate::sys::{dirfd, fd};
+use crate::sys::{dirfd, fd, pidfd};
 
 pub struct Options {
     pub id: String,
@@ -94,7 +97,9 @@ fn run(o: &Options) -> Result<i32, Failure> {
     outcome
 }
 
-/// Starts the tree and runs it to its end.
+/// Starts the tree and runs it to its end. A tree that fails to start (an init reports an
+/// error, or it ends first) is killed at once through the root init's pidfd, and this returns
+/// only when the kernel has taken down every namespace of it.
 fn run_tree(
     o: &Options,
     plan: &pidns_model::Plan,
@@ -105,38 +110,87 @@ fn run_tree(
     let init = std::env::current_exe().map_err(|e| Failure::Failed(e.to_string()))?;
     let tree = spawn_root(&init, plan_json, o.isolation).map_err(|e| Failure::Failed(e.to_string()))?;
     let root = Arc::new(fd::dup_high(tree.pidfd.as_fd(), 3).map_err(|e| Failure::Failed(e.desc().to_string()))?);
+    let kill_tree = || {
+        let _ = pidfd::send_signal(root.as_fd(), libc::SIGKILL);
+    };
     let handles = Handles::default();
     let server = Arc::new(Server {
         shared: shared.clone(),
         handles: handles.clone(),
-        root,
+        root: root.clone(),
         plan: plan.clone(),
         execs: AtomicU32::new(0),
     });
     let dir = claimed.dir();
-    serve(dir.dir.as_fd(), &dir.path, server).map_err(Failure::Failed)?;
-    write_info(o, claimed, plan, tree.pid.as_raw()).map_err(Failure::Failed)?;
+    if let Err(why) = serve(dir.dir.as_fd(), &dir.path, server) {
+        kill_tree();
+        // The collector still runs below, to wait for the end of what was started.
+        return finish_failed(tree, plan, handles, shared, why);
+    }
 
     let expected = plan.nodes.iter().map(|n| 1 + n.processes.len()).sum::<usize>();
     let mut starts = 0;
-    let mut ready = false;
+    let mut decided = false;
+    let mut failure = None;
+    let tree_pid = tree.pid.as_raw();
     let mut sink = |line: String| {
         let kind = shared.record(&line);
-        if !ready {
-            if kind == Recorded::Start {
-                starts += 1;
+        if decided {
+            return true;
+        }
+        if kind == Recorded::Start {
+            starts += 1;
+        }
+        if starts == expected {
+            decided = true;
+            match write_info(o, claimed, plan, tree_pid) {
+                Ok(()) => say("ready"),
+                Err(why) => {
+                    failure = Some(format!("cannot write {}: {why}", dir.path.join(INFO).display()));
+                    kill_tree();
+                }
             }
-            if starts == expected {
-                ready = true;
-                say("ready");
-            } else if matches!(kind, Recorded::Error | Recorded::End) {
-                ready = true;
-                say(&format!("failed: {line}"));
-            }
+        } else if matches!(kind, Recorded::Error | Recorded::End) {
+            decided = true;
+            failure = Some(start_failure(&line));
+            kill_tree();
         }
         true
     };
-    Ok(Collector::new(tree, plan, handles, &mut sink).run())
+    let code = Collector::new(tree, plan, handles, &mut sink).run();
+    match failure {
+        Some(why) => Err(Failure::Failed(why)),
+        None => Ok(code),
+    }
+}
+
+/// After a failure before the event sink was set up: waits for the end of the (killed) tree.
+fn finish_failed(
+    tree: crate::host::spawn::SpawnedTree,
+    plan: &pidns_model::Plan,
+    handles: Handles,
+    shared: &Arc<Shared>,
+    why: String,
+) -> Result<i32, Failure> {
+    let mut sink = |line: String| {
+        shared.record(&line);
+        true
+    };
+    Collector::new(tree, plan, handles, &mut sink).run();
+    Err(Failure::Failed(why))
+}
+
+/// A readable cause from the event that ended a start: an init's `error`, or an early `end`.
+fn start_failure(line: &str) -> String {
+    let v = json::parse(line).ok();
+    let field = |k: &str| v.as_ref().and_then(|v| v.get(k)).and_then(Value::as_str).map(str::to_string);
+    match (field("event").as_deref(), field("node"), field("message")) {
+        (Some("error"), Some(node), Some(message)) => format!("{node}: {message}"),
+        _ => {
+            let code = v.as_ref().and_then(|v| v.get("code")).and_then(Value::as_i64).unwrap_or(0);
+            format!("the tree ended (exit code {code}) before every process was up")
+        }
+    }
 }
 
 fn write_info(o: &Options, claimed: &Claimed, plan: &pidns_model::Plan, root_pid: i32) -> Result<(), String> {
@@ -187,6 +241,16 @@ pub fn parse_args(args: &[String]) -> Result<Options, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_start_failure_reads_as_text() {
+        let error = r#"{"event":"error","node":"root/c7","message":"cannot fork p1: Try again"}"#;
+        assert_eq!(start_failure(error), "root/c7: cannot fork p1: Try again");
+        assert_eq!(
+            start_failure(r#"{"event":"end","code":137}"#),
+            "the tree ended (exit code 137) before every process was up"
+        );
+    }
 
     #[test]
     fn the_id_must_be_one_plain_name() {
