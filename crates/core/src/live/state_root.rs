@@ -111,9 +111,15 @@ fn place(euid: u32, xdg_runtime_dir: Option<String>) -> Result<Place, Unsafe> {
         let found =
             dirfd::stat(fd.as_fd()).map_err(|e| Unsafe(format!("XDG_RUNTIME_DIR={}: {}", xdg.display(), e.desc())))?;
         if !private(&found, euid) {
-            let Unsafe(why) = refusal(&xdg, &found, euid, "");
+            let what = if found.uid != euid {
+                format!("belongs to {}, not to you ({})", who(found.uid), who(euid))
+            } else {
+                format!("has mode {:04o}", found.mode)
+            };
             return Err(Unsafe(format!(
-                "XDG_RUNTIME_DIR: {why}; the XDG spec requires it to be yours with mode 0700 (or unset XDG_RUNTIME_DIR)"
+                "XDG_RUNTIME_DIR={} {what}: the XDG Base Directory spec requires it to be yours with mode 0700. \
+                 Set XDG_RUNTIME_DIR to such a directory, or unset it",
+                xdg.display()
             )));
         }
         return Ok(Place { parent: xdg, parent_fd: fd, name: "pidns-tree".into(), instead: "" });
@@ -209,6 +215,32 @@ mod tests {
             Err(Unsafe(m)) => m,
             Ok(_) => panic!("{name} was accepted"),
         }
+    }
+
+    #[test]
+    fn xdg_runtime_dir_is_used_only_when_private_to_the_user() {
+        let xdg = scratch("xdg");
+        let err = |m: Result<Place, Unsafe>| match m {
+            Err(Unsafe(m)) => m,
+            Ok(_) => panic!("accepted"),
+        };
+        let m = err(place(STRANGER, Some(xdg.display().to_string())));
+        assert!(
+            m.starts_with(&format!("XDG_RUNTIME_DIR={} belongs to uid 0 (root), not to you", xdg.display())),
+            "{m}"
+        );
+        chown(&xdg, Some(STRANGER), None).unwrap();
+        std::fs::set_permissions(&xdg, std::fs::Permissions::from_mode(0o750)).unwrap();
+        let m = err(place(STRANGER, Some(xdg.display().to_string())));
+        assert!(m.contains("has mode 0750") && m.contains("or unset it"), "{m}");
+        std::fs::set_permissions(&xdg, std::fs::Permissions::from_mode(0o700)).unwrap();
+        let p = place(STRANGER, Some(xdg.display().to_string())).unwrap();
+        assert_eq!(p.parent.join(&p.name), xdg.join("pidns-tree"));
+        // Relative (invalid, so ignored) or unset: /run/user/<uid> if theirs, else /tmp.
+        let p = place(STRANGER, Some("run/user".into())).unwrap();
+        assert_eq!(p.parent.join(&p.name), PathBuf::from(format!("/tmp/pidns-tree-{STRANGER}")));
+        assert_eq!(place(0, None).unwrap().parent, PathBuf::from("/run"));
+        std::fs::remove_dir_all(xdg).unwrap();
     }
 
     #[test]
