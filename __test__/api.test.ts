@@ -161,23 +161,51 @@ test('waitFor rejects with TIMEOUT, and with TREE_GONE once the tree has ended',
   await rejects(t, tree.spawn('root', ['true']), 'TREE_GONE');
 });
 
-test('no event is lost or reordered when a process floods its output', async (t) => {
-  await using tree = await spawnTree({ name: 'root', processes: [{ name: 'flood', command: ['seq', '200000'] }] });
-  const end = await tree.wait();
-  t.is(end.code, 0);
+/** Checks the flood's lines arrive complete and in order, its exit after the last. */
+function checkFlood(events: readonly TreeEvent[], lines: number): string | undefined {
   let expected = 1;
   let exitAt = -1;
-  let i = 0;
-  for await (const e of tree.events()) {
-    if (e.event === 'output' && e.process === 'flood') {
-      if (Number(e.line) !== expected) return t.fail(`line ${expected} expected, got ${e.line}`);
-      expected += 1;
-    }
+  events.forEach((e, i) => {
+    if (e.event === 'output' && e.process === 'flood' && Number(e.line) === expected) expected += 1;
     if (e.event === 'exit' && e.process === 'flood') exitAt = i;
-    i += 1;
-  }
-  t.is(expected, 200_001);
-  t.true(exitAt > 200_000, 'its exit comes after its last line');
+  });
+  if (expected !== lines + 1) return `got lines 1 to ${expected - 1} in order, of ${lines}`;
+  const lastLine = events.findLastIndex((e) => e.event === 'output');
+  return exitAt > lastLine ? undefined : 'its exit came before its last line';
+}
+
+test('no event is lost or reordered when a process floods its output: a reader from the start gets every line', async (t) => {
+  await using tree = await spawnTree({ name: 'root', processes: [{ name: 'flood', command: ['seq', '200000'] }] });
+  const events: TreeEvent[] = [];
+  // The default keeps 10 000 lines for later readers; one that reads as it goes misses none:
+  // the tree waits for it.
+  for await (const e of tree.events()) events.push(e);
+  t.is(checkFlood(events, 200_000), undefined);
+  t.is(events.filter((e) => e.event === 'output').length, 200_000);
+});
+
+test("with keepOutput: 'all', a reader that comes after the end still gets every line", async (t) => {
+  await using tree = await spawnTree(
+    { name: 'root', processes: [{ name: 'flood', command: ['seq', '200000'] }] },
+    { keepOutput: 'all' },
+  );
+  t.is((await tree.wait()).code, 0);
+  const events: TreeEvent[] = [];
+  for await (const e of tree.events()) events.push(e);
+  t.is(checkFlood(events, 200_000), undefined);
+});
+
+test('by default a reader that comes after the end gets every lifecycle event and the last 10 000 lines', async (t) => {
+  await using tree = await spawnTree({ name: 'root', processes: [{ name: 'flood', command: ['seq', '50000'] }] });
+  t.is((await tree.wait()).code, 0);
+  const events: TreeEvent[] = [];
+  for await (const e of tree.events()) events.push(e);
+  const lines = events.filter((e): e is OutputEvent => e.event === 'output').map((e) => Number(e.line));
+  t.deepEqual([lines.length, lines[0], lines.at(-1)], [10_000, 40_001, 50_000]);
+  t.deepEqual(
+    events.filter((e) => e.event !== 'output').map((e) => `${e.event}:${'process' in e ? e.process : ''}`),
+    ['start:init', 'start:flood', 'exit:flood', 'exit:init', 'end:'],
+  );
 });
 
 test('await using stops the tree and reaps everything when the block ends', async (t) => {

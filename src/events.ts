@@ -20,13 +20,22 @@ export interface StartEvent {
   readonly command: readonly string[];
 }
 
-/** One line a process wrote (without the newline). */
+/**
+ * One line a process wrote, without its newline; byte for byte, a carriage return included.
+ * A line longer than 64 KiB comes in pieces; every piece but the last has `newline: false`,
+ * as does a last line the stream ended without.
+ */
 export interface OutputEvent {
   readonly event: 'output';
   readonly node: string;
   readonly process: string;
   readonly stream: 'stdout' | 'stderr';
+  /** The text (bytes that are not UTF-8 read as U+FFFD; `base64` then has them exactly). */
   readonly line: string;
+  /** Present only when the line is not valid UTF-8: its exact bytes, in base64. */
+  readonly base64?: string;
+  /** Present (false) only when no newline follows this piece in what the process wrote. */
+  readonly newline?: false;
 }
 
 /** A process ended; sent after its last output line. */

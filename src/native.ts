@@ -21,20 +21,28 @@ export interface NativeTree {
   readonly pid: number;
   /** True when the tree runs in a user namespace. */
   readonly rootless: boolean;
-  /** Read end of the NDJSON event pipe; the caller owns and closes it. */
+  /** Read end of the frame pipe (see frames.ts); the caller owns and closes it. */
   readonly eventsFd: number;
   /** Signals the root init through its pidfd; false once the tree is gone. */
   signal(signal: number): boolean;
-  /** Signals a process (`init` for a namespace's init) through its pidfd; false if not alive. */
+  /** Signals a process (`init` for a namespace's PID 1) through a checked pidfd; false if not running. */
   signalProcess(node: string, process: string, signal: number): boolean;
-  /** Starts a command in a namespace as a child of its PID 1; returns the caller's stdio ends. */
+  /** Starts a command in a namespace as a child of the init serving it; resolves with the caller's stdio ends. */
   exec(
     node: string,
     name: string,
     command: string[],
     env: Record<string, string>,
     cwd: string | null,
-  ): { stdin: number; stdout: number; stderr: number };
+  ): Promise<{ stdin: number; stdout: number; stderr: number; slot: number }>;
+}
+
+export interface NativeSpawnOptions {
+  mode: SpawnMode;
+  format: 'events' | 'ndjson' | 'human';
+  color?: boolean;
+  prefixWidth?: number;
+  watchFd?: number;
 }
 
 export interface NativeSpecCheck {
@@ -64,7 +72,7 @@ interface NativeBinding {
   };
   /** One request to tree `id`'s supervisor (peer checked); its JSON reply. Blocks (exec: until done). */
   liveRequest(id: string, request: string, passStdio: boolean): string;
-  spawnTree(initPath: string, planJson: string, mode: SpawnMode): NativeTree;
+  spawnTree(initPath: string, planJson: string, options: NativeSpawnOptions): NativeTree;
 }
 
 const requireHere = createRequire(import.meta.url);

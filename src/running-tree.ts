@@ -1,13 +1,13 @@
 /**
- * A started tree: its events as an async iterable, signals to its root init, and its end.
- * The native side owns the processes; here we only read the event pipe it hands us.
+ * A started tree: its events (from the frames the native collector writes), signals to its
+ * root init, and its end. The native side owns the processes; here we only read a pipe.
  */
 import net from 'node:net';
 import { constants as os } from 'node:os';
-import readline from 'node:readline';
 
 import { PidnsTreeError } from './errors.js';
 import type { TreeEvent } from './events.js';
+import { parseEvents, readFrames, type Frame } from './frames.js';
 import { initPath, native, type NativeTree, type SpawnMode } from './native.js';
 import type { Plan } from './spec.js';
 
@@ -17,6 +17,20 @@ export function signalNumber(signal: SignalName | number): number {
   const n = typeof signal === 'number' ? signal : os.signals[signal];
   if (n === undefined) throw new RangeError(`unknown signal ${String(signal)}`);
   return n;
+}
+
+/**
+ * How the events come: `events` as objects (the API), `ndjson` as text to print (`spawn
+ * --json`), `human` with output lines rendered for a person and the rest as objects (`spawn`).
+ */
+export interface OutputOptions {
+  readonly format: 'events' | 'ndjson' | 'human';
+  /** human: ANSI colours in the rendered lines. */
+  readonly color?: boolean;
+  /** human: the width of the `node:process` prefix. */
+  readonly prefixWidth?: number;
+  /** A descriptor (stdout) whose hang-up ends the tree: nobody would see the rest of it. */
+  readonly watchFd?: number;
 }
 
 /** Maps the kernel's refusals to errors that say what to do. */
@@ -49,28 +63,38 @@ export class RunningTree {
   }
 
   /** Starts the tree; its processes run from here on. */
-  static start(plan: Plan, mode: SpawnMode = 'auto'): RunningTree {
+  static start(plan: Plan, mode: SpawnMode = 'auto', output: OutputOptions = { format: 'events' }): RunningTree {
     try {
-      return new RunningTree(plan, native().spawnTree(initPath(), plan.json, mode));
+      const options = { mode, ...output };
+      return new RunningTree(plan, native().spawnTree(initPath(), plan.json, options));
     } catch (error) {
       throw spawnError(error);
     }
   }
 
   /**
-   * Every event, in order, ending with `end`. Read it once: the events come from one pipe.
-   * While nobody reads, the tree's output backs up (processes block on write), nothing is lost.
+   * The collector's frames, in order, until the tree is gone. Read them once: they come from
+   * one pipe. While nobody reads, the tree's output backs up (processes block on write): nothing
+   * is lost.
    */
-  async *events(): AsyncGenerator<TreeEvent, void, undefined> {
-    const lines = readline.createInterface({ input: this.#socket, crlfDelay: Infinity });
+  async *frames(): AsyncGenerator<Frame, void, undefined> {
     try {
-      for await (const line of lines) {
-        if (line.length > 0) yield JSON.parse(line) as TreeEvent;
-      }
+      yield* readFrames(this.#socket);
     } finally {
-      lines.close();
       this.#socket.destroy();
     }
+  }
+
+  /** The events of each frame, a batch at a time (format `events`). */
+  async *eventBatches(): AsyncGenerator<TreeEvent[], void, undefined> {
+    for await (const frame of this.frames()) {
+      if (frame.kind === 'e') yield parseEvents<TreeEvent>(frame.body);
+    }
+  }
+
+  /** Every event, in order, ending with `end` (format `events`). */
+  async *events(): AsyncGenerator<TreeEvent, void, undefined> {
+    for await (const batch of this.eventBatches()) yield* batch;
   }
 
   /** Sends a signal to the root init, which passes it on to every process and namespace. */

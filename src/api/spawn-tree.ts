@@ -12,6 +12,12 @@ export interface SpawnTreeOptions {
   mode?: SpawnMode;
   /** Reject with TIMEOUT (and stop the tree) if it is not up within this long (default 30 000). */
   startTimeoutMs?: number;
+  /**
+   * Output lines kept for readers and waits that come later (default 10 000); `'all'` keeps
+   * every one. Lifecycle events (start, exit, ...) are always kept. A reader that is iterating
+   * `events()` never misses a line: the tree waits for it instead.
+   */
+  keepOutput?: number | 'all';
 }
 
 /**
@@ -23,7 +29,7 @@ export interface SpawnTreeOptions {
 export async function spawnTree(spec: TreeSpec | string, options: SpawnTreeOptions = {}): Promise<Tree> {
   const plan = typeof spec === 'string' ? checkSpecText(await readSpecSource(spec), spec) : checkSpecObject(spec);
   const running = RunningTree.start(plan, options.mode ?? 'auto');
-  const log = new EventLog(running);
+  const log = new EventLog(running, options.keepOutput);
   const tree = new Tree(running, log);
   const expected = planStartCount(plan);
   try {
@@ -39,7 +45,9 @@ export async function spawnTree(spec: TreeSpec | string, options: SpawnTreeOptio
       options.startTimeoutMs ?? 30_000,
     );
     if (outcome.event === 'end' || outcome.event === 'error') {
-      const why = log.events.filter((e): e is ErrorEvent => e.event === 'error').map((e) => `${e.node}: ${e.message}`);
+      const why = log.lifecycle
+        .filter((e): e is ErrorEvent => e.event === 'error')
+        .map((e) => `${e.node}: ${e.message}`);
       throw new PidnsTreeError(
         'START_FAILED',
         `the tree could not be started${why.length > 0 ? `: ${why.join('; ')}` : ''}`,

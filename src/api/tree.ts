@@ -80,7 +80,7 @@ export class Tree implements AsyncDisposable {
   }
 
   #start(node: string, process: string): StartEvent | undefined {
-    return this.#log.events.find(
+    return this.#log.lifecycle.find(
       (e): e is StartEvent => e.event === 'start' && e.node === node && e.process === process,
     );
   }
@@ -106,9 +106,9 @@ export class Tree implements AsyncDisposable {
   /** Every process started so far (those of the spec, then exec'd and spawned ones). */
   processes(): ProcessInfo[] {
     const exits = new Map(
-      this.#log.events.filter((e): e is ExitEvent => e.event === 'exit').map((e) => [`${e.node}:${e.process}`, e]),
+      this.#log.lifecycle.filter((e): e is ExitEvent => e.event === 'exit').map((e) => [`${e.node}:${e.process}`, e]),
     );
-    return this.#log.events
+    return this.#log.lifecycle
       .filter((e): e is StartEvent => e.event === 'start' && e.process !== 'init')
       .map((s) => {
         const exit = exits.get(`${s.node}:${s.process}`);
@@ -182,7 +182,7 @@ export class Tree implements AsyncDisposable {
     const name = this.#name(node);
     let fds;
     try {
-      fds = this.#running.native.exec(node, name, [...argv], options.env ?? {}, options.cwd ?? null);
+      fds = await this.#running.native.exec(node, name, [...argv], options.env ?? {}, options.cwd ?? null);
     } catch (error) {
       throw new PidnsTreeError(
         'TREE_GONE',

@@ -3,10 +3,16 @@
  * status. Ctrl-C (or SIGTERM/SIGHUP) stops the tree: the root init passes the signal to every
  * process and namespace; a second Ctrl-C kills it at once. Whatever happens, no process of the
  * tree outlives this command (the kernel kills the tree if we die).
+ *
+ * Output lines reach us already rendered, in batches (see frames.ts), and go out as they are:
+ * the cost per line is the native collector's, not JavaScript's.
  */
+import { once } from 'node:events';
+
 import type { SpawnMode } from '../native.js';
 import { RunningTree, signalNumber } from '../running-tree.js';
-import { HumanRenderer } from '../render/human.js';
+import { HumanRenderer, prefixWidth } from '../render/human.js';
+import { styleFor } from '../render/format.js';
 import { checkSpecText, readSpecSourceForCli } from '../spec.js';
 import { EXIT } from './exit-codes.js';
 import { reportError } from './report-error.js';
@@ -21,16 +27,35 @@ export interface SpawnOptions {
   name?: string | undefined;
 }
 
+/** Waits while a stream's buffer is full: the tree then waits on its pipes, nothing is lost. */
+async function drained(stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.writableNeedDrain) await once(stream, 'drain');
+}
+
 export async function spawnCommand(options: SpawnOptions): Promise<number> {
   const source = options.tree === '-' ? '<stdin>' : options.tree;
   let tree: RunningTree;
+  let human: HumanRenderer | undefined;
   try {
     const plan = checkSpecText(await readSpecSourceForCli(options.tree), source);
     if (options.detach === true) {
       const { detach } = await import('./detach.js');
       return await detach(plan, { name: options.name, mode: options.mode, json: options.json });
     }
-    tree = RunningTree.start(plan, options.mode);
+    // The native side watches stdout: a reader that goes away ends the tree even while it
+    // prints nothing.
+    if (options.json) {
+      tree = RunningTree.start(plan, options.mode, { format: 'ndjson', watchFd: 1 });
+    } else {
+      human = new HumanRenderer(plan, { verbose: options.verbose });
+      const color = styleFor(process.stdout).dim('x') !== 'x';
+      tree = RunningTree.start(plan, options.mode, {
+        format: 'human',
+        color,
+        prefixWidth: prefixWidth(plan),
+        watchFd: 1,
+      });
+    }
   } catch (error) {
     return reportError(error, options.json, source);
   }
@@ -56,14 +81,19 @@ export async function spawnCommand(options: SpawnOptions): Promise<number> {
   };
   process.stdout.on('error', onOutputError);
 
-  const human = options.json ? undefined : new HumanRenderer(tree.plan, { verbose: options.verbose });
   let code = 1;
   try {
-    for await (const event of tree.events()) {
-      if (event.event === 'end') code = event.code;
+    for await (const frame of tree.frames()) {
+      if (frame.kind === 'c') code = frame.body.readInt32LE(0);
       if (readerGone) continue;
-      if (human === undefined) process.stdout.write(`${JSON.stringify(event)}\n`);
-      else human.handle(event);
+      if (human !== undefined) {
+        human.frame(frame);
+        if (frame.kind === 'e') code = human.endCode ?? code;
+      } else if (frame.kind === 'o') {
+        process.stdout.write(frame.body);
+      }
+      await drained(process.stdout);
+      await drained(process.stderr);
     }
   } finally {
     signals.forEach((s) => process.off(s, onSignal));

@@ -2,8 +2,13 @@
  * Human output of `spawn`: the tree once every process is up, then each output line prefixed
  * with `node:process` (stdout to stdout, stderr to stderr), exits as they happen, a summary.
  * Lines that arrive before the tree is complete wait, so the tree always comes first.
+ *
+ * Output lines come already rendered, in batches (`o` and `r` frames: the native collector
+ * prefixes them as `prefixWidth` and `color` say, as fast as `sed` would); everything else
+ * comes as events (`e` frames) and is rendered here.
  */
-import type { ExitEvent, StartEvent, TreeEvent } from '../events.js';
+import type { ErrorEvent, ExitEvent, StartEvent, TreeEvent } from '../events.js';
+import { parseEvents, type Frame } from '../frames.js';
 import { planStartCount, type Plan } from '../spec.js';
 import { describeExit, pidChain, styleFor, type Style } from './format.js';
 import { renderTree, startKey } from './tree-view.js';
@@ -16,8 +21,12 @@ export class HumanRenderer {
   readonly #starts = new Map<string, StartEvent>();
   readonly #expected: number;
   readonly #prefixWidth: number;
-  #held: TreeEvent[] | undefined = [];
+  #held: (TreeEvent | Frame)[] | undefined = [];
   #firstFailure: ExitEvent | undefined;
+  /** The tree's code, once `end` came. */
+  endCode: number | undefined;
+  /** The first error, when it came before any failure: the cause to name in the summary. */
+  #firstError: ErrorEvent | undefined;
   #processes = 0;
 
   readonly #verbose: boolean;
@@ -35,8 +44,23 @@ export class HumanRenderer {
     this.#err = err;
     this.#style = styleFor(out);
     this.#expected = planStartCount(plan);
-    const labels = plan.nodes.flatMap((n) => ['init', ...n.processes.map((p) => p.name)].map((p) => `${n.path}:${p}`));
-    this.#prefixWidth = Math.min(40, Math.max(...labels.map((l) => l.length)));
+    this.#prefixWidth = prefixWidth(plan);
+  }
+
+  /** One frame of the tree's stream. */
+  frame(frame: Frame): void {
+    if (frame.kind === 'e') {
+      for (const event of parseEvents<TreeEvent>(frame.body)) this.handle(event);
+    } else if (this.#held !== undefined) {
+      this.#held.push(frame);
+    } else {
+      this.#write(frame);
+    }
+  }
+
+  #write(frame: Frame): void {
+    if (frame.kind === 'o') this.#out.write(frame.body);
+    else if (frame.kind === 'r') this.#err.write(frame.body);
   }
 
   handle(event: TreeEvent): void {
@@ -47,6 +71,7 @@ export class HumanRenderer {
       return;
     }
     if (event.event === 'end') {
+      this.endCode = event.code;
       if (this.#held !== undefined) this.#showTree();
       this.#summary(event.code);
       return;
@@ -68,7 +93,7 @@ export class HumanRenderer {
     );
     const held = this.#held ?? [];
     this.#held = undefined;
-    held.forEach((e) => this.#print(e));
+    held.forEach((e) => ('kind' in e ? this.#write(e) : this.#print(e)));
   }
 
   #prefix(node: string, process: string): string {
@@ -78,12 +103,6 @@ export class HumanRenderer {
   #print(event: TreeEvent): void {
     const s = this.#style;
     switch (event.event) {
-      case 'output': {
-        const stream = event.stream === 'stderr' ? this.#err : this.#out;
-        const bar = event.stream === 'stderr' ? s.red('!') : s.dim('|');
-        stream.write(`${s.dim(this.#prefix(event.node, event.process))} ${bar} ${event.line}\n`);
-        return;
-      }
       case 'exit': {
         if (!(event.code === 0 && event.signal === null)) this.#firstFailure ??= event;
         const what =
@@ -114,6 +133,7 @@ export class HumanRenderer {
         return;
       }
       case 'error':
+        if (this.#firstFailure === undefined) this.#firstError ??= event;
         this.#err.write(s.red(`pidns-tree: namespace ${event.node}: ${event.message}`) + '\n');
         return;
       default:
@@ -124,12 +144,21 @@ export class HumanRenderer {
   #summary(code: number): void {
     const s = this.#style;
     const failed = this.#firstFailure;
+    const error = this.#firstError;
     const text =
       code === 0
         ? `pidns-tree: all ${this.#processes} ${this.#processes === 1 ? 'process' : 'processes'} exited 0`
-        : failed === undefined
-          ? `pidns-tree: the tree failed (exit ${code})`
-          : `pidns-tree: exit ${code}: ${failed.node}:${failed.process} ${describeExit(failed.code, failed.signal)} first`;
+        : error !== undefined
+          ? `pidns-tree: exit ${code}: namespace ${error.node}: ${error.message}`
+          : failed === undefined
+            ? `pidns-tree: the tree failed (exit ${code})`
+            : `pidns-tree: exit ${code}: ${failed.node}:${failed.process} ${describeExit(failed.code, failed.signal)} first`;
     this.#out.write(`${code === 0 ? s.dim(text) : s.red(text)}\n`);
   }
+}
+
+/** The column `node:process` prefixes are padded to: the longest label, at most 40. */
+export function prefixWidth(plan: Plan): number {
+  const labels = plan.nodes.flatMap((n) => ['init', ...n.processes.map((p) => p.name)].map((p) => `${n.path}:${p}`));
+  return Math.min(40, Math.max(...labels.map((l) => l.length)));
 }

@@ -1,6 +1,10 @@
 //! Developer tool: validate a tree.json, spawn it with the real kernel and print the event
 //! stream as NDJSON, with no Node involved. `cargo run --example run_spec -- tree.json`
 //! (needs `cargo build -p pidns-init` first; the path defaults to target/debug/pidns-init).
+use std::os::fd::AsFd;
+
+use pidns_core::host::output::{Format, FrameOutput};
+use pidns_core::host::registry::Registry;
 use pidns_core::host::{collector::Collector, spawn::spawn_root};
 use pidns_core::model::{parse_spec, Limits, Plan};
 use pidns_core::sys::nslevel;
@@ -22,10 +26,23 @@ fn main() {
             eprintln!("{e}");
             std::process::exit(1)
         });
-    let mut sink = |line: String| {
-        println!("{line}");
-        true
-    };
-    let code = Collector::new(tree, &plan, Default::default(), &mut sink).run();
+    let registry = Registry::new(&plan, &tree.token);
+    // NDJSON frames on a pipe; a thread strips the frame headers onto stdout.
+    let (r, w) = nix::unistd::pipe().expect("pipe");
+    let printer = std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let mut bytes = Vec::new();
+        let _ = std::fs::File::from(r).read_to_end(&mut bytes);
+        for (kind, body) in pidns_core::wire::frames::parse(&bytes).expect("frames") {
+            if kind == b'o' {
+                let _ = std::io::stdout().write_all(&body);
+            }
+        }
+    });
+    let mut out = FrameOutput::new(std::fs::File::from(w), Format::Ndjson);
+    let _ = tree.events.as_fd();
+    let code = Collector::new(tree, &plan, registry, &mut out, None).run();
+    drop(out);
+    let _ = printer.join();
     std::process::exit(code)
 }

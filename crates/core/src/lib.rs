@@ -4,14 +4,13 @@
 //!   socket, PID translation through the host's /proc, the namespace depth).
 //! - `init`: pidns-init's tree mode, PID 1 of every namespace.
 //! - `host`: starting a tree from a host process and collecting its events.
-//! - `protocol`: the messages from the tree to the host.
-pub mod control;
+//! - `wire`: the messages between the tree's inits, the host and JavaScript.
 pub mod host;
 pub mod init;
 pub mod json_out;
 pub mod live;
-pub mod protocol;
 pub mod status;
 pub mod sys;
+pub mod wire;
 
 pub use pidns_model as model;

@@ -1,17 +1,18 @@
 //! pidns-init, two ways:
-//! - `pidns-init --tree`: the root init of a pidns-tree tree, started by the host (the Node
-//!   binding) as PID 1 of a new PID and mount namespace, with the event socket on fd 3, the
-//!   host's /proc on fd 4 and the plan (JSON) on fd 5. Deeper namespaces are clones of it.
+//! - `pidns-init --tree --token TOKEN`: the root init of a pidns-tree tree, started by the host
+//!   (the Node binding, or a supervisor) as PID 1 of a new PID and mount namespace, with the
+//!   event socket on fd 3, the host's /proc on fd 4, the plan (JSON) on fd 5 and its control
+//!   socket, bound by the host, on fd 6. Deeper namespaces are clones of it.
 //! - `pidns-init --supervise DIR --id ID ...`: the native owner of a detached tree
 //!   (`pidns-tree spawn --detach`), serving its control socket.
 //! - anything else: a tini-compatible init, `pidns-init [-s] [-g] [-e CODE] ... -- cmd`.
 use std::io::{Read, Write};
 
-use pidns_core::host::spawn::{FD_EVENTS, FD_HOST_PROC, FD_PLAN};
+use pidns_core::host::spawn::{FD_CONTROL, FD_EVENTS, FD_HOST_PROC, FD_PLAN};
 use pidns_core::init::commands::CommandPaths;
 use pidns_core::init::tini_args::{parse, Parsed};
-use pidns_core::init::{node, tini, TreeFds};
-use pidns_core::sys::{fd, signals};
+use pidns_core::init::{node, tini, TreeContext};
+use pidns_core::sys::{fd, limits, signals};
 use pidns_model::Plan;
 
 /// pidns-init is linked with musl (scripts/build-init.sh: half the size of a static glibc). musl's
@@ -33,8 +34,8 @@ fn main() {
     let argv0 = args.next().unwrap_or_else(|| "pidns-init".into());
     let name = argv0.rsplit('/').next().unwrap_or("pidns-init").to_string();
     let args: Vec<String> = args.collect();
-    if args.len() == 1 && args[0] == "--tree" {
-        tree_mode();
+    if args.len() == 3 && args[0] == "--tree" && args[1] == "--token" {
+        tree_mode(args[2].clone());
     }
     if args.first().map(String::as_str) == Some("--supervise") {
         match pidns_core::live::supervise::parse_args(&args) {
@@ -55,7 +56,7 @@ fn main() {
     }
 }
 
-fn tree_mode() -> ! {
+fn tree_mode(token: String) -> ! {
     // Whatever our parent ignored (Node ignores SIGPIPE) must not reach the user's processes.
     signals::reset_dispositions();
     let adopt = |n: i32| {
@@ -64,7 +65,7 @@ fn tree_mode() -> ! {
             std::process::exit(2)
         })
     };
-    let fds = TreeFds { events: adopt(FD_EVENTS), host_proc: adopt(FD_HOST_PROC) };
+    let (events, host_proc, listener) = (adopt(FD_EVENTS), adopt(FD_HOST_PROC), adopt(FD_CONTROL));
     let mut plan_text = String::new();
     let read = std::fs::File::from(adopt(FD_PLAN)).read_to_string(&mut plan_text);
     let plan = match read.map_err(|e| e.to_string()).and_then(|_| Plan::from_json(&plan_text)) {
@@ -74,6 +75,11 @@ fn tree_mode() -> ! {
             std::process::exit(2)
         }
     };
+    // Every namespace below is forked from this memory: keep only what it needs.
+    drop(plan_text);
     let paths = CommandPaths::resolve(&plan);
-    node::run(&plan, 0, &fds, &paths)
+    // An init holds two descriptors per running process of its namespace: all it may have.
+    let nofile = limits::raise_nofile();
+    let ctx = TreeContext { plan, paths, token, events, host_proc, nofile };
+    node::run(&ctx, 0, listener, None)
 }

@@ -20,6 +20,7 @@
 
 pub mod error;
 pub mod json;
+pub mod json_read;
 pub mod plan;
 pub mod spec;
 pub mod validate;

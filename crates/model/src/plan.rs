@@ -4,7 +4,8 @@
 //! the plan crosses a pipe from the Node binding as JSON, so it has its own
 //! compact (de)serialisation here, checked for consistency on the way in.
 
-use crate::json::{self, write_string, Kind, Member, Value};
+use crate::json::write_string;
+use crate::json_read::Reader;
 use crate::spec::{Forward, InitSpec, ProcessSpec, TreeSpec};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,14 +71,26 @@ impl Plan {
     }
 
     /// Reads `to_json` output, rejecting anything inconsistent: the reader
-    /// (the native init) indexes by these numbers and must not panic.
+    /// (the native init) indexes by these numbers and must not panic. Read with the pull
+    /// reader: an init forks every namespace below it from its own memory, which must hold
+    /// the plan and nothing else.
     pub fn from_json(text: &str) -> Result<Plan, String> {
-        let v = json::parse(text).map_err(|e| format!("plan is not valid JSON: {e}"))?;
-        let items = array(field(object(&v, "plan")?, "nodes", "plan")?, "plan.nodes")?;
-        let mut nodes = Vec::with_capacity(items.len());
-        for (i, item) in items.iter().enumerate() {
-            nodes.push(read_node(item, &format!("plan.nodes[{i}]"))?);
-        }
+        let mut r = Reader::new(text, "plan");
+        let mut nodes = None;
+        r.object(|r, key| match key {
+            "nodes" => {
+                let mut list = Vec::new();
+                r.array(|r, _| {
+                    list.push(read_node(r)?);
+                    Ok(())
+                })?;
+                nodes = Some(list);
+                Ok(())
+            }
+            _ => r.skip(),
+        })?;
+        r.end()?;
+        let nodes = nodes.ok_or("plan.nodes is missing")?;
         check(&nodes)?;
         Ok(Plan { nodes })
     }
@@ -144,68 +157,116 @@ fn write_init(out: &mut String, init: &InitSpec) {
     out.push('}');
 }
 
-fn read_init(v: &Value, at: &str) -> Result<InitSpec, String> {
-    let m = object(v, at)?;
-    let forward = string(field(m, "forward", at)?, &format!("{at}.forward"))?;
-    let forward = Forward::parse(&forward).ok_or_else(|| format!("{at}.forward: unknown mode {forward:?}"))?;
-    let stop_timeout_ms = index(field(m, "stopTimeoutMs", at)?, &format!("{at}.stopTimeoutMs"))? as u64;
-    let command = field(m, "command", at)?;
-    let command = match &command.kind {
-        Kind::Null => None,
-        _ => Some(read_process(command, &format!("{at}.command"))?),
-    };
-    Ok(InitSpec { forward, stop_timeout_ms, command })
+/// A required member read by an object callback.
+fn required<T>(r: &Reader<'_>, value: Option<T>, key: &str) -> Result<T, String> {
+    value.ok_or_else(|| r.error(&format!("{key} is missing")))
 }
 
-fn read_node(v: &Value, at: &str) -> Result<PlanNode, String> {
-    let m = object(v, at)?;
-    let parent = match &field(m, "parent", at)?.kind {
-        Kind::Null => None,
-        _ => Some(index(field(m, "parent", at)?, &format!("{at}.parent"))?),
-    };
-    let children = array(field(m, "children", at)?, &format!("{at}.children"))?
-        .iter()
-        .enumerate()
-        .map(|(i, c)| index(c, &format!("{at}.children[{i}]")))
-        .collect::<Result<Vec<_>, _>>()?;
-    let depth = index(field(m, "depth", at)?, &format!("{at}.depth"))?;
-    let processes = array(field(m, "processes", at)?, &format!("{at}.processes"))?
-        .iter()
-        .enumerate()
-        .map(|(i, p)| read_process(p, &format!("{at}.processes[{i}]")))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(PlanNode {
-        path: string(field(m, "path", at)?, &format!("{at}.path"))?,
-        name: string(field(m, "name", at)?, &format!("{at}.name"))?,
-        depth: u32::try_from(depth).map_err(|_| format!("{at}.depth is too large"))?,
-        parent,
-        children,
-        mount_proc: boolean(field(m, "mountProc", at)?, &format!("{at}.mountProc"))?,
-        processes,
-        init: read_init(field(m, "init", at)?, &format!("{at}.init"))?,
+fn read_init(r: &mut Reader<'_>) -> Result<InitSpec, String> {
+    let (mut forward, mut stop, mut command) = (None, None, None);
+    r.object(|r, key| {
+        match key {
+            "forward" => {
+                let name = r.string()?;
+                forward = Some(Forward::parse(&name).ok_or_else(|| r.error(&format!("unknown mode {name:?}")))?);
+            }
+            "stopTimeoutMs" => stop = Some(r.u64()?),
+            "command" if r.is_null() => {
+                r.null()?;
+                command = Some(None);
+            }
+            "command" => command = Some(Some(read_process(r)?)),
+            _ => r.skip()?,
+        }
+        Ok(())
+    })?;
+    Ok(InitSpec {
+        forward: required(r, forward, "forward")?,
+        stop_timeout_ms: required(r, stop, "stopTimeoutMs")?,
+        command: required(r, command, "command")?,
     })
 }
 
-fn read_process(v: &Value, at: &str) -> Result<ProcessSpec, String> {
-    let m = object(v, at)?;
-    let command = array(field(m, "command", at)?, &format!("{at}.command"))?
-        .iter()
-        .enumerate()
-        .map(|(i, a)| string(a, &format!("{at}.command[{i}]")))
-        .collect::<Result<Vec<_>, _>>()?;
-    if command.first().is_none_or(|c| c.is_empty()) {
-        return Err(format!("{at}.command has no program to run"));
-    }
-    let env = object(field(m, "env", at)?, &format!("{at}.env"))?
-        .iter()
-        .map(|e| Ok((e.key.clone(), string(&e.value, &format!("{at}.env.{}", e.key))?)))
-        .collect::<Result<Vec<_>, String>>()?;
-    let cwd = match &field(m, "cwd", at)?.kind {
-        Kind::Null => None,
-        Kind::String(s) => Some(s.clone()),
-        _ => return Err(format!("{at}.cwd: expected a string or null")),
-    };
-    Ok(ProcessSpec { name: string(field(m, "name", at)?, &format!("{at}.name"))?, command, env, cwd })
+fn read_node(r: &mut Reader<'_>) -> Result<PlanNode, String> {
+    let (mut path, mut name, mut depth, mut parent, mut children) = (None, None, None, None, None);
+    let (mut mount_proc, mut processes, mut init) = (None, None, None);
+    r.object(|r, key| {
+        match key {
+            "path" => path = Some(r.string()?),
+            "name" => name = Some(r.string()?),
+            "depth" => depth = Some(r.u32()?),
+            "parent" if r.is_null() => {
+                r.null()?;
+                parent = Some(None);
+            }
+            "parent" => parent = Some(Some(index(r)?)),
+            "children" => {
+                let mut list = Vec::new();
+                r.array(|r, _| {
+                    list.push(index(r)?);
+                    Ok(())
+                })?;
+                children = Some(list);
+            }
+            "mountProc" => mount_proc = Some(r.bool()?),
+            "processes" => {
+                let mut list = Vec::new();
+                r.array(|r, _| {
+                    list.push(read_process(r)?);
+                    Ok(())
+                })?;
+                processes = Some(list);
+            }
+            "init" => init = Some(read_init(r)?),
+            _ => r.skip()?,
+        }
+        Ok(())
+    })?;
+    Ok(PlanNode {
+        path: required(r, path, "path")?,
+        name: required(r, name, "name")?,
+        depth: required(r, depth, "depth")?,
+        parent: required(r, parent, "parent")?,
+        children: required(r, children, "children")?,
+        mount_proc: required(r, mount_proc, "mountProc")?,
+        processes: required(r, processes, "processes")?,
+        init: required(r, init, "init")?,
+    })
+}
+
+fn read_process(r: &mut Reader<'_>) -> Result<ProcessSpec, String> {
+    let (mut name, mut command, mut env, mut cwd) = (None, None, None, None);
+    r.object(|r, key| {
+        match key {
+            "name" => name = Some(r.string()?),
+            "command" => {
+                let argv = r.strings()?;
+                if argv.first().is_none_or(|c| c.is_empty()) {
+                    return Err(r.error("has no program to run"));
+                }
+                command = Some(argv);
+            }
+            "env" => env = Some(r.string_map()?),
+            "cwd" if r.is_null() => {
+                r.null()?;
+                cwd = Some(None);
+            }
+            "cwd" => cwd = Some(Some(r.string()?)),
+            _ => r.skip()?,
+        }
+        Ok(())
+    })?;
+    Ok(ProcessSpec {
+        name: required(r, name, "name")?,
+        command: required(r, command, "command")?,
+        env: required(r, env, "env")?,
+        cwd: required(r, cwd, "cwd")?,
+    })
+}
+
+fn index(r: &mut Reader<'_>) -> Result<usize, String> {
+    let n = r.u64()?;
+    usize::try_from(n).map_err(|_| r.error("is too large"))
 }
 
 /// The structural invariants `from_spec` guarantees.
@@ -244,46 +305,4 @@ fn check(nodes: &[PlanNode]) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-fn object<'v>(v: &'v Value, at: &str) -> Result<&'v [Member], String> {
-    match &v.kind {
-        Kind::Object(m) => Ok(m),
-        k => Err(format!("{at}: expected an object, found {}", k.describe())),
-    }
-}
-
-fn array<'v>(v: &'v Value, at: &str) -> Result<&'v [Value], String> {
-    match &v.kind {
-        Kind::Array(a) => Ok(a),
-        k => Err(format!("{at}: expected an array, found {}", k.describe())),
-    }
-}
-
-fn field<'v>(m: &'v [Member], key: &str, at: &str) -> Result<&'v Value, String> {
-    m.iter().find(|m| m.key == key).map(|m| &m.value).ok_or_else(|| format!("{at}.{key} is missing"))
-}
-
-fn string(v: &Value, at: &str) -> Result<String, String> {
-    match &v.kind {
-        Kind::String(s) => Ok(s.clone()),
-        k => Err(format!("{at}: expected a string, found {}", k.describe())),
-    }
-}
-
-fn boolean(v: &Value, at: &str) -> Result<bool, String> {
-    match &v.kind {
-        Kind::Bool(b) => Ok(*b),
-        k => Err(format!("{at}: expected a boolean, found {}", k.describe())),
-    }
-}
-
-fn index(v: &Value, at: &str) -> Result<usize, String> {
-    match &v.kind {
-        // Integers are exact in f64 up to 2^53, far beyond any real plan.
-        Kind::Number { value, .. } if value.fract() == 0.0 && *value >= 0.0 && *value <= 9_007_199_254_740_992.0 => {
-            usize::try_from(*value as u64).map_err(|_| format!("{at} is too large"))
-        }
-        k => Err(format!("{at}: expected a non-negative integer, found {}", k.describe())),
-    }
 }

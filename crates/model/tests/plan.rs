@@ -116,13 +116,14 @@ fn root_json(fields: &str) -> String {
 
 #[test]
 fn from_json_rejects_malformed_plans() {
-    assert!(bad("{").starts_with("plan is not valid JSON: line 1, column 2: "));
+    assert_eq!(bad("{"), "plan: expected a string, found the end of the text");
     assert_eq!(bad("[]"), "plan: expected an object, found an array");
+    assert_eq!(bad(r#"{"nodes": []} x"#), "plan: extra text after the document");
     assert_eq!(bad(r#"{"nodes": []}"#), "plan.nodes is empty");
-    assert_eq!(bad(r#"{"nodes": [{}]}"#), "plan.nodes[0].parent is missing");
+    assert_eq!(bad(r#"{"nodes": [{}]}"#), "plan.nodes[0]: path is missing");
     assert_eq!(
         bad(&root_json("").replace(r#""depth":1"#, r#""depth":1.5"#)),
-        "plan.nodes[0].depth: expected a non-negative integer, found a number"
+        "plan.nodes[0].depth: expected an integer, found a number with a fraction or exponent"
     );
     assert_eq!(bad(&root_json("").replace(r#""depth":1"#, r#""depth":2"#)), "plan.nodes[0].depth is 2, expected 1");
     assert_eq!(
@@ -140,7 +141,7 @@ fn from_json_rejects_malformed_plans() {
     assert_eq!(
         bad(&root_json("")
             .replace(r#""processes":[]"#, r#""processes":[{"name":"p","command":[],"env":{},"cwd":null}]"#)),
-        "plan.nodes[0].processes[0].command has no program to run"
+        "plan.nodes[0].processes[0].command: has no program to run"
     );
     assert_eq!(
         bad(&root_json("")

@@ -1,13 +1,19 @@
-//! A running tree as JavaScript holds it.
-use std::io::Write;
-use std::os::fd::{AsFd, IntoRawFd, OwnedFd};
+//! A running tree as JavaScript holds it: the root init's pidfd, a registry to signal any
+//! process or start one in any namespace, and the read end of the pipe the collector thread
+//! writes its frames to (see `pidns_core::wire::frames`).
+use std::os::fd::{AsFd, AsRawFd, IntoRawFd, OwnedFd};
 use std::path::Path;
 use std::sync::Arc;
 
-use napi::{Error, Result, Status};
+use napi::bindgen_prelude::AsyncTask;
+use napi::{Env, Error, Result, Status, Task};
 use napi_derive::napi;
+use nix::fcntl::OFlag;
+use nix::unistd::pipe2;
 use pidns_core::host::collector::Collector;
-use pidns_core::host::handles::{ExecError, Handles};
+use pidns_core::host::human::HumanLines;
+use pidns_core::host::output::{Format, FrameOutput};
+use pidns_core::host::registry::{ExecError, Registry};
 use pidns_core::host::spawn::{spawn_root, Isolation, SpawnError};
 use pidns_core::sys::{fd, pidfd};
 
@@ -17,7 +23,24 @@ pub struct NativeTree {
     pid: i32,
     events_fd: i32,
     root_pidfd: Arc<OwnedFd>,
-    handles: Handles,
+    registry: Registry,
+}
+
+/// How the events reach JavaScript.
+#[napi(object)]
+pub struct SpawnOptions {
+    /// "auto", "rootless" or "privileged".
+    pub mode: String,
+    /// "events" (NDJSON to parse), "ndjson" (NDJSON to print) or "human" (output lines
+    /// rendered for a person, other events as NDJSON).
+    pub format: String,
+    /// human: ANSI colours in the rendered lines.
+    pub color: Option<bool>,
+    /// human: the width the `node:process` prefix is padded to.
+    pub prefix_width: Option<u32>,
+    /// A descriptor (the CLI's stdout) whose hang-up means nobody reads the events: the tree is
+    /// then killed, even while it prints nothing.
+    pub watch_fd: Option<i32>,
 }
 
 /// The caller's ends of an exec'd process's stdin, stdout and stderr (JavaScript owns them).
@@ -26,6 +49,12 @@ pub struct ExecFds {
     pub stdin: i32,
     pub stdout: i32,
     pub stderr: i32,
+    /// Its slot in the node (the process is named as asked).
+    pub slot: u32,
+}
+
+fn failure(status: Status, message: String) -> Error {
+    Error::new(status, message)
 }
 
 #[napi]
@@ -42,7 +71,7 @@ impl NativeTree {
         self.rootless
     }
 
-    /// The read end of the NDJSON event pipe; JavaScript owns (and closes) it.
+    /// The read end of the frame pipe; JavaScript owns (and closes) it.
     #[napi(getter)]
     pub fn events_fd(&self) -> i32 {
         self.events_fd
@@ -52,24 +81,21 @@ impl NativeTree {
     #[napi]
     pub fn signal(&self, signal: i32) -> Result<bool> {
         pidfd::signal_if_alive(self.root_pidfd.as_fd(), signal)
-            .map_err(|e| Error::new(Status::GenericFailure, format!("signal {signal}: {}", e.desc())))
+            .map_err(|e| failure(Status::GenericFailure, format!("signal {signal}: {}", e.desc())))
     }
-}
 
-#[napi]
-impl NativeTree {
-    /// Signals process `process` of namespace `node` ("init" for its init) through its pidfd.
-    /// False when no such process is alive.
+    /// Signals process `process` of namespace `node` ("init" for its PID 1), through a pidfd
+    /// checked against the process's start time. False when no such process is running.
     #[napi]
     pub fn signal_process(&self, node: String, process: String, signal: i32) -> Result<bool> {
-        self.handles
+        self.registry
             .signal(&node, &process, signal)
-            .map_err(|e| Error::new(Status::GenericFailure, format!("signal {signal}: {}", e.desc())))
+            .map_err(|e| failure(Status::GenericFailure, format!("signal {signal}: {}", e.desc())))
     }
 
-    /// Starts `command` in namespace `node` as a child of its PID 1, named `name`; its `start`
-    /// and `exit` come as events. Throws "no namespace" when no living init serves `node`.
-    #[napi]
+    /// Starts `command` in namespace `node` as a child of the init serving it, named `name`;
+    /// its `start` and `exit` come as events. Resolves once it runs.
+    #[napi(ts_return_type = "Promise<ExecFds>")]
     pub fn exec(
         &self,
         node: String,
@@ -77,71 +103,106 @@ impl NativeTree {
         command: Vec<String>,
         env: std::collections::HashMap<String, String>,
         cwd: Option<String>,
-    ) -> Result<ExecFds> {
+    ) -> Result<AsyncTask<ExecTask>> {
         if command.first().is_none_or(|c| c.is_empty()) {
-            return Err(Error::new(Status::InvalidArg, "exec needs a command".to_string()));
+            return Err(failure(Status::InvalidArg, "exec needs a command".to_string()));
         }
-        let process = pidns_model::ProcessSpec { name, command, env: env.into_iter().collect(), cwd };
-        match self.handles.exec(&node, process) {
-            Ok(stdio) => Ok(ExecFds {
-                stdin: stdio.stdin.into_raw_fd(),
-                stdout: stdio.stdout.into_raw_fd(),
-                stderr: stdio.stderr.into_raw_fd(),
-            }),
-            Err(ExecError::NoNamespace) => {
-                Err(Error::new(Status::InvalidArg, format!("no namespace {node} is running")))
-            }
-            Err(ExecError::Io(e)) => Err(Error::new(Status::GenericFailure, format!("exec: {}", e.desc()))),
-        }
+        let spec = pidns_model::ProcessSpec { name, command, env: env.into_iter().collect(), cwd };
+        Ok(AsyncTask::new(ExecTask { registry: self.registry.clone(), node, spec: Some(spec) }))
     }
 }
 
-/// Starts the tree described by `plan_json` (from `checkSpec`) with the init at `init_path`.
+/// An exec, off the JavaScript thread: it waits for the serving init's answer.
+pub struct ExecTask {
+    registry: Registry,
+    node: String,
+    spec: Option<pidns_model::ProcessSpec>,
+}
+
+pub struct ExecDone {
+    stdin: OwnedFd,
+    stdout: OwnedFd,
+    stderr: OwnedFd,
+    slot: u32,
+}
+
+impl Task for ExecTask {
+    type Output = ExecDone;
+    type JsValue = ExecFds;
+
+    fn compute(&mut self) -> Result<ExecDone> {
+        let io = |e: nix::errno::Errno| failure(Status::GenericFailure, format!("exec: {}", e.desc()));
+        let (in_r, in_w) = pipe2(OFlag::O_CLOEXEC).map_err(io)?;
+        let (out_r, out_w) = pipe2(OFlag::O_CLOEXEC).map_err(io)?;
+        let (err_r, err_w) = pipe2(OFlag::O_CLOEXEC).map_err(io)?;
+        let spec = self.spec.take().expect("computed once");
+        let stdio = [in_r.as_raw_fd(), out_w.as_raw_fd(), err_w.as_raw_fd()];
+        match self.registry.exec(&self.node, spec, stdio) {
+            Ok(key) => Ok(ExecDone { stdin: in_w, stdout: out_r, stderr: err_r, slot: key.slot }),
+            Err(ExecError::UnknownNode) | Err(ExecError::Gone) => {
+                Err(failure(Status::InvalidArg, format!("no namespace {} is running", self.node)))
+            }
+            Err(e) => Err(failure(Status::GenericFailure, format!("exec in {}: {e}", self.node))),
+        }
+    }
+
+    fn resolve(&mut self, _env: Env, done: ExecDone) -> Result<ExecFds> {
+        Ok(ExecFds {
+            stdin: done.stdin.into_raw_fd(),
+            stdout: done.stdout.into_raw_fd(),
+            stderr: done.stderr.into_raw_fd(),
+            slot: done.slot,
+        })
+    }
+}
+
+/// Starts the tree described by `plan_json` (a checked plan) with the init at `init_path`.
 /// Must be called on the main JavaScript thread: the tree is bound to the life of the thread
 /// that starts it (PR_SET_PDEATHSIG).
 #[napi]
-///
-/// `mode`: "privileged" (needs CAP_SYS_ADMIN, never falls back), "rootless" (a user namespace
-/// mapping the caller to root first) or "auto" (privileged when possible, rootless otherwise).
-pub fn spawn_tree(init_path: String, plan_json: String, mode: String) -> Result<NativeTree> {
+pub fn spawn_tree(init_path: String, plan_json: String, options: SpawnOptions) -> Result<NativeTree> {
     let plan = pidns_model::Plan::from_json(&plan_json)
-        .map_err(|e| Error::new(Status::InvalidArg, format!("not a plan from checkSpec: {e}")))?;
-    let isolation = Isolation::from_mode(&mode).ok_or_else(|| {
-        Error::new(Status::InvalidArg, format!("unknown mode {mode:?}: auto, rootless or privileged"))
+        .map_err(|e| failure(Status::InvalidArg, format!("not a checked plan: {e}")))?;
+    let isolation = Isolation::from_mode(&options.mode).ok_or_else(|| {
+        failure(Status::InvalidArg, format!("unknown mode {:?}: auto, rootless or privileged", options.mode))
     })?;
+    let format = match options.format.as_str() {
+        "events" => Format::Events,
+        "ndjson" => Format::Ndjson,
+        "human" => {
+            Format::Human(HumanLines::new(options.prefix_width.unwrap_or(0) as usize, options.color.unwrap_or(false)))
+        }
+        other => return Err(failure(Status::InvalidArg, format!("unknown format {other:?}: events, ndjson or human"))),
+    };
     let tree = spawn_root(Path::new(&init_path), &plan_json, isolation).map_err(|e| {
         let status = match e {
             SpawnError::Namespaces(_) | SpawnError::UserNamespace(_) => Status::Unknown,
             _ => Status::GenericFailure,
         };
-        Error::new(status, e.to_string())
+        failure(status, e.to_string())
     })?;
-    let (events_r, events_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
-        .map_err(|e| Error::new(Status::GenericFailure, format!("pipe: {}", e.desc())))?;
+    let (events_r, events_w) =
+        pipe2(OFlag::O_CLOEXEC).map_err(|e| failure(Status::GenericFailure, format!("pipe: {}", e.desc())))?;
     let root_pidfd = Arc::new(
         fd::dup_high(tree.pidfd.as_fd(), 3)
-            .map_err(|e| Error::new(Status::GenericFailure, format!("dup: {}", e.desc())))?,
+            .map_err(|e| failure(Status::GenericFailure, format!("dup: {}", e.desc())))?,
     );
     let pid = tree.pid.as_raw();
-    let handles = Handles::default();
-    let collector_handles = handles.clone();
+    let registry = Registry::new(&plan, &tree.token);
+    let collector_registry = registry.clone();
+    let watch = options.watch_fd.filter(|&fd| fd >= 0);
     std::thread::Builder::new()
         .name("pidns-collector".into())
         .spawn(move || {
-            let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::fs::File::from(events_w));
-            let mut sink = |mut line: String| {
-                line.push('\n');
-                // Flushed per event so JavaScript sees each as soon as it happens.
-                out.write_all(line.as_bytes()).and_then(|_| out.flush()).is_ok()
-            };
-            Collector::new(tree, &plan, collector_handles, &mut sink).run();
+            let mut out = FrameOutput::new(std::fs::File::from(events_w), format);
+            Collector::new(tree, &plan, collector_registry, &mut out, watch).run();
         })
-        .map_err(|e| Error::new(Status::GenericFailure, format!("collector thread: {e}")))?;
+        .map_err(|e| failure(Status::GenericFailure, format!("collector thread: {e}")))?;
     Ok(NativeTree {
         rootless: isolation == Isolation::Rootless,
         pid,
         events_fd: events_r.into_raw_fd(),
         root_pidfd,
-        handles,
+        registry,
     })
 }

@@ -2,7 +2,10 @@
 //! collecting what the tree reports into the event stream users see.
 pub mod collector;
 pub mod events;
-pub mod handles;
+pub mod human;
 pub mod lines;
+pub mod output;
+pub mod registry;
+pub mod rules;
 pub mod spawn;
 pub mod zombies;

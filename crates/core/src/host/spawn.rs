@@ -11,12 +11,27 @@ use nix::errno::Errno;
 use nix::fcntl::OFlag;
 use nix::unistd::{pipe2, Pid};
 
-use crate::sys::{clone, fd, seqpacket};
+use crate::sys::{clone, ctlsock, fd, hostproc, seqpacket};
+use crate::wire::control::socket_name;
+use crate::wire::tree::{ProcKey, TreeMessage};
+
+/// 128 random bits, as hex: the tree's token.
+fn new_token() -> Result<String, Errno> {
+    let mut bytes = [0u8; 16];
+    // SAFETY: getrandom writes at most `bytes.len()` bytes into the buffer we own.
+    let n = unsafe { libc::getrandom(bytes.as_mut_ptr() as *mut libc::c_void, bytes.len(), 0) };
+    if n != bytes.len() as isize {
+        return Err(Errno::last());
+    }
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
 
 /// Descriptor numbers pidns-init finds in tree mode.
 pub const FD_EVENTS: i32 = 3;
 pub const FD_HOST_PROC: i32 = 4;
 pub const FD_PLAN: i32 = 5;
+/// The root init's control socket, bound and listening (see `wire::control`).
+pub const FD_CONTROL: i32 = 6;
 
 /// A running tree, as its owner holds it.
 pub struct SpawnedTree {
@@ -26,6 +41,10 @@ pub struct SpawnedTree {
     pub pidfd: OwnedFd,
     /// The host end of the event socket.
     pub events: OwnedFd,
+    /// The tree's random token (its inits' control sockets are named after it).
+    pub token: String,
+    /// The root init's `start`: the host tells it, as every init tells its children's.
+    pub root_start: TreeMessage<'static>,
 }
 
 /// How a tree gets the right to create PID namespaces.
@@ -111,9 +130,14 @@ pub fn spawn_root(init_path: &Path, plan_json: &str, isolation: Isolation) -> Re
         move |e: Errno| SpawnError::Io(format!("{what}: {}", e.desc()))
     };
 
+    let token = new_token().map_err(io("getrandom"))?;
+    // Bound before the root init exists, so that nobody else can take its name.
+    let listener = ctlsock::listen(&socket_name(&token, 0)).map_err(io("the root's control socket"))?;
+
     // Everything the child touches is built now: it must not allocate after the clone.
     let path = cstring(init_path.as_os_str().as_bytes(), "the init path")?;
-    let argv_owned = [path.clone(), cstring(b"--tree", "argv")?];
+    let argv_owned =
+        [path.clone(), cstring(b"--tree", "argv")?, cstring(b"--token", "argv")?, cstring(token.as_bytes(), "argv")?];
     let env_owned: Vec<CString> = std::env::vars_os()
         .filter_map(|(k, v)| {
             let mut kv = k.as_bytes().to_vec();
@@ -145,13 +169,15 @@ pub fn spawn_root(init_path: &Path, plan_json: &str, isolation: Isolation) -> Re
     }
     // Above the fixed numbers, so the moves below never overwrite a source.
     let high = |f: &OwnedFd| fd::dup_high(f.as_fd(), 10).map_err(io("dup"));
-    let (tree_end, proc_dir, plan_r, null) = (high(&tree_end)?, high(&proc_dir)?, high(&plan_r)?, high(&null)?);
+    let (tree_end, proc_dir, plan_r, null, listener) =
+        (high(&tree_end)?, high(&proc_dir)?, high(&plan_r)?, high(&null)?, high(&listener)?);
     let moves = [
         (null.as_raw_fd(), 0),
         (null.as_raw_fd(), 1),
         (tree_end.as_raw_fd(), FD_EVENTS),
         (proc_dir.as_raw_fd(), FD_HOST_PROC),
         (plan_r.as_raw_fd(), FD_PLAN),
+        (listener.as_raw_fd(), FD_CONTROL),
     ];
 
     // No signal handler of Node's (libuv's) may run in the child between clone and exec: it
@@ -191,7 +217,7 @@ pub fn spawn_root(init_path: &Path, plan_json: &str, isolation: Isolation) -> Re
         Isolation::Rootless => SpawnError::UserNamespace(crate::sys::userns::explain_refusal(e)),
         Isolation::Privileged => SpawnError::Namespaces(e),
     })?;
-    drop((tree_end, proc_dir, plan_r, null, maps_r));
+    drop((tree_end, plan_r, null, maps_r, listener));
     if isolation == Isolation::Rootless {
         // SAFETY: geteuid/getegid only read our credentials.
         let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
@@ -206,14 +232,32 @@ pub fn spawn_root(init_path: &Path, plan_json: &str, isolation: Isolation) -> Re
     let mut plan_w = std::fs::File::from(plan_w);
     // A dead init (exec failed) shows up as EPIPE here and as its exit status later.
     let _ = plan_w.write_all(plan_json.as_bytes());
-    Ok(SpawnedTree { pid, pidfd, events: host_end })
+    // The root init is our child: nobody else can reap it, so its PIDs can be read even now.
+    let identity = hostproc::nspid_of(pidfd.as_fd(), proc_dir.as_fd())
+        .and_then(|nspid| Ok((nspid, hostproc::start_time(proc_dir.as_fd(), pid.as_raw())?.0)));
+    let (nspid, start_time) = match identity {
+        Ok(found) => found,
+        Err(e) => {
+            let _ = crate::sys::pidfd::send_signal(pidfd.as_fd(), libc::SIGKILL);
+            let _ = nix::sys::wait::waitpid(pid, None);
+            return Err(SpawnError::Io(crate::sys::limits::explain("reading the root init's PIDs", e)));
+        }
+    };
+    let root_start = TreeMessage::Start {
+        key: ProcKey::init(0),
+        name: "init".into(),
+        nspid,
+        start_time,
+        command: vec!["pidns-init".into()],
+    };
+    Ok(SpawnedTree { pid, pidfd, events: host_end, token, root_start })
 }
 
 /// What the root init's child does between clone and execve, prepared by `spawn_root`.
 struct RootExec {
     /// Rootless: (read end, write end) of the pipe on which the parent says the ID maps are set.
     wait_for_maps: Option<(RawFd, RawFd)>,
-    moves: [(RawFd, RawFd); 5],
+    moves: [(RawFd, RawFd); 6],
     path: *const libc::c_char,
     argv: *const *const libc::c_char,
     envp: *const *const libc::c_char,
@@ -245,7 +289,7 @@ extern "C" fn exec_root(arg: *mut libc::c_void) -> libc::c_int {
             }
         }
         // Nothing the host had open (a lock, someone's pipe) may reach the tree.
-        libc::syscall(libc::SYS_close_range, FD_PLAN + 1, u32::MAX, 0);
+        libc::syscall(libc::SYS_close_range, FD_CONTROL + 1, u32::MAX, 0);
         libc::execve(exec.path, exec.argv, exec.envp);
         libc::_exit(127)
     }

@@ -1,115 +1,68 @@
-//! Starting one process of a node: fork, then in the child everything up to exec.
+//! Starting one process: fork (a pidfd comes with it), then in the child everything up to exec.
 //!
-//! The child announces itself before it execs: it reads its own PIDs through the host's /proc
-//! and sends them with a pidfd and the read ends of its stdout/stderr pipes. So the host knows
-//! every PID of the process (also if it exits at once) before the first line it prints.
+//! The parent, not the child, tells the host the process exists (`start_message`, read from the
+//! child's pidfd while the child cannot be reaped by anyone else), before it relays a byte of
+//! its output and before it can report its exit: every `exit` has its `start` first, even for a
+//! process killed before it ever ran.
 use std::convert::Infallible;
 use std::ffi::{CStr, CString};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd, RawFd};
 
 use nix::errno::Errno;
-use nix::fcntl::OFlag;
-use nix::unistd::{chdir, execv, fork, getpid, pipe2, setpgid, ForkResult, Pid};
+use nix::unistd::{chdir, execv, setpgid, Pid};
 use pidns_model::ProcessSpec;
 
-use super::TreeFds;
-use crate::protocol::TreeMessage;
 use crate::sys::exec::execvp;
-use crate::sys::{fd, hostproc, pidfd, setns, signals};
+use crate::sys::{clone, fd, hostproc, limits, seqpacket, setns, signals};
+use crate::wire::tree::{ProcKey, TreeMessage};
 
-/// Forks and execs `spec` as a process of `node`; returns its PID in this namespace. With
-/// `mounts_of`, the child first joins that process's mount namespace (the caller has already
-/// pointed its children's PID namespace there): how processes enter a namespace whose PID 1
-/// is a user command. `exe` is the program's file when it was looked up already
-/// (`commands::CommandPaths`); otherwise execvp searches PATH.
-pub fn launch(
-    node: &str,
-    spec: &ProcessSpec,
-    fds: &TreeFds,
-    mounts_of: Option<BorrowedFd<'_>>,
-    stdio: Stdio<'_>,
-    exe: Option<&CStr>,
-) -> Result<Pid, Errno> {
+/// What the child needs to become the process.
+pub struct Setup<'a> {
+    pub key: ProcKey,
+    pub spec: &'a ProcessSpec,
+    /// The program's file when the root init looked it up already (`commands::CommandPaths`);
+    /// otherwise execvp searches PATH.
+    pub exe: Option<&'a CStr>,
+    /// What becomes its stdin, stdout and stderr.
+    pub stdio: [RawFd; 3],
+    /// The tree's event socket: the child reports a failed exec there itself.
+    pub events: BorrowedFd<'a>,
+    /// The soft RLIMIT_NOFILE the tree started with (inits raise theirs).
+    pub nofile: Option<u64>,
+    /// Join this process's mount namespace first (a namespace whose PID 1 is the user's: the
+    /// caller has already pointed its children's PID namespace there).
+    pub mounts_of: Option<BorrowedFd<'a>>,
+}
+
+/// Forks the process; returns its PID here and a pidfd for it.
+pub fn fork_process(setup: &Setup<'_>) -> Result<(Pid, OwnedFd), Errno> {
     // SAFETY: the init is single-threaded, so the child may run arbitrary code before exec.
-    match unsafe { fork() }? {
-        ForkResult::Parent { child } => Ok(child),
-        ForkResult::Child => {
-            if let Some(target) = mounts_of {
-                if setns::mount_ns(target).is_err() {
-                    exit_now(1);
-                }
-            }
+    match unsafe { clone::clone_into_namespaces(0) }? {
+        clone::Forked::Parent { pid, pidfd } => Ok((pid, pidfd)),
+        clone::Forked::Child => {
             // Its own process group, so that a signal can reach everything it starts.
             let _ = setpgid(Pid::from_raw(0), Pid::from_raw(0));
-            exec_in_place(node, spec, fds, stdio, exe)
+            become_process(setup)
         }
     }
 }
 
-/// Where a process's stdin, stdout and stderr come from.
-#[derive(Clone, Copy)]
-pub enum Stdio<'a> {
-    /// /dev/null in, and pipes out that the process creates and hands to the host with its
-    /// `start` (the tree's own processes: their lines become `output` events).
-    Pipes,
-    /// Descriptors the host handed over (exec: the caller reads and writes them directly).
-    Given(&'a [OwnedFd; 3]),
-}
-
-/// Becomes `spec` (announcing it as a process of `node`) in the calling process; exits with
-/// 126/127 if the command cannot run. Used by forked children and by a user's namespace PID 1.
-pub fn exec_in_place(node: &str, spec: &ProcessSpec, fds: &TreeFds, stdio: Stdio<'_>, exe: Option<&CStr>) -> ! {
-    let code = match run_child(node, spec, fds, stdio, exe) {
+/// Turns the calling process into `setup`'s process (a forked child, or the user's PID 1 right
+/// after its clone); exits 126/127 when the command cannot run, after telling the host why.
+pub fn become_process(setup: &Setup<'_>) -> ! {
+    let code = match prepare_and_exec(setup) {
         Ok(never) => match never {},
         Err(code) => code,
     };
-    exit_now(code)
-}
-
-fn exit_now(code: i32) -> ! {
     // SAFETY: _exit ends the forked child without running the parent's atexit hooks or
     // flushing its copies of stdio buffers.
     unsafe { libc::_exit(code) }
 }
 
-/// The child's side. Returns only on failure, with the exit code to use.
-fn run_child(
-    node: &str,
-    spec: &ProcessSpec,
-    fds: &TreeFds,
-    stdio: Stdio<'_>,
-    exe: Option<&CStr>,
-) -> Result<Infallible, i32> {
-    signals::clean_slate_for_exec();
-    let me = pidfd::open(getpid()).map_err(|_| 1)?;
-    let nspid = hostproc::nspid_of(me.as_fd(), fds.host_proc()).map_err(|_| 1)?;
-    let start = |pipes: bool| TreeMessage::Start {
-        node: node.to_string(),
-        process: spec.name.clone(),
-        nspid: nspid.clone(),
-        command: spec.command.clone(),
-        pipes,
-        control: false,
-    };
-    // The three descriptors to become 0, 1 and 2.
-    let (stdin, stdout, stderr) = match stdio {
-        Stdio::Pipes => {
-            let (out_r, out_w) = pipe2(OFlag::O_CLOEXEC).map_err(|_| 1)?;
-            let (err_r, err_w) = pipe2(OFlag::O_CLOEXEC).map_err(|_| 1)?;
-            fds.send(&start(true), &[me.as_raw_fd(), out_r.as_raw_fd(), err_r.as_raw_fd()]).map_err(|_| 1)?;
-            (fd::dev_null().map_err(|_| 1)?, out_w, err_w)
-        }
-        Stdio::Given([i, o, e]) => {
-            fds.send(&start(false), &[me.as_raw_fd()]).map_err(|_| 1)?;
-            let dup = |f: &OwnedFd| f.try_clone().map_err(|_| 1);
-            (dup(i)?, dup(o)?, dup(e)?)
-        }
-    };
-    drop(me);
-
+fn prepare_and_exec(s: &Setup<'_>) -> Result<Infallible, i32> {
     let fail = |error: String, errno: Errno| -> i32 {
-        let msg = TreeMessage::ExecError { node: node.to_string(), process: spec.name.clone(), error };
-        let _ = fds.send(&msg, &[]);
+        let msg = TreeMessage::ExecFailed { key: s.key, error };
+        let _ = seqpacket::send(s.events, &msg.to_bytes(), &[]);
         // The shell's convention: 127 when there is nothing to run, 126 when it cannot run.
         if errno == Errno::ENOENT || errno == Errno::ENOTDIR {
             127
@@ -117,24 +70,33 @@ fn run_child(
             126
         }
     };
-
-    for (target, source) in [(0, &stdin), (1, &stdout), (2, &stderr)] {
-        fd::move_to(source.as_raw_fd(), target)
-            .map_err(|e| fail(format!("cannot set up fd {target}: {}", e.desc()), e))?;
+    if let Some(target) = s.mounts_of {
+        setns::mount_ns(target).map_err(|e| fail(format!("cannot enter the namespace's mounts: {}", e.desc()), e))?;
     }
-    drop((stdin, stdout, stderr));
-
-    for (key, value) in &spec.env {
+    for (target, source) in [0, 1, 2].into_iter().zip(s.stdio) {
+        fd::move_to(source, target).map_err(|e| fail(format!("cannot set up fd {target}: {}", e.desc()), e))?;
+    }
+    for (key, value) in &s.spec.env {
         // Single-threaded child: changing our own environment is safe here, and execvp then
         // searches the PATH the spec gives, if it gives one.
         std::env::set_var(key, value);
     }
-    if let Some(dir) = &spec.cwd {
+    if let Some(dir) = &s.spec.cwd {
         chdir(dir.as_str()).map_err(|e| fail(format!("cannot change to directory {dir:?}: {}", e.desc()), e))?;
     }
-    let argv: Vec<CString> =
-        spec.command.iter().map(|a| CString::new(a.as_str()).map_err(|_| 1)).collect::<Result<_, _>>()?;
-    if let Some(exe) = exe {
+    let argv: Vec<CString> = s
+        .spec
+        .command
+        .iter()
+        .map(|a| CString::new(a.as_str()))
+        .collect::<Result<_, _>>()
+        .map_err(|_| fail("an argument contains a NUL byte".into(), Errno::EINVAL))?;
+    if let Some(soft) = s.nofile {
+        limits::restore_nofile(soft);
+    }
+    // Last: a signal sent to it meanwhile (a stop that began) is delivered here, before exec.
+    signals::clean_slate_for_exec();
+    if let Some(exe) = s.exe {
         // Whatever goes wrong here (the file changed since the lookup, ENOEXEC), execvp below
         // tries again and has the last word.
         let _ = execv(exe, &argv);
@@ -143,26 +105,20 @@ fn run_child(
         Ok(never) => match never {},
         Err(e) => e,
     };
-    Err(fail(format!("cannot execute {:?}: {}", spec.command[0], e.desc()), e))
+    Err(fail(format!("cannot execute {:?}: {}", s.spec.command[0], e.desc()), e))
 }
 
-/// The init's own `start`: it is process "init" of its node, with no pipes of its own (its
-/// stderr is the host's, for diagnostics). It hands the host one end of a new control socket
-/// and returns the other, on which the host's requests (exec) will arrive, with our own level
-/// as the host counts it (the index of our PID in NSpid), and the pidfd of ourselves it sent.
-pub fn announce_init(node: &str, fds: &TreeFds) -> Result<(OwnedFd, usize, OwnedFd), Errno> {
-    let me = pidfd::open(getpid())?;
-    let nspid = hostproc::nspid_of(me.as_fd(), fds.host_proc())?;
-    let level = nspid.len() - 1;
-    let (ours, hosts) = crate::sys::seqpacket::pair()?;
-    let msg = TreeMessage::Start {
-        node: node.to_string(),
-        process: "init".into(),
-        nspid,
-        command: vec!["pidns-init".into()],
-        pipes: false,
-        control: true,
-    };
-    fds.send(&msg, &[me.as_fd().as_raw_fd(), hosts.as_raw_fd()])?;
-    Ok((ours, level, me))
+/// The `start` of a child of ours: its PIDs at every level and its start time, read through its
+/// pidfd and the host's /proc.
+pub fn start_message(
+    key: ProcKey,
+    name: &str,
+    command: &[String],
+    pidfd: BorrowedFd<'_>,
+    host_proc: BorrowedFd<'_>,
+) -> Result<TreeMessage<'static>, Errno> {
+    let nspid = hostproc::nspid_of(pidfd.as_fd(), host_proc)?;
+    let host_pid = *nspid.first().ok_or(Errno::ENOENT)?;
+    let (start_time, _) = hostproc::start_time(host_proc, host_pid)?;
+    Ok(TreeMessage::Start { key, name: name.to_string(), nspid, start_time, command: command.to_vec() })
 }

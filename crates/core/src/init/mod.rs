@@ -1,36 +1,48 @@
 //! pidns-init: PID 1 of every namespace of a tree (`node`), and a tini-compatible init for
 //! containers (`tini`).
 //!
-//! The host starts the root init with fork+exec; every deeper namespace is a clone3 of its
+//! The host starts the root init with clone+exec; every deeper namespace is a clone3 of its
 //! parent's init (CLONE_NEWPID|CLONE_NEWNS) that simply carries on in `node::run` for its own
 //! node: no exec per namespace. The init is single-threaded, so allocating after fork is safe.
 pub mod children;
 pub mod commands;
+pub mod control_server;
 pub mod forwarding;
 pub mod launch;
+pub mod lifecycle;
 pub mod node;
+pub mod outbox;
 pub mod reaper;
+pub mod relay;
 pub mod stopping;
 pub mod tini;
 pub mod tini_args;
 
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
-use crate::protocol::TreeMessage;
-use crate::sys::seqpacket;
+use pidns_model::Plan;
 
-/// The descriptors every init holds (all close-on-exec).
-pub struct TreeFds {
-    /// The tree end of the event socket shared by the whole tree.
+use commands::CommandPaths;
+
+/// What every init of a tree shares (the root init builds it; deeper inits are its clones).
+pub struct TreeContext {
+    pub plan: Plan,
+    /// The plan's commands, looked up once by the root init.
+    pub paths: CommandPaths,
+    /// The tree's random token: the inits' control sockets are named after it.
+    pub token: String,
+    /// The tree end of the event socket (close-on-exec: user programs never hold it).
     pub events: OwnedFd,
     /// The host's /proc, for PID translation (see `sys::hostproc`).
     pub host_proc: OwnedFd,
+    /// The soft RLIMIT_NOFILE the tree was started with; inits raise theirs to the hard limit
+    /// and give this back to every process they start.
+    pub nofile: Option<u64>,
 }
 
-impl TreeFds {
-    /// Sends one message; errors are returned so callers decide whether losing the host is fatal.
-    pub fn send(&self, msg: &TreeMessage, fds: &[std::os::fd::RawFd]) -> Result<(), nix::errno::Errno> {
-        seqpacket::send(self.events.as_fd(), msg.encode().as_bytes(), fds)
+impl TreeContext {
+    pub fn events(&self) -> BorrowedFd<'_> {
+        self.events.as_fd()
     }
 
     pub fn host_proc(&self) -> BorrowedFd<'_> {

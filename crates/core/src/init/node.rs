@@ -1,68 +1,94 @@
-//! PID 1 of one node: mounts, start-up, then the signal/reap loop until nothing it started and
-//! no child at all is left.
+//! PID 1 of one node: mounts, start-up, then one loop until nothing it started and no child at
+//! all is left. The loop waits on one epoll: signals (a signalfd), the control socket (exec
+//! requests), the output pipes of its children (relayed to the host), and the event socket
+//! (room to send, or the host gone). It never blocks on the host while it runs: output waits in
+//! the pipes when the host is slow, so reaping, signals and requests are always served.
 //!
 //! A child node whose PID 1 is the user's command (`init.command`) is started here too: clone3,
 //! then the clone execs the command. Its processes are forked from here into its PID namespace
-//! (setns), so they stay our children and we still report their exits; orphans there belong to
-//! the user's PID 1, which is the point of such a node.
+//! (setns), so they stay our children and we still report their exits and relay their output;
+//! orphans there belong to the user's PID 1, which is the point of such a node.
 use std::collections::{HashMap, HashSet};
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
-use std::time::Duration;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::time::{Duration, Instant};
 
-use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use nix::errno::Errno;
+use nix::fcntl::OFlag;
+use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
 use nix::sys::signal::Signal;
 use nix::sys::signalfd::SignalFd;
-use nix::unistd::Pid;
-use pidns_model::{Forward, Plan};
+use nix::unistd::{pipe2, Pid};
+use pidns_model::{Forward, ProcessSpec};
 
-use super::commands::CommandPaths;
-use super::launch::Stdio;
-use super::{children, forwarding, launch, reaper, stopping::Stopping, TreeFds};
-use crate::control::Request;
-use crate::protocol::TreeMessage;
-use crate::status::ExitStatus;
-use crate::sys::{clone, mounts, seqpacket, setns, signals};
+use super::control_server::{self, ControlServer, Incoming};
+use super::launch::{self, Setup};
+use super::lifecycle::{Child, Lifecycle, Reaped};
+use super::outbox::Outbox;
+use super::relay::Relay;
+use super::stopping::Stopping;
+use super::{children, forwarding, reaper, TreeContext};
+use crate::sys::{clone, ctlsock, fd, limits, mounts, pidfd, setns, signals};
+use crate::wire::control::{socket_name, Reply, Request};
+use crate::wire::tree::{ProcKey, TreeMessage};
 
-/// What a child of this init is to us.
-enum Tracked {
-    /// A process of node `node` (ours, or one whose PID 1 is a user command), by name;
-    /// `exec` when the host asked for it (it does not decide the node's status).
-    Process { node: usize, name: String, exec: bool },
-    /// The PID 1 of a child namespace (ours or the user's), by node index.
-    Namespace(usize),
-}
+const SIGNALS: u64 = 0;
+const LISTENER: u64 = 1;
+const RELAY: u64 = 2;
+const EVENTS: u64 = 3;
+/// Connections are watched under this plus their descriptor number.
+const CONNECTION: u64 = 16;
+
+/// How often a stopping init looks for orphans adopted since the stop began.
+const ORPHAN_SCAN: Duration = Duration::from_millis(100);
 
 struct NodeInit<'a> {
-    plan: &'a Plan,
-    /// The plan's commands, looked up once by the root init.
-    paths: &'a CommandPaths,
-    idx: usize,
-    fds: &'a TreeFds,
+    ctx: &'a TreeContext,
+    idx: u32,
     signals: SignalFd,
+    epoll: Epoll,
+    control: ControlServer,
+    relay: Relay,
+    outbox: Outbox,
+    /// stdin of every process we start.
+    null: OwnedFd,
     /// A pidfd of ourselves: setns back into our own PID namespace after starting processes in
     /// a child namespace.
     me: OwnedFd,
-    /// Our end of the control socket (the host's requests); None once the host closed it.
-    control: Option<OwnedFd>,
     /// pidfds of child namespaces' PID 1s that are user commands: we start processes there.
-    user_inits: HashMap<usize, OwnedFd>,
-    tracked: HashMap<Pid, Tracked>,
+    user_inits: HashMap<u32, OwnedFd>,
+    life: Lifecycle,
+    /// Slots for exec'd processes, per node we serve.
+    next_slot: HashMap<u32, u32>,
     stopping: Stopping,
     /// Children already sent SIGTERM while stopping (orphans keep arriving: each gets one).
-    terminated: HashSet<Pid>,
+    terminated: HashSet<i32>,
+    last_orphan_scan: Instant,
     /// Our level in the host's NSpid lists (host = 0).
     level: usize,
-    first_failure: Option<ExitStatus>,
+    /// What the epoll watches now for the relay and the event socket.
+    relay_on: bool,
+    events_out: bool,
+    reap_needed: bool,
 }
 
 /// Runs node `idx` as its PID 1 and exits the process with the node's status: 0 when all it
-/// started succeeded, otherwise the code of the first that failed.
-pub fn run(plan: &Plan, idx: usize, fds: &TreeFds, paths: &CommandPaths) -> ! {
-    let code = match NodeInit::start(plan, idx, fds, paths) {
-        Ok(mut init) => init.run(),
+/// started succeeded, otherwise the code of the first that failed. `listener` is the node's
+/// control socket, bound by its parent; `go` is read before this init says anything (its parent
+/// tells the host about it first).
+pub fn run(ctx: &TreeContext, idx: u32, listener: OwnedFd, go: Option<OwnedFd>) -> ! {
+    let setup = become_namespace_init(ctx.plan.nodes[idx as usize].mount_proc);
+    if let Some(go) = go {
+        // Until our parent has sent our `start`, nothing of ours may reach the host.
+        let _ = nix::unistd::read(&go, &mut [0u8; 1]);
+    }
+    let code = match setup.and_then(|()| NodeInit::new(ctx, idx, listener)) {
+        Ok(mut init) => {
+            init.start_up();
+            init.run()
+        }
         Err(message) => {
-            let node = plan.nodes[idx].path.clone();
-            let _ = fds.send(&TreeMessage::Error { node, message }, &[]);
+            let msg = TreeMessage::Error { node: idx, message };
+            let _ = crate::sys::seqpacket::send(ctx.events(), &msg.to_bytes(), &[]);
             1
         }
     };
@@ -75,227 +101,475 @@ fn become_namespace_init(mount_proc: bool) -> Result<(), String> {
     let _ = nix::unistd::setsid();
     mounts::make_private().map_err(|e| format!("cannot make the mount namespace private: {}", e.desc()))?;
     if mount_proc {
-        mounts::mount_proc().map_err(|e| format!("cannot mount /proc: {}", e.desc()))?;
+        mounts::mount_proc().map_err(mount_proc_failed)?;
     }
     Ok(())
 }
 
+fn mount_proc_failed(e: Errno) -> String {
+    let mut message = format!("cannot mount /proc: {}", e.desc());
+    if e == Errno::EPERM && crate::sys::userns::in_user_namespace() {
+        message.push_str(
+            ": without privileges (rootless) the kernel allows a new /proc only where the /proc around it is \
+             fully visible, and here parts of it are hidden by mounts over them (as container runtimes do); set \
+             \"mountProc\": false for this namespace, or run privileged (as root)",
+        );
+    }
+    message
+}
+
 impl<'a> NodeInit<'a> {
-    fn start(plan: &'a Plan, idx: usize, fds: &'a TreeFds, paths: &'a CommandPaths) -> Result<Self, String> {
-        let node = &plan.nodes[idx];
-        let signals = signals::block_all().map_err(|e| format!("signalfd: {}", e.desc()))?;
-        become_namespace_init(node.mount_proc)?;
-        let (control, level, me) =
-            launch::announce_init(&node.path, fds).map_err(|e| format!("cannot report the init: {}", e.desc()))?;
-        let mut init = NodeInit {
-            plan,
-            paths,
+    fn new(ctx: &'a TreeContext, idx: u32, listener: OwnedFd) -> Result<Self, String> {
+        let sys = |what: &str| {
+            let what = what.to_string();
+            move |e: Errno| limits::explain(&what, e)
+        };
+        let signals = signals::block_all().map_err(sys("signalfd"))?;
+        let me = pidfd::open(nix::unistd::getpid()).map_err(sys("a pidfd of the init"))?;
+        let level =
+            crate::sys::hostproc::nspid_of(me.as_fd(), ctx.host_proc()).map_err(sys("reading our PIDs"))?.len() - 1;
+        let epoll = Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC).map_err(sys("epoll"))?;
+        let relay = Relay::new().map_err(sys("epoll"))?;
+        let control = ControlServer::new(listener);
+        let watch = |fd: BorrowedFd<'_>, flags: EpollFlags, token: u64| epoll.add(fd, EpollEvent::new(flags, token));
+        watch(signals.as_fd(), EpollFlags::EPOLLIN, SIGNALS).map_err(sys("epoll"))?;
+        watch(control.listener(), EpollFlags::EPOLLIN, LISTENER).map_err(sys("epoll"))?;
+        watch(relay.fd(), EpollFlags::EPOLLIN, RELAY).map_err(sys("epoll"))?;
+        watch(ctx.events(), EpollFlags::empty(), EVENTS).map_err(sys("epoll"))?;
+        let null = fd::dev_null().map_err(sys("/dev/null"))?;
+        Ok(NodeInit {
+            ctx,
             idx,
-            fds,
             signals,
+            epoll,
+            control,
+            relay,
+            outbox: Outbox::default(),
+            null,
             me,
-            control: Some(control),
             user_inits: HashMap::new(),
-            tracked: HashMap::new(),
+            life: Lifecycle::default(),
+            next_slot: HashMap::new(),
             stopping: Stopping::default(),
             terminated: HashSet::new(),
+            last_orphan_scan: Instant::now(),
             level,
-            first_failure: None,
-        };
-        for spec in &node.processes {
-            let pid = launch::launch(&node.path, spec, fds, None, Stdio::Pipes, paths.get(spec))
-                .map_err(|e| format!("cannot fork {}: {}", spec.name, e.desc()))?;
-            init.tracked.insert(pid, Tracked::Process { node: idx, name: spec.name.clone(), exec: false });
-        }
-        for &child in &node.children {
-            init.spawn_namespace(child)?;
-        }
-        Ok(init)
+            relay_on: true,
+            events_out: false,
+            reap_needed: true,
+        })
     }
 
-    /// Creates the child namespace `child`. With our init, its PID 1 continues right here in
-    /// `run`, without exec; with a user command, the clone execs it.
-    fn spawn_namespace(&mut self, child: usize) -> Result<(), String> {
-        let node = &self.plan.nodes[child];
-        // Only a user's PID 1 needs one: it closes on exec, so the parent knows its /proc is up.
-        let ready = match node.init.command {
-            Some(_) => Some(nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| e.desc().to_string())?),
-            None => None,
+    fn node(&self) -> &'a pidns_model::PlanNode {
+        let ctx: &'a TreeContext = self.ctx;
+        &ctx.plan.nodes[self.idx as usize]
+    }
+
+    fn send(&mut self, msg: &TreeMessage<'_>) {
+        self.outbox.send(self.ctx.events(), msg);
+    }
+
+    fn error(&mut self, node: u32, message: String) {
+        self.send(&TreeMessage::Error { node, message });
+    }
+
+    /// The node's processes in spec order, then its child namespaces in spec order. A failure
+    /// is reported and ends the start-up: the node then stops what it started.
+    fn start_up(&mut self) {
+        let node = self.node();
+        for (slot, spec) in node.processes.iter().enumerate() {
+            let key = ProcKey { node: self.idx, slot: slot as u32 };
+            if let Err(message) = self.launch_with_pipes(key, spec, None) {
+                return self.start_failed(message);
+            }
+        }
+        for &child in &node.children {
+            if self.stop_requested() {
+                return;
+            }
+            let result = match self.ctx.plan.nodes[child].init.command {
+                Some(_) => self.spawn_user_namespace(child as u32),
+                None => self.spawn_namespace(child as u32),
+            };
+            if let Err(message) = result {
+                return self.start_failed(message);
+            }
+        }
+    }
+
+    fn start_failed(&mut self, message: String) {
+        self.error(self.idx, message);
+        self.begin_stop();
+    }
+
+    /// Whether a SIGTERM came during start-up (other signals are passed on as usual).
+    fn stop_requested(&mut self) -> bool {
+        self.read_signals();
+        self.stopping.started()
+    }
+
+    /// Forks `spec` as process `key` with new output pipes that we relay; `mounts_of` as for
+    /// `Setup`. Its `start` is sent before any of its output.
+    fn launch_with_pipes(
+        &mut self,
+        key: ProcKey,
+        spec: &ProcessSpec,
+        mounts_of: Option<BorrowedFd<'_>>,
+    ) -> Result<(), String> {
+        let what = format!("cannot make the output pipes of {}", spec.name);
+        let pipes = || pipe2(OFlag::O_CLOEXEC).map_err(|e| limits::explain(&what, e));
+        let ((out_r, out_w), (err_r, err_w)) = (pipes()?, pipes()?);
+        let setup = Setup {
+            key,
+            spec,
+            exe: self.ctx.paths.get(spec),
+            stdio: [self.null.as_raw_fd(), out_w.as_raw_fd(), err_w.as_raw_fd()],
+            events: self.ctx.events(),
+            nofile: self.ctx.nofile,
+            mounts_of,
         };
+        let (pid, pidfd) =
+            launch::fork_process(&setup).map_err(|e| limits::explain(&format!("cannot fork {}", spec.name), e))?;
+        drop((out_w, err_w));
+        self.announce(pid, &pidfd, Child::Process { key, counts: true }, &spec.name, &spec.command)?;
+        self.track_relayed(pid, &pidfd, Child::Process { key, counts: true }, out_r, err_r)
+            .map_err(|e| limits::explain(&format!("cannot relay the output of {}", spec.name), e))
+    }
+
+    /// Tracks an announced child whose output we relay. If its pipes cannot be watched it is
+    /// killed (its output would go nowhere) and reported when reaped.
+    fn track_relayed(
+        &mut self,
+        pid: Pid,
+        pidfd: &OwnedFd,
+        child: Child,
+        out: OwnedFd,
+        err: OwnedFd,
+    ) -> Result<(), Errno> {
+        let key = child.key().expect("an announced child");
+        match self.relay.add(key, out, err) {
+            Ok(()) => {
+                self.life.started(pid.as_raw(), child, 2);
+                Ok(())
+            }
+            Err(e) => {
+                let _ = pidfd::send_signal(pidfd.as_fd(), libc::SIGKILL);
+                self.life.started(pid.as_raw(), child, 0);
+                Err(e)
+            }
+        }
+    }
+
+    /// Tells the host `child` exists. If its PIDs cannot be read, it is killed: a process the
+    /// host was never told of must not run (nor be reported).
+    fn announce(
+        &mut self,
+        pid: Pid,
+        pidfd: &OwnedFd,
+        child: Child,
+        name: &str,
+        command: &[String],
+    ) -> Result<(), String> {
+        let key = child.key().expect("a child to announce has a key");
+        match launch::start_message(key, name, command, pidfd.as_fd(), self.ctx.host_proc()) {
+            Ok(msg) => {
+                self.send(&msg);
+                Ok(())
+            }
+            Err(e) => {
+                let _ = pidfd::send_signal(pidfd.as_fd(), libc::SIGKILL);
+                self.life.started(pid.as_raw(), Child::Silent, 0);
+                Err(limits::explain(&format!("cannot read the PIDs of {name}"), e))
+            }
+        }
+    }
+
+    /// Creates the child namespace `child` with our init as its PID 1: its control socket is
+    /// bound here first, and the clone carries on in `run`, without exec, once we have told
+    /// the host about it.
+    fn spawn_namespace(&mut self, child: u32) -> Result<(), String> {
+        let ctx: &'a TreeContext = self.ctx;
+        let path = &ctx.plan.nodes[child as usize].path;
+        let listener = ctlsock::listen(&socket_name(&self.ctx.token, child)).map_err(|e| match e {
+            Errno::EADDRINUSE => format!(
+                "cannot create the control socket of {path}: its name is taken (another process holds @{})",
+                socket_name(&self.ctx.token, child)
+            ),
+            e => limits::explain(&format!("cannot create the control socket of {path}"), e),
+        })?;
+        let (go_r, go_w) = pipe2(OFlag::O_CLOEXEC).map_err(|e| limits::explain("cannot make a pipe", e))?;
         // SAFETY: the init is single-threaded: the child may run any code (it becomes the
         // child namespace's init).
         match unsafe { clone::clone_into_namespaces(clone::NODE_NAMESPACES) } {
             Ok(clone::Forked::Child) => {
-                // The parent's signalfd, control socket and bookkeeping are not ours: the new
-                // init starts clean.
-                let _ = nix::unistd::close(self.signals.as_raw_fd());
-                if let Some(c) = &self.control {
-                    let _ = nix::unistd::close(c.as_raw_fd());
-                }
-                let Some(user) = &node.init.command else { run(self.plan, child, self.fds, self.paths) };
-                if let Err(message) = become_namespace_init(node.mount_proc) {
-                    let _ = self.fds.send(&TreeMessage::Error { node: node.path.clone(), message }, &[]);
-                    std::process::exit(1);
-                }
-                // `ready` closes on exec: the parent then knows /proc is mounted.
-                launch::exec_in_place(&node.path, user, self.fds, Stdio::Pipes, self.paths.get(user))
+                // Our pipes, sockets and signalfd are not the new init's: it starts clean.
+                fd::keep_only(&[
+                    self.ctx.events.as_raw_fd(),
+                    self.ctx.host_proc.as_raw_fd(),
+                    listener.as_raw_fd(),
+                    go_r.as_raw_fd(),
+                ]);
+                run(self.ctx, child, listener, Some(go_r))
             }
             Ok(clone::Forked::Parent { pid, pidfd }) => {
-                self.tracked.insert(pid, Tracked::Namespace(child));
-                if let Some((ready, ready_w)) = ready {
-                    drop(ready_w);
-                    // Wait until the user's PID 1 has its mounts (or died), then start its
-                    // namespace's processes from here.
-                    let _ = nix::unistd::read(&ready, &mut [0u8; 1]);
-                    for spec in &node.processes {
-                        if let Err(message) = self.launch_into(child, &pidfd, spec, Stdio::Pipes) {
-                            // Its PID 1 may already have exited: the kernel then refuses
-                            // anything new in that namespace. That namespace failed, not the tree.
-                            let _ = self.fds.send(&TreeMessage::Error { node: node.path.clone(), message }, &[]);
-                            break;
-                        }
-                    }
-                    self.user_inits.insert(child, pidfd);
-                }
+                drop((listener, go_r));
+                let key = ProcKey::init(child);
+                let announced = self.announce(
+                    pid,
+                    &pidfd,
+                    Child::Namespace { key, ours: true },
+                    "init",
+                    &["pidns-init".to_string()],
+                );
+                // The child speaks only after its `start` is out.
+                self.outbox.flush_all(self.ctx.events());
+                let _ = nix::unistd::write(&go_w, &[1]);
+                announced?;
+                self.life.started(pid.as_raw(), Child::Namespace { key, ours: true }, 0);
                 Ok(())
             }
-            Err(e) => Err(format!("cannot create namespace {}: {}", node.path, e.desc())),
+            Err(e) => Err(limits::explain(&format!("cannot create namespace {path}"), e)),
         }
     }
 
-    /// Starts one process of `child` (whose PID 1 is a user command) in its namespaces.
+    /// Creates the child namespace `child` whose PID 1 is the user's command (with output pipes
+    /// we relay), then starts its processes in it from here.
+    fn spawn_user_namespace(&mut self, child: u32) -> Result<(), String> {
+        let ctx: &'a TreeContext = self.ctx;
+        let node = &ctx.plan.nodes[child as usize];
+        let user = node.init.command.as_ref().expect("a user init");
+        let key = ProcKey::init(child);
+        let pipes = || {
+            pipe2(OFlag::O_CLOEXEC)
+                .map_err(|e| limits::explain(&format!("cannot make the output pipes of {}", node.path), e))
+        };
+        let ((out_r, out_w), (err_r, err_w)) = (pipes()?, pipes()?);
+        // `ready` closes on exec: then the user's PID 1 has its mounts.
+        let (ready_r, ready_w) = pipes()?;
+        let (go_r, go_w) = pipes()?;
+        // SAFETY: as in spawn_namespace; the child execs the user's command.
+        match unsafe { clone::clone_into_namespaces(clone::NODE_NAMESPACES) } {
+            Ok(clone::Forked::Child) => {
+                let setup = become_namespace_init(node.mount_proc);
+                let _ = nix::unistd::read(&go_r, &mut [0u8; 1]);
+                if let Err(message) = setup {
+                    let msg = TreeMessage::Error { node: child, message };
+                    let _ = crate::sys::seqpacket::send(self.ctx.events(), &msg.to_bytes(), &[]);
+                    // SAFETY: ends the clone without running the parent's exit handlers.
+                    unsafe { libc::_exit(1) };
+                }
+                // `ready_w` (close-on-exec) stays open until the exec below.
+                launch::become_process(&Setup {
+                    key,
+                    spec: user,
+                    exe: self.ctx.paths.get(user),
+                    stdio: [self.null.as_raw_fd(), out_w.as_raw_fd(), err_w.as_raw_fd()],
+                    events: self.ctx.events(),
+                    nofile: self.ctx.nofile,
+                    mounts_of: None,
+                })
+            }
+            Ok(clone::Forked::Parent { pid, pidfd }) => {
+                drop((out_w, err_w, ready_w, go_r));
+                let announced =
+                    self.announce(pid, &pidfd, Child::Namespace { key, ours: false }, "init", &user.command);
+                self.outbox.flush_all(self.ctx.events());
+                let _ = nix::unistd::write(&go_w, &[1]);
+                announced?;
+                self.track_relayed(pid, &pidfd, Child::Namespace { key, ours: false }, out_r, err_r)
+                    .map_err(|e| limits::explain(&format!("cannot relay the output of {}", node.path), e))?;
+                // Wait until the user's PID 1 has its mounts (or died), then start its
+                // namespace's processes from here.
+                let _ = nix::unistd::read(&ready_r, &mut [0u8; 1]);
+                for (slot, spec) in node.processes.iter().enumerate() {
+                    let key = ProcKey { node: child, slot: slot as u32 };
+                    if let Err(message) =
+                        self.launch_into(&pidfd, |init, ns| init.launch_with_pipes(key, spec, Some(ns)))
+                    {
+                        // Its PID 1 may already have exited: the kernel then refuses anything
+                        // new in that namespace. That namespace failed, not the tree.
+                        self.error(child, message);
+                        break;
+                    }
+                }
+                self.user_inits.insert(child, pidfd);
+                Ok(())
+            }
+            Err(e) => Err(limits::explain(&format!("cannot create namespace {}", node.path), e)),
+        }
+    }
+
+    /// Runs `launch` with our children's PID namespace pointed at the namespace whose PID 1 (the
+    /// user's command) is `ns_init`, and back.
     fn launch_into(
         &mut self,
-        child: usize,
         ns_init: &OwnedFd,
-        spec: &pidns_model::ProcessSpec,
-        stdio: Stdio<'_>,
+        launch: impl FnOnce(&mut Self, BorrowedFd<'_>) -> Result<(), String>,
     ) -> Result<(), String> {
-        let node = &self.plan.nodes[child];
         setns::pid_ns_for_children(ns_init.as_fd()).map_err(|e| match e {
-            nix::errno::Errno::ESRCH => "its PID 1 exited before its processes could be started".to_string(),
+            Errno::ESRCH => "its PID 1 exited before its processes could be started".to_string(),
             e => format!("cannot enter the namespace: {}", e.desc()),
         })?;
-        let exec = matches!(stdio, Stdio::Given(_));
-        // exec requests are looked up afresh by execvp: the tree may be old by then.
-        let exe = if exec { None } else { self.paths.get(spec) };
-        let result = launch::launch(&node.path, spec, self.fds, Some(ns_init.as_fd()), stdio, exe);
+        let result = launch(self, ns_init.as_fd());
         setns::pid_ns_for_children(self.me.as_fd())
             .map_err(|e| format!("cannot return to our namespace: {}", e.desc()))?;
-        match result {
-            Ok(pid) => {
-                self.tracked.insert(pid, Tracked::Process { node: child, name: spec.name.clone(), exec });
-                Ok(())
+        result.map_err(|m| {
+            if m.contains("(ENOMEM)") {
+                format!("{m}: its PID 1 has exited (fork into the namespace fails with ENOMEM)")
+            } else {
+                m
             }
-            Err(nix::errno::Errno::ENOMEM) => Err(format!(
-                "cannot start {}: its PID 1 has exited (fork into the namespace fails with ENOMEM)",
-                spec.name
-            )),
-            Err(e) => Err(format!("cannot fork {}: {}", spec.name, e.desc())),
-        }
+        })
     }
 
-    /// Serves the host's requests that have arrived on the control socket.
-    fn serve_requests(&mut self) {
-        let mut buf = vec![0u8; seqpacket::MAX_MESSAGE];
-        loop {
-            let Some(control) = &self.control else { return };
-            match seqpacket::recv(control.as_fd(), &mut buf) {
-                Ok(seqpacket::Received::Message { bytes, fds, .. }) => match Request::decode(&bytes) {
-                    Ok(Request::Exec { node, process }) => self.exec(&node, &process, fds),
-                    Err(message) => {
-                        let node = self.plan.nodes[self.idx].path.clone();
-                        let _ = self
-                            .fds
-                            .send(&TreeMessage::Error { node, message: format!("bad request: {message}") }, &[]);
-                    }
-                },
-                Ok(seqpacket::Received::WouldBlock) => return,
-                Ok(seqpacket::Received::Closed) | Err(_) => {
-                    self.control = None;
-                    return;
-                }
-            }
-        }
-    }
-
-    /// Starts `spec` in `node` (ours, or a child with a user's PID 1) with the caller's stdio.
-    /// Whatever happens, the caller hears of it: a start and an exit, or an exec error and exit.
-    fn exec(&mut self, node: &str, spec: &pidns_model::ProcessSpec, stdio: Vec<OwnedFd>) {
-        let target = self.plan.nodes.iter().position(|n| n.path == node);
-        let result = match (target, <[OwnedFd; 3]>::try_from(stdio)) {
-            // Nothing new once a stop has begun: it would escape the SIGTERM/SIGKILL sequence.
-            _ if self.stopping.started() => Err(format!("namespace {node} is stopping")),
-            (_, Err(_)) => Err("exec needs stdin, stdout and stderr".to_string()),
-            (Some(i), Ok(stdio)) if i == self.idx => {
-                launch::launch(node, spec, self.fds, None, Stdio::Given(&stdio), None)
-                    .map(|pid| {
-                        self.tracked.insert(pid, Tracked::Process { node: i, name: spec.name.clone(), exec: true });
-                    })
-                    .map_err(|e| format!("cannot fork: {}", e.desc()))
-            }
-            (Some(i), Ok(stdio)) => match self.user_inits.remove(&i) {
-                Some(ns_init) => {
-                    let r = self.launch_into(i, &ns_init, spec, Stdio::Given(&stdio));
-                    self.user_inits.insert(i, ns_init);
-                    r
-                }
-                None => Err(format!("namespace {node} is not served by this init")),
-            },
-            (None, _) => Err(format!("there is no namespace {node}")),
+    /// Serves an exec request: the command runs in `node` (ours, or a child whose PID 1 is the
+    /// user's) as our child, with the requester's stdio. The reply says whether it runs.
+    fn serve(&mut self, incoming: Incoming) {
+        let Incoming { request: Request::Exec { node, process }, fds, conn } = incoming;
+        let reply = match self.exec(node, &process, fds) {
+            Ok(slot) => Reply::Started { slot },
+            Err(message) => Reply::Refused { message },
         };
-        if let Err(error) = result {
-            let (node, process) = (node.to_string(), spec.name.clone());
-            let _ = self.fds.send(&TreeMessage::ExecError { node: node.clone(), process: process.clone(), error }, &[]);
-            let _ = self.fds.send(&TreeMessage::Exit { node, process, status: ExitStatus::exited(127) }, &[]);
+        control_server::answer(conn.as_fd(), &reply);
+    }
+
+    fn exec(&mut self, node: u32, spec: &ProcessSpec, fds: Vec<OwnedFd>) -> Result<u32, String> {
+        let path =
+            self.ctx.plan.nodes.get(node as usize).map(|n| n.path.clone()).ok_or(format!("there is no node {node}"))?;
+        // Nothing new once a stop has begun: it would escape the SIGTERM/SIGKILL sequence.
+        if self.stopping.started() {
+            return Err(format!("namespace {path} is stopping"));
         }
+        let stdio = <[OwnedFd; 3]>::try_from(fds).map_err(|_| "exec needs stdin, stdout and stderr".to_string())?;
+        let declared = self.ctx.plan.nodes[node as usize].processes.len() as u32;
+        let slot = *self.next_slot.entry(node).or_insert(declared);
+        let key = ProcKey { node, slot };
+        let fork = |init: &mut Self, mounts_of: Option<BorrowedFd<'_>>| -> Result<(), String> {
+            let setup = Setup {
+                key,
+                spec,
+                // Looked up afresh by execvp: the tree may be old by now.
+                exe: None,
+                stdio: [stdio[0].as_raw_fd(), stdio[1].as_raw_fd(), stdio[2].as_raw_fd()],
+                events: init.ctx.events(),
+                nofile: init.ctx.nofile,
+                mounts_of,
+            };
+            let (pid, pidfd) = launch::fork_process(&setup).map_err(|e| limits::explain("cannot fork", e))?;
+            let child = Child::Process { key, counts: false };
+            init.announce(pid, &pidfd, child, &spec.name, &spec.command)?;
+            init.life.started(pid.as_raw(), child, 0);
+            Ok(())
+        };
+        if node == self.idx {
+            fork(self, None)?;
+        } else {
+            let ns_init =
+                self.user_inits.remove(&node).ok_or(format!("namespace {path} is not served by this init"))?;
+            let result = self.launch_into(&ns_init, |init, ns| fork(init, Some(ns)));
+            self.user_inits.insert(node, ns_init);
+            result?;
+        }
+        self.next_slot.insert(node, slot + 1);
+        Ok(slot)
     }
 
     fn run(&mut self) -> i32 {
+        let mut ready = [EpollEvent::empty(); 32];
         loop {
-            self.reap_all();
-            if self.tracked.is_empty() {
-                if !reaper::has_children() {
-                    return self.first_failure.map(|s| s.code).unwrap_or(0);
+            if self.reap_needed {
+                self.reap_all();
+            }
+            if self.life.all_reaped() {
+                if self.life.all_reported() && !reaper::has_children() {
+                    break;
                 }
-                // Only adopted orphans are left (daemons of finished processes): stop them
-                // gracefully rather than let the kernel SIGKILL them when we exit.
+                // Only adopted orphans are left (daemons of finished processes), or they hold
+                // the output pipes of a process that has ended: stop them gracefully rather
+                // than let the kernel SIGKILL them when we exit.
                 self.begin_stop();
             }
             if self.stopping.deadline_passed() {
                 forwarding::everyone_below(Signal::SIGKILL);
-            } else if self.stopping.started() {
+            } else if self.stopping.started() && self.last_orphan_scan.elapsed() >= ORPHAN_SCAN {
                 self.terminate_new_children();
             }
-            let mut pfds = vec![
-                PollFd::new(self.signals.as_fd(), PollFlags::POLLIN),
-                // No events asked: poll still reports POLLHUP when the host end is closed.
-                PollFd::new(self.fds.events.as_fd(), PollFlags::empty()),
-            ];
-            if let Some(control) = &self.control {
-                pfds.push(PollFd::new(control.as_fd(), PollFlags::POLLIN));
-            }
-            let timeout = PollTimeout::try_from(self.stopping.poll_timeout_ms()).unwrap_or(PollTimeout::NONE);
-            match poll(&mut pfds, timeout) {
-                Ok(_) | Err(nix::errno::Errno::EINTR) => {}
-                Err(_) => return 1,
-            }
-            let host_gone = pfds[1].revents().is_some_and(|r| r.intersects(PollFlags::POLLHUP | PollFlags::POLLERR));
-            if host_gone {
+            if self.outbox.host_gone() {
                 // Our owner is gone. As PID 1, exiting makes the kernel kill everything below.
                 return 1;
             }
-            let requests = pfds.get(2).and_then(|p| p.revents()).is_some_and(|r| !r.is_empty());
-            drop(pfds);
-            if requests {
-                self.serve_requests();
-            }
-            while let Ok(Some(info)) = self.signals.read_signal() {
-                match info.ssi_signo as i32 {
-                    libc::SIGTERM => self.begin_stop(),
-                    sig if forwarding::is_forwarded(sig) => self.forward(sig),
-                    _ => {}
+            self.watch();
+            let n = match self.epoll.wait(&mut ready, self.timeout()) {
+                Ok(n) => n,
+                Err(Errno::EINTR) => 0,
+                Err(_) => return 1,
+            };
+            for event in &ready[..n] {
+                match event.data() {
+                    SIGNALS => self.read_signals(),
+                    LISTENER => self.control.accept(&self.epoll, CONNECTION),
+                    RELAY => {
+                        for key in self.relay.pump(&mut self.outbox, self.ctx.events()) {
+                            if let Some((key, status)) = self.life.streams_closed(key) {
+                                self.send(&TreeMessage::Exit { key, status });
+                            }
+                        }
+                    }
+                    EVENTS => {
+                        if event.events().intersects(EpollFlags::EPOLLHUP | EpollFlags::EPOLLERR) {
+                            return 1;
+                        }
+                        self.outbox.flush(self.ctx.events());
+                    }
+                    token => {
+                        if let Some(incoming) = self.control.take((token - CONNECTION) as RawFd, &self.epoll) {
+                            self.serve(incoming);
+                        }
+                    }
                 }
+            }
+        }
+        self.outbox.flush_all(self.ctx.events());
+        self.life.code()
+    }
+
+    /// Points the epoll at what matters now: output only while the host keeps up, the event
+    /// socket's room only while something waits to be sent.
+    fn watch(&mut self) {
+        let relay_on = !self.outbox.backlogged();
+        if relay_on != self.relay_on {
+            let flags = if relay_on { EpollFlags::EPOLLIN } else { EpollFlags::empty() };
+            let _ = self.epoll.modify(self.relay.fd(), &mut EpollEvent::new(flags, RELAY));
+            self.relay_on = relay_on;
+        }
+        let events_out = self.outbox.pending();
+        if events_out != self.events_out {
+            let flags = if events_out { EpollFlags::EPOLLOUT } else { EpollFlags::empty() };
+            let _ = self.epoll.modify(self.ctx.events(), &mut EpollEvent::new(flags, EVENTS));
+            self.events_out = events_out;
+        }
+    }
+
+    fn timeout(&self) -> EpollTimeout {
+        let mut ms = self.stopping.poll_timeout_ms();
+        if self.stopping.started() {
+            let scan = ORPHAN_SCAN.saturating_sub(self.last_orphan_scan.elapsed()).as_millis() as i32;
+            ms = if ms < 0 { scan } else { ms.min(scan) };
+        }
+        if ms < 0 {
+            EpollTimeout::NONE
+        } else {
+            EpollTimeout::try_from(ms.max(1)).unwrap_or(EpollTimeout::NONE)
+        }
+    }
+
+    fn read_signals(&mut self) {
+        while let Ok(Some(info)) = self.signals.read_signal() {
+            match info.ssi_signo as i32 {
+                libc::SIGCHLD => self.reap_needed = true,
+                libc::SIGTERM => self.begin_stop(),
+                sig if forwarding::is_forwarded(sig) => self.forward(sig),
+                _ => {}
             }
         }
     }
@@ -303,64 +577,56 @@ impl<'a> NodeInit<'a> {
     /// SIGTERM to each of our children (processes, child inits that stop their own subtree,
     /// orphans), then SIGKILL to everything below once `stopTimeout` has passed.
     fn begin_stop(&mut self) {
-        let grace = Duration::from_millis(self.plan.nodes[self.idx].init.stop_timeout_ms);
+        let grace = Duration::from_millis(self.node().init.stop_timeout_ms);
         if !self.stopping.begin(grace) {
             return;
         }
         self.forward(libc::SIGTERM);
-        self.terminated.extend(self.tracked.keys().copied());
+        let running: Vec<i32> = self.life.running().map(|(pid, _)| pid).collect();
+        self.terminated.extend(running);
         self.terminate_new_children();
     }
 
     /// SIGTERM to every child not yet sent one: orphans adopted since the stop began.
     fn terminate_new_children(&mut self) {
-        for pid in children::list(self.fds.host_proc(), Some(self.level)) {
-            if self.terminated.insert(pid) {
+        self.last_orphan_scan = Instant::now();
+        for pid in children::list(self.ctx.host_proc(), Some(self.level)) {
+            if self.terminated.insert(pid.as_raw()) {
                 let _ = forwarding::send(pid, libc::SIGTERM, Forward::Process);
             }
         }
     }
 
     /// Passes a signal on to what we started: processes (or their groups, as the node says)
-    /// and the inits of child namespaces, which pass it on in turn.
+    /// and the PID 1s of child namespaces (our inits pass it on in turn).
     fn forward(&self, sig: i32) {
-        let mode = self.plan.nodes[self.idx].init.forward;
-        for (pid, what) in &self.tracked {
-            let _ = match what {
-                Tracked::Process { .. } => forwarding::send(*pid, sig, mode),
-                Tracked::Namespace(_) => forwarding::send(*pid, sig, Forward::Process),
+        let mode = self.node().init.forward;
+        for (pid, child) in self.life.running() {
+            let _ = match child {
+                Child::Process { .. } => forwarding::send(Pid::from_raw(pid), sig, mode),
+                Child::Namespace { .. } => forwarding::send(Pid::from_raw(pid), sig, Forward::Process),
+                Child::Silent => Ok(()),
             };
         }
     }
 
-    /// Reaps until nothing has ended, reporting each exit (and each orphan, with its PIDs).
+    /// Reaps until nothing has ended, reporting each exit (once its output is out) and each
+    /// orphan, with its PIDs at every level.
     fn reap_all(&mut self) {
+        self.reap_needed = false;
         while let Some(pid) = reaper::peek_ended() {
-            let tracked = self.tracked.remove(&pid);
+            let tracked = self.life.is_tracked(pid.as_raw());
             // An orphan's PIDs can only be read while it is a zombie: before reaping it.
-            let orphan_nspid = match tracked {
-                None => reaper::nspid_of_zombie(pid, self.fds.host_proc()),
-                Some(_) => None,
-            };
+            let orphan_nspid = if tracked { None } else { reaper::nspid_of_zombie(pid, self.ctx.host_proc()) };
             let Some(status) = reaper::reap(pid) else { continue };
-            let counts = !matches!(tracked, None | Some(Tracked::Process { exec: true, .. }));
-            let msg = match tracked {
-                Some(Tracked::Process { node, name, .. }) => {
-                    TreeMessage::Exit { node: self.plan.nodes[node].path.clone(), process: name, status }
+            match self.life.reaped(pid.as_raw(), status) {
+                Reaped::Report(key, status) => self.send(&TreeMessage::Exit { key, status }),
+                Reaped::Waiting | Reaped::Silent => {}
+                Reaped::Orphan => {
+                    let nspid = orphan_nspid.unwrap_or_else(|| vec![pid.as_raw()]);
+                    self.send(&TreeMessage::Reap { node: self.idx, nspid, status });
                 }
-                Some(Tracked::Namespace(child)) => {
-                    TreeMessage::Exit { node: self.plan.nodes[child].path.clone(), process: "init".into(), status }
-                }
-                None => TreeMessage::Reap {
-                    node: self.plan.nodes[self.idx].path.clone(),
-                    nspid: orphan_nspid.unwrap_or_else(|| vec![pid.as_raw()]),
-                    status,
-                },
-            };
-            if !status.success() && counts {
-                self.first_failure.get_or_insert(status);
             }
-            let _ = self.fds.send(&msg, &[]);
         }
     }
 }

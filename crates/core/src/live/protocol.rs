@@ -38,7 +38,7 @@ impl LiveRequest {
             "wait" => LiveRequest::Wait,
             "stop" => LiveRequest::Stop { grace_ms: int(&v, "graceMs").unwrap_or(10_000).max(0) as u64 },
             "exec" => {
-                let (command, env, cwd) = crate::control::exec_fields(&v)?;
+                let (command, env, cwd) = exec_fields(&v)?;
                 LiveRequest::Exec { node: string(&v, "node")?, command, env, cwd }
             }
             other => return Err(format!("unknown command {other:?}")),
@@ -56,4 +56,26 @@ impl LiveRequest {
             _ => None,
         }
     }
+}
+
+/// `command`, `env` and `cwd` of an exec request.
+type ExecFields = (Vec<String>, Vec<(String, String)>, Option<String>);
+
+/// `command` (a non-empty argv), `env` (an object of strings) and `cwd` of a client's exec.
+fn exec_fields(v: &Value) -> Result<ExecFields, String> {
+    let items = v.get("command").and_then(Value::as_array).ok_or("command is missing")?;
+    let command = items
+        .iter()
+        .map(|i| i.as_str().map(str::to_string).ok_or_else(|| "command item is not a string".to_string()))
+        .collect::<Result<Vec<_>, _>>()?;
+    if command.first().is_none_or(|c| c.is_empty()) {
+        return Err("exec needs a command".into());
+    }
+    let env = v
+        .get("env")
+        .and_then(Value::as_object)
+        .map(|m| m.iter().filter_map(|m| Some((m.key.clone(), m.value.as_str()?.to_string()))).collect())
+        .unwrap_or_default();
+    let cwd = v.get("cwd").and_then(Value::as_str).map(str::to_string);
+    Ok((command, env, cwd))
 }

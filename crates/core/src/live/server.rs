@@ -14,13 +14,13 @@ use super::peer;
 use super::protocol::LiveRequest;
 use super::state::Shared;
 use super::tree_dir::SOCKET;
-use crate::host::handles::Handles;
+use crate::host::registry::Registry;
 use crate::json_out::JsonObject;
 use crate::sys::{dirfd, pidfd, seqpacket};
 
 pub struct Server {
     pub shared: Arc<Shared>,
-    pub handles: Handles,
+    pub registry: Registry,
     pub root: Arc<OwnedFd>,
     pub plan: pidns_model::Plan,
     /// Names exec'd processes get: exec-1, exec-2, ...
@@ -102,7 +102,7 @@ fn handle(server: &Server, client: OwnedFd) {
     }
     let answer = match &request {
         LiveRequest::Ps => ps(server),
-        LiveRequest::Kill { node, process, signal } => match server.handles.signal(node, process, *signal) {
+        LiveRequest::Kill { node, process, signal } => match server.registry.signal(node, process, *signal) {
             Ok(sent) => JsonObject::new().raw("ok", "true").raw("sent", if sent { "true" } else { "false" }).finish(),
             Err(e) => error(e.desc()),
         },
@@ -152,8 +152,8 @@ fn exec(server: &Server, request: &LiveRequest, client: &OwnedFd, fds: Vec<Owned
     let Some((node, spec)) = request.exec_spec(name.clone()) else { return error("not an exec") };
     let Ok(stdio) = <[OwnedFd; 3]>::try_from(fds) else { return error("exec needs stdin, stdout and stderr") };
     let raw = [stdio[0].as_raw_fd(), stdio[1].as_raw_fd(), stdio[2].as_raw_fd()];
-    if server.handles.exec_with(&node, spec, raw).is_err() {
-        return error(&format!("no namespace {node} is running"));
+    if let Err(e) = server.registry.exec(&node, spec, raw) {
+        return error(&format!("cannot run it in {node}: {e}"));
     }
     drop(stdio);
     // Wait for its exit; if the client goes away first (Ctrl-C), the command goes too.
@@ -175,7 +175,7 @@ fn exec(server: &Server, request: &LiveRequest, client: &OwnedFd, fds: Vec<Owned
         let gone = poll(&mut pfd, PollTimeout::ZERO)
             .is_ok_and(|_| pfd[0].revents().is_some_and(|r| r.intersects(PollFlags::POLLHUP | PollFlags::POLLERR)));
         if gone {
-            let _ = server.handles.signal(&node, &name, libc::SIGKILL);
+            let _ = server.registry.signal(&node, &name, libc::SIGKILL);
         }
     }
 }

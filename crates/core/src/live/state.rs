@@ -2,7 +2,7 @@
 use std::collections::HashMap;
 use std::sync::{Condvar, Mutex};
 
-use pidns_model::json::{self, Value};
+use crate::host::events::{write_ndjson, Event, Names};
 
 /// One process (or namespace init) as `ps` shows it.
 #[derive(Clone)]
@@ -33,10 +33,6 @@ pub struct Shared {
     pub changed: Condvar,
 }
 
-fn text(v: &Value, key: &str) -> String {
-    v.get(key).and_then(Value::as_str).unwrap_or_default().to_string()
-}
-
 /// The kinds of event line the supervisor's start-up accounting looks at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Recorded {
@@ -48,47 +44,45 @@ pub enum Recorded {
 }
 
 impl Shared {
-    /// Takes in one event line of the collector; says what kind it was.
-    pub fn record(&self, line: &str) -> Recorded {
-        let Ok(v) = json::parse(line) else { return Recorded::Other };
-        let event = text(&v, "event");
-        let kind = match event.as_str() {
-            "start" => Recorded::Start,
-            "error" => Recorded::Error,
-            "end" => Recorded::End,
+    /// Takes in one event of the collector; says what kind it was. Output, the bulk of the
+    /// events, changes nothing here: no lock, nobody woken, nothing rendered.
+    pub fn record(&self, names: &dyn Names, event: &Event<'_>) -> Recorded {
+        let kind = match event {
+            Event::Start { .. } => Recorded::Start,
+            Event::Error { .. } => Recorded::Error,
+            Event::End { .. } => Recorded::End,
             _ => Recorded::Other,
         };
-        // Output lines, the bulk of them, change nothing here: no lock, nobody woken.
-        if !matches!(event.as_str(), "start" | "exit" | "zombies" | "end") {
+        if !matches!(event, Event::Start { .. } | Event::Exit { .. } | Event::Zombies { .. } | Event::End { .. }) {
             return kind;
         }
+        let json = || {
+            let mut line = Vec::new();
+            write_ndjson(&mut line, names, event);
+            line.pop();
+            String::from_utf8_lossy(&line).into_owned()
+        };
         let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        match event.as_str() {
-            "start" => {
-                let host_pid = v.get("pids").and_then(|p| p.get("host")).and_then(Value::as_i64);
-                st.procs.push(Proc {
-                    node: text(&v, "node"),
-                    process: text(&v, "process"),
-                    start: line.to_string(),
-                    host_pid: host_pid.unwrap_or(0),
-                    exit: None,
-                });
-            }
-            "exit" => {
-                let (node, process) = (text(&v, "node"), text(&v, "process"));
+        match event {
+            Event::Start { key, nspid, .. } => st.procs.push(Proc {
+                node: names.node_path(key.node).to_string(),
+                process: names.process_name(*key).to_string(),
+                start: json(),
+                host_pid: nspid.first().copied().unwrap_or(0) as i64,
+                exit: None,
+            }),
+            Event::Exit { key, .. } => {
+                let (node, process) = (names.node_path(key.node), names.process_name(*key));
+                let line = json();
                 if let Some(p) = st.procs.iter_mut().rev().find(|p| p.node == node && p.process == process) {
-                    p.exit = Some(line.to_string());
+                    p.exit = Some(line);
                 }
             }
-            "zombies" => {
-                let pids = v
-                    .get("pids")
-                    .and_then(Value::as_array)
-                    .map(|a| a.iter().filter_map(Value::as_i64).collect())
-                    .unwrap_or_default();
-                st.zombies.insert(text(&v, "node"), pids);
+            Event::Zombies { node, pids } => {
+                st.zombies.insert(names.node_path(*node).to_string(), pids.iter().map(|&p| p as i64).collect());
             }
-            _ => st.end = v.get("code").and_then(Value::as_i64),
+            Event::End { code } => st.end = Some(*code as i64),
+            _ => {}
         }
         drop(st);
         self.changed.notify_all();

@@ -7,18 +7,19 @@
 //! is not safe or not pidns-tree's) or `failed: ...` (the tree could not be started; everything
 //! it started has been killed and waited for).
 use std::io::{Read, Write};
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, OwnedFd};
 use std::sync::atomic::AtomicU32;
 use std::sync::Arc;
-
-use pidns_model::json::{self, Value};
 
 use super::server::{serve, Server};
 use super::state::{Recorded, Shared};
 use super::state_root::StateRoot;
 use super::tree_dir::{self, ClaimError, Claimed, INFO, INFO_TMP};
 use crate::host::collector::Collector;
-use crate::host::handles::Handles;
+use crate::host::events::{Event, Names};
+use crate::host::output::Output;
+use crate::host::registry::Registry;
+use crate::host::rules::Sink;
 use crate::host::spawn::{spawn_root, Isolation};
 use crate::json_out::JsonObject;
 use crate::sys::{dirfd, fd, pidfd};
@@ -110,86 +111,87 @@ fn run_tree(
     let init = std::env::current_exe().map_err(|e| Failure::Failed(e.to_string()))?;
     let tree = spawn_root(&init, plan_json, o.isolation).map_err(|e| Failure::Failed(e.to_string()))?;
     let root = Arc::new(fd::dup_high(tree.pidfd.as_fd(), 3).map_err(|e| Failure::Failed(e.desc().to_string()))?);
-    let kill_tree = || {
-        let _ = pidfd::send_signal(root.as_fd(), libc::SIGKILL);
-    };
-    let handles = Handles::default();
+    let registry = Registry::new(plan, &tree.token);
     let server = Arc::new(Server {
         shared: shared.clone(),
-        handles: handles.clone(),
+        registry: registry.clone(),
         root: root.clone(),
         plan: plan.clone(),
         execs: AtomicU32::new(0),
     });
     let dir = claimed.dir();
-    if let Err(why) = serve(dir.dir.as_fd(), &dir.path, server) {
-        kill_tree();
-        // The collector still runs below, to wait for the end of what was started.
-        return finish_failed(tree, plan, handles, shared, why);
-    }
-
-    let expected = plan.nodes.iter().map(|n| 1 + n.processes.len()).sum::<usize>();
-    let mut starts = 0;
-    let mut decided = false;
-    let mut failure = None;
     let tree_pid = tree.pid.as_raw();
-    let mut sink = |line: String| {
-        let kind = shared.record(&line);
-        if decided {
-            return true;
-        }
-        if kind == Recorded::Start {
-            starts += 1;
-        }
-        if starts == expected {
-            decided = true;
-            match write_info(o, claimed, plan, tree_pid) {
-                Ok(()) => say("ready"),
-                Err(why) => {
-                    failure = Some(format!("cannot write {}: {why}", dir.path.join(INFO).display()));
-                    kill_tree();
-                }
-            }
-        } else if matches!(kind, Recorded::Error | Recorded::End) {
-            decided = true;
-            failure = Some(start_failure(&line));
-            kill_tree();
-        }
-        true
+    let publish = || write_info(o, claimed, plan, tree_pid);
+    let mut out = Recorder {
+        shared,
+        expected: plan.nodes.iter().map(|n| 1 + n.processes.len()).sum::<usize>(),
+        starts: 0,
+        decided: false,
+        failure: None,
+        publish: &publish,
+        root: &root,
     };
-    let code = Collector::new(tree, plan, handles, &mut sink).run();
-    match failure {
+    if let Err(why) = serve(dir.dir.as_fd(), &dir.path, server) {
+        // The collector still runs below, to wait for the end of what was started.
+        out.fail(why);
+    }
+    let code = Collector::new(tree, plan, registry, &mut out, None).run();
+    match out.failure {
         Some(why) => Err(Failure::Failed(why)),
         None => Ok(code),
     }
 }
 
-/// After a failure before the event sink was set up: waits for the end of the (killed) tree.
-fn finish_failed(
-    tree: crate::host::spawn::SpawnedTree,
-    plan: &pidns_model::Plan,
-    handles: Handles,
-    shared: &Arc<Shared>,
-    why: String,
-) -> Result<i32, Failure> {
-    let mut sink = |line: String| {
-        shared.record(&line);
-        true
-    };
-    Collector::new(tree, plan, handles, &mut sink).run();
-    Err(Failure::Failed(why))
+/// The supervisor's destination for events: its state (for ps, exec, wait); once every
+/// process of the tree has started, info.json and `ready` on stdout. A start that fails is
+/// decided here: the tree is killed, and the cause kept for after the teardown.
+struct Recorder<'a> {
+    shared: &'a Shared,
+    expected: usize,
+    starts: usize,
+    decided: bool,
+    failure: Option<String>,
+    /// Writes info.json.
+    publish: &'a dyn Fn() -> Result<(), String>,
+    root: &'a OwnedFd,
 }
 
-/// A readable cause from the event that ended a start: an init's `error`, or an early `end`.
-fn start_failure(line: &str) -> String {
-    let v = json::parse(line).ok();
-    let field = |k: &str| v.as_ref().and_then(|v| v.get(k)).and_then(Value::as_str).map(str::to_string);
-    match (field("event").as_deref(), field("node"), field("message")) {
-        (Some("error"), Some(node), Some(message)) => format!("{node}: {message}"),
-        _ => {
-            let code = v.as_ref().and_then(|v| v.get("code")).and_then(Value::as_i64).unwrap_or(0);
-            format!("the tree ended (exit code {code}) before every process was up")
+impl Recorder<'_> {
+    fn fail(&mut self, why: String) {
+        self.decided = true;
+        self.failure = Some(why);
+        // Nothing of a tree that failed to start stays: SIGKILL to its root init, and the
+        // collector goes on until the kernel has taken every namespace down.
+        let _ = pidfd::send_signal(self.root.as_fd(), libc::SIGKILL);
+    }
+}
+
+impl Sink for Recorder<'_> {
+    fn event(&mut self, names: &dyn Names, event: &Event<'_>) {
+        let kind = self.shared.record(names, event);
+        if self.decided {
+            return;
         }
+        if kind == Recorded::Start {
+            self.starts += 1;
+        }
+        if self.starts == self.expected {
+            self.decided = true;
+            match (self.publish)() {
+                Ok(()) => say("ready"),
+                Err(why) => self.fail(format!("cannot write {INFO}: {why}")),
+            }
+        } else if let Event::Error { node, message } = event {
+            self.fail(format!("{}: {message}", names.node_path(*node)));
+        } else if kind == Recorded::End {
+            self.fail("the tree ended before every process had started".into());
+        }
+    }
+}
+
+impl Output for Recorder<'_> {
+    fn flush(&mut self) -> bool {
+        true
     }
 }
 
@@ -241,16 +243,6 @@ pub fn parse_args(args: &[String]) -> Result<Options, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_start_failure_reads_as_text() {
-        let error = r#"{"event":"error","node":"root/c7","message":"cannot fork p1: Try again"}"#;
-        assert_eq!(start_failure(error), "root/c7: cannot fork p1: Try again");
-        assert_eq!(
-            start_failure(r#"{"event":"end","code":137}"#),
-            "the tree ended (exit code 137) before every process was up"
-        );
-    }
 
     #[test]
     fn the_id_must_be_one_plain_name() {

@@ -50,3 +50,29 @@ pub fn set_nonblocking(fd: BorrowedFd<'_>) -> Result<(), Errno> {
 pub fn dev_null() -> Result<OwnedFd, Errno> {
     nix::fcntl::open("/dev/null", OFlag::O_RDWR | OFlag::O_CLOEXEC, nix::sys::stat::Mode::empty())
 }
+
+/// Closes every descriptor from 3 up except those in `keep` (a cloned init starts clean: its
+/// parent's pipes, sockets and signalfd are not its own). Works whatever the numbers are,
+/// with no allocation and no descriptor to spare.
+pub fn keep_only(keep: &[RawFd]) {
+    let mut kept = [0 as RawFd; 8];
+    let n = keep.len().min(kept.len());
+    kept[..n].copy_from_slice(&keep[..n]);
+    kept[..n].sort_unstable();
+    let mut from = 3;
+    for &k in &kept[..n] {
+        if k >= from {
+            close_range(from, k - 1);
+            from = k + 1;
+        }
+    }
+    close_range(from, RawFd::MAX);
+}
+
+fn close_range(first: RawFd, last: RawFd) {
+    if first > last {
+        return;
+    }
+    // SAFETY: close_range only closes descriptors; the caller owns everything in the range.
+    unsafe { libc::syscall(libc::SYS_close_range, first as libc::c_uint, last as libc::c_uint, 0) };
+}

@@ -26,6 +26,29 @@ pub fn nspid_of(pidfd: BorrowedFd<'_>, host_proc: BorrowedFd<'_>) -> Result<Vec<
     parse_nspid(text).ok_or(Errno::ENOENT)
 }
 
+/// The start time (clock ticks since boot, /proc/PID/stat field 22) and state (field 3) of host
+/// process `pid`, read through `host_proc`. With the PID, the start time identifies a process
+/// for good: a PID reused later belongs to a process that started later.
+pub fn start_time(host_proc: BorrowedFd<'_>, pid: i32) -> Result<(u64, char), Errno> {
+    let path = format!("{pid}/stat");
+    let fd = openat(host_proc, path.as_str(), OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty())?;
+    let mut buf = [0u8; 1024];
+    let len = nix::unistd::read(&fd, &mut buf)?;
+    parse_stat(&buf[..len]).ok_or(Errno::EIO)
+}
+
+/// Start time and state from a /proc/PID/stat text. The command name comes in parentheses and
+/// may contain anything, so fields are counted after its last ')'.
+pub fn parse_stat(stat: &[u8]) -> Option<(u64, char)> {
+    let close = stat.iter().rposition(|&b| b == b')')?;
+    let rest = std::str::from_utf8(stat.get(close + 2..)?).ok()?;
+    let mut fields = rest.split_ascii_whitespace();
+    let state = fields.next()?.chars().next()?;
+    // Field 3 is the state; the start time is field 22, 19 fields further.
+    let start = fields.nth(18)?.parse().ok()?;
+    Some((start, state))
+}
+
 /// The `NSpid:` line of a /proc/<pid>/status text.
 pub fn parse_nspid(status: &str) -> Option<Vec<i32>> {
     let line = status.lines().find(|l| l.starts_with("NSpid:"))?;
@@ -41,6 +64,22 @@ mod tests {
         let s = "Name:\tsleep\nPid:\t9\nNSpid:\t48211\t9\t5\t2\nPPid:\t1\n";
         assert_eq!(parse_nspid(s), Some(vec![48211, 9, 5, 2]));
         assert_eq!(parse_nspid("Pid:\t1\n"), None);
+    }
+
+    #[test]
+    fn parses_stat_with_any_command_name() {
+        let stat = b"42 (a) b (c)) S 1 42 42 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 98765 1 2\n";
+        assert_eq!(parse_stat(stat), Some((98765, 'S')));
+        assert_eq!(parse_stat(b"42 (x) Z"), None);
+    }
+
+    #[test]
+    fn reads_own_start_time() {
+        let proc_dir = std::fs::File::open("/proc").unwrap();
+        use std::os::fd::AsFd;
+        let (start, state) = start_time(proc_dir.as_fd(), std::process::id() as i32).unwrap();
+        assert!(start > 0);
+        assert!("RS".contains(state), "{state}");
     }
 
     #[test]

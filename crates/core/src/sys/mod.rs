@@ -1,10 +1,12 @@
 //! The syscall boundary. Every `unsafe` block of the project that talks to the kernel lives
 //! below this module, each with a SAFETY comment; the rest of the crate is safe code.
 pub mod clone;
+pub mod ctlsock;
 pub mod dirfd;
 pub mod exec;
 pub mod fd;
 pub mod hostproc;
+pub mod limits;
 pub mod mounts;
 pub mod nschain;
 pub mod nslevel;

@@ -53,10 +53,11 @@ pub enum Received {
 const CONTROL_BYTES: usize = unsafe { libc::CMSG_SPACE((MAX_FDS * std::mem::size_of::<RawFd>()) as u32) } as usize;
 const CONTROL_WORDS: usize = CONTROL_BYTES.div_ceil(8);
 
-/// Receives one message. Every descriptor the kernel installed in our table comes back owned,
-/// also when the message was truncated (nix's cmsg iterator refuses a truncated control buffer,
-/// which would leave those descriptors open for good).
-pub fn recv(sock: BorrowedFd<'_>, buf: &mut [u8]) -> Result<Received, Errno> {
+/// One recvmsg without blocking: the length of the bytes, every descriptor the kernel installed
+/// in our table (owned: also when the control buffer was too small, where nix's cmsg iterator
+/// refuses the buffer and would leave them open for good), and whether anything did not fit.
+/// `None`: nothing to read now.
+fn receive(sock: BorrowedFd<'_>, buf: &mut [u8]) -> Result<Option<(usize, Vec<OwnedFd>, bool)>, Errno> {
     let mut control = [0u64; CONTROL_WORDS];
     let mut iov = libc::iovec { iov_base: buf.as_mut_ptr().cast(), iov_len: buf.len() };
     // SAFETY: msghdr is plain data; all-zero is a valid empty header, filled in below.
@@ -74,7 +75,7 @@ pub fn recv(sock: BorrowedFd<'_>, buf: &mut [u8]) -> Result<Received, Errno> {
         }
         match Errno::last() {
             Errno::EINTR => continue,
-            Errno::EAGAIN => return Ok(Received::WouldBlock),
+            Errno::EAGAIN => return Ok(None),
             e => return Err(e),
         }
     };
@@ -96,10 +97,55 @@ pub fn recv(sock: BorrowedFd<'_>, buf: &mut [u8]) -> Result<Received, Errno> {
         }
     }
     let truncated = msg.msg_flags & (libc::MSG_TRUNC | libc::MSG_CTRUNC) != 0;
+    Ok(Some((len.min(buf.len()), fds, truncated)))
+}
+
+/// Receives one message with the descriptors that came with it.
+pub fn recv(sock: BorrowedFd<'_>, buf: &mut [u8]) -> Result<Received, Errno> {
+    let Some((len, fds, truncated)) = receive(sock, buf)? else { return Ok(Received::WouldBlock) };
     if len == 0 && fds.is_empty() && !truncated {
         return Ok(Received::Closed);
     }
-    Ok(Received::Message { bytes: buf[..len.min(buf.len())].to_vec(), fds, truncated })
+    Ok(Received::Message { bytes: buf[..len].to_vec(), fds, truncated })
+}
+
+/// Sends one datagram without blocking: Ok(false) when the socket's buffer is full (try again
+/// when it polls writable).
+pub fn try_send(sock: BorrowedFd<'_>, bytes: &[u8]) -> Result<bool, Errno> {
+    let iov = [IoSlice::new(bytes)];
+    loop {
+        match sendmsg::<()>(sock.as_raw_fd(), &iov, &[], MsgFlags::MSG_NOSIGNAL | MsgFlags::MSG_DONTWAIT, None) {
+            Err(Errno::EINTR) => continue,
+            Err(Errno::EAGAIN) => return Ok(false),
+            Err(e) => return Err(e),
+            Ok(_) => return Ok(true),
+        }
+    }
+}
+
+/// What `recv_into` read.
+pub enum Datagram {
+    /// A datagram of this many bytes is in the buffer. `truncated`: it came with descriptors
+    /// (none are expected where this is used) or did not fit; they were closed, it is reported.
+    Message {
+        len: usize,
+        truncated: bool,
+    },
+    /// Every other end is closed and the queue is empty.
+    Closed,
+    WouldBlock,
+}
+
+/// Receives one datagram into `buf` without blocking (allocating only if descriptors came);
+/// any descriptor that came along is closed at once.
+pub fn recv_into(sock: BorrowedFd<'_>, buf: &mut [u8]) -> Result<Datagram, Errno> {
+    let Some((len, fds, truncated)) = receive(sock, buf)? else { return Ok(Datagram::WouldBlock) };
+    let truncated = truncated || !fds.is_empty();
+    drop(fds);
+    if len == 0 && !truncated {
+        return Ok(Datagram::Closed);
+    }
+    Ok(Datagram::Message { len, truncated })
 }
 
 #[cfg(test)]
@@ -158,5 +204,23 @@ mod tests {
         }
         drop(b);
         assert!(matches!(recv(a.as_fd(), &mut buf).unwrap(), Received::Closed));
+    }
+
+    #[test]
+    fn recv_into_closes_whatever_came_also_beyond_the_limit() {
+        let (a, b) = pair().unwrap();
+        let file = std::env::temp_dir().join(format!("pidns-core-recv-into-{}", std::process::id()));
+        let probe = std::fs::File::create(&file).unwrap();
+        let mut buf = vec![0u8; 64];
+        for n in [1, MAX_FDS + 4] {
+            send(b.as_fd(), b"x", &vec![probe.as_raw_fd(); n]).unwrap();
+            match recv_into(a.as_fd(), &mut buf).unwrap() {
+                Datagram::Message { len, truncated } => assert!(len == 1 && truncated),
+                _ => panic!("expected a message"),
+            }
+        }
+        assert_eq!(open_on(&file), 1, "only our own descriptor is open");
+        drop(probe);
+        std::fs::remove_file(file).unwrap();
     }
 }

@@ -18,6 +18,14 @@ pub fn has_cap_sys_admin() -> bool {
         .is_some_and(|caps| caps & (1 << CAP_SYS_ADMIN) != 0)
 }
 
+/// Whether the caller runs in a user namespace other than the initial one (rootless): its
+/// uid_map is not the identity map of every uid.
+pub fn in_user_namespace() -> bool {
+    fs::read_to_string("/proc/self/uid_map")
+        .map(|m| m.split_whitespace().collect::<Vec<_>>() != ["0", "0", "4294967295"])
+        .unwrap_or(false)
+}
+
 /// Maps `uid`/`gid` (the caller's) to root in the new user namespace of `child`. setgroups must
 /// be denied first: an unprivileged process may not map its groups otherwise.
 pub fn map_to_root(child: Pid, uid: u32, gid: u32) -> Result<(), String> {

@@ -1,0 +1,140 @@
+/**
+ * The event stream is causal: every exit has its start before it, a namespace's processes end
+ * before its init, an init before its parent's; and it ends when its reader goes away, also
+ * while the tree prints nothing.
+ */
+import { spawn } from 'node:child_process';
+
+import test from 'ava';
+
+import type { ExitEvent, TreeEvent } from '../src/events.js';
+import { RunningTree } from '../src/running-tree.js';
+import type { TreeSpec } from '../src/spec.js';
+import { bin, root } from './helpers/cli.js';
+import { deathWatch } from './helpers/host.js';
+import { plan } from './helpers/specs.js';
+import { watch } from './helpers/watch.js';
+
+/** Every way the stream could break causality, as readable complaints (none when it holds). */
+function causalityViolations(events: readonly TreeEvent[], spec: { nodes: readonly { path: string }[] }): string[] {
+  const problems: string[] = [];
+  const started = new Set<string>();
+  const exitAt = new Map<string, number>();
+  events.forEach((e, i) => {
+    if (e.event === 'start') started.add(`${e.node}:${e.process}`);
+    if (e.event === 'exit') {
+      const who = `${e.node}:${e.process}`;
+      if (!started.has(who)) problems.push(`${who} exited without a start`);
+      exitAt.set(who, i);
+    }
+  });
+  for (const { path } of spec.nodes) {
+    const init = exitAt.get(`${path}:init`);
+    if (init === undefined) continue;
+    for (const [who, at] of exitAt) {
+      const [node, process] = who.split(':') as [string, string];
+      const inside = node === path ? process !== 'init' : node.startsWith(`${path}/`);
+      if (inside && at > init) problems.push(`${who} exited after ${path}'s init`);
+    }
+  }
+  return problems;
+}
+
+/** 8 namespaces in a chain, each with 8 processes that only stop when told. */
+function eightByEight(): TreeSpec {
+  let node: TreeSpec | undefined;
+  for (let level = 8; level >= 1; level -= 1) {
+    const processes = Array.from({ length: 8 }, (_, i) => ({
+      name: `p${i}`,
+      command: ['sh', '-c', 'trap "exit 0" TERM; echo up; while :; do sleep 1; done'],
+    }));
+    node = { name: `l${level}`, processes, ...(node === undefined ? {} : { children: [node] }) };
+  }
+  return node as TreeSpec;
+}
+
+test('a stop (SIGTERM) of an 8x8 tree: processes end before their init, inits before their parent', async (t) => {
+  const spec = eightByEight();
+  const tree = RunningTree.start(plan(spec));
+  const w = watch(tree);
+  await w.allStarted();
+  tree.signal('SIGTERM');
+  await w.ended;
+  t.deepEqual(causalityViolations(w.events, tree.plan), []);
+  t.is(w.events.filter((e) => e.event === 'exit').length, 8 * 9);
+});
+
+test('SIGKILL of a middle init: the cascade is reported deepest first, before the dead init', async (t) => {
+  const spec = eightByEight();
+  const tree = RunningTree.start(plan(spec));
+  const w = watch(tree);
+  const starts = await w.allStarted();
+  const middle = starts.find((s) => s.node === 'l1/l2/l3' && s.process === 'init');
+  process.kill(middle?.pids['host'] ?? -1, 'SIGKILL');
+  await w.waitFor((e): e is ExitEvent => e.event === 'exit' && e.node === 'l1/l2/l3' && e.process === 'init', 'l3');
+  tree.signal('SIGTERM');
+  await w.ended;
+  t.deepEqual(causalityViolations(w.events, tree.plan), []);
+  const cascade = w.events.filter(
+    (e): e is ExitEvent => e.event === 'exit' && e.node.startsWith('l1/l2/l3') && e.reason !== undefined,
+  );
+  t.is(cascade.length, 6 * 8 + 5, 'every process below l3 and every init below it, killed with it');
+  t.is(cascade[0]?.node, 'l1/l2/l3/l4/l5/l6/l7/l8', 'deepest first');
+});
+
+test('Ctrl-C during the start-up of 500 siblings: every exit has its start before it', async (t) => {
+  const spec = {
+    name: 'root',
+    children: Array.from({ length: 500 }, (_, i) => ({
+      name: `c${i}`,
+      processes: [{ name: 'p', command: ['sleep', 'infinity'] }],
+    })),
+  };
+  const child = spawn(process.execPath, [bin, 'spawn', '--json', '-'], {
+    cwd: root,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  child.stdin.end(JSON.stringify(spec));
+  let out = '';
+  let interrupted = false;
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+    // As soon as the tree is partly up: some namespaces exist, others do not yet.
+    if (!interrupted && (out.match(/"event":"start"/g)?.length ?? 0) >= 40) {
+      interrupted = true;
+      child.kill('SIGINT');
+    }
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  t.is(code, 130);
+  const events = out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as TreeEvent);
+  t.true(events.filter((e) => e.event === 'start').length < 1001, 'stopped during start-up');
+  t.deepEqual(causalityViolations(events, { nodes: [] }), []);
+  t.like(events.at(-1), { event: 'end' });
+});
+
+test('spawn --json | head -2 ends the tree even when it prints nothing more', async (t) => {
+  const { fifo, gone } = deathWatch();
+  const spec = JSON.stringify({
+    name: 'r',
+    processes: [{ name: 'quiet', command: ['sh', '-c', `exec sleep infinity 3>${fifo}`] }],
+  });
+  const shell = spawn(
+    'bash',
+    ['-c', `"${process.execPath}" "${bin}" spawn --json - | head -2; echo "cli=\${PIPESTATUS[0]}"`],
+    {
+      cwd: root,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
+  shell.stdin.end(spec);
+  let out = '';
+  shell.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  await new Promise((resolve) => shell.on('close', resolve));
+  await gone; // the kernel closed the FIFO in the tree's process: it is dead
+  t.is(out.split('\n').filter((l) => l.startsWith('{')).length, 2);
+  t.regex(out, /^cli=141$/m, 'the CLI ends as SIGPIPE would end it');
+});

@@ -1,0 +1,58 @@
+/** When a limit stops a tree, the user reads which limit, its value, and what to do. */
+import test from 'ava';
+
+import { startCli } from './helpers/cli.js';
+import { pidsCgroup } from './helpers/cgroup.js';
+
+test('a pids cgroup limit: the error names pids.max and its value, and the tree ends', async (t) => {
+  const cgroup = pidsCgroup(40);
+  if (cgroup === undefined) return t.pass('no pids cgroup controller here');
+  t.teardown(() => cgroup.remove());
+  const spec = {
+    name: 'root',
+    children: Array.from({ length: 12 }, (_, i) => ({
+      name: `c${i}`,
+      processes: Array.from({ length: 5 }, (_, j) => ({ name: `p${j}`, command: ['sleep', 'infinity'] })),
+    })),
+  };
+  // The CLI moves itself (and so the tree) into the cgroup before it starts.
+  const { result } = startCli(['spawn', '-'], {
+    input: JSON.stringify(spec),
+    wrap: ['sh', '-c', `echo $$ > ${cgroup.dir}/cgroup.procs && exec "$@"`, 'sh'],
+  });
+  const r = await result;
+  t.not(r.code, 0);
+  t.regex(
+    r.stderr,
+    /\(EAGAIN\): a limit on the number of processes is reached: the pids cgroup \S+ allows 40 processes \(pids\.max/,
+  );
+  t.regex(
+    r.stdout,
+    /^pidns-tree: exit \d+: namespace root(\/c\d+)?: cannot (fork|create namespace)/m,
+    'the summary names the cause',
+  );
+  t.notRegex(r.stdout, /killed by SIGKILL first/);
+});
+
+test('rootless under a /proc with parts masked: the error says why, and what to do', async (t) => {
+  const spec = JSON.stringify({ name: 'r', processes: [{ name: 'p', command: ['true'] }] });
+  // A mount over one /proc file, as container runtimes mask some: a rootless /proc is refused.
+  const { result } = startCli(['spawn', '--rootless', '-'], {
+    input: spec,
+    wrap: [
+      'unshare',
+      '-m',
+      '--propagation',
+      'private',
+      'sh',
+      '-c',
+      'mount --bind /dev/null /proc/uptime && exec "$@"',
+      'sh',
+    ],
+  });
+  const r = await result;
+  t.is(r.code, 1);
+  t.regex(r.stderr, /cannot mount \/proc: Operation not permitted: without privileges \(rootless\)/);
+  t.regex(r.stderr, /set "mountProc": false for this namespace, or run privileged/);
+  t.notRegex(r.stderr + r.stdout, /is pidns-init built and runnable/);
+});

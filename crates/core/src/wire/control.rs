@@ -1,0 +1,128 @@
+//! What the host asks of an init: one request per connection to the init's control socket, one
+//! reply. The socket is an abstract SOCK_SEQPACKET socket named after the tree's random token
+//! and the node (see [`socket_name`]); its creator binds it before the init exists, and each
+//! side checks the other's credentials (SO_PEERCRED) before it acts or sends a descriptor.
+//!
+//! | tag | message | direction | body |
+//! | --- | --- | --- | --- |
+//! | `E` | [`Request::Exec`] | host → init, with the process's stdin, stdout and stderr as SCM_RIGHTS | JSON |
+//! | `K` | [`Reply::Started`] | init → host: forked, its `Start` event is on the event socket | JSON |
+//! | `!` | [`Reply::Refused`] | init → host: why not | JSON |
+use pidns_model::ProcessSpec;
+
+use crate::json_out::JsonObject;
+use crate::wire::Fields;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Request {
+    /// Start `process` in node `node` (the init's own, or a child whose PID 1 is the user's
+    /// command) as a child of the init, with the three descriptors that come along as its stdin,
+    /// stdout and stderr. Its `Start` and `Exit` come on the event socket under its name.
+    Exec { node: u32, process: ProcessSpec },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
+    /// It runs, in this slot of the node.
+    Started {
+        slot: u32,
+    },
+    Refused {
+        message: String,
+    },
+}
+
+/// The abstract socket name of the control socket of `node` in the tree with `token` (without
+/// the leading NUL that makes it abstract).
+pub fn socket_name(token: &str, node: u32) -> String {
+    format!("pidns-tree/{token}/{node}")
+}
+
+impl Request {
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let Request::Exec { node, process } = self;
+        let mut env = JsonObject::new();
+        for (k, v) in &process.env {
+            env = env.str(k, v);
+        }
+        let obj = JsonObject::new()
+            .int("node", *node as i64)
+            .str("name", &process.name)
+            .strs("command", &process.command)
+            .raw("env", &env.finish());
+        let obj = match &process.cwd {
+            Some(cwd) => obj.str("cwd", cwd),
+            None => obj.null("cwd"),
+        };
+        let mut out = vec![b'E'];
+        out.extend_from_slice(obj.finish().as_bytes());
+        out
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<Request, String> {
+        match bytes.split_first() {
+            Some((b'E', body)) => {
+                let f = Fields::parse(body)?;
+                let command = f.strings("command")?;
+                if command.first().is_none_or(|c| c.is_empty()) {
+                    return Err("exec needs a command".into());
+                }
+                Ok(Request::Exec {
+                    node: f.u32("node")?,
+                    process: ProcessSpec {
+                        name: f.string("name")?,
+                        command,
+                        env: f.string_map("env")?,
+                        cwd: f.opt_string("cwd")?,
+                    },
+                })
+            }
+            Some((tag, _)) => Err(format!("unknown request tag {:?}", *tag as char)),
+            None => Err("an empty request".into()),
+        }
+    }
+}
+
+impl Reply {
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let (tag, body) = match self {
+            Reply::Started { slot } => (b'K', JsonObject::new().int("slot", *slot as i64)),
+            Reply::Refused { message } => (b'!', JsonObject::new().str("message", message)),
+        };
+        let mut out = vec![tag];
+        out.extend_from_slice(body.finish().as_bytes());
+        out
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<Reply, String> {
+        match bytes.split_first() {
+            Some((b'K', body)) => Ok(Reply::Started { slot: Fields::parse(body)?.u32("slot")? }),
+            Some((b'!', body)) => Ok(Reply::Refused { message: Fields::parse(body)?.string("message")? }),
+            Some((tag, _)) => Err(format!("unknown reply tag {:?}", *tag as char)),
+            None => Err("an empty reply".into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_and_replies_round_trip() {
+        let r = Request::Exec {
+            node: 3,
+            process: ProcessSpec {
+                name: "exec-1".into(),
+                command: vec!["sh".into(), "-c".into(), "echo \"hi\"".into()],
+                env: vec![("A".into(), "1".into())],
+                cwd: Some("/tmp".into()),
+            },
+        };
+        assert_eq!(Request::decode(&r.to_bytes()).unwrap(), r);
+        for reply in [Reply::Started { slot: 7 }, Reply::Refused { message: "stopping".into() }] {
+            assert_eq!(Reply::decode(&reply.to_bytes()).unwrap(), reply);
+        }
+        assert!(Request::decode(br#"E{"node":0,"name":"x","command":[],"env":{},"cwd":null}"#).is_err());
+    }
+}
