@@ -46,7 +46,8 @@ function eightByEight(): TreeSpec {
   for (let level = 8; level >= 1; level -= 1) {
     const processes = Array.from({ length: 8 }, (_, i) => ({
       name: `p${i}`,
-      command: ['sh', '-c', 'trap "exit 0" TERM; echo up; while :; do sleep 1; done'],
+      // Stopped, each still has a lot to say: its exit must wait for the last of it.
+      command: ['sh', '-c', 'trap "seq 3000; exit 0" TERM; echo up; while :; do sleep 1; done'],
     }));
     node = { name: `l${level}`, processes, ...(node === undefined ? {} : { children: [node] }) };
   }
