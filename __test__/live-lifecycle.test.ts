@@ -10,12 +10,9 @@ import {
   constants,
   createReadStream,
   existsSync,
-  mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
-  rmdirSync,
-  writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -23,6 +20,7 @@ import readline from 'node:readline';
 import test from 'ava';
 
 import { bin, root, runCli, type CliResult } from './helpers/cli.js';
+import { pidsCgroup } from './helpers/cgroup.js';
 import { cliAs, victim } from './helpers/users.js';
 
 const run_ = Math.random().toString(16).slice(2, 8);
@@ -151,49 +149,23 @@ test.serial(
   },
 );
 
-/** Where the pids controller is: cgroup v2 (unified) or v1 (its own hierarchy). */
-function pidsController(): { base: string; v2: boolean } {
-  const unified = '/sys/fs/cgroup';
-  if (existsSync(`${unified}/cgroup.controllers`)) {
-    if (!readFileSync(`${unified}/cgroup.controllers`, 'utf8').split(/\s+/).includes('pids'))
-      throw new Error('cgroup v2 without the pids controller: this test needs it');
-    if (!readFileSync(`${unified}/cgroup.subtree_control`, 'utf8').split(/\s+/).includes('pids'))
-      writeFileSync(`${unified}/cgroup.subtree_control`, '+pids');
-    return { base: unified, v2: true };
-  }
-  if (existsSync('/sys/fs/cgroup/pids/cgroup.procs')) return { base: '/sys/fs/cgroup/pids', v2: false };
-  throw new Error('no pids cgroup controller (v1 or v2) under /sys/fs/cgroup: this test needs one');
-}
-
 function procsIn(cgroup: string): number[] {
   return readFileSync(path.join(cgroup, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
 }
 
 test.serial('spawn -d under a pids limit: a readable error, and nothing it started survives', async (t) => {
-  const { base, v2 } = pidsController();
-  const cgroup = path.join(base, `pidns-tree-test-${run_}`);
-  try {
-    mkdirSync(cgroup);
-  } catch (error) {
-    throw new Error(`cannot create the cgroup ${cgroup}: this test needs a writable pids controller`, {
-      cause: error,
-    });
-  }
+  const made = pidsCgroup(60);
+  if (made === undefined)
+    throw new Error('no pids cgroup controller (v1 or v2) under /sys/fs/cgroup: this test needs one');
+  const cgroup = made.dir;
   t.teardown(async () => {
-    // Only if the test failed is anything still in there: end it, then remove the cgroup.
-    for (let i = 0; i < 100; i += 1) {
-      const left = procsIn(cgroup);
-      if (v2 && existsSync(path.join(cgroup, 'cgroup.kill'))) writeFileSync(path.join(cgroup, 'cgroup.kill'), '1');
-      else left.forEach((pid) => process.kill(pid, 'SIGKILL'));
-      try {
-        rmdirSync(cgroup);
-        return;
-      } catch {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+    // Only if the test failed is anything still in there: kill it, then remove the cgroup.
+    for (let i = 0; i < 100 && existsSync(cgroup); i += 1) {
+      procsIn(cgroup).forEach((pid) => process.kill(pid, 'SIGKILL'));
+      made.remove();
+      if (existsSync(cgroup)) await new Promise((resolve) => setTimeout(resolve, 50));
     }
   });
-  writeFileSync(path.join(cgroup, 'pids.max'), '60');
   // 8 namespaces of 8 processes: more than 60 tasks with the CLI's own threads.
   const children = Array.from({ length: 8 }, (_, i) => ({
     name: `c${i}`,
