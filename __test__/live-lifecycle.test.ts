@@ -166,10 +166,12 @@ test.serial('spawn -d under a pids limit: a readable error, and nothing it start
       if (existsSync(cgroup)) await new Promise((resolve) => setTimeout(resolve, 50));
     }
   });
-  // 8 namespaces of 8 processes: more than 60 tasks with the CLI's own threads.
+  // 8 namespaces of 8 processes: more than 60 tasks with the CLI's own threads. They ignore
+  // SIGTERM: what a failed start started must be gone when spawn -d returns, not after a grace.
+  const stubborn = ['sh', '-c', 'trap "" TERM; exec sleep infinity'];
   const children = Array.from({ length: 8 }, (_, i) => ({
     name: `c${i}`,
-    processes: Array.from({ length: 8 }, (_, j) => ({ name: `p${j}`, command: ['sleep', 'infinity'] })),
+    processes: Array.from({ length: 8 }, (_, j) => ({ name: `p${j}`, command: stubborn })),
   }));
   const name = `pids-${run_}`;
   const r = await cli(['spawn', '-d', '--name', name, '-'], {
