@@ -216,13 +216,11 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     process.exit(128 + os.constants.signals[signal]);
   });
 }
-// --json says where the tree's state lives (the CLI's own stateRoot, whoever runs this).
 const detached = JSON.parse(
   sh(process.execPath, [cli, 'spawn', '--detach', '--json', '--name', bigId, path.join(specs, 'big.json')]),
 );
 const { native } = await import(path.join(root, 'dist', 'src', 'native.js'));
-const bigSocket = path.join(detached.dir, 'control.sock');
-const bigPids = JSON.parse(native().liveRequest(bigSocket, '{"cmd":"ps"}', false)).processes.map(
+const bigPids = JSON.parse(native().liveRequest(detached.id, '{"cmd":"ps"}', false)).processes.map(
   (p) => p.start.pids.host,
 );
 const timeSync = (fn) => {
@@ -235,7 +233,7 @@ groups.push({
   baseline: 'ps (supervisor work, in-process client)',
   entries: {
     'ps (supervisor work, in-process client)': async () =>
-      timeSync(() => native().liveRequest(bigSocket, '{"cmd":"ps"}', false)),
+      timeSync(() => native().liveRequest(detached.id, '{"cmd":"ps"}', false)),
     'pidns-tree ps --json (cold CLI)': () => timeCommand([process.execPath, cli, 'ps', '--json', bigId]),
     [`inspect of all ${bigPids.length} processes of the tree (in-process)`]: async () =>
       timeSync(() => bigPids.forEach((pid) => native().inspectPid(pid))),

@@ -65,7 +65,7 @@ impl ControlServer {
         let _ = epoll.delete(conn.as_fd());
         let mut buf = vec![0u8; seqpacket::MAX_MESSAGE];
         let (bytes, fds) = match seqpacket::recv(conn.as_fd(), &mut buf) {
-            Ok(seqpacket::Received::Message(bytes, fds)) => (bytes, fds),
+            Ok(seqpacket::Received::Message { bytes, fds, .. }) => (bytes, fds),
             Ok(_) => return None,
             Err(e) => {
                 refuse(conn.as_fd(), &format!("cannot read the request: {}", e.desc()));
