@@ -40,7 +40,16 @@ pub fn serve(dir: BorrowedFd<'_>, shown: &Path, server: Arc<Server>) -> Result<(
     listen(&fd, Backlog::new(16).map_err(|e| e.desc().to_string())?).map_err(|e| e.desc().to_string())?;
     std::thread::Builder::new()
         .spawn(move || loop {
-            let Ok(client) = accept(&fd) else { continue };
+            let client = match accept(&fd) {
+                Ok(client) => client,
+                Err(nix::errno::Errno::EINTR | nix::errno::Errno::ECONNABORTED) => continue,
+                Err(_) => {
+                    // Out of descriptors (or memory): the connection waits in the backlog until
+                    // a client closes one; try again in a while rather than spin.
+                    std::thread::sleep(Duration::from_millis(50));
+                    continue;
+                }
+            };
             let server = server.clone();
             // No thread to be had (a pids limit): the client sees its connection close.
             let _ = std::thread::Builder::new().spawn(move || handle(&server, client));
