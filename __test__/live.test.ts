@@ -147,3 +147,16 @@ test.serial(
     t.false(existsSync(tree.dir));
   },
 );
+
+test('a supervisor that does not answer (stopped) makes ps fail with a clear message, not hang', async (t) => {
+  const tree = await detach('live-stopped');
+  process.kill(tree.supervisor, 'SIGSTOP');
+  try {
+    const r = await runCli(['ps', tree.id]);
+    t.not(r.code, 0);
+    t.regex(r.stderr, /did not answer within 10 s \(is it stopped\?\)/);
+  } finally {
+    process.kill(tree.supervisor, 'SIGCONT');
+    await runCli(['stop', tree.id, '--grace-ms', '2000']);
+  }
+});

@@ -72,7 +72,7 @@ interface NativeBinding {
     problems: { id: string; message: string }[];
   };
   /** One request to tree `id`'s supervisor (peer checked); its JSON reply. Blocks (exec: until done). */
-  liveRequest(id: string, request: string, passStdio: boolean): string;
+  liveRequest(id: string, request: string, passStdio: boolean, timeoutMs?: number): string;
   spawnTree(initPath: string, planJson: string, options: NativeSpawnOptions): NativeTree;
 }
 

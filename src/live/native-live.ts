@@ -23,6 +23,7 @@ export function liveCall<T>(call: () => T): T {
 export const live = {
   stateRoot: (): string => liveCall(() => native().liveStateRoot()),
   list: () => liveCall(() => native().liveList()),
-  request: (id: string, body: string, passStdio: boolean): string =>
-    liveCall(() => native().liveRequest(id, body, passStdio)),
+  /** `timeoutMs`: give up when the supervisor does not answer by then (none for exec and wait). */
+  request: (id: string, body: string, passStdio: boolean, timeoutMs?: number): string =>
+    liveCall(() => native().liveRequest(id, body, passStdio, timeoutMs)),
 };

@@ -70,10 +70,12 @@ pub fn live_list() -> Result<LiveListing> {
 
 /// Sends one request to the supervisor of tree `id` (with our stdin, stdout and stderr when
 /// `pass_stdio`) and returns its reply, once the supervisor has shown (SO_PEERCRED) that it
-/// runs as us or root. Blocks until the reply comes: for exec, until the command has exited.
+/// runs as us or root. Blocks until the reply comes (for exec, until the command has exited), or
+/// until `timeout_ms` when given.
 #[napi]
-pub fn live_request(id: String, request: String, pass_stdio: bool) -> Result<String> {
-    client::request(&id, &request, pass_stdio).map_err(|e| match e {
+pub fn live_request(id: String, request: String, pass_stdio: bool, timeout_ms: Option<u32>) -> Result<String> {
+    let timeout = timeout_ms.map(|ms| std::time::Duration::from_millis(ms as u64));
+    client::request(&id, &request, pass_stdio, timeout).map_err(|e| match e {
         RequestError::Unsafe(m) => coded("STATE_UNSAFE", m),
         RequestError::NoTree(m) => coded("UNKNOWN_TREE", m),
         RequestError::Gone(m) => coded("TREE_GONE", m),

@@ -66,8 +66,16 @@ pub fn connect_to(tree: &TreeDir) -> Result<OwnedFd, RequestError> {
 }
 
 /// Sends `request` to tree `id` (with our stdin, stdout and stderr when `pass_stdio`) and
-/// returns its reply. Blocks until the reply comes: for exec, until the command has exited.
-pub fn request(id: &str, request: &str, pass_stdio: bool) -> Result<String, RequestError> {
+/// returns its reply. Blocks until the reply comes (for exec, until the command has exited),
+/// or until `timeout` if one is given: a supervisor that does not answer (stopped with
+/// SIGSTOP, say) must not hang a `ps` or an `ls` forever.
+pub fn request(
+    id: &str,
+    request: &str,
+    pass_stdio: bool,
+    timeout: Option<std::time::Duration>,
+) -> Result<String, RequestError> {
+    let deadline = timeout.map(|t| std::time::Instant::now() + t);
     let tree = find(id)?;
     let fd = connect_to(&tree)?;
     let gone = |what: &str, e: Errno| RequestError::Gone(format!("tree {id}: {what}: {}", e.desc()));
@@ -79,9 +87,20 @@ pub fn request(id: &str, request: &str, pass_stdio: bool) -> Result<String, Requ
     let mut reply = Vec::new();
     loop {
         let mut pfd = [PollFd::new(fd.as_fd(), PollFlags::POLLIN)];
-        match poll(&mut pfd, PollTimeout::NONE) {
+        let wait = match deadline {
+            None => PollTimeout::NONE,
+            Some(d) => PollTimeout::try_from(d.saturating_duration_since(std::time::Instant::now()).as_millis() as i32)
+                .unwrap_or(PollTimeout::NONE),
+        };
+        match poll(&mut pfd, wait) {
             Err(Errno::EINTR) => continue,
             Err(e) => return Err(gone("poll", e)),
+            Ok(0) => {
+                return Err(RequestError::Gone(format!(
+                    "tree {id}: its supervisor did not answer within {} s (is it stopped?)",
+                    timeout.map_or(0, |t| t.as_secs())
+                )))
+            }
             Ok(_) => {}
         }
         match seqpacket::recv(fd.as_fd(), &mut buf).map_err(|e| gone("cannot read", e))? {
