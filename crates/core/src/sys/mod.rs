@@ -11,6 +11,8 @@ pub mod mounts;
 pub mod nschain;
 pub mod nslevel;
 pub mod pidfd;
+pub mod process;
+pub mod root_exec;
 pub mod seqpacket;
 pub mod setns;
 pub mod signals;
