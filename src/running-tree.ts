@@ -3,21 +3,16 @@
  * The native side owns the processes; here we only read the event pipe it hands us.
  */
 import net from 'node:net';
-import { constants as os } from 'node:os';
 import readline from 'node:readline';
 
 import { PidnsTreeError } from './errors.js';
 import type { TreeEvent } from './events.js';
 import { initPath, native, type NativeTree, type SpawnMode } from './native.js';
+import { signalNumber, type SignalName } from './signals.js';
 import type { Plan } from './spec.js';
 
-export type SignalName = keyof typeof os.signals;
-
-export function signalNumber(signal: SignalName | number): number {
-  const n = typeof signal === 'number' ? signal : os.signals[signal];
-  if (n === undefined) throw new RangeError(`unknown signal ${String(signal)}`);
-  return n;
-}
+// Checked signal numbers live in signals.ts; re-exported where callers have always found them.
+export { signalNumber, type SignalName } from './signals.js';
 
 /** Maps the kernel's refusals to errors that say what to do. */
 function spawnError(error: unknown): PidnsTreeError {

@@ -147,7 +147,7 @@ export async function main(argv: readonly string[]): Promise<number> {
             alias: 's',
             type: 'string',
             default: 'SIGTERM',
-            describe: 'name (TERM, SIGKILL) or number',
+            describe: 'a name (TERM, sigkill, RTMIN+3: any case, SIG optional) or a number from 1 to 64',
           })
           .option('json', { type: 'boolean', default: false }),
       async (args) => {

@@ -26,6 +26,7 @@ export function exitCodeFor(error: unknown): number {
       error.code === 'DEPTH_LIMIT' ||
       error.code === 'SPEC_UNREADABLE' ||
       error.code === 'BAD_TARGET' ||
+      error.code === 'BAD_SIGNAL' ||
       error.code === 'UNKNOWN_TREE'
       ? EXIT.usage
       : EXIT.cannotRun;

@@ -9,7 +9,7 @@ use napi_derive::napi;
 use pidns_core::host::collector::Collector;
 use pidns_core::host::handles::{ExecError, Handles};
 use pidns_core::host::spawn::{spawn_root, Isolation, SpawnError};
-use pidns_core::sys::{fd, pidfd};
+use pidns_core::sys::{fd, pidfd, signals};
 
 #[napi]
 pub struct NativeTree {
@@ -50,10 +50,19 @@ impl NativeTree {
 
     /// Sends `signal` to the root init through its pidfd. False once the tree is gone.
     #[napi]
-    pub fn signal(&self, signal: i32) -> Result<bool> {
+    pub fn signal(&self, signal: f64) -> Result<bool> {
+        let signal = checked_signal(signal)?;
         pidfd::signal_if_alive(self.root_pidfd.as_fd(), signal)
             .map_err(|e| Error::new(Status::GenericFailure, format!("signal {signal}: {}", e.desc())))
     }
+}
+
+/// A JavaScript number as a signal the kernel has. Taken as f64, not i32: napi would wrap
+/// 4294967305 into 9 (SIGKILL) before we could see it.
+fn checked_signal(signal: f64) -> Result<i32> {
+    signals::checked_f64(signal).ok_or_else(|| {
+        Error::new(Status::InvalidArg, format!("{signal} is not a signal: a number from 1 to {}", signals::MAX))
+    })
 }
 
 #[napi]
@@ -61,7 +70,8 @@ impl NativeTree {
     /// Signals process `process` of namespace `node` ("init" for its init) through its pidfd.
     /// False when no such process is alive.
     #[napi]
-    pub fn signal_process(&self, node: String, process: String, signal: i32) -> Result<bool> {
+    pub fn signal_process(&self, node: String, process: String, signal: f64) -> Result<bool> {
+        let signal = checked_signal(signal)?;
         self.handles
             .signal(&node, &process, signal)
             .map_err(|e| Error::new(Status::GenericFailure, format!("signal {signal}: {}", e.desc())))

@@ -5,6 +5,24 @@ use nix::errno::Errno;
 use nix::sys::signal::{sigprocmask, SigSet, SigmaskHow, Signal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 
+/// The kernel's highest signal (_NSIG on x86_64 and arm64): 1 to 31 are the standard signals,
+/// 32 to 64 the real-time ones (glibc keeps 32 and 33 for itself, musl 32 to 34).
+pub const MAX: i32 = 64;
+
+/// `n` as a signal number, if the kernel has that signal. 0 is not one (kill(pid, 0) only
+/// probes), and nothing is wrapped: 4294967305 must not become 9, SIGKILL.
+pub fn checked(n: i64) -> Option<i32> {
+    (1..=i64::from(MAX)).contains(&n).then_some(n as i32)
+}
+
+/// The same for a JavaScript number, which may also be fractional or not finite.
+pub fn checked_f64(n: f64) -> Option<i32> {
+    if n.fract() != 0.0 || !n.is_finite() {
+        return None;
+    }
+    checked(n as i64)
+}
+
 /// Every signal as glibc's sigfillset gives it: all but 32 and 33, which glibc keeps for
 /// itself (and its sigprocmask never blocks). musl's sigfillset also leaves out 34 (glibc's
 /// SIGRTMIN), which would then keep its default action and kill an init that is not PID 1; it is
@@ -53,6 +71,19 @@ pub fn clean_slate_for_exec() {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn checked_takes_the_kernels_signals_only() {
+        assert_eq!(super::checked(1), Some(1));
+        assert_eq!(super::checked(64), Some(64));
+        for n in [0, -9, 65, 4294967305, i64::MIN, i64::MAX] {
+            assert_eq!(super::checked(n), None, "{n}");
+        }
+        assert_eq!(super::checked_f64(34.0), Some(34));
+        for n in [1.5, f64::NAN, f64::INFINITY, 4294967305.0, -0.5] {
+            assert_eq!(super::checked_f64(n), None, "{n}");
+        }
+    }
+
     #[test]
     fn all_has_every_signal_from_1_to_64_but_32_and_33() {
         let set = super::all();
