@@ -1,7 +1,9 @@
 /**
  * Odd input gets a clear refusal, never a guess: signals that are not signals (`kill`,
- * `tree.kill`, the supervisor's requests, the native binding).
+ * `tree.kill`, the supervisor's requests, the native binding) and PIDs that are not PIDs
+ * (`inspect`), and "no such process" is told from "not allowed to look".
  */
+import { execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
 
 import test from 'ava';
@@ -122,4 +124,53 @@ test('the supervisor refuses a request whose signal is not one, and sends nothin
     sent: boolean;
   };
   t.true(absent.sent, 'no signal at all still means SIGTERM');
+});
+
+test('inspect reads a PID strictly: no wrapping, no number syntax but decimal digits', async (t) => {
+  for (const bad of ['abc', '1.5', '0x10', '1e3', '0', '', ' 1', '+1']) {
+    const r = await runCli(['inspect', bad]);
+    t.is(r.code, 2, `inspect ${JSON.stringify(bad)}: ${r.stderr}`);
+    t.regex(r.stderr, /is not a PID/);
+  }
+  // 2^32 + 2 used to show PID 2; a number past any PID names itself, not another.
+  for (const big of ['4294967298', '99999999999999999999']) {
+    const r = await runCli(['inspect', big]);
+    t.is(r.code, 1);
+    t.regex(r.stderr, new RegExp(`^pidns-tree: no process ${big}: Linux PIDs go up to 4194304`));
+  }
+});
+
+test('inspect tells "no such process" from "not allowed to read it", and --json agrees with the exit status', async (t) => {
+  // A process of root's, inspected by another user: it exists, its namespace is not theirs to read.
+  const sleeper = spawn('sleep', ['infinity'], { stdio: 'ignore' });
+  t.teardown(() => sleeper.kill('SIGKILL'));
+  const uid = execFileSync('id', ['-u', 'pidns-test'], { encoding: 'utf8' }).trim();
+  const gid = execFileSync('id', ['-g', 'pidns-test'], { encoding: 'utf8' }).trim();
+  const asUser = ['setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--'];
+  const denied = await runCli(['inspect', String(sleeper.pid)], { wrap: asUser });
+  t.is(denied.code, 1, denied.stderr);
+  t.regex(denied.stderr, new RegExp(`process ${sleeper.pid} exists, but you may not read /proc/${sleeper.pid}/ns/pid`));
+  const deniedJson = await runCli(['inspect', '--json', String(sleeper.pid)], { wrap: asUser });
+  const [error, end] = deniedJson.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  t.like(error, { event: 'error', code: 'NOT_PERMITTED' });
+  t.deepEqual(end, { event: 'end', code: 1 });
+  t.is(deniedJson.code, 1);
+
+  // A PID that was just freed (reaped) names no process.
+  const done = spawn('true', { stdio: 'ignore' });
+  await new Promise((resolve) => done.on('exit', resolve));
+  const gone = await runCli(['inspect', '--json', String(done.pid)]);
+  t.is(gone.code, 1);
+  const lines = gone.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  t.like(lines[0], { event: 'error', code: 'UNKNOWN_PROCESS', message: `no process ${done.pid}` });
+  t.deepEqual(lines[1], { event: 'end', code: 1 }, 'the same code as the exit status (it said 125)');
+  const bad = await runCli(['inspect', '--json', 'abc']);
+  t.is(bad.code, 2);
+  t.deepEqual(JSON.parse(bad.stdout.trim().split('\n')[1] ?? '{}'), { event: 'end', code: 2 });
 });

@@ -24,6 +24,10 @@ export type PidnsTreeErrorCode =
   | 'BAD_TARGET'
   /** Not a signal the kernel has (a number from 1 to 64, or a signal's name). */
   | 'BAD_SIGNAL'
+  /** `inspect`: not a PID (a decimal number from 1 up). */
+  | 'BAD_PID'
+  /** `inspect`: the process exists, but you may not read its namespaces. */
+  | 'NOT_PERMITTED'
   /** The tree (or that namespace) has already ended. */
   | 'TREE_GONE'
   /** What was awaited did not happen within `timeoutMs`. */

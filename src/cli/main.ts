@@ -176,7 +176,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       "Show a host process's PID-namespace chain and its PID in each namespace",
       (y) =>
         y
-          .positional('pid', { type: 'number', demandOption: true, describe: 'a PID as seen from here (the host)' })
+          // A string: yargs would make `1e3`, `0x10` or 4294967298 numbers (inspect.ts checks it).
+          .positional('pid', { type: 'string', demandOption: true, describe: 'a PID as seen from here (the host)' })
           .option('json', { type: 'boolean', default: false, describe: '{pid, name, levels: [{namespace, pid}]}' }),
       async (args) => {
         const { inspectCommand } = await import('./inspect.js');

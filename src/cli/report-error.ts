@@ -27,6 +27,7 @@ export function exitCodeFor(error: unknown): number {
       error.code === 'SPEC_UNREADABLE' ||
       error.code === 'BAD_TARGET' ||
       error.code === 'BAD_SIGNAL' ||
+      error.code === 'BAD_PID' ||
       error.code === 'UNKNOWN_TREE'
       ? EXIT.usage
       : EXIT.cannotRun;
