@@ -2,8 +2,8 @@
  * pidns-init as a drop-in for tini: the same command lines give the same exit statuses and the
  * same messages (names and PIDs aside) as Debian's tini, as PID 1 of a new namespace and not.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import test from 'ava';
@@ -17,21 +17,51 @@ const inits = { tini, 'pidns-init': ours } as const;
 
 interface Run {
   code: number | null;
+  /** The signal that killed the init (or unshare, which dies of what killed its child). */
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
 
-/** Runs `init args` (as PID 1 of a fresh namespace unless asPid1 is false); `onLine` sees stdout. */
-function runInit(
-  init: string,
-  args: string[],
-  options: { asPid1?: boolean; env?: NodeJS.ProcessEnv; onLine?: (line: string, pid: number) => void } = {},
-): Promise<Run> {
-  // --kill-child: if this test fails or hangs, the namespace dies with unshare.
-  const argv =
-    options.asPid1 === false
-      ? [init, ...args]
-      : ['unshare', '--fork', '--pid', '--mount-proc', '--kill-child', init, ...args];
+interface RunOptions {
+  /** Default: PID 1 of a new namespace. false: PID 2, a child of a shell that is PID 1. */
+  asPid1?: boolean;
+  env?: NodeJS.ProcessEnv;
+  /** A launcher that execs the rest of its command line: the init's parent sets something up. */
+  wrap?: string[];
+  /** Sees each line of stdout, with the init's PID (on the host). */
+  onLine?: (line: string, init: number) => void;
+}
+
+/** The first child of `pid`, or -1. */
+function firstChild(pid: number): number {
+  try {
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const child = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(' ')[0];
+      if (child) return Number(child);
+    }
+  } catch {
+    // Gone.
+  }
+  return -1;
+}
+
+/**
+ * Runs `init args` in a new PID namespace, as its PID 1 unless asPid1 is false; `onLine` sees
+ * stdout. Always in a namespace of its own: whatever an init leaves running (tini leaves what
+ * its program leaves), and whatever a failing test leaves, dies with the namespace.
+ */
+function runInit(init: string, args: string[], options: RunOptions = {}): Promise<Run> {
+  const asPid1 = options.asPid1 !== false;
+  // --kill-child: if this test fails or hangs, the namespace dies with unshare. Not PID 1: a
+  // shell is, and exits with the init's status (128+N if signal N killed it).
+  const argv = [
+    ...(asPid1 ? (options.wrap ?? []) : []),
+    ...['unshare', '--fork', '--pid', '--mount-proc', '--kill-child'],
+    ...(asPid1 ? [] : ['sh', '-c', '"$@"; exit $?', 'sh', ...(options.wrap ?? [])]),
+    init,
+    ...args,
+  ];
   const [file, ...rest] = argv as [string, ...string[]];
   const child = spawn(file, rest, {
     env: { ...process.env, ...options.env },
@@ -41,14 +71,16 @@ function runInit(
   });
   let stdout = '';
   let stderr = '';
+  // unshare's child is the init, or the shell whose child it is.
+  const initPid = (): number => (asPid1 ? firstChild(child.pid ?? -1) : firstChild(firstChild(child.pid ?? -1)));
   child.stdout.setEncoding('utf8').on('data', (d: string) => {
     stdout += d;
     d.split('\n')
       .filter(Boolean)
-      .forEach((l) => options.onLine?.(l, child.pid ?? -1));
+      .forEach((l) => options.onLine?.(l, initPid()));
   });
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
 }
 
 /** The same text for either init: names, versions, PIDs and paths made neutral. */
@@ -62,15 +94,12 @@ function neutral(text: string): string {
     .replace(/pid=\d+/g, 'pid=N');
 }
 
-async function same(
-  t: import('ava').ExecutionContext,
-  args: string[],
-  options: Parameters<typeof runInit>[2] = {},
-): Promise<Run> {
+async function same(t: import('ava').ExecutionContext, args: string[], options: RunOptions = {}): Promise<Run> {
   // One after the other: a scenario may use a fixed file.
   const a = await runInit(inits.tini, args, options);
   const b = await runInit(inits['pidns-init'], args, options);
   t.is(b.code, a.code, `exit status of ${args.join(' ')}`);
+  t.is(b.signal, a.signal, `signal that ended ${args.join(' ')}`);
   t.is(neutral(b.stderr), neutral(a.stderr), `stderr of ${args.join(' ')}`);
   t.is(neutral(b.stdout), neutral(a.stdout), `stdout of ${args.join(' ')}`);
   return b;
@@ -85,7 +114,7 @@ test.before((t) => {
 const noShebang = path.join(tempDir(), 'no-shebang');
 writeFileSync(noShebang, 'echo "sh ran $0 with $*"; exit 4\n', { mode: 0o755 });
 
-const cases: [string, string[], Parameters<typeof runInit>[2]?][] = [
+const cases: [string, string[], RunOptions?][] = [
   ['passes the exit code through', ['--', 'sh', '-c', 'exit 3']],
   ['remaps codes given with -e to 0', ['-e', '3', '-e', '4', '--', 'sh', '-c', 'exit 3']],
   ['exits 128+N when signal N kills the program', ['--', 'sh', '-c', 'kill -TERM $$']],
@@ -139,10 +168,8 @@ for (const [what, args, options] of cases) {
 test('like tini, forwards the signals it receives to the program', async (t) => {
   for (const init of [tini, ours]) {
     const r = await runInit(init, ['--', 'sh', '-c', "trap 'exit 7' USR1; echo ready; sleep infinity & wait"], {
-      onLine: (line, pid) => {
-        // unshare's child is the init: signal it, from outside the namespace.
-        if (line === 'ready') spawn('pkill', ['-USR1', '-P', String(pid), '-x', path.basename(init)]);
-      },
+      // Signalled from outside the namespace.
+      onLine: (line, pid) => line === 'ready' && process.kill(pid, 'SIGUSR1'),
     });
     t.is(r.code, 7, init);
   }
@@ -163,7 +190,6 @@ test("collects signal 34 (glibc's SIGRTMIN) rather than dying of it, also when n
 test('unlike tini, processes the program leaves get SIGTERM and time to clean up', async (t) => {
   const dir = tempDir();
   const script = `sh -c "trap 'echo cleaned up; exit 0' TERM; echo > ${dir}/ready; sleep infinity & wait" & read _ < ${dir}/ready; exit 5`;
-  const { execFileSync } = await import('node:child_process');
   execFileSync('mkfifo', [path.join(dir, 'ready')]);
   const r = await runInit(ours, ['--', 'sh', '-c', script]);
   t.is(r.code, 5, "the program's status");
