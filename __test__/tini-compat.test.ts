@@ -131,6 +131,16 @@ const cases: [string, string[], RunOptions?][] = [
   ['TINI_SUBREAPER does the same', ['--', 'true'], { asPid1: false, env: { TINI_SUBREAPER: '1' } }],
   ['TINI_VERBOSITY=0 silences warnings', ['--', 'true'], { asPid1: false, env: { TINI_VERBOSITY: '0' } }],
 
+  [
+    'with POSIXLY_CORRECT, stops reading options at the program (its -c is its own)',
+    ['-e', '1', 'sh', '-c', 'echo "$0 $*"; exit 1', 'zero', '-s', '--', '-v'],
+    { env: { POSIXLY_CORRECT: '1' } },
+  ],
+  [
+    'with POSIXLY_CORRECT, still takes options before the program and --',
+    ['-v', '--', 'sh', '-c', 'exit 3'],
+    { env: { POSIXLY_CORRECT: '1' } },
+  ],
   ['refuses a bad -p', ['-p', 'SIGNOPE', '--', 'true']],
   ['refuses a bad -e', ['-e', '300', '--', 'true']],
   // The signal goes out only once the background child really is `sleep` (until then it is
