@@ -114,6 +114,12 @@ test.before((t) => {
 const noShebang = path.join(tempDir(), 'no-shebang');
 writeFileSync(noShebang, 'echo "sh ran $0 with $*"; exit 4\n', { mode: 0o755 });
 
+/** A launcher (python3 execs the rest of its command line) that sets the child-subreaper bit, which exec keeps. */
+const SET_SUBREAPER = [
+  'python3',
+  '-c',
+  'import ctypes, os, sys; assert ctypes.CDLL(None).prctl(36, 1, 0, 0, 0) == 0; os.execvp(sys.argv[1], sys.argv[1:])',
+];
 const cases: [string, string[], RunOptions?][] = [
   ['passes the exit code through', ['--', 'sh', '-c', 'exit 3']],
   ['remaps codes given with -e to 0', ['-e', '3', '-e', '4', '--', 'sh', '-c', 'exit 3']],
@@ -140,6 +146,11 @@ const cases: [string, string[], RunOptions?][] = [
     'with POSIXLY_CORRECT, still takes options before the program and --',
     ['-v', '--', 'sh', '-c', 'exit 3'],
     { env: { POSIXLY_CORRECT: '1' } },
+  ],
+  [
+    'stays silent when not PID 1 but its parent made it a subreaper before exec',
+    ['--', 'true'],
+    { asPid1: false, wrap: SET_SUBREAPER },
   ],
   ['refuses a bad -p', ['-p', 'SIGNOPE', '--', 'true']],
   ['refuses a bad -e', ['-e', '300', '--', 'true']],

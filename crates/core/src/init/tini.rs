@@ -5,6 +5,8 @@
 //! One deliberate difference: tini exits as soon as its program does, and the kernel then
 //! SIGKILLs whatever is left mid-work. We first send those processes SIGTERM and give them the
 //! grace period (-t, 10 s) before SIGKILL, and exit only when none is left.
+//!
+//! Where we mirror tini (v0.19.0, src/tini.c), the function of tini.c that does it is named.
 use std::ffi::CString;
 use std::os::fd::AsFd;
 use std::time::Duration;
@@ -18,6 +20,7 @@ use nix::unistd::{fork, getpid, ForkResult, Pid};
 use super::tini_args::TiniOptions;
 use super::{children, forwarding, stopping::Stopping};
 use crate::status::ExitStatus;
+use crate::sys::prctl;
 
 struct Log {
     verbosity: i32,
@@ -87,24 +90,20 @@ pub fn run(o: &TiniOptions) -> i32 {
         return 1;
     };
     if let Some(sig) = o.parent_death_signal {
-        // SAFETY: PR_SET_PDEATHSIG takes a signal number and changes only our own attribute.
-        if unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, sig as libc::c_ulong) } != 0 {
+        if prctl::set_parent_death_signal(sig).is_err() {
             log.fatal(format_args!("Failed to set up parent death signal"));
             return 1;
         }
     }
     if o.subreaper {
-        // SAFETY: PR_SET_CHILD_SUBREAPER changes only our own attribute.
-        if unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1) } != 0 {
-            log.fatal(format_args!("Failed to register as child subreaper: {}", nix::errno::Errno::last().desc()));
+        if let Err(e) = prctl::set_child_subreaper() {
+            log.fatal(format_args!("Failed to register as child subreaper: {}", e.desc()));
             return 1;
         }
         log.line(4, "TRACE", format_args!("Registered as child subreaper"));
     }
     let pid1 = getpid().as_raw() == 1;
-    if !pid1 && !o.subreaper {
-        log.warn(format_args!("{REAPER_WARNING}"));
-    }
+    reaper_check(pid1, &log);
 
     let child = match spawn(o, &original_mask, &ttin, &ttou, &log) {
         Ok(pid) => pid,
@@ -184,6 +183,20 @@ fn main_code(o: &TiniOptions, status: ExitStatus, log: &Log) -> i32 {
     } else {
         code
     }
+}
+
+/// tini.c: reaper_check. Without a subreaper bit (-s, TINI_SUBREAPER, or set by our parent
+/// before it exec'd us: exec keeps it) and not PID 1, orphans go past us: say so.
+fn reaper_check(pid1: bool, log: &Log) {
+    if pid1 {
+        return;
+    }
+    match prctl::is_child_subreaper() {
+        Ok(true) => return,
+        Ok(false) => {}
+        Err(e) => log.debug(format_args!("Failed to read child subreaper attribute: {}", e.desc())),
+    }
+    log.warn(format_args!("{REAPER_WARNING}"));
 }
 
 /// Processes left when the main child is gone: as PID 1 everything below us; as a subreaper

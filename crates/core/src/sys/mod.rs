@@ -8,6 +8,7 @@ pub mod mounts;
 pub mod nschain;
 pub mod nslevel;
 pub mod pidfd;
+pub mod prctl;
 pub mod seqpacket;
 pub mod setns;
 pub mod signals;
