@@ -208,6 +208,44 @@ test("collects signal 34 (glibc's SIGRTMIN) rather than dying of it, also when n
   t.is(r.code, 3);
 });
 
+/**
+ * The program leaves a shell (default SIGTERM action) whose child traps SIGTERM; in its trap
+ * that child starts one more process, which is only adopted by the init once its parent has
+ * exited, after the first SIGTERMs went out. Each must get SIGTERM (and clean up), none SIGKILL.
+ */
+function leavesOrphans(dir: string): string[] {
+  execFileSync('mkfifo', [path.join(dir, 'ready'), path.join(dir, 'late')]);
+  const script = path.join(dir, 'program.sh');
+  writeFileSync(
+    script,
+    `late() {
+  sh -c "trap 'echo late cleaned up; exit 0' TERM; echo > ${dir}/late; sleep infinity & wait" &
+  read _ < ${dir}/late
+}
+child() {
+  trap 'late; echo child cleaned up; exit 0' TERM
+  echo > ${dir}/ready
+  sleep infinity & wait
+}
+child &
+read _ < ${dir}/ready
+exit 5
+`,
+  );
+  return ['--', 'bash', script];
+}
+
+for (const asPid1 of [true, false]) {
+  test(`unlike tini, what the program leaves gets SIGTERM, orphans adopted later too (${asPid1 ? 'PID 1' : '-s'})`, async (t) => {
+    const dir = tempDir();
+    const args = asPid1 ? ['-t', '30', ...leavesOrphans(dir)] : ['-s', '-t', '30', ...leavesOrphans(dir)];
+    const r = await runInit(ours, args, { asPid1 });
+    t.is(r.code, 5, `the program's status: ${r.stderr}`);
+    t.regex(r.stdout, /child cleaned up/);
+    t.regex(r.stdout, /late cleaned up/, 'the process adopted during the stop got SIGTERM too, not SIGKILL');
+  });
+}
+
 test('unlike tini, processes the program leaves get SIGTERM and time to clean up', async (t) => {
   const dir = tempDir();
   const script = `sh -c "trap 'echo cleaned up; exit 0' TERM; echo > ${dir}/ready; sleep infinity & wait" & read _ < ${dir}/ready; exit 5`;

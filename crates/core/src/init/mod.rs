@@ -6,8 +6,10 @@
 //! node: no exec per namespace. The init is single-threaded, so allocating after fork is safe.
 pub mod children;
 pub mod commands;
+pub mod descendants;
 pub mod forwarding;
 pub mod launch;
+pub mod leftovers;
 pub mod node;
 pub mod reaper;
 pub mod stopping;
