@@ -114,12 +114,29 @@ test.before((t) => {
 const noShebang = path.join(tempDir(), 'no-shebang');
 writeFileSync(noShebang, 'echo "sh ran $0 with $*"; exit 4\n', { mode: 0o755 });
 
-/** A launcher (python3 execs the rest of its command line) that sets the child-subreaper bit, which exec keeps. */
+/**
+ * Launchers (python3 execs the rest of its command line): one that sets the child-subreaper
+ * bit, which exec keeps; one that ignores SIGHUP (as nohup does) and SIGPIPE (as Python does)
+ * and blocks SIGUSR2, which exec keeps too and tini hands on to its program unchanged.
+ */
 const SET_SUBREAPER = [
   'python3',
   '-c',
   'import ctypes, os, sys; assert ctypes.CDLL(None).prctl(36, 1, 0, 0, 0) == 0; os.execvp(sys.argv[1], sys.argv[1:])',
 ];
+const IGNORE_AND_BLOCK = [
+  'python3',
+  '-c',
+  'import os, signal, sys; signal.signal(signal.SIGHUP, signal.SIG_IGN); signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR2}); os.execvp(sys.argv[1], sys.argv[1:])',
+];
+/** The program's signal mask and ignored signals, and how `yes | head -1` ends for `yes`. */
+const SIGNAL_STATE = [
+  '--',
+  'bash',
+  '-c',
+  'yes | head -1; echo "yes: ${PIPESTATUS[0]}"; grep -E "^Sig(Blk|Ign)" /proc/self/status',
+];
+
 const cases: [string, string[], RunOptions?][] = [
   ['passes the exit code through', ['--', 'sh', '-c', 'exit 3']],
   ['remaps codes given with -e to 0', ['-e', '3', '-e', '4', '--', 'sh', '-c', 'exit 3']],
@@ -151,6 +168,12 @@ const cases: [string, string[], RunOptions?][] = [
     'stays silent when not PID 1 but its parent made it a subreaper before exec',
     ['--', 'true'],
     { asPid1: false, wrap: SET_SUBREAPER },
+  ],
+  ['gives its program default signal actions and mask: yes dies of SIGPIPE (141)', SIGNAL_STATE],
+  [
+    'gives its program the ignored signals and mask it got itself (nohup), as tini does',
+    SIGNAL_STATE,
+    { wrap: IGNORE_AND_BLOCK },
   ],
   ['refuses a bad -p', ['-p', 'SIGNOPE', '--', 'true']],
   ['refuses a bad -e', ['-e', '300', '--', 'true']],

@@ -251,12 +251,17 @@ fn spawn(o: &TiniOptions, mask: &SigSet, ttin: &SigAction, ttou: &SigAction, log
                     std::process::exit(1);
                 }
             }
+            // tini.c: restore_signals. The mask and every action as pidns-init inherited them
+            // (what tini's program gets): SIGTTIN/SIGTTOU, which we ignored, and SIGPIPE, which
+            // Rust's runtime ignored before main(). The rest we never changed, and the handlers
+            // Rust installed (SIGSEGV, SIGBUS) are reset by exec.
             let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(mask), None);
             // SAFETY: restores the dispositions the parent had before we changed them.
             unsafe {
                 let _ = sigaction(Signal::SIGTTIN, ttin);
                 let _ = sigaction(Signal::SIGTTOU, ttou);
             }
+            signals::restore_inherited_sigpipe();
             let e = crate::sys::exec::execvp(&argv[0], &argv).err().unwrap_or(nix::errno::Errno::EINVAL);
             log.fatal(format_args!("exec {} failed: {}", o.argv[0], e.desc()));
             std::process::exit(match e {

@@ -1,8 +1,11 @@
 //! Signals in the init: all blocked and read from a signalfd (as tini does with sigtimedwait),
-//! so that no handler ever runs in the middle of the loop and none can be lost. Processes we
-//! start get a clean slate: empty mask, default dispositions.
+//! so that no handler ever runs in the middle of the loop and none can be lost. Processes a tree
+//! starts get a clean slate: empty mask, default dispositions. In tini mode the program gets what
+//! pidns-init inherited, as tini's does.
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use nix::errno::Errno;
-use nix::sys::signal::{sigprocmask, SigSet, SigmaskHow, Signal};
+use nix::sys::signal::{sigprocmask, SigHandler, SigSet, SigmaskHow, Signal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 
 /// The kernel's highest signal (_NSIG on x86_64 and arm64): 1 to 31 are the standard signals,
@@ -49,16 +52,61 @@ pub fn block_all() -> Result<SignalFd, Errno> {
     SignalFd::with_flags(&all, SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK)
 }
 
-/// Resets every catchable signal to its default action. A parent like Node ignores SIGPIPE;
-/// ignored signals survive exec, and `yes | head` would then behave differently in the tree.
-pub fn reset_dispositions() {
-    for sig in Signal::iterator() {
-        if sig == Signal::SIGKILL || sig == Signal::SIGSTOP {
-            continue;
-        }
-        // SAFETY: installing SIG_DFL runs no code of ours; no handler is left dangling.
-        let _ = unsafe { nix::sys::signal::signal(sig, nix::sys::signal::SigHandler::SigDfl) };
+/// Sets `sig`'s action to SIG_DFL with the raw system call: libc refuses the real-time signals
+/// it keeps for itself (glibc 32 and 33, musl 32 to 34), and a glibc parent may have ignored 34,
+/// its SIGRTMIN, which pidns-init (musl) could then not reset through libc.
+fn set_default_action(sig: i32) -> Result<(), Errno> {
+    /// The kernel's struct sigaction on x86_64 and arm64 (both define SA_RESTORER).
+    #[repr(C)]
+    struct KernelSigaction {
+        handler: libc::c_ulong,
+        flags: libc::c_ulong,
+        restorer: libc::c_ulong,
+        mask: u64,
     }
+    // SIG_DFL is 0: no handler, no restorer needed, nothing blocked.
+    let action = KernelSigaction { handler: 0, flags: 0, restorer: 0, mask: 0 };
+    // SAFETY: rt_sigaction reads `action` (a kernel sigaction, sigsetsize 8) and writes
+    // nothing back (null old action); installing SIG_DFL runs no code of ours.
+    let r = unsafe {
+        libc::syscall(libc::SYS_rt_sigaction, sig, &action as *const KernelSigaction, std::ptr::null::<u8>(), 8usize)
+    };
+    Errno::result(r).map(drop)
+}
+
+/// Resets every catchable signal, real-time ones included, to its default action. A parent like
+/// Node ignores SIGPIPE; ignored signals survive exec, and `yes | head` would then behave
+/// differently in the tree. 32 and 33 are left alone: no libc lets a program set them.
+pub fn reset_dispositions() {
+    for sig in (1..=MAX).filter(|&s| s != libc::SIGKILL && s != libc::SIGSTOP && s != 32 && s != 33) {
+        let _ = set_default_action(sig);
+    }
+}
+
+/// SIGPIPE as pidns-init inherited it: Rust's runtime sets it to SIG_IGN before main() runs, so
+/// it is read earlier, from `.init_array` (crates/init's main.rs puts `note_inherited_sigpipe`
+/// there). Nothing else that the init inherited is changed before main().
+static SIGPIPE_INHERITED_IGNORED: AtomicBool = AtomicBool::new(false);
+
+/// Reads SIGPIPE's action before Rust's runtime changes it (see SIGPIPE_INHERITED_IGNORED).
+/// Runs from `.init_array`, before main(): only a sigaction query and an atomic store.
+pub extern "C" fn note_inherited_sigpipe() {
+    // SAFETY: zeroed is a valid sigaction for the kernel to fill in.
+    let mut old: libc::sigaction = unsafe { std::mem::zeroed() };
+    // SAFETY: a null new action only reads the current one into `old`, which outlives the call.
+    if unsafe { libc::sigaction(libc::SIGPIPE, std::ptr::null(), &mut old) } == 0 {
+        SIGPIPE_INHERITED_IGNORED.store(old.sa_sigaction == libc::SIG_IGN, Ordering::Relaxed);
+    }
+}
+
+/// In a child about to exec a program for tini mode: SIGPIPE back to what pidns-init inherited
+/// (SIG_DFL unless its own parent ignored it), undoing what Rust's runtime did. tini's child
+/// gets its parent's actions as they were (tini.c: restore_signals), and so does ours.
+pub fn restore_inherited_sigpipe() {
+    let handler =
+        if SIGPIPE_INHERITED_IGNORED.load(Ordering::Relaxed) { SigHandler::SigIgn } else { SigHandler::SigDfl };
+    // SAFETY: SIG_DFL or SIG_IGN runs no code of ours.
+    let _ = unsafe { nix::sys::signal::signal(Signal::SIGPIPE, handler) };
 }
 
 /// In a child of an init about to exec: nothing blocked. Its dispositions are already the
