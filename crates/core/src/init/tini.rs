@@ -73,6 +73,8 @@ fn collected() -> SigSet {
 
 pub fn run(o: &TiniOptions) -> i32 {
     let log = Log { verbosity: o.verbosity };
+    // Rust's runtime handles SIGSEGV and SIGBUS; tini leaves them at their default action.
+    signals::default_fault_actions();
     let mut original_mask = SigSet::empty();
     let set = collected();
     if sigprocmask(SigmaskHow::SIG_SETMASK, Some(&set), Some(&mut original_mask)).is_err() {

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use nix::errno::Errno;
 use nix::sys::signal::{sigprocmask, SigHandler, SigSet, SigmaskHow, Signal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
+use nix::unistd::Pid;
 
 /// The kernel's highest signal (_NSIG on x86_64 and arm64): 1 to 31 are the standard signals,
 /// 32 to 64 the real-time ones (glibc keeps 32 and 33 for itself, musl 32 to 34).
@@ -107,6 +108,24 @@ pub fn restore_inherited_sigpipe() {
         if SIGPIPE_INHERITED_IGNORED.load(Ordering::Relaxed) { SigHandler::SigIgn } else { SigHandler::SigDfl };
     // SAFETY: SIG_DFL or SIG_IGN runs no code of ours.
     let _ = unsafe { nix::sys::signal::signal(Signal::SIGPIPE, handler) };
+}
+
+/// SIGSEGV and SIGBUS back to their default action. Rust's runtime installs a handler for them
+/// (to report a stack overflow) that survives one kill(SIGSEGV) by resetting itself; tini keeps
+/// them at their default (tini.c: signals_for_tini are left out of the waited set), so that
+/// either signal, sent to it, ends it (unless it is PID 1, which the kernel protects).
+pub fn default_fault_actions() {
+    for sig in [Signal::SIGSEGV, Signal::SIGBUS] {
+        // SAFETY: installing SIG_DFL runs no code of ours; no handler is left dangling.
+        let _ = unsafe { nix::sys::signal::signal(sig, SigHandler::SigDfl) };
+    }
+}
+
+/// Sends signal number `sig` (real-time ones too, which nix's Signal cannot name) to `pid`
+/// (a process group when negative).
+pub fn send(pid: Pid, sig: i32) -> Result<(), Errno> {
+    // SAFETY: kill takes two integers and touches no memory of ours.
+    Errno::result(unsafe { libc::kill(pid.as_raw(), sig) }).map(drop)
 }
 
 /// In a child of an init about to exec: nothing blocked. Its dispositions are already the
