@@ -264,30 +264,37 @@ for (const signal of ['SIGSEGV', 'SIGBUS'] as const) {
 }
 
 /**
- * The program leaves a shell (default SIGTERM action) whose child traps SIGTERM; in its trap
- * that child starts one more process, which is only adopted by the init once its parent has
- * exited, after the first SIGTERMs went out. Each must get SIGTERM (and clean up), none SIGKILL.
+ * The program leaves a shell that traps SIGTERM; in its trap, that shell starts one more
+ * process, which the init adopts only once the shell has exited, after the first SIGTERMs went
+ * out. Each must get SIGTERM (and clean up), none SIGKILL. Every `sleep` has exec'd before
+ * anyone can signal it: a shell's fork that has not exec'd yet still has the shell's trap, and
+ * would swallow the signal (the program's race, not the init's).
  */
 function leavesOrphans(dir: string): string[] {
   execFileSync('mkfifo', [path.join(dir, 'ready'), path.join(dir, 'late')]);
-  const script = path.join(dir, 'program.sh');
+  const sleeping = 'sleep infinity & p=$!; until [ "$(cat /proc/$p/comm)" = sleep ]; do :; done';
   writeFileSync(
-    script,
-    `late() {
-  sh -c "trap 'echo late cleaned up; exit 0' TERM; echo > ${dir}/late; sleep infinity & wait" &
-  read _ < ${dir}/late
-}
-child() {
-  trap 'late; echo child cleaned up; exit 0' TERM
+    path.join(dir, 'late.sh'),
+    `trap 'echo late cleaned up; exit 0' TERM
+${sleeping}
+echo > ${dir}/late
+wait
+`,
+  );
+  writeFileSync(
+    path.join(dir, 'program.sh'),
+    `child() {
+  trap 'sh ${dir}/late.sh & read _ < ${dir}/late; echo child cleaned up; exit 0' TERM
+  ${sleeping}
   echo > ${dir}/ready
-  sleep infinity & wait
+  wait
 }
 child &
 read _ < ${dir}/ready
 exit 5
 `,
   );
-  return ['--', 'bash', script];
+  return ['--', 'bash', path.join(dir, 'program.sh')];
 }
 
 for (const asPid1 of [true, false]) {

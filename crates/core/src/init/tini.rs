@@ -153,7 +153,7 @@ pub fn run(o: &TiniOptions) -> i32 {
             let children = if proc_is_ours { descendants::children_of(getpid().as_raw()) } else { Vec::new() };
             let walk = || if proc_is_ours { descendants::all_below_us() } else { Vec::new() };
             if let Some(order) = leftovers.next(Instant::now(), &children, walk) {
-                send_order(pid1, order);
+                send_order(pid1, order, &log);
             }
         }
         // One signal per turn. The signalfd blocks, so an idle turn is one read(), as tini's
@@ -216,12 +216,14 @@ fn reaper_check(pid1: bool, log: &Log) {
 /// Signals what the program left (see `leftovers`). As PID 1, "everyone" is kill(-1), which
 /// also reaches what forked since /proc was read; as a subreaper, each process below us (kill(-1)
 /// there would reach the whole host).
-fn send_order(pid1: bool, order: Order) {
+fn send_order(pid1: bool, order: Order, log: &Log) {
     match order {
         Order::Everyone(sig, _) if pid1 => {
+            log.debug(format_args!("Sending {sig} to every process below us"));
             forwarding::everyone_below(sig);
         }
         Order::Everyone(sig, pids) | Order::Children(sig, pids) => {
+            log.debug(format_args!("Sending {sig} to {pids:?}"));
             for pid in pids {
                 let _ = nix::sys::signal::kill(Pid::from_raw(pid), sig);
             }
