@@ -142,6 +142,7 @@ const cases: [string, string[], RunOptions?][] = [
   ['passes the exit code through', ['--', 'sh', '-c', 'exit 3']],
   ['remaps codes given with -e to 0', ['-e', '3', '-e', '4', '--', 'sh', '-c', 'exit 3']],
   ['exits 128+N when signal N kills the program', ['--', 'sh', '-c', 'kill -TERM $$']],
+  ['exits 128+N when a real-time signal kills the program', ['--', 'bash', '-c', 'kill -s RTMIN+6 $$']],
   ['exits 127 with the message when the program does not exist', ['--', '/no/such/program']],
   ['exits 126 when the program is not executable', ['--', '/etc/passwd']],
   ['runs a program without #! with /bin/sh', ['--', noShebang, 'a', 'b']],

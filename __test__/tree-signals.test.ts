@@ -34,3 +34,16 @@ test('processes start with default signal actions and an empty mask: yes | head 
     ['sig: SigBlk: 0000000000000000', 'sig: SigIgn: 0000000000000000'],
   );
 });
+
+test('a process killed by a real-time signal is reported with 128+N, not as killed with its namespace', async (t) => {
+  const spec = { name: 'root', processes: [{ name: 'rt', command: ['bash', '-c', 'kill -s RTMIN+6 $$'] }] };
+  const r = await runCli(['spawn', '--json', '-'], { input: JSON.stringify(spec) });
+  const events = r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { event: string; process?: string; code?: number; reason?: string });
+  const exit = events.find((e) => e.event === 'exit' && e.process === 'rt');
+  t.is(exit?.code, 128 + 40, JSON.stringify(exit));
+  t.is(exit?.reason, undefined);
+  t.is(r.code, 168, 'the tree fails with its code');
+});

@@ -2,7 +2,6 @@
 use std::os::fd::{AsFd, BorrowedFd};
 
 use nix::errno::Errno;
-use nix::sys::wait::{waitpid, WaitPidFlag};
 use nix::unistd::Pid;
 
 use crate::status::ExitStatus;
@@ -19,15 +18,10 @@ pub fn peek_ended() -> Option<Pid> {
     (pid > 0).then(|| Pid::from_raw(pid))
 }
 
-/// Reaps `pid`, which `peek_ended` reported.
+/// Reaps `pid`, which `peek_ended` reported. (Raw status: a real-time signal that killed it
+/// is reported too, see sys::wait.)
 pub fn reap(pid: Pid) -> Option<ExitStatus> {
-    loop {
-        match waitpid(pid, Some(WaitPidFlag::__WALL)) {
-            Err(Errno::EINTR) => continue,
-            Ok(ws) => return ExitStatus::from_wait(ws),
-            Err(_) => return None,
-        }
-    }
+    crate::sys::wait::wait(Some(pid), libc::__WALL).ok().flatten().map(|(_, status)| status)
 }
 
 /// True while the caller has any child at all (running or ended).

@@ -15,14 +15,13 @@ use std::time::{Duration, Instant};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::signal::{sigaction, sigprocmask, SaFlags, SigAction, SigHandler, SigSet, SigmaskHow, Signal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
-use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::{fork, getpid, ForkResult, Pid};
 
 use super::leftovers::{Leftovers, Order};
 use super::tini_args::TiniOptions;
 use super::{descendants, forwarding};
 use crate::status::ExitStatus;
-use crate::sys::{prctl, signals};
+use crate::sys::{prctl, signals, wait};
 
 struct Log {
     verbosity: i32,
@@ -122,12 +121,11 @@ pub fn run(o: &TiniOptions) -> i32 {
     let proc_is_ours = descendants::proc_is_ours();
     loop {
         // Reap every zombie; note the main child's status (tini.c: reap_zombies).
+        // The raw status (sys::wait): a program killed by a real-time signal must not be lost.
         loop {
-            match waitpid(None::<Pid>, Some(WaitPidFlag::WNOHANG)) {
-                Ok(WaitStatus::StillAlive) | Err(_) => break,
-                Ok(ws) => {
-                    let Some(pid) = ws.pid() else { continue };
-                    let Some(status) = ExitStatus::from_wait(ws) else { continue };
+            match wait::wait(None, libc::WNOHANG) {
+                Ok(None) | Err(_) => break,
+                Ok(Some((pid, status))) => {
                     log.debug(format_args!("Reaped child with pid: '{pid}'"));
                     leftovers.reaped(pid.as_raw());
                     if pid == child {

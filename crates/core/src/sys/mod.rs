@@ -13,3 +13,4 @@ pub mod seqpacket;
 pub mod setns;
 pub mod signals;
 pub mod userns;
+pub mod wait;
