@@ -107,7 +107,8 @@ async function same(t: import('ava').ExecutionContext, args: string[], options: 
 }
 
 test.before((t) => {
-  if (!existsSync(tini)) t.fail('tini is not installed (apt-get install tini): .ci/run installs it');
+  if (!existsSync(tini))
+    t.fail('tini is not installed (apt-get install tini): npm test installs it (scripts/prepare-test-host.sh)');
 });
 
 // tini execs with glibc's execvp, which hands a file without #! to /bin/sh; pidns-init must do
