@@ -1,24 +1,17 @@
 //! Reaping: which child ended, and (for orphans) its PIDs at every level before it is gone.
 use std::os::fd::{AsFd, BorrowedFd};
 
-use nix::errno::Errno;
-use nix::sys::wait::{waitpid, WaitPidFlag};
 use nix::unistd::Pid;
 
 use crate::status::ExitStatus;
 use crate::sys::{hostproc, pidfd};
 
-pub use crate::sys::process::{has_children, peek_ended};
+pub use crate::sys::wait::{has_children, peek_ended};
 
-/// Reaps `pid`, which `peek_ended` reported.
+/// Reaps `pid`, which `peek_ended` reported. (Raw status: a real-time signal that killed it
+/// is reported too, see sys::wait.)
 pub fn reap(pid: Pid) -> Option<ExitStatus> {
-    loop {
-        match waitpid(pid, Some(WaitPidFlag::__WALL)) {
-            Err(Errno::EINTR) => continue,
-            Ok(ws) => return ExitStatus::from_wait(ws),
-            Err(_) => return None,
-        }
-    }
+    crate::sys::wait::wait(Some(pid), libc::__WALL).ok().flatten().map(|(_, status)| status)
 }
 
 /// The PIDs of an ended, not yet reaped child at every level, host first.

@@ -1,7 +1,6 @@
 //! Small facts and acts about the calling process: its credentials, ending it at once, random
-//! bytes, and whether any child has ended.
+//! bytes.
 use nix::errno::Errno;
-use nix::unistd::Pid;
 
 /// The real uid (what an init compares its peers against: in a user namespace, the owner maps
 /// to it).
@@ -37,29 +36,4 @@ pub fn random_bytes(buf: &mut [u8]) -> Result<(), Errno> {
     } else {
         Err(Errno::last())
     }
-}
-
-/// waitid(P_ALL, WEXITED|WNOHANG|WNOWAIT): the PID of a child that has ended (without reaping
-/// it), None when none has, and Err(ECHILD) when there is no child at all.
-fn peek() -> Result<Option<Pid>, Errno> {
-    // SAFETY: siginfo_t is plain data; zeroed is a valid value for waitid to fill in.
-    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-    // SAFETY: waitid writes only into `info`, which outlives the call; WNOWAIT changes nothing.
-    let r = unsafe { libc::waitid(libc::P_ALL, 0, &mut info, libc::WEXITED | libc::WNOHANG | libc::WNOWAIT) };
-    if r == -1 {
-        return Err(Errno::last());
-    }
-    // SAFETY: waitid succeeded, so si_pid is the field it filled (0: nothing has ended).
-    let pid = unsafe { info.si_pid() };
-    Ok((pid > 0).then(|| Pid::from_raw(pid)))
-}
-
-/// The next child that has ended, not yet reaped, if any.
-pub fn peek_ended() -> Option<Pid> {
-    peek().ok().flatten()
-}
-
-/// True while the caller has any child at all (running or ended).
-pub fn has_children() -> bool {
-    peek() != Err(Errno::ECHILD)
 }
