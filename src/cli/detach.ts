@@ -2,14 +2,13 @@
  * `pidns-tree spawn --detach [--name N]`: hand the tree to a native supervisor (pidns-init
  * --supervise) that outlives this command, wait until the tree is up, print its id.
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import readline from 'node:readline';
 
 import { PidnsTreeError } from '../errors.js';
-import { initPath, type SpawnMode } from '../native.js';
+import type { SpawnMode } from '../native.js';
 import type { Plan } from '../spec.js';
-import { listTrees, newId, stateRoot } from '../live/state-dir.js';
+import { listTrees, newId } from '../live/state-dir.js';
+import { startSupervisor } from '../live/supervisor.js';
 import { EXIT } from './exit-codes.js';
 
 export async function detach(
@@ -20,16 +19,7 @@ export async function detach(
   if (listTrees().trees.some((t) => t.info.id === id)) {
     throw new PidnsTreeError('BAD_TARGET', `a tree named ${id} is already running: stop it, or choose another --name`);
   }
-  const dir = path.join(stateRoot(), id);
-  const child = spawn(
-    initPath(),
-    ['--supervise', dir, '--id', id, '--name', options.name ?? '', '--mode', options.mode],
-    {
-      detached: true,
-      stdio: ['pipe', 'pipe', 'ignore'],
-    },
-  );
-  child.stdin.end(plan.json);
+  const { child, dir } = startSupervisor(plan, id, options.name, options.mode);
   const lines = readline.createInterface({ input: child.stdout });
   const first = await new Promise<string>((resolve) => {
     lines.once('line', resolve);
