@@ -6,5 +6,7 @@ export const FAMILY_MODULES = [
   './families/startup.mjs',
   './families/reaping.mjs',
   './families/translation.mjs',
+  './families/output.mjs',
+  './families/scale.mjs',
   './families/memory.mjs',
 ];
