@@ -1,6 +1,6 @@
 /** The scripting API: every method of spawnTree / Tree, and its failure paths. */
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
@@ -305,4 +305,9 @@ test('pidns-tree/ava gives each test its own tree and stops it however the test 
     for (const fn of teardowns) await fn();
     t.is(nspid(seen?.pid ?? -1), undefined, `gone after a test that ${outcome}`);
   }
+});
+
+test("the root init writes its diagnostics to the host's stderr", async (t) => {
+  await using tree = await spawnTree({ name: 'r', processes: [{ name: 'p', command: ['sleep', 'infinity'] }] });
+  t.is(readlinkSync(`/proc/${tree.pid}/fd/2`), readlinkSync('/proc/self/fd/2'));
 });

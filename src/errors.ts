@@ -27,7 +27,14 @@ export type PidnsTreeErrorCode =
   /** What was awaited did not happen within `timeoutMs`. */
   | 'TIMEOUT'
   /** No detached tree with this id runs here. */
-  | 'UNKNOWN_TREE';
+  | 'UNKNOWN_TREE'
+  /**
+   * The state of detached trees is not safe to use (a link, someone else's directory, loose
+   * permissions, a socket served by another user), or its path holds something pidns-tree did
+   * not make: nothing was used, sent or removed; the message names the path, its owner and
+   * what to do.
+   */
+  | 'STATE_UNSAFE';
 
 /** One problem found in a spec. */
 export interface SpecIssue {

@@ -31,6 +31,8 @@ export interface OutputOptions {
   readonly prefixWidth?: number;
   /** A descriptor (stdout) whose hang-up ends the tree: nobody would see the rest of it. */
   readonly watchFd?: number;
+  /** ndjson: where the collector writes the events itself (stdout); only the code comes here. */
+  readonly outputFd?: number;
 }
 
 /** Maps the kernel's refusals to errors that say what to do. */

@@ -108,7 +108,7 @@ export async function runApiWorker(floor, worker, root, specFile) {
  */
 export async function runSupervisor(floor, startSupervisor, plan, id, live) {
   const t0 = process.hrtime.bigint();
-  const { child } = startSupervisor(plan, id, id, 'auto');
+  const child = startSupervisor(plan, id, id, 'auto');
   live.add(id);
   try {
     const peaked = peakOf(floor, child.pid);

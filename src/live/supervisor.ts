@@ -3,30 +3,26 @@
  * --detach` does it, and so does the benchmark, which measures the supervisor itself.
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 
 import { initPath, type SpawnMode } from '../native.js';
 import type { Plan } from '../spec.js';
-import { stateRoot } from './state-dir.js';
-
-export interface StartedSupervisor {
-  /** Its stdout gives one line: `ready` once every process is up, or `failed: why`. */
-  readonly child: ChildProcessByStdio<Writable, Readable, null>;
-  /** The tree's state directory, which the supervisor creates and removes. */
-  readonly dir: string;
-}
 
 /**
- * Starts a supervisor for `plan` under `id` (checked and free: see newId and listTrees), in a
- * session of its own so that it outlives its caller, and hands it the plan.
+ * Starts a supervisor for `plan` under `id` (see newId), in a session of its own so that it
+ * outlives its caller, and hands it the plan. Its stdout then gives one line: `ready` once every
+ * process is up, or `taken|refused|failed: why` once it has torn down what it started.
  */
-export function startSupervisor(plan: Plan, id: string, name: string | undefined, mode: SpawnMode): StartedSupervisor {
-  const dir = path.join(stateRoot(), id);
-  const child = spawn(initPath(), ['--supervise', dir, '--id', id, '--name', name ?? '', '--mode', mode], {
+export function startSupervisor(
+  plan: Plan,
+  id: string,
+  name: string | undefined,
+  mode: SpawnMode,
+): ChildProcessByStdio<Writable, Readable, null> {
+  const child = spawn(initPath(), ['--supervise', '--id', id, '--name', name ?? '', '--mode', mode], {
     detached: true,
     stdio: ['pipe', 'pipe', 'ignore'],
   });
   child.stdin.end(plan.json);
-  return { child, dir };
+  return child;
 }

@@ -41,6 +41,9 @@ pub struct SpawnOptions {
     /// A descriptor (the CLI's stdout) whose hang-up means nobody reads the events: the tree is
     /// then killed, even while it prints nothing.
     pub watch_fd: Option<i32>,
+    /// ndjson: the descriptor (the CLI's stdout) the events are written to, straight from the
+    /// collector; JavaScript then gets only the code.
+    pub output_fd: Option<i32>,
 }
 
 /// The caller's ends of an exec'd process's stdin, stdout and stderr (JavaScript owns them).
@@ -168,7 +171,12 @@ pub fn spawn_tree(init_path: String, plan_json: String, options: SpawnOptions) -
     })?;
     let format = match options.format.as_str() {
         "events" => Format::Events,
-        "ndjson" => Format::Ndjson,
+        "ndjson" => {
+            let fd =
+                options.output_fd.ok_or_else(|| failure(Status::InvalidArg, "ndjson needs outputFd".to_string()))?;
+            let dup = fd::dup_raw(fd, 3).map_err(|e| failure(Status::InvalidArg, format!("outputFd: {}", e.desc())))?;
+            Format::Ndjson(std::fs::File::from(dup))
+        }
         "human" => {
             Format::Human(HumanLines::new(options.prefix_width.unwrap_or(0) as usize, options.color.unwrap_or(false)))
         }
@@ -190,7 +198,12 @@ pub fn spawn_tree(init_path: String, plan_json: String, options: SpawnOptions) -
     let pid = tree.pid.as_raw();
     let registry = Registry::new(&plan, &tree.token);
     let collector_registry = registry.clone();
-    let watch = options.watch_fd.filter(|&fd| fd >= 0);
+    let watch = match options.watch_fd.filter(|&fd| fd >= 0) {
+        Some(fd) => {
+            Some(fd::dup_raw(fd, 3).map_err(|e| failure(Status::InvalidArg, format!("watchFd: {}", e.desc())))?)
+        }
+        None => None,
+    };
     std::thread::Builder::new()
         .name("pidns-collector".into())
         .spawn(move || {

@@ -184,7 +184,7 @@ impl Registry {
         }
         let mut buf = vec![0u8; 64 * 1024];
         let reply = match seqpacket::recv(conn.as_fd(), &mut buf) {
-            Ok(seqpacket::Received::Message(bytes, _)) => Reply::decode(&bytes).map_err(ExecError::Refused)?,
+            Ok(seqpacket::Received::Message { bytes, .. }) => Reply::decode(&bytes).map_err(ExecError::Refused)?,
             Ok(_) => return Err(ExecError::Gone),
             Err(e) => return Err(ExecError::Io(e)),
         };

@@ -174,6 +174,9 @@ pub fn spawn_root(init_path: &Path, plan_json: &str, isolation: Isolation) -> Re
     let moves = [
         (null.as_raw_fd(), 0),
         (null.as_raw_fd(), 1),
+        // Our stderr stays the init's, for its diagnostics; Node may have marked it
+        // close-on-exec, which moving it onto itself clears.
+        (2, 2),
         (tree_end.as_raw_fd(), FD_EVENTS),
         (proc_dir.as_raw_fd(), FD_HOST_PROC),
         (plan_r.as_raw_fd(), FD_PLAN),
@@ -257,7 +260,7 @@ pub fn spawn_root(init_path: &Path, plan_json: &str, isolation: Isolation) -> Re
 struct RootExec {
     /// Rootless: (read end, write end) of the pipe on which the parent says the ID maps are set.
     wait_for_maps: Option<(RawFd, RawFd)>,
-    moves: [(RawFd, RawFd); 6],
+    moves: [(RawFd, RawFd); 7],
     path: *const libc::c_char,
     argv: *const *const libc::c_char,
     envp: *const *const libc::c_char,

@@ -2,6 +2,7 @@
 //! below this module, each with a SAFETY comment; the rest of the crate is safe code.
 pub mod clone;
 pub mod ctlsock;
+pub mod dirfd;
 pub mod exec;
 pub mod fd;
 pub mod hostproc;
