@@ -153,10 +153,8 @@ async function main() {
   }
   if (mdFile) writeFileSync(mdFile, md);
   console.log(md);
-  if (mdFile)
-    log(
-      `wrote ${path.relative(process.cwd(), mdFile)}${jsonFile ? ` and ${path.relative(process.cwd(), jsonFile)}` : ''}`,
-    );
+  const shown = (file) => (file.startsWith(`${process.cwd()}${path.sep}`) ? path.relative(process.cwd(), file) : file);
+  if (mdFile) log(`wrote ${shown(mdFile)}${jsonFile ? ` and ${shown(jsonFile)}` : ''}`);
   if (summary.failures.length > 0) {
     log(`${summary.failures.length} measurement(s) failed: see "Failed measurements" in the tables`);
     return 1;
