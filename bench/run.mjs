@@ -66,7 +66,7 @@ function select(families, only) {
   const known = new Set(families.map((f) => f.name));
   for (const o of only) {
     if (!known.has(o.split('/')[0])) {
-      throw new Error(`--only ${o}: no such family (there are: ${[...known].join(', ')}; --list shows their groups)`);
+      throw new Error(`--only ${o}: no such family (there are: ${[...known].join(', ')})`);
     }
   }
   return families
