@@ -37,3 +37,8 @@ pub fn random_bytes(buf: &mut [u8]) -> Result<(), Errno> {
         Err(Errno::last())
     }
 }
+
+/// Our own PID, as nix names it.
+pub fn own_pid() -> nix::unistd::Pid {
+    nix::unistd::getpid()
+}
