@@ -11,6 +11,26 @@ use crate::spec::{Forward, InitSpec, ProcessSpec, TreeSpec};
 pub struct Plan {
     /// Pre-order: a parent always comes before its children; `nodes[0]` is the root.
     pub nodes: Vec<PlanNode>,
+    /// The tree asked for reproducible PIDs (`"reproduciblePids": true`, or
+    /// `spawn --reproducible-pids`). The init then creates every namespace's PID 1 and every
+    /// process in **plan order**, one at a time, each held at a barrier before it runs its
+    /// program, so that nothing else takes a PID number first:
+    ///
+    /// 1. Walk `nodes` in their order (depth-first pre-order: a node, then its children's
+    ///    subtrees in spec order).
+    /// 2. For each node: first its PID 1 (the root init; for another node, the clone of its
+    ///    init, or of the user's `init.command`, by its parent's init), then each of its
+    ///    `processes` in spec order (forked by its init; for a node whose PID 1 is the user's
+    ///    command, forked into it by its parent's init through setns), then its children's
+    ///    subtrees.
+    /// 3. A node's subtree is complete before its next sibling's PID 1 is created.
+    ///
+    /// A namespace hands out PIDs from 1 and each process takes the next number at every level
+    /// from its own up to the root, so in namespace `X` the k-th item of this order that lies
+    /// in `X`'s subtree (counting `X`'s own PID 1 as the first) gets PID k. pidns-sim's
+    /// `startup` module computes exactly these numbers; a test can then assert "worker is
+    /// PID 7 in root".
+    pub reproducible_pids: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,7 +53,7 @@ impl Plan {
     pub fn from_spec(spec: &TreeSpec) -> Plan {
         let mut nodes = Vec::new();
         push(&mut nodes, spec, None);
-        Plan { nodes }
+        Plan { nodes, reproducible_pids: spec.reproducible_pids }
     }
 
     /// Compact JSON; `from_json` reads it back.
@@ -65,7 +85,7 @@ impl Plan {
             write_init(&mut out, &n.init);
             out.push('}');
         }
-        out.push_str("]}");
+        out.push_str(&format!("],\"reproduciblePids\":{}}}", self.reproducible_pids));
         out
     }
 
@@ -73,13 +93,19 @@ impl Plan {
     /// (the native init) indexes by these numbers and must not panic.
     pub fn from_json(text: &str) -> Result<Plan, String> {
         let v = json::parse(text).map_err(|e| format!("plan is not valid JSON: {e}"))?;
-        let items = array(field(object(&v, "plan")?, "nodes", "plan")?, "plan.nodes")?;
+        let top = object(&v, "plan")?;
+        let items = array(field(top, "nodes", "plan")?, "plan.nodes")?;
+        // Absent in plans written before the field existed: the default start order.
+        let reproducible_pids = match top.iter().find(|m| m.key == "reproduciblePids") {
+            Some(m) => boolean(&m.value, "plan.reproduciblePids")?,
+            None => false,
+        };
         let mut nodes = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
             nodes.push(read_node(item, &format!("plan.nodes[{i}]"))?);
         }
         check(&nodes)?;
-        Ok(Plan { nodes })
+        Ok(Plan { nodes, reproducible_pids })
     }
 }
 
