@@ -86,6 +86,11 @@ export async function main(argv: readonly string[]): Promise<number> {
             describe: 'hand the tree to a native supervisor, print its id and return',
           })
           .option('name', { type: 'string', describe: 'with --detach: the id to use instead of a random one' })
+          .option('reproducible-pids', {
+            type: 'boolean',
+            default: false,
+            describe: 'start in plan order so every PID is the one `plan` predicts (as "reproduciblePids": true)',
+          })
           .example('$0 spawn examples/nested.json', 'run the example tree')
           .example('$0 spawn tree.json --json', 'events as NDJSON (start, output, exit, end)')
           .example('$0 spawn - < tree.json', 'read the tree from stdin'),
@@ -98,6 +103,7 @@ export async function main(argv: readonly string[]): Promise<number> {
           mode: args.rootless === true ? 'rootless' : args.privileged === true ? 'privileged' : 'auto',
           detach: args.detach,
           name: args.name,
+          reproduciblePids: args.reproduciblePids,
         });
       },
     )
@@ -111,6 +117,54 @@ export async function main(argv: readonly string[]): Promise<number> {
       async (args) => {
         const { validateCommand } = await import('./validate.js');
         exitCode = await validateCommand({ tree: treeArg(args.tree, argv), json: args.json });
+      },
+    )
+    .command(
+      'plan <tree>',
+      'Show the tree as spawn would start it, with every PID at every level; starts nothing',
+      (y) =>
+        y
+          .positional('tree', { type: 'string', demandOption: true, describe: 'tree.json, or - to read it from stdin' })
+          .option('json', {
+            type: 'boolean',
+            default: false,
+            describe: 'the plan and predicted PIDs as one JSON object',
+          })
+          .option('reproducible-pids', {
+            type: 'boolean',
+            default: false,
+            describe: 'the PIDs of spawn --reproducible-pids (all exact)',
+          })
+          .example('$0 plan examples/nested.json', "each process's PID in every namespace, or its range"),
+      async (args) => {
+        const { planCommand } = await import('./plan.js');
+        exitCode = await planCommand({
+          tree: treeArg(args.tree, argv),
+          json: args.json,
+          reproduciblePids: args.reproduciblePids,
+        });
+      },
+    )
+    .command(
+      'simulate <tree>',
+      "Play steps (fork, exit, kill, stop...) on a model of the tree and the kernel's rules; runs nothing",
+      (y) =>
+        y
+          .positional('tree', { type: 'string', demandOption: true, describe: 'tree.json, or - to read it from stdin' })
+          .option('steps', { type: 'string', describe: 'the steps (README: "the steps"), or - for stdin' })
+          .option('json', {
+            type: 'boolean',
+            default: false,
+            describe: 'events, step results and the final tree as one JSON object',
+          })
+          .example('$0 simulate tree.json --steps steps.json', 'what the kernel and the inits would do'),
+      async (args) => {
+        const { simulateCommand } = await import('./simulate.js');
+        exitCode = await simulateCommand({
+          tree: treeArg(args.tree, argv),
+          steps: args.steps === '' && argv.includes('-') ? '-' : args.steps,
+          json: args.json,
+        });
       },
     )
     .command(
@@ -187,7 +241,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       'init [options] -- <command..>',
       'Run a command under pidns-init, a tini-compatible init (options: pidns-tree init --help)',
     )
-    .demandCommand(1, 'Name a command: spawn, validate, ls, ps, exec, kill, stop, inspect or init (see --help).')
+    .demandCommand(
+      1,
+      'Name a command: spawn, validate, plan, simulate, ls, ps, exec, kill, stop, inspect or init (see --help).',
+    )
     .recommendCommands()
     .strict()
     .version(packageVersion())

@@ -7,7 +7,7 @@
 import type { SpawnMode } from '../native.js';
 import { RunningTree, signalNumber } from '../running-tree.js';
 import { HumanRenderer } from '../render/human.js';
-import { checkSpecText, readSpecSourceForCli } from '../spec.js';
+import { checkSpecText, readSpecSourceForCli, withReproduciblePids } from '../spec.js';
 import { EXIT } from './exit-codes.js';
 import { reportError } from './report-error.js';
 
@@ -19,13 +19,17 @@ export interface SpawnOptions {
   /** Hand the tree to a native supervisor and return (see detach.ts). */
   detach?: boolean;
   name?: string | undefined;
+  /** Start in plan order with reproducible PIDs, as "reproduciblePids": true. */
+  reproduciblePids?: boolean;
 }
 
 export async function spawnCommand(options: SpawnOptions): Promise<number> {
   const source = options.tree === '-' ? '<stdin>' : options.tree;
   let tree: RunningTree;
   try {
-    const plan = checkSpecText(await readSpecSourceForCli(options.tree), source);
+    let text = await readSpecSourceForCli(options.tree);
+    if (options.reproduciblePids === true) text = withReproduciblePids(text);
+    const plan = checkSpecText(text, source);
     if (options.detach === true) {
       const { detach } = await import('./detach.js');
       return await detach(plan, { name: options.name, mode: options.mode, json: options.json });

@@ -1,7 +1,7 @@
 //! What a run reports, as pidns-tree's host collector (crates/core/src/host/collector.rs)
 //! turns the inits' messages into events: `start`, `exit` (held until the process's output
 //! pipe is closed by everyone who has it), `reap`, `zombies`, `end`.
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::kernel::{ExitStatus, Pid, ProcId};
 
@@ -80,13 +80,13 @@ pub struct Collector {
     /// (event, step it belongs to; None for the start-up)
     pub events: Vec<(Event, Option<usize>)>,
     started: Vec<ProcId>,
-    known: HashMap<ProcId, Known>,
-    exited: HashSet<ProcId>,
+    known: BTreeMap<ProcId, Known>,
+    exited: BTreeSet<ProcId>,
     /// Reported by its init, but its output pipe is still open.
-    pending: HashMap<ProcId, (ExitStatus, bool)>,
+    pending: BTreeMap<ProcId, (ExitStatus, bool)>,
     pub first_failure: FirstFailure,
     /// Per node with a user's PID 1, while it lives: the zombies reported last.
-    zombies: HashMap<usize, Vec<Pid>>,
+    zombies: BTreeMap<usize, Vec<Pid>>,
     pub ended: bool,
 }
 

@@ -1,6 +1,6 @@
 //! A simulation: a tree started the way pidns-tree starts it, then steps played one at a time,
 //! each until nothing more follows from it (a real run's "quiet" moments between steps).
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use pidns_model::{Plan, SpecError};
 
@@ -38,8 +38,8 @@ pub struct Simulation<'p> {
     /// Start-up items whose PIDs the model chose among several possible ones (neither
     /// determined by the start order nor pinned by the caller).
     pub assumed: Vec<ProcId>,
-    forks: HashMap<ProcId, usize>,
-    entered: HashMap<usize, usize>,
+    forks: BTreeMap<ProcId, usize>,
+    entered: BTreeMap<usize, usize>,
 }
 
 impl<'p> Simulation<'p> {
@@ -67,7 +67,7 @@ impl<'p> Simulation<'p> {
         }
         world.settle();
         world.sample_zombies();
-        Ok(Simulation { world, records: Vec::new(), assumed, forks: HashMap::new(), entered: HashMap::new() })
+        Ok(Simulation { world, records: Vec::new(), assumed, forks: BTreeMap::new(), entered: BTreeMap::new() })
     }
 
     /// Plays `steps` in order.
