@@ -124,7 +124,8 @@ export interface Simulation {
   readonly maxDepth: number;
   /** Every event, start-up first. */
   readonly events: readonly SimulatedEvent[];
-  readonly startup: readonly StartEvent[];
+  /** The start-up's events: every start, and the end of a namespace with nothing to run. */
+  readonly startup: readonly SimulatedEvent[];
   /** Start-up processes whose PIDs were one possibility among several (see `Steps.pids`). */
   readonly assumedPids: readonly ProcessPath[];
   readonly steps: readonly StepOutcome[];

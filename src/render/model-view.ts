@@ -3,6 +3,7 @@
  * where sibling namespaces race), each step with its result and what followed, the final tree.
  * Drawn like `spawn`'s tree (render/tree-view.ts), without host PIDs: nothing runs.
  */
+import type { StartEvent } from '../events.js';
 import type { PlannedTree, PredictedProcess, Simulation, SimulatedEvent, StepOutcome } from '../model/types.js';
 import type { PlanNode } from '../spec-types.js';
 import { describeExit, shellWords, truncate, type Style } from './format.js';
@@ -162,7 +163,8 @@ export function describeStep(s: StepOutcome): string {
 /** `simulate`: the tree as started, each step and what followed, the end, the final tree. */
 export function renderSimulation(sim: Simulation, nodes: readonly PlanNode[], style: Style, columns = 100): string {
   const out: string[] = [];
-  const startOf = (node: string, process: string) => sim.startup.find((e) => e.node === node && e.process === process);
+  const startOf = (node: string, process: string) =>
+    sim.startup.find((e): e is StartEvent => e.event === 'start' && e.node === node && e.process === process);
   const assumed = new Set(sim.assumedPids);
   out.push(
     draw(
@@ -182,6 +184,7 @@ export function renderSimulation(sim: Simulation, nodes: readonly PlanNode[], st
     ),
   );
   out.push('');
+  for (const e of sim.startup.filter((x) => x.event !== 'start')) out.push(`at the start: ${describeEvent(e)}`);
   sim.steps.forEach((s, i) => {
     const line = `[${i + 1}] ${describeStep(s)}`;
     out.push(s.result === 'ok' ? line : s.result === 'skipped' ? style.dim(line) : style.red(line));

@@ -41,30 +41,34 @@ pub enum Event {
     },
 }
 
-/// Exit codes that can come first when exits race (several processes end together).
+/// When something happened: during a step (its index), or during the start-up (None).
+pub type Moment = Option<usize>;
+
+/// The first failing exit, and the codes that can come first when exits of the same moment
+/// race (several processes end together).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FirstFailure {
-    pub step: Option<usize>,
+    set: bool,
+    moment: Moment,
     pub code: i32,
     pub possible: BTreeSet<i32>,
 }
 
 impl FirstFailure {
-    /// Records a failing exit in `step` that may race with the others of that step.
-    pub fn record(&mut self, step: usize, code: i32, possible: &BTreeSet<i32>) {
-        match self.step {
-            None => {
-                self.step = Some(step);
-                self.code = code;
-                self.possible = possible.clone();
-            }
-            Some(s) if s == step => self.possible.extend(possible),
-            Some(_) => {}
+    /// Records a failing exit at `moment` that may race with the others of that moment.
+    pub fn record(&mut self, moment: Moment, code: i32, possible: &BTreeSet<i32>) {
+        if !self.set {
+            self.set = true;
+            self.moment = moment;
+            self.code = code;
+            self.possible = possible.clone();
+        } else if self.moment == moment {
+            self.possible.extend(possible);
         }
     }
 
     pub fn is_set(&self) -> bool {
-        self.step.is_some()
+        self.set
     }
 }
 
@@ -78,7 +82,7 @@ pub struct Known {
 #[derive(Debug, Default)]
 pub struct Collector {
     /// (event, step it belongs to; None for the start-up)
-    pub events: Vec<(Event, Option<usize>)>,
+    pub events: Vec<(Event, Moment)>,
     started: Vec<ProcId>,
     known: BTreeMap<ProcId, Known>,
     exited: BTreeSet<ProcId>,
@@ -114,7 +118,7 @@ impl Collector {
 
     /// An init reported `p`'s exit; `pipe_open`: someone still holds its output pipe.
     /// `user_init`: whether node `node`'s PID 1 is the user's (see `namespace_ended`).
-    pub fn report_exit(&mut self, p: ProcId, status: ExitStatus, pipe_open: bool, step: usize, ctx: &dyn Context) {
+    pub fn report_exit(&mut self, p: ProcId, status: ExitStatus, pipe_open: bool, step: Moment, ctx: &dyn Context) {
         self.exit_after_output(p, status, false, pipe_open, step, ctx);
         if let Some(k) = self.known.get(&p).cloned() {
             if k.is_init {
@@ -129,7 +133,7 @@ impl Collector {
         status: ExitStatus,
         reason: bool,
         pipe_open: bool,
-        step: usize,
+        step: Moment,
         ctx: &dyn Context,
     ) {
         if self.exited.contains(&p) || self.pending.contains_key(&p) {
@@ -143,13 +147,13 @@ impl Collector {
     }
 
     /// The last holder of `owner`'s output pipe has ended.
-    pub fn pipe_closed(&mut self, owner: ProcId, step: usize, ctx: &dyn Context) {
+    pub fn pipe_closed(&mut self, owner: ProcId, step: Moment, ctx: &dyn Context) {
         if let Some((status, reason)) = self.pending.remove(&owner) {
             self.emit_exit(owner, status, reason, step, ctx);
         }
     }
 
-    fn emit_exit(&mut self, p: ProcId, status: ExitStatus, reason: bool, step: usize, ctx: &dyn Context) {
+    fn emit_exit(&mut self, p: ProcId, status: ExitStatus, reason: bool, step: Moment, ctx: &dyn Context) {
         let Some(k) = self.known.get(&p).cloned() else { return };
         self.exited.insert(p);
         if k.is_init {
@@ -159,13 +163,13 @@ impl Collector {
         if !status.success() {
             self.first_failure.record(step, status.code, &ctx.possible_codes(p, status));
         }
-        self.events.push((Event::Exit { node: k.node, process: p, status, reason }, Some(step)));
+        self.events.push((Event::Exit { node: k.node, process: p, status, reason }, step));
     }
 
     /// The init of `node` has exited: whatever started in it and below and was never reported
     /// was SIGKILLed by the kernel with it. With a user's PID 1, the processes are our init's
     /// children one level up, which reports them itself.
-    fn namespace_ended(&mut self, node: usize, step: usize, ctx: &dyn Context) {
+    fn namespace_ended(&mut self, node: usize, step: Moment, ctx: &dyn Context) {
         if ctx.user_init(node) {
             return;
         }
@@ -187,12 +191,12 @@ impl Collector {
         }
     }
 
-    pub fn reap(&mut self, node: usize, p: ProcId, pids: Vec<Pid>, status: ExitStatus, step: usize) {
-        self.events.push((Event::Reap { node, process: p, pids, status }, Some(step)));
+    pub fn reap(&mut self, node: usize, p: ProcId, pids: Vec<Pid>, status: ExitStatus, step: Moment) {
+        self.events.push((Event::Reap { node, process: p, pids, status }, step));
     }
 
     /// The root init is gone: everything not reported died with it; then its own exit, `end`.
-    pub fn finish(&mut self, root: ProcId, status: ExitStatus, step: usize, ctx: &dyn Context) {
+    pub fn finish(&mut self, root: ProcId, status: ExitStatus, step: Moment, ctx: &dyn Context) {
         for p in self.started.clone() {
             if p != root && !self.exited.contains(&p) {
                 self.pending.remove(&p);
@@ -201,19 +205,19 @@ impl Collector {
         }
         self.emit_exit(root, status, false, step, ctx);
         let code = if self.first_failure.is_set() { self.first_failure.code } else { 0 };
-        self.events.push((Event::End { code }, Some(step)));
+        self.events.push((Event::End { code }, step));
         self.ended = true;
     }
 
     /// The zombies under each living user PID 1 now: an event where they changed.
-    pub fn sample_zombies(&mut self, now: impl Fn(usize) -> Vec<Pid>, step: usize) {
+    pub fn sample_zombies(&mut self, now: impl Fn(usize) -> Vec<Pid>, step: Moment) {
         let mut nodes: Vec<usize> = self.zombies.keys().copied().collect();
         nodes.sort_unstable();
         for node in nodes {
             let pids = now(node);
             if self.zombies.get(&node) != Some(&pids) {
                 self.zombies.insert(node, pids.clone());
-                self.events.push((Event::Zombies { node, pids }, Some(step)));
+                self.events.push((Event::Zombies { node, pids }, step));
             }
         }
     }

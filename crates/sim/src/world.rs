@@ -169,10 +169,6 @@ impl<'p> World<'p> {
         self.inits.contains_key(&p)
     }
 
-    fn step_index(&self) -> usize {
-        self.step.unwrap_or(0)
-    }
-
     /// Runs everything that follows until nothing more happens: signals our inits read,
     /// children they reap, stops, deadlines (the clock jumps to the next one only when
     /// nothing else is left to do).
@@ -205,6 +201,14 @@ impl<'p> World<'p> {
         }
     }
 
+    /// Every init of ours runs its loop once: the start-up is over (one with nothing to do exits).
+    pub fn wake_all(&mut self) {
+        let inits: Vec<ProcId> = self.inits.keys().copied().collect();
+        for init in inits {
+            self.schedule(init);
+        }
+    }
+
     fn schedule(&mut self, init: ProcId) {
         if self.inits.contains_key(&init) && !self.wakes.contains(&init) {
             self.wakes.push_back(init);
@@ -212,7 +216,7 @@ impl<'p> World<'p> {
     }
 
     fn notice(&mut self, n: Notice) {
-        let step = self.step_index();
+        let step = self.step;
         match n {
             Notice::Caught { to, signal } => {
                 if let Some(s) = self.inits.get_mut(&to) {
@@ -289,7 +293,7 @@ impl<'p> World<'p> {
     }
 
     fn reap_all(&mut self, init: ProcId) {
-        let step = self.step_index();
+        let step = self.step;
         loop {
             let zombie = self
                 .kernel
@@ -397,7 +401,7 @@ impl<'p> World<'p> {
     }
 
     pub fn sample_zombies(&mut self) {
-        let step = self.step_index();
+        let step = self.step;
         let now: Vec<(usize, Vec<Pid>)> = (0..self.plan.nodes.len()).map(|n| (n, self.zombies_of(n))).collect();
         self.collector.sample_zombies(|n| now[n].1.clone(), step);
     }

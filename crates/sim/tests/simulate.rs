@@ -169,28 +169,24 @@ fn visibility_decides_what_a_pid_names() {
 
 #[test]
 fn entering_a_namespace_whose_pid_1_died_fails_with_enomem_and_uses_a_number() {
-    let spec = format!(r#"{{"name": "root", "processes": [{SLEEPER}], "children": [{{"name": "a"}}]}}"#);
+    let spec = format!(
+        r#"{{"name": "root", "processes": [{SLEEPER}], "children": [{{"name": "a", "processes": [{SLEEPER}]}}]}}"#
+    );
     let v = sim(
         &spec,
         r#"[{"op": "enter", "node": "root/a"}, {"op": "kill", "from": "host", "target": "root/a", "signal": "KILL"},
         {"op": "enter", "node": "root/a"}, {"op": "fork", "process": "root:w"}]"#,
     );
-    assert_eq!(
-        text(
-            v.get("steps").unwrap().as_array().unwrap()[0]
-                .get("created")
-                .unwrap()
-                .get("pids")
-                .unwrap()
-                .get("root")
-                .unwrap()
-        ),
-        "4"
-    );
-    assert_eq!(events(&v, 1), ["exit root/a:init 137 SIGKILL"]);
+    let created = |i: usize| {
+        let s = &v.get("steps").unwrap().as_array().unwrap()[i];
+        let pids = s.get("created").unwrap().get("pids").unwrap();
+        pids.as_object().unwrap().iter().map(|m| format!("{}={}", m.key, text(&m.value))).collect::<Vec<_>>()
+    };
+    assert_eq!(created(0), ["root=5", "root/a=3"]);
+    assert_eq!(events(&v, 1), ["exit root/a:init 137 SIGKILL", "exit root/a:w 137 SIGKILL (with its namespace)"]);
+    assert_eq!(text(process(&v, "root/a", "host.1").get("reapedBy").unwrap()), "host");
     assert_eq!(result(&v, 2), "ENOMEM");
-    let forked = &v.get("steps").unwrap().as_array().unwrap()[3].get("created").unwrap().get("pids").unwrap();
-    assert_eq!(text(forked.get("root").unwrap()), "6", "the failed fork took 5 in root");
+    assert_eq!(created(3), ["root=7"], "the failed fork took 6 in root");
 }
 
 #[test]
@@ -207,6 +203,14 @@ fn setsid_and_subreaper() {
     assert_eq!(text(process(&v, "root", "w.1").get("sid").unwrap()), "3");
     assert_eq!(text(process(&v, "root", "w.1.1").get("parent").unwrap()), "root:w", "the subreaper adopts");
     assert_eq!(state(&v, "root", "w.1"), "zombie");
+}
+
+#[test]
+fn a_namespace_with_nothing_to_run_ends_at_once() {
+    let v =
+        sim(r#"{"name": "root", "processes": [{"name": "w", "command": ["x"]}], "children": [{"name": "a"}]}"#, "[]");
+    let startup: Vec<String> = v.get("startup").unwrap().as_array().unwrap().iter().map(describe).collect();
+    assert_eq!(startup, ["start root:init", "start root:w", "start root/a:init", "exit root/a:init 0 null"]);
 }
 
 #[test]
@@ -247,6 +251,7 @@ fn start_up_pids_can_be_pinned_within_what_is_possible() {
         .as_array()
         .unwrap()
         .iter()
+        .filter(|e| text(e.get("event").unwrap()) == "start")
         .map(|e| {
             format!(
                 "{}:{}={}",
