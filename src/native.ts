@@ -114,8 +114,8 @@ function turnedOff(): void {
   if (process.env['PIDNS_TREE_NO_NATIVE'] === '1') {
     throw new PidnsTreeError(
       'NATIVE_MISSING',
-      `the native part of pidns-tree is turned off (PIDNS_TREE_NO_NATIVE=1), and ${NEEDS_NATIVE} need it; ` +
-        WITHOUT_NATIVE,
+      `the native part of pidns-tree (here the package pidns-tree-${platformTag()}) is turned off ` +
+        `(PIDNS_TREE_NO_NATIVE=1): ${NEEDS_NATIVE} need it and Linux; ${WITHOUT_NATIVE}`,
     );
   }
 }
@@ -144,6 +144,14 @@ function nativeFiles(): { binding: string; init: string } {
     );
   }
   return (files = { binding: path.join(dir, `pidns-tree.${tag}.node`), init: path.join(dir, 'pidns-init') });
+}
+
+/**
+ * Throws NATIVE_MISSING (saying why and which package) unless the native part is here, without
+ * loading it: what the commands that need it check first, so that they all say the same.
+ */
+export function requireNative(): void {
+  nativeFiles();
 }
 
 export function native(): NativeBinding {

@@ -29,6 +29,20 @@ function live(run: () => number, json: boolean): number {
   }
 }
 
+/**
+ * For the commands that need the native part (Linux): its exit code when it is missing, after
+ * saying why and which package; undefined when it is here.
+ */
+async function withoutNative(json: boolean): Promise<number | undefined> {
+  const { requireNative } = await import('../native.js');
+  try {
+    requireNative();
+    return undefined;
+  } catch (error) {
+    return reportError(error, json);
+  }
+}
+
 /** A command line yargs refused. */
 class UsageError extends Error {}
 
@@ -45,11 +59,15 @@ function endOnClosedOutput(error: NodeJS.ErrnoException): void {
 export async function main(argv: readonly string[]): Promise<number> {
   // `init` takes tini's command line verbatim (options after the program included): no yargs.
   if (argv[0] === 'init') {
+    const missing = await withoutNative(false);
+    if (missing !== undefined) return missing;
     const { initCommand } = await import('./init.js');
     return initCommand(argv.slice(1));
   }
   // `exec` too: everything after `--` is the command's, options included.
   if (argv[0] === 'exec' && !argv.includes('--help')) {
+    const missing = await withoutNative(false);
+    if (missing !== undefined) return missing;
     const { execCommand } = await import('./exec.js');
     return execCommand(argv.slice(1));
   }
@@ -95,6 +113,8 @@ export async function main(argv: readonly string[]): Promise<number> {
           .example('$0 spawn tree.json --json', 'events as NDJSON (start, output, exit, end)')
           .example('$0 spawn - < tree.json', 'read the tree from stdin'),
       async (args) => {
+        exitCode = (await withoutNative(args.json)) ?? EXIT.ok;
+        if (exitCode !== EXIT.ok) return;
         const { spawnCommand } = await import('./spawn.js');
         exitCode = await spawnCommand({
           tree: treeArg(args.tree, argv),
@@ -172,6 +192,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       'List the detached trees running here (and clean stale state)',
       (y) => y.option('json', { type: 'boolean', default: false, describe: '{trees: [...], cleaned: [...]}' }),
       async (args) => {
+        exitCode = (await withoutNative(args.json)) ?? EXIT.ok;
+        if (exitCode !== EXIT.ok) return;
         const { lsCommand } = await import('./ls.js');
         exitCode = live(() => lsCommand({ json: args.json }), args.json);
       },
@@ -182,6 +204,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       (y) =>
         y.positional('id', { type: 'string', demandOption: true }).option('json', { type: 'boolean', default: false }),
       async (args) => {
+        exitCode = (await withoutNative(args.json)) ?? EXIT.ok;
+        if (exitCode !== EXIT.ok) return;
         const { psCommand } = await import('./ps.js');
         exitCode = live(() => psCommand({ id: args.id, json: args.json }), args.json);
       },
@@ -205,6 +229,8 @@ export async function main(argv: readonly string[]): Promise<number> {
           })
           .option('json', { type: 'boolean', default: false }),
       async (args) => {
+        exitCode = (await withoutNative(args.json)) ?? EXIT.ok;
+        if (exitCode !== EXIT.ok) return;
         const { killCommand } = await import('./kill.js');
         exitCode = live(
           () => killCommand({ id: args.id, target: args.target, signal: args.signal, json: args.json }),
@@ -221,6 +247,8 @@ export async function main(argv: readonly string[]): Promise<number> {
           .option('grace-ms', { type: 'number', default: 10_000, describe: 'SIGKILL after this long' })
           .option('json', { type: 'boolean', default: false }),
       async (args) => {
+        exitCode = (await withoutNative(args.json)) ?? EXIT.ok;
+        if (exitCode !== EXIT.ok) return;
         const { stopCommand } = await import('./stop.js');
         exitCode = live(() => stopCommand({ id: args.id, graceMs: args.graceMs, json: args.json }), args.json);
       },
@@ -233,6 +261,8 @@ export async function main(argv: readonly string[]): Promise<number> {
           .positional('pid', { type: 'number', demandOption: true, describe: 'a PID as seen from here (the host)' })
           .option('json', { type: 'boolean', default: false, describe: '{pid, name, levels: [{namespace, pid}]}' }),
       async (args) => {
+        exitCode = (await withoutNative(args.json)) ?? EXIT.ok;
+        if (exitCode !== EXIT.ok) return;
         const { inspectCommand } = await import('./inspect.js');
         exitCode = inspectCommand({ pid: args.pid, json: args.json });
       },

@@ -29,15 +29,14 @@ export async function planCommand(options: PlanOptions): Promise<number> {
     const header =
       `${source}: ${planned.namespaces} ${planned.namespaces === 1 ? 'namespace' : 'namespaces'}, ` +
       `${planned.processes} ${planned.processes === 1 ? 'process' : 'processes'}; the PIDs spawn gives them ` +
-      `(nothing started)`;
+      `if no program forks while the tree starts (nothing started)`;
     const lines = [style.dim(header), renderPlan(planned, style, process.stdout.columns ?? 120)];
     if (ranged) {
       lines.push(
         '',
         style.dim(
-          'a–b: sibling namespaces start concurrently, so this PID varies between runs within that range ' +
-            '(assuming no program forks while the tree starts); "reproduciblePids": true ' +
-            '(or spawn --reproducible-pids) makes every PID exact',
+          'a–b: sibling namespaces start concurrently, so this PID varies between runs within that range; ' +
+            '"reproduciblePids": true (or spawn --reproducible-pids) makes every PID exact',
         ),
       );
     }

@@ -102,7 +102,7 @@ export class Model {
     if (result.code === 'INVALID_STEPS') {
       throw new PidnsTreeError(
         'INVALID_STEPS',
-        `${steps ?? 'the steps'} are not valid steps (${problems(count)})`,
+        `${steps ?? 'the steps'} is not a valid list of steps (${problems(count)})`,
         result.issues,
       );
     }
