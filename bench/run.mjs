@@ -148,12 +148,12 @@ const groups = [
     baseline: 'node -e 0',
     entries: {
       'node -e 0': () => timeCommand([process.execPath, '-e', '0']),
-      'pidns-tree validate (Node + yargs + binding)': () =>
+      'pidns-tree validate (Node + yargs + wasm)': () =>
         timeCommand([process.execPath, cli, 'validate', path.join(specs, 'tiny.json')]),
       'unshare chain x32 (for the CLI target)': () =>
         timeCommand(nest(32, ['unshare', '--fork', '--pid', '--mount-proc'], ['true'])),
     },
-    targets: { 'pidns-tree validate (Node + yargs + binding)': 1.2 },
+    targets: { 'pidns-tree validate (Node + yargs + wasm)': 1.2 },
   },
   {
     name: 'reaping a burst of 10,000 zombies handed to PID 1 at once',
@@ -186,6 +186,10 @@ const groups = [
     },
   },
 ];
+
+// The WebAssembly model: instantiate, validate+plan against the native build, simulator steps.
+const { wasmGroups } = await import('./wasm.mjs');
+groups.push(...(await wasmGroups({ root })));
 
 // Translation: a live tree of 1,000 processes over 32 levels, owned by a detached supervisor.
 let big = {

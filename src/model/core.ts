@@ -82,7 +82,8 @@ export class Model {
     this.#exports = exports;
   }
 
-  #call(op: number, hostLevels: number, first: string, second = ''): unknown {
+  /** The module's JSON output as text. */
+  #text(op: number, hostLevels: number, first: string, second = ''): string {
     const a = encoder.encode(first);
     const b = encoder.encode(second);
     const e = this.#exports;
@@ -92,7 +93,11 @@ export class Model {
     into.set(a);
     into.set(b, a.length);
     const length = e.run(op, hostLevels, a.length);
-    return JSON.parse(decoder.decode(new Uint8Array(e.memory.buffer, e.output(), length))) as unknown;
+    return decoder.decode(new Uint8Array(e.memory.buffer, e.output(), length));
+  }
+
+  #call(op: number, hostLevels: number, first: string, second = ''): unknown {
+    return JSON.parse(this.#text(op, hostLevels, first, second)) as unknown;
   }
 
   /** Throws the problems of an invalid spec (or steps) as a PidnsTreeError. */
@@ -119,11 +124,13 @@ export class Model {
    * DEPTH_LIMIT with every issue. `hostLevels`: PID-namespace levels the host already uses.
    */
   check(spec: TreeSpec | string, source = 'the spec', hostLevels = 0): Plan {
-    const r = this.#valid(this.#call(OP.check, hostLevels, specText(spec)) as Valid | Invalid, source);
+    const text = this.#text(OP.check, hostLevels, specText(spec));
+    const r = this.#valid(JSON.parse(text) as Valid | Invalid, source);
     return {
       nodes: r.plan.nodes,
       reproduciblePids: r.plan.reproduciblePids,
-      json: JSON.stringify(r.plan),
+      // The plan is the output's last member: its text as the model wrote it.
+      json: text.slice(text.indexOf(',"plan":') + ',"plan":'.length, -1),
       maxDepth: r.maxDepth,
       hostLevels: r.hostLevels,
     };

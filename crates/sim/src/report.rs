@@ -29,9 +29,15 @@ pub fn issues(code: &str, errors: &[SpecError]) -> String {
     Obj::new().bool("valid", false).str("code", code).raw("issues", &array(&items)).finish()
 }
 
-/// A valid spec: its plan (as the init reads it) and the limits it was checked against.
+/// A valid spec: the limits it was checked against and its plan (as the init reads it), last,
+/// so that a caller can take the plan's text as it is (`{"valid":true,...,"plan":PLAN}`).
 pub fn checked(plan: &Plan, limits: Limits) -> String {
-    checked_obj(plan, limits).finish()
+    Obj::new()
+        .bool("valid", true)
+        .int("hostLevels", i64::from(limits.host_levels))
+        .int("maxDepth", i64::from(limits.max_depth))
+        .raw("plan", &plan.to_json())
+        .finish()
 }
 
 fn checked_obj(plan: &Plan, limits: Limits) -> Obj {
@@ -204,7 +210,7 @@ fn op_fields(sim: &Simulation, o: Obj, op: &Op) -> Obj {
     }
 }
 
-fn step_json(sim: &Simulation, index: usize, r: &StepRecord) -> String {
+fn step_json(sim: &Simulation, index: usize, r: &StepRecord, events: &[String]) -> String {
     let mut o = op_fields(sim, Obj::new().int("step", index as i64), &r.op);
     o = match &r.outcome {
         Outcome::Ok => o.str("result", "ok"),
@@ -224,9 +230,7 @@ fn step_json(sim: &Simulation, index: usize, r: &StepRecord) -> String {
     if !signalled.is_empty() {
         o = o.raw("signalled", &array(&signalled));
     }
-    let events: Vec<String> =
-        sim.world.collector.events.iter().filter(|(_, s)| *s == Some(index)).map(|(e, _)| event_json(sim, e)).collect();
-    o = o.raw("events", &array(&events));
+    o = o.raw("events", &array(events));
     if !r.racing.is_empty() {
         let racing: Vec<String> = r
             .racing
@@ -342,9 +346,16 @@ fn tree_json(sim: &Simulation) -> String {
 pub fn simulated(sim: &Simulation, limits: Limits) -> String {
     let w = &sim.world;
     let events: Vec<String> = w.collector.events.iter().map(|(e, _)| event_json(sim, e)).collect();
-    let startup: Vec<String> =
-        w.collector.events.iter().filter(|(_, s)| s.is_none()).map(|(e, _)| event_json(sim, e)).collect();
-    let steps: Vec<String> = sim.records.iter().enumerate().map(|(i, r)| step_json(sim, i, r)).collect();
+    // Each event in its moment's list: the start-up's, or its step's.
+    let mut startup = Vec::new();
+    let mut by_step: Vec<Vec<String>> = vec![Vec::new(); sim.records.len()];
+    for ((_, moment), json) in w.collector.events.iter().zip(&events) {
+        match moment {
+            None => startup.push(json.clone()),
+            Some(i) => by_step.get_mut(*i).into_iter().for_each(|v| v.push(json.clone())),
+        }
+    }
+    let steps: Vec<String> = sim.records.iter().enumerate().map(|(i, r)| step_json(sim, i, r, &by_step[i])).collect();
     let assumed: Vec<String> = sim.assumed.iter().map(|&p| string(&label(sim, p))).collect();
     let mut o = Obj::new()
         .bool("valid", true)

@@ -93,6 +93,7 @@ impl<'p> Simulation<'p> {
     pub fn play_one(&mut self, op: &Op) {
         let index = self.records.len();
         self.world.step = Some(index);
+        let first_event = self.world.collector.events.len();
         let mut signalled = Vec::new();
         let outcome = if self.world.collector.ended {
             Outcome::Skipped("the tree has ended".into())
@@ -101,12 +102,8 @@ impl<'p> Simulation<'p> {
         };
         self.world.settle();
         self.world.sample_zombies();
-        let racing = self
-            .world
-            .collector
-            .events
+        let racing = self.world.collector.events[first_event..]
             .iter()
-            .filter(|(_, s)| *s == Some(index))
             .filter_map(|(e, _)| match e {
                 crate::collector::Event::Exit { process, status, .. } if status.signal.is_none() => {
                     let codes = self.world.possible_codes(*process);

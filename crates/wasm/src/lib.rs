@@ -87,7 +87,9 @@ mod tests {
     #[test]
     fn check_plan_and_simulate_through_the_abi() {
         let spec = r#"{"name": "root", "processes": [{"name": "w", "command": ["sleep", "1"]}]}"#;
-        assert!(call(OP_CHECK, spec, "").starts_with(r#"{"valid":true,"plan":{"nodes":[{"path":"root""#));
+        assert!(
+            call(OP_CHECK, spec, "").starts_with(r#"{"valid":true,"hostLevels":0,"maxDepth":32,"plan":{"nodes":[{"#)
+        );
         assert!(call(OP_PLAN, spec, "").contains(r#""predicted":[{"node":"root","process":"init""#));
         let sim = call(OP_SIMULATE, spec, r#"[{"op": "exit", "process": "root:w", "code": 2}]"#);
         assert!(sim.contains(r#"{"event":"end","code":2}"#), "{sim}");
