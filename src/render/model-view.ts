@@ -174,10 +174,8 @@ export function renderSimulation(sim: Simulation, nodes: readonly PlanNode[], st
         const chain = predictedChain({ pids: s.pids, ranges: {} }, levelsOf(nodes, node.path));
         const mark = assumed.has(`${node.path}:${process}`) ? style.dim(' (one possible order)') : '';
         const ours = process === 'init' && node.init.command === null;
-        return {
-          detail: `${process === 'init' ? 'init ' : ''}${chain}${mark}`,
-          command: ours ? '' : shellWords(s.command),
-        };
+        const label = process !== 'init' ? '' : ours ? 'init ' : 'your init ';
+        return { detail: `${label}${chain}${mark}`, command: ours ? '' : shellWords(s.command) };
       }),
       style,
       columns,
