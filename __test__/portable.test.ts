@@ -17,6 +17,7 @@ import { build } from 'esbuild';
 
 import type { Steps } from '../src/model/types.js';
 import { platformTag } from '../src/native.js';
+import { checkSpecText, withReproduciblePids } from '../src/spec.js';
 import { bin, root } from './helpers/cli.js';
 
 const linux = process.platform === 'linux';
@@ -230,4 +231,16 @@ test('the simulator gives the same answer on every system (a golden run)', async
   const golden = path.join(root, '__test__', 'fixtures', 'portable-golden.json');
   const expected = JSON.parse(readFileSync(golden, 'utf8')) as { events: unknown[] };
   t.deepEqual(sim.events, expected.events);
+});
+
+test('--reproducible-pids reaches the plan the init reads, as "reproduciblePids" in the spec does', (t) => {
+  const plain = checkSpecText(JSON.stringify(spec), 'tree.json');
+  t.false(plain.reproduciblePids);
+  t.regex(plain.json, /"reproduciblePids":false\}$/);
+  const flagged = checkSpecText(withReproduciblePids(JSON.stringify(spec)), 'tree.json');
+  t.true(flagged.reproduciblePids);
+  t.regex(flagged.json, /"reproduciblePids":true\}$/);
+  t.deepEqual(JSON.parse(flagged.json), { nodes: plain.nodes, reproduciblePids: true });
+  // Not an object: left for validation to report.
+  t.is(withReproduciblePids('[1]'), '[1]');
 });
