@@ -86,8 +86,15 @@ export type StepOutcome = Step & {
   readonly signalled?: readonly ProcessPath[];
   /** What followed, until nothing more did. */
   readonly events: readonly SimulatedEvent[];
-  /** Inits whose exit code depends on which of this step's exits a real run sees first. */
-  readonly racing?: readonly { readonly node: string; readonly process: string; readonly codes: readonly number[] }[];
+  /**
+   * Inits whose exit depends on which of this step's races a real run sees first (which exit
+   * comes first; whose stop deadline fires first): every way it may end.
+   */
+  readonly racing?: readonly {
+    readonly node: string;
+    readonly process: string;
+    readonly exits: readonly { readonly code: number; readonly signal: string | null }[];
+  }[];
 };
 
 export type ProcessState = 'running' | 'stopped' | 'exiting' | 'zombie' | 'gone';

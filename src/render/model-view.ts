@@ -188,7 +188,8 @@ export function renderSimulation(sim: Simulation, nodes: readonly PlanNode[], st
     out.push(s.result === 'ok' ? line : s.result === 'skipped' ? style.dim(line) : style.red(line));
     for (const e of s.events) out.push(`      ${describeEvent(e)}`);
     for (const r of s.racing ?? []) {
-      out.push(style.dim(`      (${r.node}:${r.process} may exit ${r.codes.join(' or ')}: its first failures race)`));
+      const ways = r.exits.map((e) => describeExit(e.code, e.signal)).join(' or ');
+      out.push(style.dim(`      (on a real run ${r.node}:${r.process} may have ${ways}: things race there)`));
     }
   });
   if (sim.steps.length === 0) out.push(style.dim('(no steps)'));

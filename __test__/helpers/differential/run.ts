@@ -552,8 +552,15 @@ function compareState(sim: Simulation, known: Map<string, Real>, when: string, d
 function compareEvents(sim: Simulation, real: TreeEvent[], disagree: Disagree): void {
   const errors = real.filter((e) => e.event === 'error');
   if (errors.length > 0) throw disagree(`the run reported errors: ${JSON.stringify(errors)}`);
-  const racing = new Map<string, readonly number[]>();
-  for (const s of sim.steps) for (const r of s.racing ?? []) racing.set(key(r.node, r.process), r.codes);
+  // Exits that race on a real run (first failures, stop deadlines): any of the model's ways.
+  const racing = new Map<string, string[]>();
+  for (const s of sim.steps) {
+    for (const r of s.racing ?? [])
+      racing.set(
+        key(r.node, r.process),
+        r.exits.map((e) => `${e.code} ${e.signal}`),
+      );
+  }
   const exits = (events: readonly TreeEvent[]) =>
     events
       .filter((e): e is ExitEvent => e.event === 'exit')
@@ -561,7 +568,9 @@ function compareEvents(sim: Simulation, real: TreeEvent[], disagree: Disagree): 
   const modelExits = exits(sim.events);
   for (const e of exits(real)) {
     const i = modelExits.findIndex(
-      (m) => m.k === e.k && m.signal === e.signal && (m.code === e.code || (racing.get(m.k) ?? []).includes(e.code)),
+      (m) =>
+        m.k === e.k &&
+        ((m.signal === e.signal && m.code === e.code) || (racing.get(m.k) ?? []).includes(`${e.code} ${e.signal}`)),
     );
     if (i < 0) {
       const m = modelExits.find((x) => x.k === e.k);

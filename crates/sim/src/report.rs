@@ -235,12 +235,13 @@ fn step_json(sim: &Simulation, index: usize, r: &StepRecord, events: &[String]) 
         let racing: Vec<String> = r
             .racing
             .iter()
-            .map(|(p, codes)| {
+            .map(|(p, exits)| {
                 let l = &sim.world.labels[p.0];
+                let exits: Vec<String> = exits.iter().map(|&e| status_fields(Obj::new(), e).finish()).collect();
                 Obj::new()
                     .str("node", &sim.world.plan.nodes[l.node].path)
                     .str("process", &l.name)
-                    .ints("codes", &codes.iter().map(|&c| i64::from(c)).collect::<Vec<_>>())
+                    .raw("exits", &array(&exits))
                     .finish()
             })
             .collect();

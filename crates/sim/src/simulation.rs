@@ -27,9 +27,10 @@ pub struct StepRecord {
     pub outcome: Outcome,
     /// Processes a kill reached.
     pub signalled: Vec<ProcId>,
-    /// Inits whose exit code (the first failure among what they started) depends on which of
-    /// several exits of this step a real run sees first: the codes possible.
-    pub racing: Vec<(ProcId, BTreeSet<i32>)>,
+    /// Inits whose exit depends on which of several things of this step a real run sees first
+    /// (the first failure among what they started; whose stop deadline fires first): the ways
+    /// it may end.
+    pub racing: Vec<(ProcId, Vec<ExitStatus>)>,
 }
 
 pub struct Simulation<'p> {
@@ -105,9 +106,9 @@ impl<'p> Simulation<'p> {
         let racing = self.world.collector.events[first_event..]
             .iter()
             .filter_map(|(e, _)| match e {
-                crate::collector::Event::Exit { process, status, .. } if status.signal.is_none() => {
-                    let codes = self.world.possible_codes(*process);
-                    (codes.len() > 1).then_some((*process, codes))
+                crate::collector::Event::Exit { process, .. } => {
+                    let exits = self.world.possible_exits(*process);
+                    (exits.len() > 1).then_some((*process, exits))
                 }
                 _ => None,
             })

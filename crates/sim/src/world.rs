@@ -59,7 +59,15 @@ struct InitState {
     stopping: Option<(u64, bool)>,
     failure: FirstFailure,
     signals: VecDeque<Signal>,
+    /// How it may end instead, when its stop deadline and an ancestor's SIGKILL deadline come
+    /// together (see `DEADLINE_RACE_MS`).
+    alt: Option<ExitStatus>,
 }
+
+/// Two inits' SIGKILL deadlines this close are a race on a real run (a stop cascades in
+/// microseconds, so equal stopTimeouts give nearly equal deadlines): which one fires first
+/// decides whether the inner init is SIGKILLed by the outer one, or ends by itself.
+const DEADLINE_RACE_MS: u64 = 10;
 
 pub struct World<'p> {
     pub plan: &'p Plan,
@@ -109,11 +117,37 @@ impl Context for Ctx<'_> {
     }
 
     fn possible_codes(&self, p: ProcId, status: ExitStatus) -> BTreeSet<i32> {
-        match self.inits.get(&p) {
-            Some(s) if s.failure.is_set() && status.signal.is_none() => s.failure.possible.clone(),
-            _ => BTreeSet::from([status.code]),
+        possible_exits(self.inits, p, status).iter().map(|s| s.code).collect()
+    }
+}
+
+/// How `p`, which ended with `status`, may have ended on a real run: an init whose first
+/// failures raced may exit with any of their codes, and one whose deadline raced an ancestor's
+/// may also have ended the other way.
+fn possible_exits(inits: &BTreeMap<ProcId, InitState>, p: ProcId, status: ExitStatus) -> Vec<ExitStatus> {
+    let mut out = vec![status];
+    if let Some(s) = inits.get(&p) {
+        let codes = |st: ExitStatus| -> Vec<ExitStatus> {
+            if st.signal.is_none() && s.failure.is_set() {
+                s.failure.possible.iter().map(|&c| ExitStatus::exited(c)).collect()
+            } else {
+                vec![st]
+            }
+        };
+        out.extend(codes(status));
+        if let Some(alt) = s.alt {
+            out.extend(codes(alt));
+            out.push(alt);
         }
     }
+    let mut unique: Vec<ExitStatus> = Vec::new();
+    for e in out {
+        if !unique.contains(&e) {
+            unique.push(e);
+        }
+    }
+    unique.sort_by_key(|e| (e.code, e.signal.map(|s| s.0)));
+    unique
 }
 
 fn pipe_open(kernel: &Kernel, pipe_of: &[Option<ProcId>], owner: ProcId) -> bool {
@@ -272,6 +306,7 @@ impl<'p> World<'p> {
                     if let Some(s) = self.inits.get_mut(&init) {
                         s.stopping = Some((deadline, true));
                     }
+                    self.mark_deadline_races(init, deadline);
                     let _ = self.kernel.kill_pid(init, -1, Some(Signal::KILL));
                 }
                 Some(_) => self.terminate_new_children(init),
@@ -288,6 +323,41 @@ impl<'p> World<'p> {
                 } else if forwarded(sig) {
                     self.forward(init, sig, self.plan.nodes[node].init.forward);
                 }
+            }
+        }
+    }
+
+    /// `init`'s deadline fires now. A stopping init below it whose own deadline comes at about
+    /// the same time could have fired first on a real run, ended its namespace by itself and
+    /// exited with its first failure (or 137: what it killed) instead of dying by our SIGKILL.
+    /// One above it, about to fire too, could have SIGKILLed `init` first.
+    fn mark_deadline_races(&mut self, init: ProcId, deadline: u64) {
+        let ns = self.kernel.process(init).ns;
+        let racing: Vec<(ProcId, bool)> = self
+            .inits
+            .iter()
+            .filter(|(d, _)| **d != init && self.kernel.process(**d).state == State::Running)
+            .filter_map(|(d, s)| match s.stopping {
+                Some((dd, false)) if dd >= deadline && dd - deadline <= DEADLINE_RACE_MS => {
+                    let dns = self.kernel.process(*d).ns;
+                    if self.kernel.within(dns, ns) {
+                        Some((*d, true))
+                    } else if self.kernel.within(ns, dns) {
+                        Some((*d, false))
+                    } else {
+                        None
+                    }
+                }
+                _ => None,
+            })
+            .collect();
+        for (d, below) in racing {
+            if below {
+                if let Some(s) = self.inits.get_mut(&d) {
+                    s.alt = Some(ExitStatus::exited(if s.failure.is_set() { s.failure.code } else { 137 }));
+                }
+            } else if let Some(s) = self.inits.get_mut(&init) {
+                s.alt = Some(ExitStatus::killed(Signal::KILL));
             }
         }
     }
@@ -377,11 +447,10 @@ impl<'p> World<'p> {
         }
     }
 
-    /// The codes a real run may report for `p`'s exit (several when its first failure raced).
-    pub fn possible_codes(&self, p: ProcId) -> BTreeSet<i32> {
+    /// How a real run may report `p`'s exit: more than one way when things raced.
+    pub fn possible_exits(&self, p: ProcId) -> Vec<ExitStatus> {
         let status = self.kernel.process(p).status.unwrap_or(ExitStatus::exited(0));
-        let ctx = Ctx { plan: self.plan, kernel: &self.kernel, pipe_of: &self.pipe_of, inits: &self.inits };
-        ctx.possible_codes(p, status)
+        possible_exits(&self.inits, p, status)
     }
 
     /// The zombie children of `node`'s user PID 1, by PID in that namespace.

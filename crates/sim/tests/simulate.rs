@@ -307,3 +307,35 @@ fn a_dying_pid_1_takes_everything_below_and_the_collector_says_why() {
     );
     assert_eq!(state(&v, "root/c", "c1"), "running");
 }
+
+#[test]
+fn nested_stop_deadlines_race_and_the_inner_init_may_end_either_way() {
+    // Found by the differential test: stopping `a` stops `b` too (SIGTERM forwarded), and only
+    // the user's PID 1 of `z` ignores SIGTERM, so both inits reach their SIGKILL deadline after
+    // the same stopTimeout. Whichever fires first decides how b's init ends.
+    let spec = r#"{"name": "r", "children": [{"name": "a", "init": {"stopTimeout": 1}, "processes": [{"name": "w", "command": ["x"]}],
+        "children": [{"name": "b", "init": {"stopTimeout": 1}, "children": [{"name": "z", "init": {"command": ["sh"]}}]}]}]}"#;
+    let v = sim(spec, r#"[{"op": "stop", "node": "r/a"}]"#);
+    assert_eq!(
+        events(&v, 0),
+        [
+            "exit r/a:w 143 SIGTERM",
+            "exit r/a/b:init 137 SIGKILL",
+            "exit r/a/b/z:init 137 SIGKILL (with its namespace)",
+            "exit r/a:init 143 null",
+            "exit r:init 143 null",
+            "end 143"
+        ]
+    );
+    let racing = v.get("steps").unwrap().as_array().unwrap()[0].get("racing").unwrap().as_array().unwrap();
+    let b = racing.iter().find(|r| text(r.get("node").unwrap()) == "r/a/b").unwrap();
+    let exits: Vec<String> = b
+        .get("exits")
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| format!("{} {}", text(e.get("code").unwrap()), text(e.get("signal").unwrap())))
+        .collect();
+    assert_eq!(exits, ["137 null", "137 SIGKILL"]);
+}
