@@ -28,9 +28,11 @@ async function cli(
   args: string[],
   cwd = root,
   binPath = bin,
+  input = '',
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [binPath, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [binPath, ...args], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdin.end(input);
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -106,6 +108,17 @@ test('simulate plays the steps: ESRCH, a PID 1 killed from above, ENOMEM', async
     /\[2\] kill -KILL root\/a:init from root:web: reached root\/a:init\n\s+root\/a:init · namespace ended/,
   );
   t.regex(human.stdout, /\[3\] enter root\/a from the host and fork: ENOMEM/);
+});
+
+test('the steps (or the tree) can come from standard input', async (t) => {
+  const r = await cli(['simulate', specFile, '--steps', '-', '--json'], root, bin, JSON.stringify(steps));
+  t.is(r.code, 0, r.stderr);
+  t.is((JSON.parse(r.stdout) as SimulationJson).steps[2]?.result, 'ENOMEM');
+  const tree = await cli(['simulate', '-'], root, bin, JSON.stringify(spec));
+  t.regex(tree.stdout, /^<stdin>: simulated with 0 steps/);
+  const both = await cli(['simulate', '-', '--steps', '-']);
+  t.is(both.code, 2);
+  t.regex(both.stderr, /only one of the tree and the steps can come from standard input/);
 });
 
 test('bad steps are reported with file:line:column, exit 2', async (t) => {

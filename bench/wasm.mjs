@@ -158,13 +158,38 @@ export async function wasmGroups({ root }) {
   ];
 }
 
-// Alone: node bench/wasm.mjs prints one round of each.
+// Alone: `node bench/wasm.mjs [ROUNDS]` (default 7, after `npm run build`) prints each entry's
+// median and, where there is one, its target met or not.
 if (import.meta.url === `file://${process.argv[1]}`) {
   const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-  for (const g of await wasmGroups({ root })) {
-    for (const [name, run] of Object.entries(g.entries)) {
-      const got = await run();
-      console.log(`${g.name}: ${name}: ${JSON.stringify(got)}`);
+  const rounds = Number(process.argv[2] ?? 7);
+  const groups = await wasmGroups({ root });
+  const samples = new Map();
+  for (let r = 0; r < rounds; r += 1) {
+    for (const g of groups) {
+      for (const [name, run] of Object.entries(g.entries)) {
+        const got = await run();
+        samples.set(`${g.name}\u0000${name}`, [...(samples.get(`${g.name}\u0000${name}`) ?? []), got]);
+      }
+    }
+  }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  for (const g of groups) {
+    console.log(g.name);
+    const all = (name) => samples.get(`${g.name}\u0000${name}`) ?? [];
+    const base = median(all(g.baseline).map((x) => (typeof x === 'number' ? x : x.ms)));
+    for (const name of Object.keys(g.entries)) {
+      const xs = all(name);
+      const ms = median(xs.map((x) => (typeof x === 'number' ? x : x.ms)));
+      const extra = typeof xs[0] === 'number' ? '' : `, ${median(xs.map((x) => x.extra)).toFixed(0)} ${g.extra.label}`;
+      const ratio = ms / base;
+      const verdict =
+        g.absoluteTargets?.[name] !== undefined
+          ? ` (target <= ${g.absoluteTargets[name]} ms: ${ms <= g.absoluteTargets[name] ? 'met' : 'NOT met'})`
+          : g.targets[name] !== undefined
+            ? ` (target <= ${g.targets[name]}x: ${ratio <= g.targets[name] ? 'met' : 'NOT met'})`
+            : '';
+      console.log(`  ${name}: ${ms.toFixed(2)} ms, x${ratio.toFixed(2)}${extra}${verdict}`);
     }
   }
 }

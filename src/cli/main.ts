@@ -75,7 +75,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   // `spawn` handles it itself: it must stop its tree first.
   if (argv[0] !== 'spawn') process.stdout.on('error', endOnClosedOutput);
   let exitCode: number = EXIT.ok;
-  const cli = yargs([...argv])
+  // `--steps -` (steps from stdin): yargs would take the lone `-` for a stray positional.
+  const args: string[] = [];
+  for (const [i, a] of argv.entries()) {
+    if (a === '--steps' && argv[i + 1] === '-') args.push('--steps=-');
+    else if (!(a === '-' && argv[i - 1] === '--steps')) args.push(a);
+  }
+  const cli = yargs(args)
     .scriptName('pidns-tree')
     .usage('$0 <command> [options]\n\nSpawn trees of real nested Linux PID namespaces declared in JSON.')
     .command(
@@ -182,7 +188,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         const { simulateCommand } = await import('./simulate.js');
         exitCode = await simulateCommand({
           tree: treeArg(args.tree, argv),
-          steps: args.steps === '' && argv.includes('-') ? '-' : args.steps,
+          steps: args.steps,
           json: args.json,
         });
       },

@@ -23,7 +23,7 @@ export async function simulateCommand(options: SimulateOptions): Promise<number>
   const stepsSource = options.steps === '-' ? '<stdin>' : (options.steps ?? 'the steps');
   try {
     if (options.tree === '-' && options.steps === '-') {
-      throw new PidnsTreeError('BAD_TARGET', 'only one of the tree and the steps can come from standard input');
+      throw new PidnsTreeError('INVALID_STEPS', 'only one of the tree and the steps can come from standard input');
     }
     const text = await readSpecSourceForCli(options.tree);
     const steps = options.steps === undefined ? '' : await readSpecSourceForCli(options.steps);
