@@ -136,10 +136,11 @@ export function buildSpec(s: Scenario, agent: string, dir: string): TreeSpec {
     const node: TreeSpec = {
       name,
       mountProc: g.mountProc,
-      // A short stop: processes here die of SIGTERM at once; only a user's PID 1 waits for it.
+      // Agents die of SIGTERM at once; a user's PID 1 waits for the deadline (3 s: margin for a
+      // busy machine, few cases wait for it).
       init: g.userInit
         ? { command: command(specId(i, 'init')) }
-        : { stopTimeout: 1, forward: g.group ? 'group' : 'process' },
+        : { stopTimeout: 3, forward: g.group ? 'group' : 'process' },
       processes: Array.from({ length: g.processes }, (_, p) => ({ name: `p${p}`, command: command(specId(i, p)) })),
     };
     const children = g.children.map((c, k) => make(c, `c${k}`));
