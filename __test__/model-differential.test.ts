@@ -20,7 +20,7 @@ test('the simulator agrees with the kernel on random trees and steps (300 cases,
     runs,
     seed,
     maxNodes: 6,
-    maxSteps: 8,
+    maxSteps: 6,
     reproducible: process.env['PIDNS_TREE_TEST_REPRODUCIBLE'] === '1',
     onCase: () => t.timeout(60_000),
   });
