@@ -1,11 +1,13 @@
 // The WebAssembly model's benchmarks, as groups for bench/run.mjs (same shape: entries timed in
 // interleaved rounds, a baseline, targets as ratios or absolute milliseconds):
-// - instantiating pidns_tree.wasm in a fresh Node (absolute target: 5 ms);
+// - instantiating pidns_tree.wasm in a fresh Node (absolute target: 5 ms), beside the floor:
+//   an empty module, which pays only for V8's own start of WebAssembly;
 // - validate+plan of a 2,000-namespace tree, WebAssembly against the native binding (1.5x);
 // - 10,000 random simulator steps (steps per second, no target).
 // `pidns-tree validate`'s cold start (1.2x of node -e 0) is in run.mjs's "CLI start-up" group.
 import { spawnSync } from 'node:child_process';
-
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 /** A fresh Node that compiles and instantiates the module: its own timing, in ms. */
@@ -107,6 +109,10 @@ function randomSteps(count) {
 
 export async function wasmGroups({ root }) {
   const wasm = path.join(root, 'dist', 'wasm', 'pidns_tree.wasm');
+  // The floor: the smallest module there is (magic and version), which pays only for V8
+  // setting up WebAssembly in a fresh process.
+  const empty = path.join(mkdtempSync(path.join(os.tmpdir(), 'pidns-tree-bench-')), 'empty.wasm');
+  writeFileSync(empty, Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]));
   const { modelSync } = await import(path.join(root, 'dist', 'src', 'model', 'node-loader.js'));
   const { native } = await import(path.join(root, 'dist', 'src', 'native.js'));
   const model = modelSync();
@@ -129,8 +135,9 @@ export async function wasmGroups({ root }) {
   return [
     {
       name: 'the model as WebAssembly: instantiating pidns_tree.wasm in a fresh Node',
-      baseline: 'compile + instantiate',
+      baseline: 'floor: an empty module',
       entries: {
+        'floor: an empty module': async () => instantiateIn(process.execPath, empty, false),
         'compile + instantiate': async () => instantiateIn(process.execPath, wasm, false),
         'compile + instantiate + first validate': async () => instantiateIn(process.execPath, wasm, true),
       },
