@@ -33,6 +33,9 @@ pub enum Errno {
     Enomem,
     /// setsid(2) by a process group leader.
     Eperm,
+    /// clone(2) with CLONE_NEWPID past the 32nd level below the initial namespace
+    /// (MAX_PID_NS_LEVEL).
+    Enospc,
 }
 
 impl Errno {
@@ -41,6 +44,7 @@ impl Errno {
             Errno::Esrch => "ESRCH",
             Errno::Enomem => "ENOMEM",
             Errno::Eperm => "EPERM",
+            Errno::Enospc => "ENOSPC",
         }
     }
 }
@@ -181,8 +185,13 @@ pub struct Process {
     pending: Vec<Signal>,
 }
 
+/// Linux's MAX_PID_NS_LEVEL: PID namespaces below the initial one.
+pub const MAX_LEVELS: usize = 32;
+
 #[derive(Debug, Clone, Default)]
 pub struct Kernel {
+    /// Levels the host's own namespace is below the initial one (the tree's root is one more).
+    pub host_levels: usize,
     pub namespaces: Vec<Namespace>,
     pub processes: Vec<Process>,
     pub notices: VecDeque<Notice>,
@@ -198,9 +207,12 @@ impl Kernel {
     }
 
     /// A new PID namespace below `parent` (or the tree's root). Its PID 1 is the first
-    /// process forked into it.
-    pub fn new_namespace(&mut self, parent: Option<NsId>) -> NsId {
+    /// process forked into it. ENOSPC past the kernel's 32 levels (counting the host's).
+    pub fn new_namespace(&mut self, parent: Option<NsId>) -> Result<NsId, Errno> {
         let level = parent.map(|p| self.ns(p).level + 1).unwrap_or(0);
+        if self.host_levels + level + 1 > MAX_LEVELS {
+            return Err(Errno::Enospc);
+        }
         self.namespaces.push(Namespace {
             parent,
             level,
@@ -209,7 +221,7 @@ impl Kernel {
             cursor: 0,
             numbers: BTreeMap::new(),
         });
-        NsId(self.namespaces.len() - 1)
+        Ok(NsId(self.namespaces.len() - 1))
     }
 
     /// `ns` and its ancestors, innermost first.
@@ -579,7 +591,7 @@ impl Kernel {
             .collect()
     }
 
-    /// PIDs (in `ns`) that are in use as an own PID, by running or zombie processes.
+    /// The PID the next process forked into `ns` would get (if nothing in use is in the way).
     pub fn next_pid(&self, ns: NsId) -> Pid {
         self.ns(ns).cursor + 1
     }
@@ -597,7 +609,7 @@ mod tests {
     /// root ns with PID 1 (a program that reaps nothing) and a child of it.
     fn two() -> (Kernel, NsId, ProcId, ProcId) {
         let mut k = Kernel::default();
-        let ns = k.new_namespace(None);
+        let ns = k.new_namespace(None).unwrap();
         let init = k.fork(Parent::Host, ns, Disposition::Defaults, None).unwrap();
         let child = k.fork(Parent::Process(init), ns, Disposition::Defaults, None).unwrap();
         (k, ns, init, child)
@@ -608,7 +620,7 @@ mod tests {
         let (mut k, ns, init, child) = two();
         assert_eq!(k.process(init).pids, [1]);
         assert_eq!(k.process(child).pids, [2]);
-        let inner = k.new_namespace(Some(ns));
+        let inner = k.new_namespace(Some(ns)).unwrap();
         let i2 = k.fork(Parent::Process(init), inner, Disposition::Defaults, None).unwrap();
         let c2 = k.fork(Parent::Process(i2), inner, Disposition::Defaults, None).unwrap();
         assert_eq!(k.process(i2).pids, [3, 1]);
@@ -618,6 +630,21 @@ mod tests {
         assert_eq!(k.pid_in(child, inner), None, "a child namespace cannot see its parent's");
         assert_eq!(k.proc_listing(ns), [1, 2, 3, 4]);
         assert_eq!(k.proc_listing(inner), [1, 2]);
+    }
+
+    #[test]
+    fn thirty_two_levels_and_no_more() {
+        let mut k = Kernel::default();
+        let mut ns = k.new_namespace(None).unwrap();
+        for _ in 1..MAX_LEVELS {
+            ns = k.new_namespace(Some(ns)).unwrap();
+        }
+        assert_eq!(k.ns(ns).level, 31);
+        assert_eq!(k.new_namespace(Some(ns)), Err(Errno::Enospc), "the 33rd");
+        let mut nested = Kernel { host_levels: 30, ..Kernel::default() };
+        let top = nested.new_namespace(None).unwrap();
+        let second = nested.new_namespace(Some(top)).unwrap();
+        assert_eq!(nested.new_namespace(Some(second)), Err(Errno::Enospc), "the host already uses 30");
     }
 
     #[test]
@@ -658,7 +685,7 @@ mod tests {
         assert_eq!(k.kill_pid(child, 1, Some(Signal::TERM)), Ok(vec![init]));
         assert_eq!(k.kill_pid(child, 1, Some(Signal::KILL)), Ok(vec![init]));
         assert_eq!(k.process(init).state, State::Running);
-        let inner = k.new_namespace(Some(ns));
+        let inner = k.new_namespace(Some(ns)).unwrap();
         let i2 = k.fork(Parent::Process(init), inner, Disposition::Defaults, None).unwrap();
         k.send(Sender::Process(child), i2, Signal::TERM);
         assert_eq!(k.process(i2).state, State::Running, "SIGTERM from above is ignored without a handler");
@@ -669,7 +696,7 @@ mod tests {
     #[test]
     fn visibility_decides_esrch() {
         let (mut k, ns, init, child) = two();
-        let inner = k.new_namespace(Some(ns));
+        let inner = k.new_namespace(Some(ns)).unwrap();
         let i2 = k.fork(Parent::Process(init), inner, Disposition::Defaults, None).unwrap();
         let c2 = k.fork(Parent::Process(i2), inner, Disposition::Defaults, None).unwrap();
         // PID 2 inside is c2, outside it is `child`.
@@ -692,13 +719,13 @@ mod tests {
     #[test]
     fn when_pid_1_dies_its_namespace_and_all_below_die_and_forks_fail_with_enomem() {
         let mut k = Kernel::default();
-        let root = k.new_namespace(None);
+        let root = k.new_namespace(None).unwrap();
         let r1 = k.fork(Parent::Host, root, Disposition::Defaults, None).unwrap();
         let keep = k.fork(Parent::Process(r1), root, Disposition::Defaults, None).unwrap();
-        let a = k.new_namespace(Some(root));
+        let a = k.new_namespace(Some(root)).unwrap();
         let a1 = k.fork(Parent::Process(r1), a, Disposition::Defaults, None).unwrap();
         let a2 = k.fork(Parent::Process(a1), a, Disposition::Defaults, None).unwrap();
-        let b = k.new_namespace(Some(a));
+        let b = k.new_namespace(Some(a)).unwrap();
         let b1 = k.fork(Parent::Process(a1), b, Disposition::Defaults, None).unwrap();
         let b2 = k.fork(Parent::Process(b1), b, Disposition::Defaults, None).unwrap();
         k.send(Sender::Host, a1, Signal::KILL);

@@ -448,9 +448,9 @@ fn create(world: &mut World, plan: &Plan, item: Item, pids: &[Pid]) -> ProcId {
     match item.process {
         None => {
             let (ns, parent) = match node.parent {
-                None => (world.kernel.new_namespace(None), Parent::Host),
+                None => (world.kernel.new_namespace(None).expect("the plan is validated"), Parent::Host),
                 Some(p) => {
-                    let ns = world.kernel.new_namespace(Some(world.node_ns[p]));
+                    let ns = world.kernel.new_namespace(Some(world.node_ns[p])).expect("the plan is validated");
                     (ns, Parent::Process(world.node_init[p].expect("the parent's init comes first")))
                 }
             };
