@@ -61,6 +61,8 @@ export interface Inspected {
 
 interface NativeBinding {
   checkSpec(text: string): NativeSpecCheck;
+  /** The expectations (`expect`) of a valid spec, with their positions, as JSON. */
+  specExpectations(text: string): string;
   inspectPid(pid: number): Inspected;
   /** One request to a detached tree's supervisor; its JSON reply. Blocks (exec: until done). */
   liveRequest(socketPath: string, request: string, passStdio: boolean): string;

@@ -4,6 +4,7 @@
  */
 import { promises as fsPromises, readFileSync } from 'node:fs';
 
+import type { NamespaceExpect, ProcessExpect, TreeExpect } from './check/expect-spec.js';
 import { PidnsTreeError } from './errors.js';
 import { native } from './native.js';
 
@@ -17,6 +18,8 @@ export interface ProcessSpec {
   env?: Record<string, string>;
   /** Absolute working directory. */
   cwd?: string;
+  /** What should happen to it, checked by `pidns-tree test` and `testTree`. */
+  expect?: ProcessExpect;
 }
 
 /**
@@ -35,6 +38,8 @@ export type InitSpec =
       command: string[];
       env?: Record<string, string>;
       cwd?: string;
+      /** What should happen to your PID 1, checked by `pidns-tree test` and `testTree`. */
+      expect?: ProcessExpect;
     };
 
 /** A namespace: its processes and the namespaces nested in it. */
@@ -43,10 +48,12 @@ export interface TreeSpec {
   /** Unique among its siblings; the node's path is the names joined by `/` (`root/a/b`). */
   name: string;
   processes?: ProcessSpec[];
-  children?: Omit<TreeSpec, '$schema'>[];
+  children?: (Omit<TreeSpec, '$schema' | 'expect'> & { expect?: NamespaceExpect })[];
   /** Mount a fresh /proc for this namespace (default true). */
   mountProc?: boolean;
   init?: InitSpec;
+  /** What should happen in this namespace and, at the top, to the whole tree (`code`, `within`). */
+  expect?: TreeExpect;
 }
 
 export interface PlanProcess {
