@@ -150,8 +150,10 @@ class Judge {
         if (end === undefined) return { expected, passed: false, actual: 'it did not end' };
         let actual = `it exited ${end.code}`;
         const first = obs.firstFailure;
-        if (end.code !== 0 && first !== undefined) actual += `: ${first.node}:${first.process} ${describeExit(first)}`;
-        else if (end.code !== 0 && obs.errors[0] !== undefined)
+        if (end.code !== 0 && first !== undefined) {
+          const who = `${first.node}:${first.process}`;
+          actual += `: ${who} ${describeExit(first)}${this.#stopNote(who)}`;
+        } else if (end.code !== 0 && obs.errors[0] !== undefined)
           actual += `: ${obs.errors[0].node}: ${obs.errors[0].message}`;
         return { expected, passed: e.codes.includes(end.code), actual };
       }

@@ -87,11 +87,12 @@ export class GithubReporter implements Reporter {
 
   tree(r: TreeResult): void {
     if (r.status === 'invalid') {
-      if (r.issues.length === 0)
-        this.#annotate(r.source, undefined, undefined, 'pidns-tree: not a valid tree', r.note ?? '');
+      // The annotation is on the file: its title need not name it again.
+      const why = (r.note ?? 'not a valid tree').replace(`${r.source} is `, '');
+      if (r.issues.length === 0) this.#annotate(r.source, undefined, undefined, 'pidns-tree: not a valid tree', why);
       for (const i of r.issues) {
         const message = `${i.path}: ${i.message}${i.hint === undefined ? '' : `\nhint: ${i.hint}`}`;
-        this.#annotate(r.file ?? r.source, i.line, i.column, `pidns-tree: ${r.note ?? 'not a valid tree'}`, message);
+        this.#annotate(r.file ?? r.source, i.line, i.column, `pidns-tree: ${why}`, message);
       }
       return;
     }
