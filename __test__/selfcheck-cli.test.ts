@@ -92,6 +92,15 @@ test('exit 2 for an invalid file (the others still run and are reported), and fo
   t.regex(jobs.stderr, /--jobs must be a whole number of at least 1, not 0/);
   const both = await cli([dir, '--rootless', '--privileged']);
   t.is(both.code, 2);
+  const nothing = await cli([]);
+  t.is(nothing.code, 2);
+  t.regex(nothing.stderr, /^pidns-tree: name the trees to check: pidns-tree test <files, directories or globs\.\.\.>/);
+  const unwritable = await cli([dir, '--reporter', 'junit=/nonexistent/dir/r.xml']);
+  t.is(unwritable.code, 2);
+  t.regex(
+    unwritable.stderr,
+    /^pidns-tree: cannot write the report \/nonexistent\/dir\/r\.xml: its directory does not exist$/m,
+  );
 });
 
 /** Parses TAP with tap-parser in strict mode: anything that is not TAP is an error. */
@@ -267,7 +276,7 @@ test('validate reports an expectation that can never hold, at its line and colum
 
 test('--help names the command, its options and its exit statuses', async (t) => {
   const top = await runCli(['--help']);
-  t.regex(top.stdout, /pidns-tree test <trees\.\.>\s+Run trees and check what their tree\.json expects/);
+  t.regex(top.stdout, /pidns-tree test \[trees\.\.\]\s+Run trees and check what their tree\.json expects/);
   const r = await runCli(['test', '--help']);
   t.is(r.code, 0);
   for (const option of ['--jobs', '--reporter', '--bail', '--filter', '--timeout', '--rootless', '--privileged']) {

@@ -114,14 +114,13 @@ export async function main(argv: readonly string[]): Promise<number> {
       },
     )
     .command(
-      'test <trees..>',
+      'test [trees..]',
       'Run trees and check what their tree.json expects (expect): per tree and per expectation',
       (y) =>
         y
           .positional('trees', {
             type: 'string',
             array: true,
-            demandOption: true,
             describe: 'tree.json files, directories (every *.json below) or globs',
           })
           .option('jobs', {
@@ -166,7 +165,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       async (args) => {
         const { testCommand } = await import('./test.js');
         exitCode = await testCommand({
-          inputs: args.trees,
+          inputs: args.trees ?? [],
           jobs: args.jobs,
           reporters: args.reporter,
           bail: args.bail,

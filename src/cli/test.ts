@@ -71,6 +71,11 @@ export async function testCommand(options: TestOptions): Promise<number> {
     return usage(error instanceof Error ? error.message : String(error));
   }
 
+  if (options.inputs.length === 0) {
+    return usage(
+      'name the trees to check: pidns-tree test <files, directories or globs...>, e.g. pidns-tree test trees/',
+    );
+  }
   const { files: found, unmatched } = resolveInputs(options.inputs);
   if (unmatched.length > 0) {
     return usage(unmatched.map((u) => `${u.arg}: ${u.why}`).join('\n            '));
@@ -84,7 +89,14 @@ export async function testCommand(options: TestOptions): Promise<number> {
   try {
     reporters = choices.map(makeReporter);
   } catch (error) {
-    return usage(`cannot write the report: ${error instanceof Error ? error.message : String(error)}`);
+    const file = choices.find((c) => c.file !== undefined)?.file ?? '';
+    const why =
+      error instanceof Error && 'code' in error && error.code === 'ENOENT'
+        ? 'its directory does not exist'
+        : error instanceof Error
+          ? error.message
+          : String(error);
+    return usage(`cannot write the report ${file}: ${why}`);
   }
 
   const interrupt = new AbortController();

@@ -61,6 +61,9 @@ export function fileDestination(file: string): Destination {
 export const REPORTERS = ['human', 'tap', 'junit', 'github'] as const;
 export type ReporterName = (typeof REPORTERS)[number];
 
+/** For examples in messages. */
+const EXTENSION: Record<ReporterName, string> = { human: 'txt', tap: 'tap', junit: 'xml', github: 'md' };
+
 export interface ReporterChoice {
   readonly name: ReporterName;
   /** The file to write to; standard output when absent. */
@@ -84,9 +87,7 @@ export function parseReporters(values: readonly string[], githubActions: boolean
       );
     }
     if (file === '')
-      throw new Error(
-        `--reporter ${name}= needs a file name after '=', e.g. ${name}=report.${name === 'junit' ? 'xml' : 'txt'}`,
-      );
+      throw new Error(`--reporter ${name}= needs a file name after '=', e.g. ${name}=report.${EXTENSION[name]}`);
     if (name === 'github' && file !== undefined) {
       throw new Error(
         '--reporter github takes no file: annotations go to standard output, the summary to GITHUB_STEP_SUMMARY',
@@ -98,9 +99,10 @@ export function parseReporters(values: readonly string[], githubActions: boolean
   if (githubActions && !choices.some((c) => c.name === 'github')) choices.push({ name: 'github' });
   const onStdout = choices.filter((c) => c.file === undefined && c.name !== 'github');
   if (onStdout.length > 1) {
+    const second = onStdout[1]?.name ?? 'junit';
     throw new Error(
       `--reporter ${onStdout.map((c) => c.name).join(' and ')} would both write to standard output: ` +
-        `give all but one a file, e.g. --reporter ${onStdout[1]?.name ?? 'junit'}=report.${onStdout[1]?.name === 'junit' ? 'xml' : 'txt'}`,
+        `give all but one a file, e.g. --reporter ${second}=report.${EXTENSION[second]}`,
     );
   }
   if (githubActions && onStdout.some((c) => c.name === 'junit')) {
