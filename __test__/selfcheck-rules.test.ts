@@ -2,7 +2,7 @@
  * The checking rules without a kernel: an Observation fed synthetic events, judged by evaluate;
  * the pool's order; inputs (files, dirs, globs); the reporters' options and escaping.
  */
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import test from 'ava';
@@ -12,9 +12,10 @@ import type { Expectation } from '../src/check/expectations.js';
 import { resolveInputs, segmentPattern } from '../src/check/inputs.js';
 import { Observation } from '../src/check/observe.js';
 import { inOrder } from '../src/check/pool.js';
-import { escapeData, escapeProperty } from '../src/check/reporters/github.js';
+import { escapeData, escapeProperty, GithubReporter } from '../src/check/reporters/github.js';
 import { xmlText } from '../src/check/reporters/junit.js';
 import { parseReporters } from '../src/check/reporters/reporter.js';
+import { totals, type TreeResult } from '../src/check/results.js';
 import type { TreeEvent } from '../src/events.js';
 import { tempDir } from './helpers/host.js';
 import { plan } from './helpers/specs.js';
@@ -259,4 +260,28 @@ test('escaping: workflow commands and XML', (t) => {
   t.is(escapeData('50% done\r\nnext'), '50%25 done%0D%0Anext');
   t.is(escapeProperty('a:b,c'), 'a%3Ab%2Cc');
   t.is(xmlText('<a & "b">\u0001\u001b'), '&lt;a &amp; &quot;b&quot;&gt;\uFFFD\uFFFD');
+});
+
+test("the GitHub summary stays under GitHub's 1 MiB: the trees that passed lose their details first", (t) => {
+  const summary = path.join(tempDir(), 'summary.md');
+  const reporter = new GithubReporter({ workspace: '/w', summaryFile: summary, write: () => undefined });
+  const expectation: Expectation = { ...p, kind: 'exitCode', codes: [0] };
+  const tree = (i: number, passed: boolean): TreeResult => ({
+    source: `/w/t${i}.json`,
+    file: `/w/t${i}.json`,
+    name: 'root',
+    status: passed ? 'passed' : 'failed',
+    durationMs: 1,
+    issues: [],
+    results: [{ expectation, title: `root:p ${'x'.repeat(400)}`, passed, expected: 'e', actual: passed ? 'ok' : 'no' }],
+  });
+  const results = [tree(0, false), ...Array.from({ length: 2000 }, (_, i) => tree(i + 1, true))];
+  reporter.start({ files: [], jobs: 2, startedAt: new Date() });
+  reporter.end(totals(results, 1), results);
+  const md = readFileSync(summary, 'utf8');
+  t.true(Buffer.byteLength(md) < 1024 * 1024);
+  t.true(md.includes('(Details of the trees that passed are left out: GitHub takes a summary of at most 1 MiB.)'));
+  t.true(md.includes('<details open><summary>❌ <code>t0.json</code></summary>'));
+  t.false(md.includes('<summary>✅'));
+  t.is((md.match(/^\| ✅ \| <code>t\d+\.json<\/code>/gm) ?? []).length, 2000, 'every tree is still in the table');
 });
