@@ -1,6 +1,6 @@
 /** Live trees: a detached tree owned by a native supervisor, driven from other processes. */
-import { execFile, execFileSync } from 'node:child_process';
-import { chmodSync, existsSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
@@ -140,50 +140,23 @@ test.serial(
     process.kill(tree.supervisor, 'SIGKILL');
     await gone;
     t.is(mountTable(), before);
+    // ls removes its state (and says so; that report is checked in live-lifecycle, in a state
+    // root of its own: here another test's ls, ps or stop may clean it first).
     const ls = JSON.parse((await runCli(['ls', '--json'])).stdout) as { trees: { id: string }[]; cleaned: string[] };
-    t.true(ls.cleaned.includes(tree.id));
     t.false(ls.trees.some((x) => x.id === tree.id));
     t.false(existsSync(tree.dir));
   },
 );
 
-test('another user can neither reach the control socket nor be served by it', async (t) => {
-  const tree = await detach('live-private');
-  t.teardown(async () => {
-    await runCli(['stop', tree.id, '--grace-ms', '2000']);
-  });
-  const user = (() => {
-    try {
-      return [
-        `--reuid=${execFileSync('id', ['-u', 'pidns-test'], { encoding: 'utf8' }).trim()}`,
-        `--regid=${execFileSync('id', ['-g', 'pidns-test'], { encoding: 'utf8' }).trim()}`,
-      ];
-    } catch {
-      return ['--reuid=65534', '--regid=65534'];
-    }
-  })();
-  const probe = `import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-try:
-    s.connect(sys.argv[1])
-except OSError as e:
-    print("refused", e.errno); sys.exit(0)
-try:
-    s.send(b'{"cmd":"ps"}')
-except BrokenPipeError:
-    pass  # refused before reading: the reply is already waiting
-print("reply", s.recv(65536).decode())`;
-  const sock = path.join(tree.dir, 'control.sock');
-  const asUser = () => run('setpriv', [...user, '--clear-groups', '/usr/bin/python3', '-c', probe, sock]);
-  t.regex((await asUser()).stdout, /^refused 13/, 'the 0700 directory keeps others out (EACCES)');
-  // Even with the directories and the socket opened up, the peer's credentials are checked.
-  const stateRoot = path.dirname(tree.dir);
-  chmodSync(stateRoot, 0o711);
-  chmodSync(tree.dir, 0o755);
-  chmodSync(sock, 0o666);
+test('a supervisor that does not answer (stopped) makes ps fail with a clear message, not hang', async (t) => {
+  const tree = await detach('live-stopped');
+  process.kill(tree.supervisor, 'SIGSTOP');
   try {
-    t.regex((await asUser()).stdout, /reply .*"ok":false.*belongs to another user/);
+    const r = await runCli(['ps', tree.id]);
+    t.not(r.code, 0);
+    t.regex(r.stderr, /did not answer within 10 s \(is it stopped\?\)/);
   } finally {
-    chmodSync(stateRoot, 0o700);
+    process.kill(tree.supervisor, 'SIGCONT');
+    await runCli(['stop', tree.id, '--grace-ms', '2000']);
   }
 });

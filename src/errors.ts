@@ -22,12 +22,25 @@ export type PidnsTreeErrorCode =
   | 'UNKNOWN_PROCESS'
   /** A target is not `node` or `node:process`. */
   | 'BAD_TARGET'
+  /** Not a signal the kernel has (a number from 1 to 64, or a signal's name). */
+  | 'BAD_SIGNAL'
+  /** `inspect`: not a PID (a decimal number from 1 up). */
+  | 'BAD_PID'
+  /** `inspect`: the process exists, but you may not read its namespaces. */
+  | 'NOT_PERMITTED'
   /** The tree (or that namespace) has already ended. */
   | 'TREE_GONE'
   /** What was awaited did not happen within `timeoutMs`. */
   | 'TIMEOUT'
   /** No detached tree with this id runs here. */
-  | 'UNKNOWN_TREE';
+  | 'UNKNOWN_TREE'
+  /**
+   * The state of detached trees is not safe to use (a link, someone else's directory, loose
+   * permissions, a socket served by another user), or its path holds something pidns-tree did
+   * not make: nothing was used, sent or removed; the message names the path, its owner and
+   * what to do.
+   */
+  | 'STATE_UNSAFE';
 
 /** One problem found in a spec. */
 export interface SpecIssue {

@@ -11,8 +11,10 @@ export type FrameKind =
   | 'o'
   /** Bytes for standard error, already rendered. */
   | 'r'
-  /** The tree's exit code, i32 little-endian (when every event went to 'o'). */
-  | 'c';
+  /** The tree's exit code, i32 little-endian (when the events went straight to a file). */
+  | 'c'
+  /** The reader of that file went away: the tree was killed. */
+  | 'x';
 
 export interface Frame {
   readonly kind: FrameKind;
@@ -23,20 +25,32 @@ const HEADER = 5;
 
 /** Every frame of the stream, in order. Reading waits while the caller does (backpressure). */
 export async function* readFrames(input: Readable): AsyncGenerator<Frame, void, undefined> {
-  let pending: Buffer = Buffer.alloc(0);
+  // Chunks not yet made into frames; joined once a whole frame is there, never byte by byte.
+  let chunks: Buffer[] = [];
+  let buffered = 0;
   for await (const chunk of input as AsyncIterable<Buffer>) {
-    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-    let at = 0;
-    while (pending.length - at >= HEADER) {
-      const len = pending.readUInt32LE(at + 1);
-      if (pending.length - at - HEADER < len) break;
-      const kind = String.fromCharCode(pending[at] ?? 0) as FrameKind;
-      yield { kind, body: pending.subarray(at + HEADER, at + HEADER + len) };
-      at += HEADER + len;
+    chunks.push(chunk);
+    buffered += chunk.length;
+    while (buffered >= HEADER) {
+      let head = chunks[0] as Buffer;
+      if (head.length < HEADER) {
+        head = Buffer.concat(chunks, buffered);
+        chunks = [head];
+      }
+      const size = HEADER + head.readUInt32LE(1);
+      if (buffered < size) break;
+      if (head.length < size) {
+        head = Buffer.concat(chunks, buffered);
+        chunks = [head];
+      }
+      const kind = String.fromCharCode(head[0] ?? 0) as FrameKind;
+      yield { kind, body: head.subarray(HEADER, size) };
+      if (head.length === size) chunks.shift();
+      else chunks[0] = head.subarray(size);
+      buffered -= size;
     }
-    pending = at === pending.length ? Buffer.alloc(0) : pending.subarray(at);
   }
-  if (pending.length > 0) throw new Error(`the event stream ended inside a frame (${pending.length} bytes left)`);
+  if (buffered > 0) throw new Error(`the event stream ended inside a frame (${buffered} bytes left)`);
 }
 
 /** The events of an 'e' frame. */

@@ -43,6 +43,7 @@ export interface NativeSpawnOptions {
   color?: boolean;
   prefixWidth?: number;
   watchFd?: number;
+  outputFd?: number;
 }
 
 export interface NativeSpecCheck {
@@ -64,8 +65,16 @@ interface NativeBinding {
   /** The expectations (`expect`) of a valid spec, with their positions, as JSON. */
   specExpectations(text: string): string;
   inspectPid(pid: number): Inspected;
-  /** One request to a detached tree's supervisor; its JSON reply. Blocks (exec: until done). */
-  liveRequest(socketPath: string, request: string, passStdio: boolean): string;
+  /** Detached trees (src/live/native-live.ts): the checked state root, listed and cleaned. */
+  liveStateRoot(): string;
+  liveList(): {
+    root: string;
+    trees: { id: string; dir: string; info: string }[];
+    cleaned: string[];
+    problems: { id: string; message: string }[];
+  };
+  /** One request to tree `id`'s supervisor (peer checked); its JSON reply. Blocks (exec: until done). */
+  liveRequest(id: string, request: string, passStdio: boolean, timeoutMs?: number): string;
   spawnTree(initPath: string, planJson: string, options: NativeSpawnOptions): NativeTree;
 }
 

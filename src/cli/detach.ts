@@ -1,46 +1,53 @@
 /**
  * `pidns-tree spawn --detach [--name N]`: hand the tree to a native supervisor (pidns-init
- * --supervise) that outlives this command, wait until the tree is up, print its id.
+ * --supervise) that outlives this command, wait until the tree is up, print its id. The
+ * supervisor claims the name itself, atomically, in the checked state root; when it cannot
+ * (the name is taken, the state is unsafe, the tree failed to start) it says why in one line,
+ * after it has torn down whatever it started, and this command waits for it to be gone.
  */
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 
-import { PidnsTreeError } from '../errors.js';
-import { initPath, type SpawnMode } from '../native.js';
+import { PidnsTreeError, type PidnsTreeErrorCode } from '../errors.js';
+import type { SpawnMode } from '../native.js';
 import type { Plan } from '../spec.js';
-import { listTrees, newId, stateRoot } from '../live/state-dir.js';
+import { newId, stateRoot } from '../live/state-dir.js';
+import { startSupervisor } from '../live/supervisor.js';
 import { EXIT } from './exit-codes.js';
+
+/** The supervisor's first line when it did not start: `taken|refused|failed: why`. */
+const FAILURES: Record<string, { code: PidnsTreeErrorCode; prefix: string }> = {
+  taken: { code: 'BAD_TARGET', prefix: '' },
+  refused: { code: 'STATE_UNSAFE', prefix: '' },
+  failed: { code: 'SPAWN_FAILED', prefix: 'the tree could not be started: ' },
+};
 
 export async function detach(
   plan: Plan,
   options: { name: string | undefined; mode: SpawnMode; json: boolean },
 ): Promise<number> {
   const id = newId(options.name);
-  if (listTrees().trees.some((t) => t.info.id === id)) {
-    throw new PidnsTreeError('BAD_TARGET', `a tree named ${id} is already running: stop it, or choose another --name`);
-  }
-  const dir = path.join(stateRoot(), id);
-  const child = spawn(
-    initPath(),
-    ['--supervise', dir, '--id', id, '--name', options.name ?? '', '--mode', options.mode],
-    {
-      detached: true,
-      stdio: ['pipe', 'pipe', 'ignore'],
-    },
-  );
-  child.stdin.end(plan.json);
+  const child = startSupervisor(plan, id, options.name, options.mode);
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const lines = readline.createInterface({ input: child.stdout });
-  const first = await new Promise<string>((resolve) => {
-    lines.once('line', resolve);
-    child.once('close', () => resolve('failed: the supervisor exited'));
-  });
+  const first = await Promise.race([
+    new Promise<string>((resolve) => lines.once('line', resolve)),
+    closed.then(() => 'failed: the supervisor exited before the tree was up'),
+  ]);
   lines.close();
+  if (first !== 'ready') {
+    // It has torn down what it started; wait until it is gone itself.
+    await closed;
+    const [kind = 'failed', ...rest] = first.split(': ');
+    const failure = FAILURES[kind] ?? FAILURES['failed'];
+    const why = FAILURES[kind] === undefined ? first : rest.join(': ');
+    throw new PidnsTreeError(failure?.code ?? 'SPAWN_FAILED', `${failure?.prefix ?? ''}${why}`);
+  }
   child.stdout.destroy();
   child.unref();
-  if (first !== 'ready')
-    throw new PidnsTreeError('SPAWN_FAILED', `the tree could not be started: ${first.replace(/^failed: /, '')}`);
-  if (options.json) process.stdout.write(`${JSON.stringify({ event: 'detached', id, supervisor: child.pid, dir })}\n`);
-  else process.stdout.write(`${id}\n`);
+  if (options.json) {
+    const dir = path.join(stateRoot(), id);
+    process.stdout.write(`${JSON.stringify({ event: 'detached', id, supervisor: child.pid, dir })}\n`);
+  } else process.stdout.write(`${id}\n`);
   return EXIT.ok;
 }

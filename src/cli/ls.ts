@@ -1,4 +1,5 @@
 /** `pidns-tree ls`: the detached trees running here; stale state of dead ones is cleaned. */
+import { PidnsTreeError } from '../errors.js';
 import { ps } from '../live/client.js';
 import { listTrees } from '../live/state-dir.js';
 import { EXIT } from './exit-codes.js';
@@ -9,7 +10,7 @@ function age(ms: number): string {
 }
 
 export function lsCommand(options: { json: boolean }): number {
-  const { trees, cleaned } = listTrees();
+  const { trees, cleaned, problems } = listTrees();
   const rows = trees.map((t) => {
     let running = 0;
     let zombies = 0;
@@ -19,8 +20,11 @@ export function lsCommand(options: { json: boolean }): number {
       zombies =
         reply.processes.filter((p) => p.state === 'zombie').length +
         Object.values(reply.zombies).reduce((a, b) => a + b, 0);
-    } catch {
-      // ended between listing and asking: shown with no processes
+    } catch (error) {
+      // Ended between listing and asking: shown with no processes. A socket that is not safe
+      // to talk to (served by another user) is said, not hidden.
+      if (error instanceof PidnsTreeError && error.code === 'STATE_UNSAFE')
+        process.stderr.write(`pidns-tree: ${error.message}\n`);
     }
     return {
       id: t.info.id,
@@ -34,12 +38,13 @@ export function lsCommand(options: { json: boolean }): number {
     };
   });
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ trees: rows, cleaned })}\n`);
+    process.stdout.write(`${JSON.stringify({ trees: rows, cleaned, problems })}\n`);
     return EXIT.ok;
   }
   cleaned.forEach((id) =>
     process.stderr.write(`pidns-tree: removed the stale state of tree ${id} (its supervisor is gone)\n`),
   );
+  problems.forEach((p) => process.stderr.write(`pidns-tree: ${p.message}\n`));
   if (rows.length === 0) {
     process.stdout.write('no trees running (start one with pidns-tree spawn --detach tree.json)\n');
     return EXIT.ok;

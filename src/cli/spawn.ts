@@ -45,7 +45,8 @@ export async function spawnCommand(options: SpawnOptions): Promise<number> {
     // The native side watches stdout: a reader that goes away ends the tree even while it
     // prints nothing.
     if (options.json) {
-      tree = RunningTree.start(plan, options.mode, { format: 'ndjson', watchFd: 1 });
+      // The events go from the native collector straight to stdout: not a byte through here.
+      tree = RunningTree.start(plan, options.mode, { format: 'ndjson', outputFd: 1, watchFd: 1 });
     } else {
       human = new HumanRenderer(plan, { verbose: options.verbose });
       const color = styleFor(process.stdout).dim('x') !== 'x';
@@ -85,6 +86,7 @@ export async function spawnCommand(options: SpawnOptions): Promise<number> {
   try {
     for await (const frame of tree.frames()) {
       if (frame.kind === 'c') code = frame.body.readInt32LE(0);
+      if (frame.kind === 'x') readerGone = true;
       if (readerGone) continue;
       if (human !== undefined) {
         human.frame(frame);

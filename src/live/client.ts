@@ -1,7 +1,7 @@
 /** Requests to a detached tree's supervisor (through the binding: the socket is SEQPACKET). */
 import { PidnsTreeError } from '../errors.js';
 import type { ExitEvent, StartEvent } from '../events.js';
-import { native } from '../native.js';
+import { live } from './native-live.js';
 import type { LiveTree } from './state-dir.js';
 
 export interface PsProcess {
@@ -18,16 +18,16 @@ export interface PsReply {
 
 type Reply = { ok: true } & Record<string, unknown>;
 
+/** How long a supervisor has to answer what it answers at once (not exec or wait). */
+const ANSWER_MS = 10_000;
+
+/**
+ * One request to the tree's supervisor; with `passStdio`, our stdin, stdout and stderr go with
+ * it, and only after the supervisor has shown (SO_PEERCRED) that it runs as us or root.
+ */
 export function request(tree: LiveTree, body: Record<string, unknown>, passStdio = false): Reply {
-  let text: string;
-  try {
-    text = native().liveRequest(tree.socket, JSON.stringify(body), passStdio);
-  } catch (error) {
-    throw new PidnsTreeError(
-      'TREE_GONE',
-      `tree ${tree.info.id}: ${error instanceof Error ? error.message : String(error)}`,
-    );
-  }
+  const waits = body['cmd'] === 'exec' || body['cmd'] === 'wait';
+  const text = live.request(tree.info.id, JSON.stringify(body), passStdio, waits ? undefined : ANSWER_MS);
   const reply = JSON.parse(text) as { ok: boolean; error?: string } & Record<string, unknown>;
   if (!reply.ok) throw new PidnsTreeError('TREE_GONE', `tree ${tree.info.id}: ${reply.error ?? 'refused'}`);
   return reply as Reply;

@@ -1,12 +1,14 @@
 /**
- * Where detached trees keep their state: a directory per tree (mode 0700) with info.json and
- * the control socket. Root's trees live in /run/pidns-tree, others' in $XDG_RUNTIME_DIR.
+ * Where detached trees keep their state: a directory per tree with info.json, the control
+ * socket and the supervisor's lock, in a state root that must be yours with mode 0700 (root:
+ * /run/pidns-tree; others: $XDG_RUNTIME_DIR/pidns-tree, /run/user/<uid>/pidns-tree or
+ * /tmp/pidns-tree-<uid>). Finding, checking and cleaning it is pidns-core's job (the
+ * supervisor's own code, through the binding): see crates/core/src/live/state_root.rs.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import path from 'node:path';
 
 import { PidnsTreeError } from '../errors.js';
+import { live } from './native-live.js';
 
 /** info.json, written by the supervisor once its tree is up. */
 export interface LiveInfo {
@@ -26,16 +28,13 @@ export interface LiveInfo {
 
 export interface LiveTree {
   readonly info: LiveInfo;
+  /** Its directory, for display: every access goes through descriptors pidns-core checked. */
   readonly dir: string;
-  readonly socket: string;
 }
 
+/** The path of the state root (not created, not checked). */
 export function stateRoot(): string {
-  if (process.getuid?.() === 0) return '/run/pidns-tree';
-  const runtime = process.env['XDG_RUNTIME_DIR'];
-  return runtime !== undefined && runtime !== ''
-    ? path.join(runtime, 'pidns-tree')
-    : `/tmp/pidns-tree-${process.getuid?.() ?? 'user'}`;
+  return live.stateRoot();
 }
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -52,51 +51,32 @@ export function newId(name: string | undefined): string {
   return name;
 }
 
-/** State and start time of a process (/proc/PID/stat fields 3 and 22), if it exists. */
-function stat(pid: number): { state: string; startTime: number } | undefined {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { state: fields[0] ?? '', startTime: Number(fields[19]) };
-  } catch {
-    return undefined;
-  }
-}
-
 /**
- * Whether the supervisor that wrote `info` is still that same process, and not a zombie: a
- * killed supervisor stays one until whoever adopted it reaps it.
+ * Every tree running here. The state of dead ones (their supervisor's lock is free) is removed,
+ * only pidns-tree's own files by name, and reported; `problems` says what was left and why.
  */
-function alive(info: LiveInfo): boolean {
-  const s = stat(info.pid);
-  return s !== undefined && s.startTime === info.startTime && s.state !== 'Z';
-}
-
-/** Every tree with state here. Stale state (its supervisor is gone) is removed and reported. */
-export function listTrees(): { trees: LiveTree[]; cleaned: string[] } {
-  const root = stateRoot();
+export function listTrees(): {
+  trees: LiveTree[];
+  cleaned: string[];
+  problems: { id: string; message: string }[];
+} {
+  const listing = live.list();
   const trees: LiveTree[] = [];
-  const cleaned: string[] = [];
-  if (!existsSync(root)) return { trees, cleaned };
-  for (const id of readdirSync(root)) {
-    const dir = path.join(root, id);
-    let info: LiveInfo;
+  for (const t of listing.trees) {
     try {
-      info = JSON.parse(readFileSync(path.join(dir, 'info.json'), 'utf8')) as LiveInfo;
+      trees.push({ info: JSON.parse(t.info) as LiveInfo, dir: t.dir });
     } catch {
-      continue; // still starting (no info yet), or not ours
-    }
-    if (alive(info)) trees.push({ info, dir, socket: path.join(dir, 'control.sock') });
-    else {
-      rmSync(dir, { recursive: true, force: true });
-      cleaned.push(id);
+      // an info.json that is not JSON is not a tree we can show
     }
   }
-  return { trees, cleaned };
+  return { trees, cleaned: listing.cleaned, problems: listing.problems };
 }
 
 export function findTree(id: string): LiveTree {
-  const found = listTrees().trees.find((t) => t.info.id === id);
+  const { trees, problems } = listTrees();
+  const found = trees.find((t) => t.info.id === id);
+  const problem = problems.find((p) => p.id === id);
+  if (found === undefined && problem !== undefined) throw new PidnsTreeError('STATE_UNSAFE', problem.message);
   if (found === undefined) {
     throw new PidnsTreeError('UNKNOWN_TREE', `no running tree ${JSON.stringify(id)} here (see pidns-tree ls)`);
   }

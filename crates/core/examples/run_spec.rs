@@ -1,8 +1,6 @@
 //! Developer tool: validate a tree.json, spawn it with the real kernel and print the event
 //! stream as NDJSON, with no Node involved. `cargo run --example run_spec -- tree.json`
 //! (needs `cargo build -p pidns-init` first; the path defaults to target/debug/pidns-init).
-use std::os::fd::AsFd;
-
 use pidns_core::host::output::{Format, FrameOutput};
 use pidns_core::host::registry::Registry;
 use pidns_core::host::{collector::Collector, spawn::spawn_root};
@@ -27,22 +25,13 @@ fn main() {
             std::process::exit(1)
         });
     let registry = Registry::new(&plan, &tree.token);
-    // NDJSON frames on a pipe; a thread strips the frame headers onto stdout.
+    // The NDJSON goes straight to stdout; the frame pipe only carries the code (drained here).
     let (r, w) = nix::unistd::pipe().expect("pipe");
-    let printer = std::thread::spawn(move || {
-        use std::io::{Read, Write};
-        let mut bytes = Vec::new();
-        let _ = std::fs::File::from(r).read_to_end(&mut bytes);
-        for (kind, body) in pidns_core::wire::frames::parse(&bytes).expect("frames") {
-            if kind == b'o' {
-                let _ = std::io::stdout().write_all(&body);
-            }
-        }
-    });
-    let mut out = FrameOutput::new(std::fs::File::from(w), Format::Ndjson);
-    let _ = tree.events.as_fd();
+    let drain = std::thread::spawn(move || std::io::copy(&mut std::fs::File::from(r), &mut std::io::sink()));
+    let stdout = pidns_core::sys::fd::dup_raw(1, 3).expect("stdout");
+    let mut out = FrameOutput::new(std::fs::File::from(w), Format::Ndjson(std::fs::File::from(stdout)));
     let code = Collector::new(tree, &plan, registry, &mut out, None).run();
     drop(out);
-    let _ = printer.join();
+    let _ = drain.join();
     std::process::exit(code)
 }

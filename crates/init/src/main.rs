@@ -29,6 +29,13 @@ use pidns_model::Plan;
 #[global_allocator]
 static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
 
+/// Rust's runtime sets SIGPIPE to SIG_IGN before main(); in tini mode the program must get
+/// SIGPIPE as pidns-init inherited it (as tini's program does), so it is read before that:
+/// functions in `.init_array` run before main, with glibc and with musl.
+#[used]
+#[link_section = ".init_array"]
+static NOTE_INHERITED_SIGPIPE: extern "C" fn() = signals::note_inherited_sigpipe;
+
 fn main() {
     let mut args = std::env::args();
     let argv0 = args.next().unwrap_or_else(|| "pidns-init".into());

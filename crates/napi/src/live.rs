@@ -1,50 +1,83 @@
-//! The client side of a live tree's control socket (SOCK_SEQPACKET, which Node's net module
-//! cannot open, and exec passes our stdio as SCM_RIGHTS, which it cannot send either).
-use std::os::fd::{AsFd, AsRawFd};
-
+//! Detached trees from Node: the state root and the control socket go through pidns-core's own
+//! checks (`live::state_root`, `live::tree_dir`, `live::client`), the very code the supervisor
+//! uses, so there is one implementation of them. SOCK_SEQPACKET and SCM_RIGHTS (exec passes
+//! our stdio) are beyond Node's net module anyway.
+//!
+//! Errors carry a stable code first, `CODE: message`, which src/live/native-live.ts turns into
+//! a PidnsTreeError: STATE_UNSAFE (nothing was used or sent), UNKNOWN_TREE, TREE_GONE.
 use napi::{Error, Result, Status};
 use napi_derive::napi;
-use nix::sys::socket::{connect, socket, AddressFamily, SockFlag, SockType, UnixAddr};
-use pidns_core::sys::seqpacket;
+use pidns_core::live::client::{self, RequestError};
+use pidns_core::live::state_root::StateRoot;
+use pidns_core::live::tree_dir;
 
-/// Sends one request to the supervisor at `socket_path` (with our stdin, stdout and stderr
-/// when `pass_stdio`) and returns its reply. Blocks until the reply comes: for exec, until the
-/// command has exited.
+fn coded(code: &str, message: String) -> Error {
+    Error::new(Status::GenericFailure, format!("{code}: {message}"))
+}
+
+#[napi(object)]
+pub struct LiveEntry {
+    pub id: String,
+    /// The tree's directory (for display: every access goes through checked descriptors).
+    pub dir: String,
+    /// Its info.json, as written by the supervisor.
+    pub info: String,
+}
+
+#[napi(object)]
+pub struct LiveListing {
+    /// The state root's path.
+    pub root: String,
+    pub trees: Vec<LiveEntry>,
+    /// Ids of dead trees whose state was just removed.
+    pub cleaned: Vec<String>,
+    /// Tree directories not safe to use, and stale state left in place, with why.
+    pub problems: Vec<LiveProblem>,
+}
+
+#[napi(object)]
+pub struct LiveProblem {
+    pub id: String,
+    pub message: String,
+}
+
+/// The path of the state root of detached trees (not checked, not created).
 #[napi]
-pub fn live_request(socket_path: String, request: String, pass_stdio: bool) -> Result<String> {
-    let fail = |what: &str, e: nix::errno::Errno| {
-        Error::new(Status::GenericFailure, format!("{what} {socket_path}: {}", e.desc()))
+pub fn live_state_root() -> Result<String> {
+    StateRoot::path().map(|p| p.display().to_string()).map_err(|u| coded("STATE_UNSAFE", u.0))
+}
+
+/// The detached trees running here; the state of dead ones is removed (only pidns-tree's own
+/// files, by name) and reported.
+#[napi]
+pub fn live_list() -> Result<LiveListing> {
+    let path = StateRoot::path().map_err(|u| coded("STATE_UNSAFE", u.0))?;
+    let Some(root) = StateRoot::open(false).map_err(|u| coded("STATE_UNSAFE", u.0))? else {
+        return Ok(LiveListing { root: path.display().to_string(), trees: vec![], cleaned: vec![], problems: vec![] });
     };
-    let fd = socket(AddressFamily::Unix, SockType::SeqPacket, SockFlag::SOCK_CLOEXEC, None)
-        .map_err(|e| fail("socket", e))?;
-    let addr = UnixAddr::new(socket_path.as_str()).map_err(|e| fail("address", e))?;
-    connect(fd.as_raw_fd(), &addr).map_err(|e| fail("cannot connect to", e))?;
-    let stdio = [0, 1, 2];
-    seqpacket::send(fd.as_fd(), request.as_bytes(), if pass_stdio { &stdio } else { &[] })
-        .map_err(|e| fail("cannot send to", e))?;
-    let mut buf = vec![0u8; seqpacket::MAX_MESSAGE];
-    // The reply comes in chunks; a single NUL byte ends it.
-    let mut reply = Vec::new();
-    loop {
-        let mut pfd = [nix::poll::PollFd::new(fd.as_fd(), nix::poll::PollFlags::POLLIN)];
-        match nix::poll::poll(&mut pfd, nix::poll::PollTimeout::NONE) {
-            Err(nix::errno::Errno::EINTR) => continue,
-            Err(e) => return Err(fail("poll", e)),
-            Ok(_) => {}
-        }
-        match seqpacket::recv(fd.as_fd(), &mut buf) {
-            Ok(seqpacket::Received::Message(bytes, _)) if bytes == pidns_core::live::server::REPLY_END => {
-                return Ok(String::from_utf8_lossy(&reply).into_owned());
-            }
-            Ok(seqpacket::Received::Message(bytes, _)) => reply.extend_from_slice(&bytes),
-            Ok(seqpacket::Received::WouldBlock) => continue,
-            Ok(seqpacket::Received::Closed) => {
-                return Err(Error::new(
-                    Status::GenericFailure,
-                    "the tree's supervisor closed the connection".to_string(),
-                ))
-            }
-            Err(e) => return Err(fail("cannot read from", e)),
-        }
-    }
+    let listing = tree_dir::list(&root).map_err(|m| coded("STATE_UNSAFE", m))?;
+    Ok(LiveListing {
+        root: root.path.display().to_string(),
+        trees: listing
+            .trees
+            .into_iter()
+            .map(|(id, info)| LiveEntry { dir: root.path.join(&id).display().to_string(), id, info })
+            .collect(),
+        cleaned: listing.cleaned,
+        problems: listing.problems.into_iter().map(|(id, message)| LiveProblem { id, message }).collect(),
+    })
+}
+
+/// Sends one request to the supervisor of tree `id` (with our stdin, stdout and stderr when
+/// `pass_stdio`) and returns its reply, once the supervisor has shown (SO_PEERCRED) that it
+/// runs as us or root. Blocks until the reply comes (for exec, until the command has exited), or
+/// until `timeout_ms` when given.
+#[napi]
+pub fn live_request(id: String, request: String, pass_stdio: bool, timeout_ms: Option<u32>) -> Result<String> {
+    let timeout = timeout_ms.map(|ms| std::time::Duration::from_millis(ms as u64));
+    client::request(&id, &request, pass_stdio, timeout).map_err(|e| match e {
+        RequestError::Unsafe(m) => coded("STATE_UNSAFE", m),
+        RequestError::NoTree(m) => coded("UNKNOWN_TREE", m),
+        RequestError::Gone(m) => coded("TREE_GONE", m),
+    })
 }

@@ -15,7 +15,7 @@ use pidns_core::host::human::HumanLines;
 use pidns_core::host::output::{Format, FrameOutput};
 use pidns_core::host::registry::{ExecError, Registry};
 use pidns_core::host::spawn::{spawn_root, Isolation, SpawnError};
-use pidns_core::sys::{fd, pidfd};
+use pidns_core::sys::{fd, pidfd, signals};
 
 #[napi]
 pub struct NativeTree {
@@ -41,6 +41,9 @@ pub struct SpawnOptions {
     /// A descriptor (the CLI's stdout) whose hang-up means nobody reads the events: the tree is
     /// then killed, even while it prints nothing.
     pub watch_fd: Option<i32>,
+    /// ndjson: the descriptor (the CLI's stdout) the events are written to, straight from the
+    /// collector; JavaScript then gets only the code.
+    pub output_fd: Option<i32>,
 }
 
 /// The caller's ends of an exec'd process's stdin, stdout and stderr (JavaScript owns them).
@@ -55,6 +58,14 @@ pub struct ExecFds {
 
 fn failure(status: Status, message: String) -> Error {
     Error::new(status, message)
+}
+
+/// A JavaScript number as a signal the kernel has. Taken as f64, not i32: napi would wrap
+/// 4294967305 into 9 (SIGKILL) before we could see it.
+fn checked_signal(signal: f64) -> Result<i32> {
+    signals::checked_f64(signal).ok_or_else(|| {
+        Error::new(Status::InvalidArg, format!("{signal} is not a signal: a number from 1 to {}", signals::MAX))
+    })
 }
 
 #[napi]
@@ -79,7 +90,8 @@ impl NativeTree {
 
     /// Sends `signal` to the root init through its pidfd. False once the tree is gone.
     #[napi]
-    pub fn signal(&self, signal: i32) -> Result<bool> {
+    pub fn signal(&self, signal: f64) -> Result<bool> {
+        let signal = checked_signal(signal)?;
         pidfd::signal_if_alive(self.root_pidfd.as_fd(), signal)
             .map_err(|e| failure(Status::GenericFailure, format!("signal {signal}: {}", e.desc())))
     }
@@ -87,7 +99,8 @@ impl NativeTree {
     /// Signals process `process` of namespace `node` ("init" for its PID 1), through a pidfd
     /// checked against the process's start time. False when no such process is running.
     #[napi]
-    pub fn signal_process(&self, node: String, process: String, signal: i32) -> Result<bool> {
+    pub fn signal_process(&self, node: String, process: String, signal: f64) -> Result<bool> {
+        let signal = checked_signal(signal)?;
         self.registry
             .signal(&node, &process, signal)
             .map_err(|e| failure(Status::GenericFailure, format!("signal {signal}: {}", e.desc())))
@@ -168,7 +181,12 @@ pub fn spawn_tree(init_path: String, plan_json: String, options: SpawnOptions) -
     })?;
     let format = match options.format.as_str() {
         "events" => Format::Events,
-        "ndjson" => Format::Ndjson,
+        "ndjson" => {
+            let fd =
+                options.output_fd.ok_or_else(|| failure(Status::InvalidArg, "ndjson needs outputFd".to_string()))?;
+            let dup = fd::dup_raw(fd, 3).map_err(|e| failure(Status::InvalidArg, format!("outputFd: {}", e.desc())))?;
+            Format::Ndjson(std::fs::File::from(dup))
+        }
         "human" => {
             Format::Human(HumanLines::new(options.prefix_width.unwrap_or(0) as usize, options.color.unwrap_or(false)))
         }
@@ -190,7 +208,12 @@ pub fn spawn_tree(init_path: String, plan_json: String, options: SpawnOptions) -
     let pid = tree.pid.as_raw();
     let registry = Registry::new(&plan, &tree.token);
     let collector_registry = registry.clone();
-    let watch = options.watch_fd.filter(|&fd| fd >= 0);
+    let watch = match options.watch_fd.filter(|&fd| fd >= 0) {
+        Some(fd) => {
+            Some(fd::dup_raw(fd, 3).map_err(|e| failure(Status::InvalidArg, format!("watchFd: {}", e.desc())))?)
+        }
+        None => None,
+    };
     std::thread::Builder::new()
         .name("pidns-collector".into())
         .spawn(move || {

@@ -7,7 +7,7 @@
 //! Order: everything an init sent is in the socket before its exit can be (see `wire::tree`),
 //! and the root's own exit is taken in only once the socket is drained (every tree end closed).
 use std::collections::HashMap;
-use std::os::fd::{AsFd, BorrowedFd, RawFd};
+use std::os::fd::{AsFd, OwnedFd};
 use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
@@ -35,8 +35,9 @@ pub struct Collector<'a> {
     rules: Rules,
     registry: Registry,
     out: &'a mut dyn Output,
-    /// A descriptor whose hang-up means nobody reads our output any more (the CLI's stdout).
-    watch: Option<RawFd>,
+    /// A descriptor whose hang-up means nobody reads our output any more (a dup of the CLI's
+    /// stdout).
+    watch: Option<OwnedFd>,
     listening: bool,
     /// An `error` came (the tree cannot run as declared), and whether the stop was sent.
     failed: bool,
@@ -76,7 +77,7 @@ impl<'a> Collector<'a> {
         plan: &pidns_model::Plan,
         registry: Registry,
         out: &'a mut dyn Output,
-        watch: Option<RawFd>,
+        watch: Option<OwnedFd>,
     ) -> Self {
         Collector {
             tree,
@@ -115,8 +116,8 @@ impl<'a> Collector<'a> {
                 self.drain_socket(&mut buf);
             }
             if ready.root {
-                if let Ok(Some(ws)) = pidfd::try_reap(self.tree.pidfd.as_fd()) {
-                    self.root_status = ExitStatus::from_wait(ws).or(Some(ExitStatus::killed(libc::SIGKILL)));
+                if let Ok(Some(status)) = pidfd::try_reap(self.tree.pidfd.as_fd()) {
+                    self.root_status = Some(status);
                 }
             }
             self.scan_zombies();
@@ -158,8 +159,7 @@ impl<'a> Collector<'a> {
             pfds.len() - 1
         });
         // No events asked: a pipe's write end reports POLLERR once its reader has gone.
-        // SAFETY: the caller keeps the watched descriptor open while the collector runs.
-        let watch = self.watch.filter(|_| self.listening).map(|fd| unsafe { BorrowedFd::borrow_raw(fd) });
+        let watch = self.watch.as_ref().filter(|_| self.listening).map(|fd| fd.as_fd());
         let watch_at = watch.map(|fd| {
             pfds.push(PollFd::new(fd, PollFlags::empty()));
             pfds.len() - 1

@@ -15,9 +15,10 @@ const BATCH: usize = 256 * 1024;
 pub enum Format {
     /// Every event as NDJSON, to be parsed (the scripting API).
     Events,
-    /// Every event as NDJSON, to be printed as it is (`spawn --json`); a last frame has the
-    /// code.
-    Ndjson,
+    /// Every event as NDJSON, written straight to this file (the CLI's stdout, for `spawn
+    /// --json`): no byte of it goes through JavaScript, which gets only the code (and `x` if
+    /// the file's reader went away).
+    Ndjson(File),
     /// Output lines rendered for a person (stdout and stderr frames), every other event as
     /// NDJSON for the TypeScript renderer (`spawn`).
     Human(HumanLines),
@@ -32,14 +33,35 @@ pub trait Output: Sink {
 pub struct FrameOutput {
     format: Format,
     frames: FrameBuf,
+    /// NDJSON waiting to be written to the `Ndjson` file.
+    direct: Vec<u8>,
     pipe: File,
     gone: bool,
 }
 
 impl FrameOutput {
     pub fn new(pipe: File, format: Format) -> FrameOutput {
-        FrameOutput { format, frames: FrameBuf::default(), pipe, gone: false }
+        FrameOutput { format, frames: FrameBuf::default(), direct: Vec::new(), pipe, gone: false }
     }
+}
+
+/// Writes all of `bytes`, waiting for room when the file is non-blocking (Node makes a pipe on
+/// stdout non-blocking, and that flag is the file's, shared with us).
+fn write_all_waiting(file: &mut File, mut bytes: &[u8]) -> std::io::Result<()> {
+    use std::os::fd::AsFd;
+    while !bytes.is_empty() {
+        match file.write(bytes) {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(n) => bytes = &bytes[n..],
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                let mut pfd = [nix::poll::PollFd::new(file.as_fd(), nix::poll::PollFlags::POLLOUT)];
+                let _ = nix::poll::poll(&mut pfd, nix::poll::PollTimeout::NONE);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 impl Sink for FrameOutput {
@@ -59,14 +81,18 @@ impl Sink for FrameOutput {
                 human.forget(*key);
                 write_ndjson(self.frames.payload(Kind::Events), names, event);
             }
-            (Format::Ndjson, Event::End { code }) => {
-                write_ndjson(self.frames.payload(Kind::Stdout), names, event);
+            (Format::Ndjson(_), Event::End { code }) => {
+                write_ndjson(&mut self.direct, names, event);
+                self.flush();
+                if self.gone {
+                    self.frames.payload(Kind::ReaderGone);
+                }
                 self.frames.payload(Kind::Code).extend_from_slice(&code.to_le_bytes());
             }
-            (Format::Ndjson, _) => write_ndjson(self.frames.payload(Kind::Stdout), names, event),
+            (Format::Ndjson(_), _) => write_ndjson(&mut self.direct, names, event),
             _ => write_ndjson(self.frames.payload(Kind::Events), names, event),
         }
-        if self.frames.len() >= BATCH {
+        if self.frames.len() + self.direct.len() >= BATCH {
             self.flush();
         }
     }
@@ -74,7 +100,15 @@ impl Sink for FrameOutput {
 
 impl Output for FrameOutput {
     fn flush(&mut self) -> bool {
-        if !self.gone && !self.frames.is_empty() && self.pipe.write_all(self.frames.bytes()).is_err() {
+        if let Format::Ndjson(file) = &mut self.format {
+            if !self.gone && !self.direct.is_empty() && write_all_waiting(file, &self.direct).is_err() {
+                self.gone = true;
+            }
+            self.direct.clear();
+        }
+        // The frames always go out: when the output's reader is gone, JavaScript must still
+        // hear it (`x`) and the code.
+        if !self.frames.is_empty() && self.pipe.write_all(self.frames.bytes()).is_err() {
             self.gone = true;
         }
         self.frames.clear();

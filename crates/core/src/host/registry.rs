@@ -156,8 +156,7 @@ impl Registry {
             Errno::ECONNREFUSED | Errno::ENOENT => ExecError::Gone,
             e => ExecError::Io(e),
         })?;
-        // SAFETY: geteuid only reads our credentials.
-        let me = unsafe { libc::geteuid() };
+        let me = crate::sys::process::euid();
         let peer = ctlsock::peer(conn.as_fd()).map_err(ExecError::Io)?;
         if peer.uid != me || peer.pid != creator {
             return Err(ExecError::Refused(format!(
@@ -184,7 +183,7 @@ impl Registry {
         }
         let mut buf = vec![0u8; 64 * 1024];
         let reply = match seqpacket::recv(conn.as_fd(), &mut buf) {
-            Ok(seqpacket::Received::Message(bytes, _)) => Reply::decode(&bytes).map_err(ExecError::Refused)?,
+            Ok(seqpacket::Received::Message { bytes, .. }) => Reply::decode(&bytes).map_err(ExecError::Refused)?,
             Ok(_) => return Err(ExecError::Gone),
             Err(e) => return Err(ExecError::Io(e)),
         };

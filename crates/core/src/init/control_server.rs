@@ -37,8 +37,7 @@ impl ControlServer {
 
     /// Takes every waiting connection; each is watched in `epoll` under `token_base + fd`.
     pub fn accept(&mut self, epoll: &Epoll, token_base: u64) {
-        // SAFETY: getuid only reads our credentials.
-        let me = unsafe { libc::getuid() };
+        let me = crate::sys::process::uid();
         while let Ok(Some(conn)) = ctlsock::accept(self.listener.as_fd()) {
             match ctlsock::peer(conn.as_fd()) {
                 Ok(peer) if peer.uid == me => {}
@@ -65,7 +64,16 @@ impl ControlServer {
         let _ = epoll.delete(conn.as_fd());
         let mut buf = vec![0u8; seqpacket::MAX_MESSAGE];
         let (bytes, fds) = match seqpacket::recv(conn.as_fd(), &mut buf) {
-            Ok(seqpacket::Received::Message(bytes, fds)) => (bytes, fds),
+            Ok(seqpacket::Received::Message { truncated: true, .. }) => {
+                // Its descriptors did not all arrive (our limit, or more than a request has):
+                // the ones that did are closed with the message.
+                refuse(
+                    conn.as_fd(),
+                    &crate::sys::limits::explain("the request's descriptors did not all arrive", Errno::EMFILE),
+                );
+                return None;
+            }
+            Ok(seqpacket::Received::Message { bytes, fds, .. }) => (bytes, fds),
             Ok(_) => return None,
             Err(e) => {
                 refuse(conn.as_fd(), &format!("cannot read the request: {}", e.desc()));

@@ -7,8 +7,10 @@
 pub mod children;
 pub mod commands;
 pub mod control_server;
+pub mod descendants;
 pub mod forwarding;
 pub mod launch;
+pub mod leftovers;
 pub mod lifecycle;
 pub mod node;
 pub mod outbox;

@@ -355,8 +355,7 @@ impl<'a> NodeInit<'a> {
                 if let Err(message) = setup {
                     let msg = TreeMessage::Error { node: child, message };
                     let _ = crate::sys::seqpacket::send(self.ctx.events(), &msg.to_bytes(), &[]);
-                    // SAFETY: ends the clone without running the parent's exit handlers.
-                    unsafe { libc::_exit(1) };
+                    crate::sys::process::exit_now(1);
                 }
                 // `ready_w` (close-on-exec) stays open until the exec below.
                 launch::become_process(&Setup {

@@ -1,23 +1,22 @@
 //! The supervisor's control socket: SOCK_SEQPACKET (a request and its descriptors arrive as one
 //! message), mode 0600 in a 0700 directory, and the peer's credentials checked: only the tree's
 //! owner (or root) is served.
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
-use std::os::unix::fs::PermissionsExt;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::path::Path;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-use nix::sys::socket::{
-    accept, bind, getsockopt, listen, socket, sockopt, AddressFamily, Backlog, SockFlag, SockType, UnixAddr,
-};
+use nix::sys::socket::{accept, bind, listen, socket, AddressFamily, Backlog, SockFlag, SockType, UnixAddr};
 
+use super::peer;
 use super::protocol::LiveRequest;
 use super::state::Shared;
+use super::tree_dir::SOCKET;
 use crate::host::registry::Registry;
 use crate::json_out::JsonObject;
-use crate::sys::{pidfd, seqpacket};
+use crate::sys::{dirfd, pidfd, seqpacket};
 
 pub struct Server {
     pub shared: Arc<Shared>,
@@ -28,19 +27,34 @@ pub struct Server {
     pub execs: AtomicU32,
 }
 
-/// Binds the socket and serves it on its own thread, a thread per client.
-pub fn serve(path: &Path, server: Arc<Server>) -> Result<(), String> {
+/// Binds `control.sock` in the tree's directory `dir` (through its descriptor: the socket is
+/// made in the directory that was checked, whatever its path has become; `shown` is that path,
+/// for messages) and serves it on its own thread, a thread per client.
+pub fn serve(dir: BorrowedFd<'_>, shown: &Path, server: Arc<Server>) -> Result<(), String> {
     let fd = socket(AddressFamily::Unix, SockType::SeqPacket, SockFlag::SOCK_CLOEXEC, None)
         .map_err(|e| e.desc().to_string())?;
-    let addr = UnixAddr::new(path).map_err(|e| e.desc().to_string())?;
-    bind(fd.as_raw_fd(), &addr).map_err(|e| format!("bind {}: {}", path.display(), e.desc()))?;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(|e| e.to_string())?;
+    let addr = UnixAddr::new(&dirfd::proc_path(dir).join(SOCKET)).map_err(|e| e.desc().to_string())?;
+    let shown = shown.join(SOCKET);
+    bind(fd.as_raw_fd(), &addr).map_err(|e| format!("bind {}: {}", shown.display(), e.desc()))?;
+    dirfd::set_mode_at(dir, SOCKET, 0o600).map_err(|e| format!("chmod {}: {}", shown.display(), e.desc()))?;
     listen(&fd, Backlog::new(16).map_err(|e| e.desc().to_string())?).map_err(|e| e.desc().to_string())?;
-    std::thread::spawn(move || loop {
-        let Ok(client) = accept(&fd) else { continue };
-        let server = server.clone();
-        std::thread::spawn(move || handle(&server, client));
-    });
+    std::thread::Builder::new()
+        .spawn(move || loop {
+            let client = match accept(&fd) {
+                Ok(client) => client,
+                Err(nix::errno::Errno::EINTR | nix::errno::Errno::ECONNABORTED) => continue,
+                Err(_) => {
+                    // Out of descriptors (or memory): the connection waits in the backlog until
+                    // a client closes one; try again in a while rather than spin.
+                    std::thread::sleep(Duration::from_millis(50));
+                    continue;
+                }
+            };
+            let server = server.clone();
+            // No thread to be had (a pids limit): the client sees its connection close.
+            let _ = std::thread::Builder::new().spawn(move || handle(&server, client));
+        })
+        .map_err(|e| format!("cannot start the control socket's thread: {e}"))?;
     Ok(())
 }
 
@@ -70,24 +84,31 @@ fn handle(server: &Server, client: OwnedFd) {
     // Read the request before anything else, also one we refuse: closing a SEQPACKET
     // connection with unread data resets it, and the client would never see our answer.
     let mut buf = vec![0u8; seqpacket::MAX_MESSAGE];
-    let (bytes, fds) = match seqpacket::recv(client.as_fd(), &mut buf) {
-        Ok(seqpacket::Received::Message(b, f)) => (b, f),
+    let (bytes, mut fds) = match seqpacket::recv(client.as_fd(), &mut buf) {
+        Ok(seqpacket::Received::Message { truncated: true, fds, .. }) => {
+            drop(fds);
+            return reply(&client, error("request refused: larger than 256 KiB or with more than 4 descriptors"));
+        }
+        Ok(seqpacket::Received::Message { bytes, fds, .. }) => (bytes, fds),
         _ => return,
     };
     // Only the tree's owner, or root.
-    // SAFETY: geteuid only reads our credentials.
-    let owner = unsafe { libc::geteuid() };
-    match getsockopt(&client, sockopt::PeerCredentials) {
-        Ok(cred) if cred.uid() == owner || cred.uid() == 0 => {}
-        _ => {
-            drop(fds);
-            return reply(&client, error("permission denied: this tree belongs to another user"));
-        }
+    if peer::trusted(&client).is_err() {
+        drop(fds);
+        return reply(&client, error("permission denied: this tree belongs to another user"));
     }
     let request = match LiveRequest::parse(&bytes) {
         Ok(r) => r,
-        Err(e) => return reply(&client, error(&e)),
+        Err(e) => {
+            drop(fds);
+            return reply(&client, error(&e));
+        }
     };
+    // Descriptors are for exec only; whatever else came is closed before we answer, so that a
+    // client that has its reply knows they are gone.
+    if !matches!(request, LiveRequest::Exec { .. }) {
+        fds.clear();
+    }
     let answer = match &request {
         LiveRequest::Ps => ps(server),
         LiveRequest::Kill { node, process, signal } => match server.registry.signal(node, process, *signal) {
@@ -97,10 +118,15 @@ fn handle(server: &Server, client: OwnedFd) {
         LiveRequest::Stop { grace_ms } => {
             let _ = pidfd::send_signal(server.root.as_fd(), libc::SIGTERM);
             let (root, grace) = (server.root.clone(), *grace_ms);
-            std::thread::spawn(move || {
+            let later = root.clone();
+            let timer = std::thread::Builder::new().spawn(move || {
                 std::thread::sleep(Duration::from_millis(grace));
-                let _ = pidfd::send_signal(root.as_fd(), libc::SIGKILL);
+                let _ = pidfd::send_signal(later.as_fd(), libc::SIGKILL);
             });
+            if timer.is_err() {
+                // No thread for the grace period (a pids limit): the end must still come.
+                let _ = pidfd::send_signal(root.as_fd(), libc::SIGKILL);
+            }
             JsonObject::new().raw("ok", "true").finish()
         }
         LiveRequest::Exec { .. } => exec(server, &request, &client, fds),

@@ -1,15 +1,20 @@
-//! `pidns-init --supervise DIR --id ID [--name NAME] [--mode MODE]`: own a tree detached from
-//! the CLI. Reads the plan on stdin; writes `ready` (or `failed: why`) on stdout once the tree is
-//! up; serves DIR/control.sock; keeps DIR/info.json; removes DIR when the tree has ended.
+//! `pidns-init --supervise --id ID [--name NAME] [--mode MODE]`: own a tree detached from the
+//! CLI. Reads the plan on stdin; claims `<state root>/<ID>` (`tree_dir::claim`: atomically, in
+//! the checked state root); starts the tree; serves `control.sock` there; writes `info.json`
+//! once the whole tree is up and then says `ready` on stdout. When the tree ends, or fails to
+//! start, it removes its own files and directory, and only then, on failure, says why: one line,
+//! `taken: ...` (a live tree has the name), `refused: ...` (the state, or what is at the path,
+//! is not safe or not pidns-tree's) or `failed: ...` (the tree could not be started; everything
+//! it started has been killed and waited for).
 use std::io::{Read, Write};
-use std::os::fd::AsFd;
-use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
-use std::path::PathBuf;
+use std::os::fd::{AsFd, OwnedFd};
 use std::sync::atomic::AtomicU32;
 use std::sync::Arc;
 
 use super::server::{serve, Server};
 use super::state::{Recorded, Shared};
+use super::state_root::StateRoot;
+use super::tree_dir::{self, ClaimError, Claimed, INFO, INFO_TMP};
 use crate::host::collector::Collector;
 use crate::host::events::{Event, Names};
 use crate::host::output::Output;
@@ -17,17 +22,23 @@ use crate::host::registry::Registry;
 use crate::host::rules::Sink;
 use crate::host::spawn::{spawn_root, Isolation};
 use crate::json_out::JsonObject;
-use crate::sys::fd;
+use crate::sys::{dirfd, fd, pidfd};
 
 pub struct Options {
-    pub dir: PathBuf,
     pub id: String,
     pub name: String,
     pub isolation: Isolation,
 }
 
+/// Why a detached start failed, as the CLI reads it (the line's first word).
+enum Failure {
+    Taken(String),
+    Refused(String),
+    Failed(String),
+}
+
 /// The start time of process `pid` in clock ticks since boot (/proc/PID/stat, field 22): with
-/// the PID it identifies a process for good, so stale state is told from a live tree.
+/// the PID it identifies a process for good (info.json keeps it for the curious).
 pub fn start_time(pid: u32) -> Option<u64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     let after = &stat[stat.rfind(')')? + 2..];
@@ -43,80 +54,137 @@ fn say(line: &str) {
 pub fn supervise(o: Options) -> i32 {
     match run(&o) {
         Ok(code) => code,
-        Err(why) => {
-            say(&format!("failed: {why}"));
-            let _ = std::fs::remove_dir_all(&o.dir);
+        Err(failure) => {
+            say(&match failure {
+                Failure::Taken(why) => format!("taken: {why}"),
+                Failure::Refused(why) => format!("refused: {why}"),
+                Failure::Failed(why) => format!("failed: {why}"),
+            });
             125
         }
     }
 }
 
-fn run(o: &Options) -> Result<i32, String> {
-    let mut plan_json = String::new();
-    std::io::stdin().read_to_string(&mut plan_json).map_err(|e| format!("reading the plan: {e}"))?;
-    let plan = pidns_model::Plan::from_json(&plan_json)?;
-    if let Some(parent) = o.dir.parent() {
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(parent)
-            .map_err(|e| format!("{}: {e}", parent.display()))?;
+/// For tests only: with `PIDNS_TREE_SUPERVISOR_PAUSE=FIFO`, the supervisor writes its PID to
+/// FIFO right after it has claimed its directory, then stops itself (SIGSTOP): a test can kill
+/// it at exactly that point, which no timing could hit reliably.
+fn pause_for_tests() {
+    let Some(path) = std::env::var_os("PIDNS_TREE_SUPERVISOR_PAUSE") else { return };
+    if let Ok(mut fifo) = std::fs::OpenOptions::new().write(true).open(path) {
+        let _ = writeln!(fifo, "{}", std::process::id());
     }
-    std::fs::DirBuilder::new().mode(0o700).create(&o.dir).map_err(|e| format!("{}: {e}", o.dir.display()))?;
-    std::fs::set_permissions(&o.dir, std::fs::Permissions::from_mode(0o700)).map_err(|e| e.to_string())?;
+    let _ = nix::sys::signal::raise(nix::sys::signal::Signal::SIGSTOP);
+}
 
-    let init = std::env::current_exe().map_err(|e| e.to_string())?;
-    let tree = spawn_root(&init, &plan_json, o.isolation).map_err(|e| e.to_string())?;
-    let root = Arc::new(fd::dup_high(tree.pidfd.as_fd(), 3).map_err(|e| e.desc().to_string())?);
-    let registry = Registry::new(&plan, &tree.token);
+fn run(o: &Options) -> Result<i32, Failure> {
+    let mut plan_json = String::new();
+    std::io::stdin().read_to_string(&mut plan_json).map_err(|e| Failure::Failed(format!("reading the plan: {e}")))?;
+    let plan = pidns_model::Plan::from_json(&plan_json).map_err(Failure::Failed)?;
+    let root = StateRoot::open(true)
+        .map_err(|u| Failure::Refused(u.0))?
+        .ok_or_else(|| Failure::Refused("the state directory vanished as it was made".into()))?;
+    let claimed = tree_dir::claim(&root, &o.id).map_err(|e| match e {
+        ClaimError::Taken(why) => Failure::Taken(why),
+        ClaimError::Refused(why) => Failure::Refused(why),
+    })?;
+    pause_for_tests();
     let shared = Arc::new(Shared::default());
-    let server = Arc::new(Server {
-        shared: shared.clone(),
-        registry: registry.clone(),
-        root,
-        plan: plan.clone(),
-        execs: AtomicU32::new(0),
-    });
-    serve(&o.dir.join("control.sock"), server)?;
-    write_info(o, &plan, tree.pid.as_raw())?;
-
-    let expected = plan.nodes.iter().map(|n| 1 + n.processes.len()).sum::<usize>();
-    let mut out = Recorder { shared: &shared, expected, starts: 0, ready: false };
-    let code = Collector::new(tree, &plan, registry, &mut out, None).run();
-    let _ = std::fs::remove_dir_all(&o.dir);
+    let outcome = run_tree(o, &plan, &plan_json, &claimed, &shared);
+    // The tree is gone (or never started): our own files go, and nothing else.
+    let _ = claimed.remove(&root);
     // Let clients waiting for the end get their answer before we go (at most a second).
     let st = shared.state.lock().unwrap_or_else(|e| e.into_inner());
     let _ = shared.changed.wait_timeout_while(st, std::time::Duration::from_secs(1), |st| st.replying > 0);
-    Ok(code)
+    outcome
 }
 
-/// The supervisor's destination for events: its state (for ps, exec, wait), and `ready` on
-/// stdout once every process of the tree has started (`failed: why` if it never will).
+/// Starts the tree and runs it to its end. A tree that fails to start (an init reports an
+/// error, or it ends first) is killed at once through the root init's pidfd, and this returns
+/// only when the kernel has taken down every namespace of it.
+fn run_tree(
+    o: &Options,
+    plan: &pidns_model::Plan,
+    plan_json: &str,
+    claimed: &Claimed,
+    shared: &Arc<Shared>,
+) -> Result<i32, Failure> {
+    let init = std::env::current_exe().map_err(|e| Failure::Failed(e.to_string()))?;
+    let tree = spawn_root(&init, plan_json, o.isolation).map_err(|e| Failure::Failed(e.to_string()))?;
+    let root = Arc::new(fd::dup_high(tree.pidfd.as_fd(), 3).map_err(|e| Failure::Failed(e.desc().to_string()))?);
+    let registry = Registry::new(plan, &tree.token);
+    let server = Arc::new(Server {
+        shared: shared.clone(),
+        registry: registry.clone(),
+        root: root.clone(),
+        plan: plan.clone(),
+        execs: AtomicU32::new(0),
+    });
+    let dir = claimed.dir();
+    let tree_pid = tree.pid.as_raw();
+    let publish = || write_info(o, claimed, plan, tree_pid);
+    let mut out = Recorder {
+        shared,
+        expected: plan.nodes.iter().map(|n| 1 + n.processes.len()).sum::<usize>(),
+        starts: 0,
+        decided: false,
+        failure: None,
+        publish: &publish,
+        root: &root,
+    };
+    if let Err(why) = serve(dir.dir.as_fd(), &dir.path, server) {
+        // The collector still runs below, to wait for the end of what was started.
+        out.fail(why);
+    }
+    let code = Collector::new(tree, plan, registry, &mut out, None).run();
+    match out.failure {
+        Some(why) => Err(Failure::Failed(why)),
+        None => Ok(code),
+    }
+}
+
+/// The supervisor's destination for events: its state (for ps, exec, wait); once every
+/// process of the tree has started, info.json and `ready` on stdout. A start that fails is
+/// decided here: the tree is killed, and the cause kept for after the teardown.
 struct Recorder<'a> {
     shared: &'a Shared,
     expected: usize,
     starts: usize,
-    ready: bool,
+    decided: bool,
+    failure: Option<String>,
+    /// Writes info.json.
+    publish: &'a dyn Fn() -> Result<(), String>,
+    root: &'a OwnedFd,
+}
+
+impl Recorder<'_> {
+    fn fail(&mut self, why: String) {
+        self.decided = true;
+        self.failure = Some(why);
+        // Nothing of a tree that failed to start stays: SIGKILL to its root init, and the
+        // collector goes on until the kernel has taken every namespace down.
+        let _ = pidfd::send_signal(self.root.as_fd(), libc::SIGKILL);
+    }
 }
 
 impl Sink for Recorder<'_> {
     fn event(&mut self, names: &dyn Names, event: &Event<'_>) {
         let kind = self.shared.record(names, event);
-        if self.ready {
+        if self.decided {
             return;
         }
         if kind == Recorded::Start {
             self.starts += 1;
         }
         if self.starts == self.expected {
-            self.ready = true;
-            say("ready");
+            self.decided = true;
+            match (self.publish)() {
+                Ok(()) => say("ready"),
+                Err(why) => self.fail(format!("cannot write {INFO}: {why}")),
+            }
         } else if let Event::Error { node, message } = event {
-            self.ready = true;
-            say(&format!("failed: {}: {message}", names.node_path(*node)));
+            self.fail(format!("{}: {message}", names.node_path(*node)));
         } else if kind == Recorded::End {
-            self.ready = true;
-            say("failed: the tree ended before every process had started");
+            self.fail("the tree ended before every process had started".into());
         }
     }
 }
@@ -127,7 +195,7 @@ impl Output for Recorder<'_> {
     }
 }
 
-fn write_info(o: &Options, plan: &pidns_model::Plan, root_pid: i32) -> Result<(), String> {
+fn write_info(o: &Options, claimed: &Claimed, plan: &pidns_model::Plan, root_pid: i32) -> Result<(), String> {
     let me = std::process::id();
     let now =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
@@ -143,14 +211,14 @@ fn write_info(o: &Options, plan: &pidns_model::Plan, root_pid: i32) -> Result<()
         .int("createdAt", now)
         .finish();
     // Written whole, then renamed: a reader never sees half a file.
-    let tmp = o.dir.join("info.json.tmp");
-    std::fs::write(&tmp, info).map_err(|e| e.to_string())?;
-    std::fs::rename(&tmp, o.dir.join("info.json")).map_err(|e| e.to_string())
+    let dir = claimed.dir().dir.as_fd();
+    let tmp = dirfd::create_file_at(dir, INFO_TMP, 0o600).map_err(|e| e.desc().to_string())?;
+    dirfd::write_all(tmp, info.as_bytes()).map_err(|e| e.to_string())?;
+    dirfd::rename_at(dir, INFO_TMP, INFO).map_err(|e| e.desc().to_string())
 }
 
-/// Parses `--supervise DIR --id ID [--name NAME] [--mode auto|rootless|privileged]`.
+/// Parses `--supervise --id ID [--name NAME] [--mode auto|rootless|privileged]`.
 pub fn parse_args(args: &[String]) -> Result<Options, String> {
-    let mut dir = None;
     let mut id = None;
     let mut name = String::new();
     let mut mode = None;
@@ -158,16 +226,30 @@ pub fn parse_args(args: &[String]) -> Result<Options, String> {
     while let Some(a) = it.next() {
         let mut value = || it.next().cloned().ok_or_else(|| format!("{a} needs a value"));
         match a.as_str() {
-            "--supervise" => dir = Some(PathBuf::from(value()?)),
+            "--supervise" => {}
             "--id" => id = Some(value()?),
             "--name" => name = value()?,
             "--mode" => mode = Some(value()?),
             other => return Err(format!("unknown argument {other}")),
         }
     }
-    let dir = dir.ok_or("--supervise DIR is required")?;
     let id = id.ok_or("--id is required")?;
+    tree_dir::check_id(&id)?;
     // Anything but rootless or privileged is auto, decided only now that it is needed.
     let isolation = mode.as_deref().and_then(Isolation::from_mode).unwrap_or_else(Isolation::auto);
-    Ok(Options { dir, id, name, isolation })
+    Ok(Options { id, name, isolation })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_id_must_be_one_plain_name() {
+        let args = |id: &str| ["--supervise", "--id", id].map(String::from).to_vec();
+        assert!(parse_args(&args("web-1")).is_ok());
+        for bad in ["../x", ".tmp-x", "a/b", "", "."] {
+            assert!(parse_args(&args(bad)).is_err(), "{bad}");
+        }
+    }
 }

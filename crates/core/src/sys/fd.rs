@@ -29,6 +29,18 @@ pub fn dup_high(fd: BorrowedFd<'_>, min: RawFd) -> Result<OwnedFd, Errno> {
     Ok(unsafe { OwnedFd::from_raw_fd(n) })
 }
 
+/// A close-on-exec duplicate (numbered `min` or above) of a descriptor someone else owns and
+/// keeps open, named by its number (JavaScript hands out numbers, such as its stdout's).
+pub fn dup_raw(fd: RawFd, min: RawFd) -> Result<OwnedFd, Errno> {
+    // SAFETY: F_DUPFD_CLOEXEC only reads the descriptor table; a bad number is EBADF.
+    let n = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, min) };
+    if n < 0 {
+        return Err(Errno::last());
+    }
+    // SAFETY: the new descriptor is ours alone.
+    Ok(unsafe { OwnedFd::from_raw_fd(n) })
+}
+
 /// Takes ownership of an inherited descriptor number (fds 3, 4, 5 handed to pidns-init) and
 /// marks it close-on-exec so it never leaks into the user's processes.
 pub fn adopt_inherited(fd: RawFd) -> Result<OwnedFd, Errno> {

@@ -2,6 +2,7 @@
 //! below this module, each with a SAFETY comment; the rest of the crate is safe code.
 pub mod clone;
 pub mod ctlsock;
+pub mod dirfd;
 pub mod exec;
 pub mod fd;
 pub mod hostproc;
@@ -10,7 +11,11 @@ pub mod mounts;
 pub mod nschain;
 pub mod nslevel;
 pub mod pidfd;
+pub mod prctl;
+pub mod process;
+pub mod root_exec;
 pub mod seqpacket;
 pub mod setns;
 pub mod signals;
 pub mod userns;
+pub mod wait;

@@ -7,7 +7,8 @@
 //! | `e` | NDJSON: one event per line | parses each line into an event object |
 //! | `o` | bytes for standard output, already rendered (human lines, or NDJSON) | writes them as they are |
 //! | `r` | bytes for standard error, already rendered | writes them as they are |
-//! | `c` | the tree's exit code, i32 little-endian | the last frame when everything went to `o` |
+//! | `c` | the tree's exit code, i32 little-endian | the last frame when the output went elsewhere |
+//! | `x` | nothing | the output's reader went away (its pipe broke): the tree was killed |
 
 /// Which frame a payload belongs in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,6 +17,7 @@ pub enum Kind {
     Stdout,
     Stderr,
     Code,
+    ReaderGone,
 }
 
 impl Kind {
@@ -25,6 +27,7 @@ impl Kind {
             Kind::Stdout => b'o',
             Kind::Stderr => b'r',
             Kind::Code => b'c',
+            Kind::ReaderGone => b'x',
         }
     }
 }
