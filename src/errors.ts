@@ -44,8 +44,16 @@ export type PidnsTreeErrorCode =
    */
   | 'STATE_UNSAFE';
 
+/**
+ * What sort of problem a spec issue is: `syntax` (not JSON), `invalid` (a value breaks a rule),
+ * `depth` (deeper than the PID-namespace levels left), `impossible` (an expectation that can
+ * never hold).
+ */
+export type SpecIssueKind = 'syntax' | 'invalid' | 'depth' | 'impossible';
+
 /** One problem found in a spec. */
 export interface SpecIssue {
+  readonly kind: SpecIssueKind;
   /** JSON path of the offending value, e.g. `$.children[0].processes[1].command`. */
   readonly path: string;
   readonly line?: number;

@@ -29,7 +29,7 @@ pub mod spec;
 pub mod validate;
 mod validate_expect;
 
-pub use error::SpecError;
+pub use error::{IssueKind, SpecError};
 pub use expect::{expectations_json, Check, Expectation, OutputMatch, Stream, Subject};
 pub use foresight::{Foresight, StaticRules};
 pub use json::{parse as parse_json, JsonError, Kind, Member, Pos, Value};

@@ -4,7 +4,7 @@
 //! once a value has the wrong type nothing inside it is checked: errors about
 //! its contents would only be noise.
 
-use crate::error::SpecError;
+use crate::error::{IssueKind, SpecError};
 use crate::expect::Expectation;
 use crate::foresight::{Foresight, StaticRules};
 use crate::json::{describe_char, quote, Kind, Member, Pos, Value};
@@ -105,7 +105,9 @@ pub fn validate_checked(
     let spec = v.node(value, "$", 1, "");
     if v.errors.is_empty() {
         for judge in foresight {
-            v.errors.extend(judge.never_holds(&spec, &v.expectations));
+            v.errors.extend(
+                judge.never_holds(&spec, &v.expectations).into_iter().map(|e| e.of_kind(IssueKind::Impossible)),
+            );
         }
     }
     if v.errors.is_empty() {
@@ -367,7 +369,7 @@ impl Validator<'_> {
             if m == 1 { " is" } else { "s are" },
         );
         let hint = "flatten the tree or run from a shallower namespace".to_string();
-        self.error(path, pos, message, Some(hint));
+        self.errors.push(SpecError::new(path, Some(pos), message, Some(hint)).of_kind(IssueKind::Depth));
     }
 
     fn children(&mut self, v: &Value, path: &str, depth: u32, ns: &str) -> Vec<TreeSpec> {

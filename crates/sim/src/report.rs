@@ -10,12 +10,13 @@ use crate::startup::{self, Predicted};
 use crate::steps::{Op, ProcessRef, Sender, Target};
 use crate::world::Kind;
 
-/// `{"valid": false, "code": ..., "issues": [...]}`: each issue as the CLI shows it.
+/// `{"valid": false, "code": ..., "issues": [...]}`: each issue as the CLI shows it, with its
+/// kind (`syntax`, `invalid`, `depth`, `impossible`) for callers to decide on.
 pub fn issues(code: &str, errors: &[SpecError]) -> String {
     let items: Vec<String> = errors
         .iter()
         .map(|e| {
-            let mut o = Obj::new().str("path", &e.path);
+            let mut o = Obj::new().str("kind", e.kind.as_str()).str("path", &e.path);
             if let Some(p) = e.pos {
                 o = o.int("line", i64::from(p.line)).int("column", i64::from(p.col));
             }

@@ -53,7 +53,7 @@ pub extern "C" fn output() -> *const u8 {
 fn dispatch(op: u32, host_levels: u32, split: usize, input: &[u8]) -> String {
     let (first, rest) = input.split_at(split.min(input.len()));
     let (Ok(spec), Ok(steps)) = (std::str::from_utf8(first), std::str::from_utf8(rest)) else {
-        return r#"{"valid":false,"code":"BAD_INPUT","issues":[{"path":"$","message":"the input is not UTF-8"}]}"#
+        return r#"{"valid":false,"code":"BAD_INPUT","issues":[{"kind":"invalid","path":"$","message":"the input is not UTF-8"}]}"#
             .into();
     };
     match op {
@@ -62,7 +62,7 @@ fn dispatch(op: u32, host_levels: u32, split: usize, input: &[u8]) -> String {
         OP_SIMULATE => pidns_sim::simulate_json(spec, steps, host_levels),
         OP_EXPECTATIONS => pidns_sim::expectations_json(spec, host_levels),
         _ => format!(
-            r#"{{"valid":false,"code":"BAD_INPUT","issues":[{{"path":"$","message":"unknown operation {op}"}}]}}"#
+            r#"{{"valid":false,"code":"BAD_INPUT","issues":[{{"kind":"invalid","path":"$","message":"unknown operation {op}"}}]}}"#
         ),
     }
 }
