@@ -66,8 +66,12 @@ test('the native binding refuses a signal number that is not one, before napi co
   try {
     await next('start', 'p');
     for (const bad of [4294967305, 0, 65, 1.5]) {
-      t.throws(() => tree.native.signal(bad), { message: /is not a signal/ }, String(bad));
-      t.throws(() => tree.native.signalProcess('root', 'p', bad), { message: /is not a signal/ }, String(bad));
+      t.throws(() => tree.native.signal(bad), { message: /is not a signal/, code: 'BAD_SIGNAL' }, String(bad));
+      t.throws(
+        () => tree.native.signalProcess('root', 'p', bad),
+        { message: /is not a signal/, code: 'BAD_SIGNAL' },
+        String(bad),
+      );
     }
     t.true(tree.native.signalProcess('root', 'p', 15), 'a real signal still goes through');
   } finally {

@@ -2,9 +2,9 @@
  * A running tree, as the scripting API hands it out: its PIDs at every level, exec and spawn
  * into any namespace, signals, events, and a guaranteed clean-up.
  */
-import { PidnsTreeError } from '../errors.js';
+import { nativeError, PidnsTreeError } from '../errors.js';
 import type { EndEvent, ExitEvent, Pids, StartEvent, TreeEvent } from '../events.js';
-import { signalNumber, type RunningTree, type SignalName } from '../running-tree.js';
+import type { RunningTree, SignalName } from '../running-tree.js';
 import type { Plan } from '../spec.js';
 import type { EventLog } from './event-log.js';
 import { closeFds, collect, stdioFromFds } from './stdio.js';
@@ -138,7 +138,7 @@ export class Tree implements AsyncDisposable {
   /** Sends a signal to `'root/a:worker'` or to the init of `'root/a'`, through its pidfd. */
   kill(target: string, signal: SignalName | number = 'SIGTERM'): boolean {
     const { node, process } = parseTarget(target, this.plan, this.#extra);
-    return this.#running.native.signalProcess(node, process, signalNumber(signal));
+    return this.#running.signalProcess(node, process, signal);
   }
 
   /** Resolves with `end` once every process of the tree has exited. */
@@ -184,10 +184,7 @@ export class Tree implements AsyncDisposable {
     try {
       fds = await this.#running.native.exec(node, name, [...argv], options.env ?? {}, options.cwd ?? null);
     } catch (error) {
-      throw new PidnsTreeError(
-        'TREE_GONE',
-        `cannot start ${argv[0]} in ${node}: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      throw nativeError(error, 'TREE_GONE', `cannot start ${argv[0]} in ${node}: `);
     }
     const exited = this.#log.find(
       (e) => (e.event === 'exit' && e.node === node && e.process === name ? e : undefined),
@@ -222,7 +219,7 @@ export class Tree implements AsyncDisposable {
       name,
       pids,
       ...stdio,
-      kill: (signal = 'SIGTERM') => this.#running.native.signalProcess(node, name, signalNumber(signal)),
+      kill: (signal = 'SIGTERM') => this.#running.signalProcess(node, name, signal),
       wait: () => exited,
     };
   }

@@ -3,16 +3,17 @@
 //! uses, so there is one implementation of them. SOCK_SEQPACKET and SCM_RIGHTS (exec passes
 //! our stdio) are beyond Node's net module anyway.
 //!
-//! Errors carry a stable code first, `CODE: message`, which src/live/native-live.ts turns into
-//! a PidnsTreeError: STATE_UNSAFE (nothing was used or sent), UNKNOWN_TREE, TREE_GONE.
-use napi::{Error, Result, Status};
+//! Errors carry their code as the JavaScript error's `code`: STATE_UNSAFE (nothing was used or
+//! sent), UNKNOWN_TREE, TREE_GONE.
+use napi::{Error, Result};
 use napi_derive::napi;
-use pidns_core::live::client::{self, RequestError};
-use pidns_core::live::state_root::StateRoot;
+use pidns_core::error_code::ErrorCode;
+use pidns_core::live::client;
+use pidns_core::live::state_root::{StateRoot, Unsafe};
 use pidns_core::live::tree_dir;
 
-fn coded(code: &str, message: String) -> Error {
-    Error::new(Status::GenericFailure, format!("{code}: {message}"))
+fn unsafe_state(u: Unsafe) -> Error<ErrorCode> {
+    Error::new(ErrorCode::StateUnsafe, u.0)
 }
 
 #[napi(object)]
@@ -43,19 +44,19 @@ pub struct LiveProblem {
 
 /// The path of the state root of detached trees (not checked, not created).
 #[napi]
-pub fn live_state_root() -> Result<String> {
-    StateRoot::path().map(|p| p.display().to_string()).map_err(|u| coded("STATE_UNSAFE", u.0))
+pub fn live_state_root() -> Result<String, ErrorCode> {
+    StateRoot::path().map(|p| p.display().to_string()).map_err(unsafe_state)
 }
 
 /// The detached trees running here; the state of dead ones is removed (only pidns-tree's own
 /// files, by name) and reported.
 #[napi]
-pub fn live_list() -> Result<LiveListing> {
-    let path = StateRoot::path().map_err(|u| coded("STATE_UNSAFE", u.0))?;
-    let Some(root) = StateRoot::open(false).map_err(|u| coded("STATE_UNSAFE", u.0))? else {
+pub fn live_list() -> Result<LiveListing, ErrorCode> {
+    let path = StateRoot::path().map_err(unsafe_state)?;
+    let Some(root) = StateRoot::open(false).map_err(unsafe_state)? else {
         return Ok(LiveListing { root: path.display().to_string(), trees: vec![], cleaned: vec![], problems: vec![] });
     };
-    let listing = tree_dir::list(&root).map_err(|m| coded("STATE_UNSAFE", m))?;
+    let listing = tree_dir::list(&root).map_err(|m| Error::new(ErrorCode::StateUnsafe, m))?;
     Ok(LiveListing {
         root: root.path.display().to_string(),
         trees: listing
@@ -73,11 +74,15 @@ pub fn live_list() -> Result<LiveListing> {
 /// runs as us or root. Blocks until the reply comes (for exec, until the command has exited), or
 /// until `timeout_ms` when given.
 #[napi]
-pub fn live_request(id: String, request: String, pass_stdio: bool, timeout_ms: Option<u32>) -> Result<String> {
+pub fn live_request(
+    id: String,
+    request: String,
+    pass_stdio: bool,
+    timeout_ms: Option<u32>,
+) -> Result<String, ErrorCode> {
     let timeout = timeout_ms.map(|ms| std::time::Duration::from_millis(ms as u64));
-    client::request(&id, &request, pass_stdio, timeout).map_err(|e| match e {
-        RequestError::Unsafe(m) => coded("STATE_UNSAFE", m),
-        RequestError::NoTree(m) => coded("UNKNOWN_TREE", m),
-        RequestError::Gone(m) => coded("TREE_GONE", m),
+    client::request(&id, &request, pass_stdio, timeout).map_err(|e| {
+        let (code, message) = e.coded();
+        Error::new(code, message)
     })
 }

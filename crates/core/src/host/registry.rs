@@ -19,6 +19,7 @@ use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::unistd::Pid;
 use pidns_model::{Plan, ProcessSpec};
 
+use crate::error_code::ErrorCode;
 use crate::sys::{ctlsock, hostproc, pidfd, seqpacket};
 use crate::wire::control::{socket_name, Reply, Request};
 use crate::wire::tree::ProcKey;
@@ -63,6 +64,15 @@ pub enum ExecError {
     /// The init refused (it is stopping, ...), or the socket is not the tree's.
     Refused(String),
     Io(Errno),
+}
+
+impl ExecError {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            ExecError::UnknownNode | ExecError::Gone | ExecError::Refused(_) => ErrorCode::TreeGone,
+            ExecError::Io(_) => ErrorCode::SyscallFailed,
+        }
+    }
 }
 
 impl std::fmt::Display for ExecError {
