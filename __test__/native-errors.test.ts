@@ -18,7 +18,7 @@ test('a binding call that fails carries its code: BAD_ARGUMENT, BAD_PID, UNKNOWN
     message: /not a checked plan/,
   });
   const plan = checkSpecText(sleeper, 'x').json;
-  t.throws(() => native().spawnTree(initPath(), plan, { mode: 'sideways' as 'auto', format: 'events' }), {
+  t.throws(() => native().spawnTree(initPath(), plan, { mode: 'sideways', format: 'events' }), {
     code: 'BAD_ARGUMENT',
     message: /unknown mode "sideways"/,
   });

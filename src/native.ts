@@ -8,7 +8,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
-import { PidnsTreeError, type SpecIssue } from './errors.js';
+import { PidnsTreeError } from './errors.js';
+import type * as Binding from './native-binding.js';
 import { packageRoot } from './package-root.js';
 
 /**
@@ -18,66 +19,13 @@ import { packageRoot } from './package-root.js';
  */
 export type SpawnMode = 'auto' | 'rootless' | 'privileged';
 
-export interface NativeTree {
-  /** The root init's PID on the host. */
-  readonly pid: number;
-  /** True when the tree runs in a user namespace. */
-  readonly rootless: boolean;
-  /** Read end of the frame pipe (see frames.ts); the caller owns and closes it. */
-  readonly eventsFd: number;
-  /** Signals the root init through its pidfd; false once the tree is gone. */
-  signal(signal: number): boolean;
-  /** Signals a process (`init` for a namespace's PID 1) through a checked pidfd; false if not running. */
-  signalProcess(node: string, process: string, signal: number): boolean;
-  /** Starts a command in a namespace as a child of the init serving it; resolves with the caller's stdio ends. */
-  exec(
-    node: string,
-    name: string,
-    command: string[],
-    env: Record<string, string>,
-    cwd: string | null,
-  ): Promise<{ stdin: number; stdout: number; stderr: number; slot: number }>;
-}
+/**
+ * The binding as napi generated its types from the Rust (src/native-binding.ts, written by
+ * `npm run build:native`): a change there that TypeScript does not follow breaks the build.
+ */
+type NativeBinding = typeof Binding;
 
-export interface NativeSpawnOptions {
-  mode: SpawnMode;
-  format: 'events' | 'ndjson' | 'human';
-  color?: boolean;
-  prefixWidth?: number;
-  watchFd?: number;
-  outputFd?: number;
-}
-
-export interface NativeSpecCheck {
-  plan?: string;
-  errors: SpecIssue[];
-  hostLevels: number;
-  maxDepth: number;
-}
-
-export interface Inspected {
-  readonly pid: number;
-  readonly name: string;
-  /** From the caller's namespace down to the process's own: namespace inode and PID there. */
-  readonly levels: readonly { readonly namespace: number; readonly pid: number }[];
-}
-
-interface NativeBinding {
-  /** The native build of the same model (the benchmark compares it with the wasm one). */
-  checkSpec(text: string): NativeSpecCheck;
-  inspectPid(pid: number): Inspected;
-  /** Detached trees (src/live/native-live.ts): the checked state root, listed and cleaned. */
-  liveStateRoot(): string;
-  liveList(): {
-    root: string;
-    trees: { id: string; dir: string; info: string }[];
-    cleaned: string[];
-    problems: { id: string; message: string }[];
-  };
-  /** One request to tree `id`'s supervisor (peer checked); its JSON reply. Blocks (exec: until done). */
-  liveRequest(id: string, request: string, passStdio: boolean, timeoutMs?: number): string;
-  spawnTree(initPath: string, planJson: string, options: NativeSpawnOptions): NativeTree;
-}
+export type { Inspected, NativeTree } from './native-binding.js';
 
 const requireHere = createRequire(import.meta.url);
 
