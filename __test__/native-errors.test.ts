@@ -24,7 +24,7 @@ test('a binding call that fails carries its code: BAD_ARGUMENT, BAD_PID, UNKNOWN
   });
   t.throws(() => native().inspectPid(0), { code: 'BAD_PID' });
   const id = `no-such-tree-${process.pid}-${Math.random().toString(16).slice(2)}`;
-  t.throws(() => native().liveRequest(id, '{"cmd":"ps"}', false), { code: 'UNKNOWN_TREE' });
+  t.throws(() => native().liveRequest(id, '{"t":"ps"}', false), { code: 'UNKNOWN_TREE' });
 });
 
 test('exec: a refusal before the task and one from the task both carry their code', async (t) => {

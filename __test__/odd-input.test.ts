@@ -116,13 +116,14 @@ test('the supervisor refuses a request whose signal is not one, and sends nothin
   const { id } = await detached(t);
   for (const signal of ['4294967305', '0', '65', '1.5', '"9"', 'null', '-1e300']) {
     const reply = JSON.parse(
-      native().liveRequest(id, `{"cmd":"kill","node":"root","process":"p","signal":${signal}}`, false),
-    ) as { ok: boolean; error?: string };
+      native().liveRequest(id, `{"t":"kill","node":"root","process":"p","signal":${signal}}`, false),
+    ) as { ok: boolean; code?: string; error?: string };
     t.false(reply.ok, signal);
+    t.is(reply.code, 'BAD_SIGNAL', 'the refusal says its code, as the binding does');
     t.regex(reply.error ?? '', /"signal" must be a signal number from 1 to 64/, signal);
   }
   t.is(await state(id), 'running');
-  const absent = JSON.parse(native().liveRequest(id, '{"cmd":"kill","node":"root","process":"p"}', false)) as {
+  const absent = JSON.parse(native().liveRequest(id, '{"t":"kill","node":"root","process":"p"}', false)) as {
     sent: boolean;
   };
   t.true(absent.sent, 'no signal at all still means SIGTERM');

@@ -85,7 +85,7 @@ export async function createContext(root, { log }) {
   onCleanup(() => {
     for (const id of live) {
       try {
-        pkg.request(pkg.findTree(id), { cmd: 'stop', graceMs: 0 });
+        pkg.request(pkg.findTree(id), { t: 'stop', graceMs: 0 });
       } catch {}
     }
   });

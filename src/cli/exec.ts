@@ -18,7 +18,7 @@ export function execCommand(args: readonly string[]): number {
     return EXIT.usage;
   }
   try {
-    const reply = request(findTree(id), { cmd: 'exec', node, command, env: {}, cwd: null }, true);
+    const reply = request(findTree(id), { t: 'exec', node, command, env: {}, cwd: null }, true);
     const exit = reply['exit'] as ExitEvent;
     if (exit.error !== undefined) process.stderr.write(`pidns-tree: ${exit.error}\n`);
     return exit.code;

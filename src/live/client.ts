@@ -1,5 +1,8 @@
-/** Requests to a detached tree's supervisor (through the binding: the socket is SEQPACKET). */
-import { PidnsTreeError } from '../errors.js';
+/**
+ * Requests to a detached tree's supervisor (through the binding: the socket is SEQPACKET). The
+ * protocol's table of messages heads crates/core/src/wire/live.rs.
+ */
+import { isErrorCode, PidnsTreeError } from '../errors.js';
 import type { ExitEvent, StartEvent } from '../events.js';
 import { live } from './native-live.js';
 import type { LiveTree } from './state-dir.js';
@@ -16,6 +19,20 @@ export interface PsReply {
   readonly zombies: Readonly<Record<string, number>>;
 }
 
+/** What a client may ask, tagged by `t`. */
+export type LiveRequest =
+  | { readonly t: 'ps' }
+  | { readonly t: 'kill'; readonly node: string; readonly process: string; readonly signal: number }
+  | { readonly t: 'stop'; readonly graceMs: number }
+  | { readonly t: 'wait' }
+  | {
+      readonly t: 'exec';
+      readonly node: string;
+      readonly command: readonly string[];
+      readonly env: Readonly<Record<string, string>>;
+      readonly cwd: string | null;
+    };
+
 type Reply = { ok: true } & Record<string, unknown>;
 
 /** How long a supervisor has to answer what it answers at once (not exec or wait). */
@@ -25,14 +42,18 @@ const ANSWER_MS = 10_000;
  * One request to the tree's supervisor; with `passStdio`, our stdin, stdout and stderr go with
  * it, and only after the supervisor has shown (SO_PEERCRED) that it runs as us or root.
  */
-export function request(tree: LiveTree, body: Record<string, unknown>, passStdio = false): Reply {
-  const waits = body['cmd'] === 'exec' || body['cmd'] === 'wait';
+export function request(tree: LiveTree, body: LiveRequest, passStdio = false): Reply {
+  const waits = body.t === 'exec' || body.t === 'wait';
   const text = live.request(tree.info.id, JSON.stringify(body), passStdio, waits ? undefined : ANSWER_MS);
-  const reply = JSON.parse(text) as { ok: boolean; error?: string } & Record<string, unknown>;
-  if (!reply.ok) throw new PidnsTreeError('TREE_GONE', `tree ${tree.info.id}: ${reply.error ?? 'refused'}`);
+  const reply = JSON.parse(text) as { ok: boolean; code?: unknown; error?: string } & Record<string, unknown>;
+  if (!reply.ok) {
+    // The supervisor's refusal says its code (TREE_GONE, BAD_SIGNAL, ...), as the binding does.
+    const code = isErrorCode(reply.code) ? reply.code : 'TREE_GONE';
+    throw new PidnsTreeError(code, `tree ${tree.info.id}: ${reply.error ?? 'refused'}`);
+  }
   return reply as Reply;
 }
 
 export function ps(tree: LiveTree): PsReply {
-  return request(tree, { cmd: 'ps' }) as unknown as PsReply;
+  return request(tree, { t: 'ps' }) as unknown as PsReply;
 }

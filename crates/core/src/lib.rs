@@ -9,7 +9,6 @@
 pub mod error_code;
 pub mod host;
 pub mod init;
-pub mod json_out;
 pub mod live;
 pub mod status;
 pub mod sys;

@@ -23,8 +23,9 @@ use crate::host::output::Output;
 use crate::host::registry::Registry;
 use crate::host::rules::Sink;
 use crate::host::spawn::{spawn_root, Isolation};
-use crate::json_out::JsonObject;
 use crate::sys::{dirfd, fd, pidfd};
+use crate::wire::live;
+use crate::wire::JsonObject;
 
 pub struct Options {
     pub id: String,
@@ -61,10 +62,10 @@ pub fn start_time(pid: u32) -> Option<u64> {
     after.split_whitespace().nth(19)?.parse().ok()
 }
 
-/// The one line the CLI waits for (src/live/supervisor.ts reads it).
-fn say(line: JsonObject) {
+/// The one line the CLI waits for (`wire::live`; src/live/supervisor.ts reads it).
+fn say(line: String) {
     let mut out = std::io::stdout();
-    let _ = writeln!(out, "{}", line.finish());
+    let _ = writeln!(out, "{line}");
     let _ = out.flush();
 }
 
@@ -72,7 +73,7 @@ pub fn supervise(o: Options) -> i32 {
     match run(&o) {
         Ok(code) => code,
         Err(Failure { code, message }) => {
-            say(JsonObject::new().str("t", "failed").str("code", code.as_str()).str("message", &message));
+            say(live::failed(code, &message));
             125
         }
     }
@@ -191,7 +192,7 @@ impl Sink for Recorder<'_> {
         if self.starts == self.expected {
             self.decided = true;
             match (self.publish)() {
-                Ok(()) => say(JsonObject::new().str("t", "ready")),
+                Ok(()) => say(live::ready()),
                 Err(why) => self.fail(format!("cannot write {INFO}: {why}")),
             }
         } else if let Event::Error { node, message } = event {
