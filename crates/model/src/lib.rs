@@ -36,7 +36,7 @@ pub use expect::{expectations_json, Check, Expectation, OutputMatch, Stream, Sub
 pub use foresight::{Foresight, StaticRules};
 pub use json::{parse as parse_json, JsonError, Kind, Member, Pos, Value};
 pub use plan::{Plan, PlanNode};
-pub use spec::{Forward, InitSpec, ProcessSpec, TreeSpec, DEFAULT_STOP_TIMEOUT_MS};
+pub use spec::{Forward, InitSpec, ProcessSpec, TreeSpec, DEFAULT_STOP_TIMEOUT_MS, INIT_NAME};
 pub use validate::{validate, validate_checked, Checked, Limits, KERNEL_MAX_LEVELS, MAX_NAME_LEN};
 
 /// Parses and validates a tree.json in one call.

@@ -8,7 +8,7 @@ use crate::error::{IssueKind, SpecError};
 use crate::expect::Expectation;
 use crate::foresight::{Foresight, StaticRules};
 use crate::json::{describe_char, quote, Kind, Member, Pos, Value};
-use crate::spec::{Forward, InitSpec, ProcessSpec, TreeSpec};
+use crate::spec::{Forward, InitSpec, ProcessSpec, TreeSpec, INIT_NAME};
 use crate::validate_expect::misplaced_hint;
 
 /// Linux's MAX_PID_NS_LEVEL: namespaces below the initial one.
@@ -292,7 +292,7 @@ impl Validator<'_> {
         let command = get(&f, "command");
         if let Some(c) = command {
             let mut user = ProcessSpec {
-                name: "init".into(),
+                name: INIT_NAME.into(),
                 command: self.command(c, &key_path(path, "command")),
                 env: Vec::new(),
                 cwd: None,
@@ -444,7 +444,7 @@ impl Validator<'_> {
             Some(n) => {
                 let npath = key_path(path, "name");
                 p.name = self.name(n, &npath, "process");
-                if p.name == "init" {
+                if p.name == INIT_NAME {
                     let hint = "each namespace's own init is reported as \"init\"; choose another name".to_string();
                     self.error(&npath, n.pos, "the process name \"init\" is reserved".into(), Some(hint));
                 }

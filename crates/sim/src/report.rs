@@ -1,6 +1,6 @@
 //! The JSON a caller gets: problems, the plan with predicted PIDs, a simulation (its events,
 //! each step's outcome, the final tree). The formats are documented in README.md.
-use pidns_model::{Limits, Plan, SpecError};
+use pidns_model::{Limits, Plan, SpecError, INIT_NAME};
 
 use crate::collector::{Event, KILLED_WITH_NAMESPACE};
 use crate::kernel::{ExitStatus, Parent, Pid, ProcId, Reaper, State};
@@ -86,9 +86,10 @@ fn predicted_json(plan: &Plan, p: &Predicted) -> String {
     let node = &plan.nodes[p.item.node];
     let (name, command) = match p.item.process {
         Some(i) => (node.processes[i].name.as_str(), node.processes[i].command.clone()),
-        None => {
-            ("init", node.init.command.as_ref().map(|c| c.command.clone()).unwrap_or_else(|| vec!["pidns-init".into()]))
-        }
+        None => (
+            INIT_NAME,
+            node.init.command.as_ref().map(|c| c.command.clone()).unwrap_or_else(|| vec!["pidns-init".into()]),
+        ),
     };
     let mut pids = Obj::new();
     let mut ranges = Obj::new();

@@ -259,7 +259,7 @@ pub fn spawn_root(init_path: &Path, plan_json: &str, isolation: Isolation) -> Re
     };
     let root_start = TreeMessage::Start {
         key: ProcKey::init(0),
-        name: "init".into(),
+        name: pidns_model::INIT_NAME.into(),
         nspid,
         start_time,
         command: vec!["pidns-init".into()],

@@ -18,7 +18,7 @@ use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTime
 use nix::sys::signal::Signal;
 use nix::sys::signalfd::SignalFd;
 use nix::unistd::{pipe2, Pid};
-use pidns_model::{Forward, ProcessSpec};
+use pidns_model::{Forward, ProcessSpec, INIT_NAME};
 
 use super::control_server::{self, ControlServer, Incoming};
 use super::launch::{self, Setup};
@@ -339,7 +339,7 @@ impl<'a> NodeInit<'a> {
                     pid,
                     &pidfd,
                     Child::Namespace { key, ours: true },
-                    "init",
+                    INIT_NAME,
                     &["pidns-init".to_string()],
                     false,
                 );
@@ -394,7 +394,7 @@ impl<'a> NodeInit<'a> {
             Ok(clone::Forked::Parent { pid, pidfd }) => {
                 drop((out_w, err_w, ready_w, go_r));
                 let announced =
-                    self.announce(pid, &pidfd, Child::Namespace { key, ours: false }, "init", &user.command, true);
+                    self.announce(pid, &pidfd, Child::Namespace { key, ours: false }, INIT_NAME, &user.command, true);
                 self.outbox.flush_all(self.ctx.events());
                 let _ = nix::unistd::write(&go_w, &[1]);
                 announced?;

@@ -167,14 +167,15 @@ fn exec(server: &Server, request: &LiveRequest, client: &OwnedFd, fds: Vec<Owned
         return refused(ErrorCode::BadArgument, "exec needs stdin, stdout and stderr");
     };
     let raw = [stdio[0].as_raw_fd(), stdio[1].as_raw_fd(), stdio[2].as_raw_fd()];
-    if let Err(e) = server.registry.exec(&node, spec, raw) {
-        return refused(e.code(), &format!("cannot run it in {node}: {e}"));
-    }
+    let key = match server.registry.exec(&node, spec, raw) {
+        Ok(key) => key,
+        Err(e) => return refused(e.code(), &format!("cannot run it in {node}: {e}")),
+    };
     drop(stdio);
     // Wait for its exit; if the client goes away first (Ctrl-C), the command goes too.
     let mut st = server.shared.state.lock().unwrap_or_else(|e| e.into_inner());
     loop {
-        if let Some(exit) = st.procs.iter().find(|p| p.node == node && p.process == name).and_then(|p| p.exit.clone()) {
+        if let Some(exit) = st.procs.iter().find(|p| p.key == key).and_then(|p| p.exit.clone()) {
             return ok().str("process", &name).raw("exit", &exit).finish();
         }
         if st.end.is_some() {

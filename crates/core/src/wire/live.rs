@@ -17,7 +17,7 @@
 //! | supervisor → `spawn --detach` | `{"t":"failed","code","message"}` | it did not start; everything it started is gone |
 use pidns_model::json_read::{Members, Reader};
 use pidns_model::json_write::JsonObject;
-use pidns_model::ProcessSpec;
+use pidns_model::{ProcessSpec, INIT_NAME};
 
 use crate::error_code::ErrorCode;
 
@@ -62,7 +62,7 @@ impl LiveRequest {
             "ps" => LiveRequest::Ps,
             "kill" => LiveRequest::Kill {
                 node: m.string("node").map_err(bad)?,
-                process: m.opt("process", Reader::string).map_err(bad)?.unwrap_or_else(|| "init".into()),
+                process: m.opt("process", Reader::string).map_err(bad)?.unwrap_or_else(|| INIT_NAME.into()),
                 signal: signal(&m)?,
             },
             "wait" => LiveRequest::Wait,
