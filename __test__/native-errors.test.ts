@@ -9,6 +9,7 @@ import { initPath, native } from '../src/native.js';
 import { RunningTree } from '../src/running-tree.js';
 import { checkSpecText } from '../src/spec.js';
 import { runCli } from './helpers/cli.js';
+import { ndjson } from './helpers/events.js';
 
 const sleeper = JSON.stringify({ name: 'root', processes: [{ name: 'p', command: ['sleep', 'infinity'] }] });
 
@@ -63,10 +64,7 @@ test('spawn --detach without CAP_SYS_ADMIN fails with NO_PRIVILEGE, as spawn doe
   ]) {
     const r = await runCli(args, { input: sleeper, wrap: noCap });
     t.is(r.code, 125, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
-    const [error, end] = r.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const [error, end] = ndjson<Record<string, unknown>>(r.stdout);
     t.like(error, { event: 'error', code: 'NO_PRIVILEGE' }, args.join(' '));
     t.regex(String(error?.['message']), /needs CAP_SYS_ADMIN/);
     t.deepEqual(end, { event: 'end', code: 125 });

@@ -11,6 +11,7 @@ import { PidnsTreeError, spawnTree } from '../src/index.js';
 import { native } from '../src/native.js';
 import { parseSignal } from '../src/signals.js';
 import { runCli } from './helpers/cli.js';
+import { ndjson } from './helpers/events.js';
 
 const NOT_SIGNALS = ['4294967305', '0', '65', '1.5', '0x9', '-9', 'NOPE', 'SIGSIGTERM', 'RTMIN+31', 'RTMAX+1', ''];
 
@@ -108,7 +109,7 @@ test('kill -s refuses what is not a signal (exit 2, nothing sent); names in any 
   }
   t.is(await state(id), 'running', 'nothing was delivered');
   const json = await runCli(['kill', '--json', id, 'root:p', '-s', 'sigterm']);
-  t.is(json.code, 0, json.stderr);
+  t.is(json.code, 0, `${json.stdout}${json.stderr}`);
   t.like(JSON.parse(json.stdout) as object, { signal: 15, sent: true });
 });
 
@@ -154,10 +155,7 @@ test('inspect tells "no such process" from "not allowed to read it", and --json 
   t.is(denied.code, 1, denied.stderr);
   t.regex(denied.stderr, new RegExp(`process ${sleeper.pid} exists, but you may not read /proc/${sleeper.pid}/ns/pid`));
   const deniedJson = await runCli(['inspect', '--json', String(sleeper.pid)], { wrap: asUser });
-  const [error, end] = deniedJson.stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const [error, end] = ndjson<Record<string, unknown>>(deniedJson.stdout);
   t.like(error, { event: 'error', code: 'NOT_PERMITTED' });
   t.deepEqual(end, { event: 'end', code: 1 });
   t.is(deniedJson.code, 1);
@@ -167,10 +165,7 @@ test('inspect tells "no such process" from "not allowed to read it", and --json 
   await new Promise((resolve) => done.on('exit', resolve));
   const gone = await runCli(['inspect', '--json', String(done.pid)]);
   t.is(gone.code, 1);
-  const lines = gone.stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = ndjson<Record<string, unknown>>(gone.stdout);
   t.like(lines[0], { event: 'error', code: 'UNKNOWN_PROCESS', message: `no process ${done.pid}` });
   t.deepEqual(lines[1], { event: 'end', code: 1 }, 'the same code as the exit status (it said 125)');
   const bad = await runCli(['inspect', '--json', 'abc']);
