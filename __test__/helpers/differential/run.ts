@@ -55,6 +55,9 @@ interface Real {
   /** Its /proc is its node's, and it speaks through the tree's output (not a process that
    * entered the namespace from the host, or one of its forks: those speak through the helper). */
   ownMount: boolean;
+  /** Whose output pipe it writes to (the spec's process or user PID 1 it was forked from),
+   * relayed by the init that started that one; none for our inits and entered processes. */
+  pipe?: string;
   /** Index of the host helper's "watching" line for it. */
   watchedAt: number;
 }
@@ -121,6 +124,7 @@ export async function runScenario(s: Scenario, env: Env): Promise<void> {
   let tree: Tree | undefined;
   let children = 0;
   const unheld = new Set<string>();
+  let echoes = 0;
   const host = env.host;
   try {
     tree = await spawnTree(spec, { mode: s.rootless ? 'rootless' : 'privileged', startTimeoutMs: 30_000 });
@@ -173,6 +177,7 @@ export async function runScenario(s: Scenario, env: Env): Promise<void> {
         hostPid,
         nspid: Object.values(e.pids),
         ownMount: true,
+        ...(id === undefined ? {} : { pipe: key(e.node, e.process) }),
         watchedAt,
       });
       // A handle on each namespace, to enter it later (also once its PID 1 is gone). An init
@@ -270,6 +275,7 @@ export async function runScenario(s: Scenario, env: Env): Promise<void> {
             hostPid,
             nspid,
             ownMount: actor.ownMount,
+            ...(actor.pipe === undefined ? {} : { pipe: actor.pipe }),
             watchedAt: await watch(host, hostPid),
           });
           return 'ok';
@@ -435,6 +441,7 @@ export async function runScenario(s: Scenario, env: Env): Promise<void> {
         while (stateOf(r).state === 'zombie' && Date.now() < deadline)
           await new Promise((resolve) => setTimeout(resolve, 2));
       }
+      await toldExits(prev, next, where, timeout);
       for (const e of outcome.events) {
         if (e.event === 'zombies' || e.event === 'start') continue;
         const describe = JSON.stringify(e);
@@ -450,6 +457,42 @@ export async function runScenario(s: Scenario, env: Env): Promise<void> {
           )
           .catch((err: Error) => {
             throw disagree(err.message);
+          });
+      }
+    }
+
+    /**
+     * Exits our inits told the host in this step that no event shows yet: an init reports an
+     * exit right after it reaps (waitpid, then the message), but the host holds it until the
+     * process's output pipe is closed, and forks of the process may hold it open. Seeing the
+     * zombie gone proves the reap, not the message: an init SIGKILLed in that instant (the next
+     * step) loses it, and the host then reports a SIGKILL with the namespace. So a running
+     * holder of the pipe writes a line: the same init relays it, and only after the exit (it
+     * reads pipes in a later turn of its loop than the reap, and its messages keep their
+     * order), so once the line is out the host has the exit.
+     */
+    async function toldExits(prev: Simulation, next: Simulation, where: string, timeout: number): Promise<void> {
+      const ourInits = new Set(next.tree.processes.filter((p) => p.kind === 'init').map((p) => key(p.node, 'init')));
+      const reported = new Set(
+        next.events.filter((e): e is ExitEvent => e.event === 'exit').map((e) => key(e.node, e.process)),
+      );
+      for (const p of next.tree.processes) {
+        const k = key(p.node, p.process);
+        const was = prev.tree.processes.find((q) => q.node === p.node && q.process === p.process)?.reapedBy;
+        if (p.reapedBy === null || p.reapedBy === was || !ourInits.has(keyOf(p.reapedBy)) || reported.has(k)) continue;
+        const holder = [...known.entries()].find(
+          ([hk, r]) =>
+            r.pipe === k &&
+            r.id !== undefined &&
+            next.tree.processes.some((q) => key(q.node, q.process) === hk && q.state === 'running'),
+        )?.[1];
+        // None running (all stopped): nothing can speak through the pipe; the exit stays unproven.
+        if (holder?.id === undefined || !tell(path.join(dir, holder.id), `echo e${echoes}`)) continue;
+        const line = `echo ${holder.id} e${echoes++}`;
+        await out
+          .next((l) => (l === line ? true : undefined), 0, timeout, `${where}: ${k}'s exit to reach the host`)
+          .catch((e: Error) => {
+            throw disagree(e.message);
           });
       }
     }
