@@ -63,6 +63,8 @@ export interface Scenario {
   reproducible: boolean;
   /** In a user namespace (rootless mode) rather than with CAP_SYS_ADMIN. */
   rootless: boolean;
+  /** Concrete steps to play instead of `steps` (a saved disagreement played again for real). */
+  replay?: Step[];
 }
 
 const MAX_DEPTH = 6;
