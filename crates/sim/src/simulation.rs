@@ -31,6 +31,8 @@ pub struct StepRecord {
     /// (the first failure among what they started; whose stop deadline fires first): the ways
     /// it may end.
     pub racing: Vec<(ProcId, Vec<ExitStatus>)>,
+    /// Orphans whose `reap` a real run may not show (see `World::racing_reaps`).
+    pub racing_reaps: Vec<ProcId>,
 }
 
 pub struct Simulation<'p> {
@@ -93,7 +95,7 @@ impl<'p> Simulation<'p> {
 
     pub fn play_one(&mut self, op: &Op) {
         let index = self.records.len();
-        self.world.step = Some(index);
+        self.world.begin_step(index);
         let first_event = self.world.collector.events.len();
         let mut signalled = Vec::new();
         let outcome = if self.world.collector.ended {
@@ -113,7 +115,8 @@ impl<'p> Simulation<'p> {
                 _ => None,
             })
             .collect();
-        self.records.push(StepRecord { op: op.clone(), outcome, signalled, racing });
+        let racing_reaps = self.world.racing_reaps();
+        self.records.push(StepRecord { op: op.clone(), outcome, signalled, racing, racing_reaps });
     }
 
     /// The latest process with this name in this node.
