@@ -141,14 +141,47 @@ fn init_options_are_checked() {
 
 #[test]
 fn user_init_does_not_take_our_init_options() {
-    let errs = errors(r#"{"name": "r", "init": {"command": ["my-init"], "stopTimeout": 3}}"#);
+    let errs =
+        errors(r#"{"name": "r", "children": [{"name": "a", "init": {"command": ["my-init"], "stopTimeout": 3}}]}"#);
     assert_eq!(errs.len(), 1);
-    assert_eq!(errs[0].path, "$.init.stopTimeout");
+    assert_eq!(errs[0].path, "$.children[0].init.stopTimeout");
     assert!(errs[0].message.contains("makes your program PID 1 here"));
     let errs = errors(r#"{"name": "r", "init": {"env": {"A": "1"}}}"#);
     assert_eq!(errs[0].path, "$.init.env");
-    let errs = errors(r#"{"name": "r", "init": {"command": []}}"#);
-    assert_eq!(errs[0].path, "$.init.command");
+    let errs = errors(r#"{"name": "r", "children": [{"name": "a", "init": {"command": []}}]}"#);
+    assert_eq!(errs[0].path, "$.children[0].init.command");
+}
+
+#[test]
+fn the_root_pid_1_is_always_our_init() {
+    // Also with options of our init, env, expect or children next to it: one problem, the command.
+    for spec in [
+        r#"{"name": "r", "init": {"command": ["my-init"]}, "processes": [{"name": "p", "command": ["x"]}]}"#,
+        r#"{"name": "r", "init": {"command": ["my-init"], "stopTimeout": 3, "env": {"A": "1"}}}"#,
+        r#"{"name": "r", "init": {"command": ["my-init"], "expect": {"exitCode": 0}}, "children": [{"name": "a"}]}"#,
+    ] {
+        let errs = errors(spec);
+        assert_eq!(errs.len(), 1, "{spec}: {errs:?}");
+        assert_eq!(errs[0].path, "$.init.command");
+        assert_eq!(
+            errs[0].message,
+            "the root namespace r cannot have your command as PID 1: pidns-tree's init is PID 1 there, to start \
+the tree's processes and create its namespaces"
+        );
+        assert_eq!(
+            errs[0].hint.as_deref(),
+            Some(
+                r#"move "init" into a child namespace, with the processes it should have: {"name": "r", "children": [{"name": "app", "init": {"command": [...]}, "processes": [...]}]}"#
+            )
+        );
+        assert_eq!(errs[0].pos.map(|p| (p.line, p.col)), Some((1, 35)));
+    }
+    // The same command one level down is what the hint says to write.
+    assert!(parse_spec(
+        r#"{"name": "r", "children": [{"name": "app", "init": {"command": ["my-init"]}, "processes": [{"name": "p", "command": ["x"]}]}]}"#,
+        Limits::default()
+    )
+    .is_ok());
 }
 
 #[test]
@@ -432,10 +465,12 @@ allowed fields here: \"$schema\", \"name\", \"processes\", \"children\", \"mount
 
 #[test]
 fn user_init_has_no_child_namespaces() {
-    let errs = errors(r#"{"name": "r", "init": {"command": ["sleep", "9"]}, "children": [{"name": "a"}]}"#);
+    let errs = errors(
+        r#"{"name": "r", "children": [{"name": "u", "init": {"command": ["sleep", "9"]}, "children": [{"name": "a"}]}]}"#,
+    );
     assert_eq!(errs.len(), 1);
-    assert_eq!(errs[0].path, "$.children");
-    assert_eq!(errs[0].message, "namespace r has your command as PID 1, so it cannot have child namespaces");
+    assert_eq!(errs[0].path, "$.children[0].children");
+    assert_eq!(errs[0].message, "namespace r/u has your command as PID 1, so it cannot have child namespaces");
 }
 
 #[test]
