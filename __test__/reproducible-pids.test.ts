@@ -42,7 +42,9 @@ const racy: TreeSpec = {
         { name: 'deep', processes: [{ name: 'z', command: forker }] },
         {
           name: 'own',
-          init: { command: ['sh', '-c', 'sleep 0 & sleep 0 & wait; sleep 0.2'] },
+          // Forks at once too, then outlives its process `w` (PID 2 here, exact): were it to
+          // exit first, the kernel would kill `w`.
+          init: { command: ['sh', '-c', 'sleep 0 & sleep 0 & wait; while kill -0 2 2>/dev/null; do sleep 0.01; done'] },
           processes: [{ name: 'w', command: forker }],
         },
       ],
