@@ -11,6 +11,7 @@ pub mod mounts;
 pub mod nschain;
 pub mod nslevel;
 pub mod pidfd;
+pub mod pty;
 pub mod seqpacket;
 pub mod setns;
 pub mod signals;
