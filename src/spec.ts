@@ -17,6 +17,8 @@ export interface ProcessSpec {
   env?: Record<string, string>;
   /** Absolute working directory. */
   cwd?: string;
+  /** A pseudo-terminal of its own (stdin, stdout and stderr); its output is reported as stdout. */
+  tty?: boolean;
 }
 
 /**
@@ -54,6 +56,8 @@ export interface PlanProcess {
   readonly command: readonly string[];
   readonly env: Readonly<Record<string, string>>;
   readonly cwd: string | null;
+  /** Present (true) only for a process with a terminal. */
+  readonly tty?: true;
 }
 
 export interface PlanInit {

@@ -52,7 +52,7 @@ impl Shape {
         match self {
             Shape::Root => &["$schema", "name", "processes", "children", "mountProc", "init"],
             Shape::Node => &["name", "processes", "children", "mountProc", "init"],
-            Shape::Process => &["name", "command", "env", "cwd"],
+            Shape::Process => &["name", "command", "env", "cwd", "tty"],
             Shape::Init => &["command", "env", "cwd", "forward", "stopTimeout"],
         }
     }
@@ -229,6 +229,7 @@ impl Validator<'_> {
                 command: self.command(c, &key_path(path, "command")),
                 env: Vec::new(),
                 cwd: None,
+                tty: false,
             };
             if let Some(e) = get(&f, "env") {
                 user.env = self.env(e, &key_path(path, "env"));
@@ -353,7 +354,7 @@ impl Validator<'_> {
     }
 
     fn process(&mut self, v: &Value, path: &str) -> ProcessSpec {
-        let mut p = ProcessSpec { name: String::new(), command: Vec::new(), env: Vec::new(), cwd: None };
+        let mut p = ProcessSpec { name: String::new(), command: Vec::new(), env: Vec::new(), cwd: None, tty: false };
         let members = match &v.kind {
             Kind::Object(m) => m,
             _ => {
@@ -384,7 +385,23 @@ impl Validator<'_> {
         if let Some(c) = get(&f, "cwd") {
             p.cwd = self.cwd(c, &key_path(path, "cwd"));
         }
+        if let Some(t) = get(&f, "tty") {
+            p.tty = self.boolean(t, &key_path(path, "tty"), "tty").unwrap_or(false);
+        }
         p
+    }
+
+    /// A boolean field (`tty`); a quoted "true" or "false" gets a hint.
+    fn boolean(&mut self, v: &Value, path: &str, field: &str) -> Option<bool> {
+        match &v.kind {
+            Kind::Bool(b) => return Some(*b),
+            Kind::String(s) if s == "true" || s == "false" => {
+                let hint = format!("remove the quotes: \"{field}\": {s}");
+                self.type_error(path, v, "a boolean (true or false)", Some(hint));
+            }
+            _ => self.type_error(path, v, "a boolean (true or false)", None),
+        }
+        None
     }
 
     fn name(&mut self, v: &Value, path: &str, what: &str) -> String {

@@ -110,7 +110,7 @@ impl NativeTree {
         if command.first().is_none_or(|c| c.is_empty()) {
             return Err(failure(Status::InvalidArg, "exec needs a command".to_string()));
         }
-        let spec = pidns_model::ProcessSpec { name, command, env: env.into_iter().collect(), cwd };
+        let spec = pidns_model::ProcessSpec { name, command, env: env.into_iter().collect(), cwd, tty: false };
         Ok(AsyncTask::new(ExecTask { registry: self.registry.clone(), node, spec: Some(spec) }))
     }
 }
