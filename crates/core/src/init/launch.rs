@@ -9,11 +9,11 @@ use std::ffi::{CStr, CString};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd, RawFd};
 
 use nix::errno::Errno;
-use nix::unistd::{chdir, execv, setpgid, Pid};
+use nix::unistd::{chdir, execv, setpgid, setsid, Pid};
 use pidns_model::ProcessSpec;
 
 use crate::sys::exec::execvp;
-use crate::sys::{clone, fd, hostproc, limits, seqpacket, setns, signals};
+use crate::sys::{clone, fd, hostproc, limits, pty, seqpacket, setns, signals};
 use crate::wire::tree::{ProcKey, TreeMessage};
 
 /// What the child needs to become the process.
@@ -32,6 +32,10 @@ pub struct Setup<'a> {
     /// Join this process's mount namespace first (a namespace whose PID 1 is the user's: the
     /// caller has already pointed its children's PID namespace there).
     pub mounts_of: Option<BorrowedFd<'a>>,
+    /// A terminal session (`tty`): the child leads a new session (setsid, instead of a process
+    /// group of its own) whose controlling terminal is its stdin, a terminal. Then it is the
+    /// terminal's foreground job, and a shell there has job control.
+    pub session: bool,
 }
 
 /// Forks the process; returns its PID here and a pidfd for it.
@@ -40,8 +44,13 @@ pub fn fork_process(setup: &Setup<'_>) -> Result<(Pid, OwnedFd), Errno> {
     match unsafe { clone::clone_into_namespaces(0) }? {
         clone::Forked::Parent { pid, pidfd } => Ok((pid, pidfd)),
         clone::Forked::Child => {
-            // Its own process group, so that a signal can reach everything it starts.
-            let _ = setpgid(Pid::from_raw(0), Pid::from_raw(0));
+            if setup.session {
+                // A session is a process group too (its leader's): signals by group still work.
+                let _ = setsid();
+            } else {
+                // Its own process group, so that a signal can reach everything it starts.
+                let _ = setpgid(Pid::from_raw(0), Pid::from_raw(0));
+            }
             become_process(setup)
         }
     }
@@ -75,6 +84,10 @@ fn prepare_and_exec(s: &Setup<'_>) -> Result<Infallible, i32> {
     }
     for (target, source) in [0, 1, 2].into_iter().zip(s.stdio) {
         fd::move_to(source, target).map_err(|e| fail(format!("cannot set up fd {target}: {}", e.desc()), e))?;
+    }
+    if s.session {
+        pty::make_controlling(0)
+            .map_err(|e| fail(format!("cannot make its terminal its controlling terminal: {}", e.desc()), e))?;
     }
     for (key, value) in &s.spec.env {
         // Single-threaded child: changing our own environment is safe here, and execvp then

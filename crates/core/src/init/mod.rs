@@ -14,6 +14,7 @@ pub mod node;
 pub mod outbox;
 pub mod reaper;
 pub mod relay;
+pub mod session;
 pub mod stopping;
 pub mod tini;
 pub mod tini_args;

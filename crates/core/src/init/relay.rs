@@ -1,6 +1,8 @@
 //! The output of an init's children, relayed to the host: each child's stdout and stderr are
 //! pipes whose read ends this init holds (two descriptors per running child, in the init of its
-//! own namespace, never in the host: the host's descriptor limit does not bound a tree). What a
+//! own namespace, never in the host: the host's descriptor limit does not bound a tree). A child
+//! with a terminal (`"tty": true`) has one stream instead: the terminal's master, relayed as its
+//! stdout. What a
 //! pipe gives is sent as it comes, in one datagram per read, so nothing is held back: an init
 //! that is killed loses at most what its children wrote in that instant and it had not read.
 use std::collections::HashMap;
@@ -62,6 +64,15 @@ impl Relay {
         Ok(())
     }
 
+    /// Relays the master of `key`'s terminal (`"tty": true`) as its stdout: one stream, which
+    /// ends when the master reads EIO (every holder of the terminal closed it).
+    pub fn add_terminal(&mut self, key: ProcKey, master: OwnedFd) -> Result<(), Errno> {
+        self.epoll.add(master.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, master.as_raw_fd() as u64))?;
+        self.pipes.insert(master.as_raw_fd(), Pipe { fd: master, key, stream: Stream::Stdout });
+        self.open.insert(key, 1);
+        Ok(())
+    }
+
     /// How many of `key`'s streams are still open (0 when it never had any).
     pub fn open_streams(&self, key: ProcKey) -> u8 {
         self.open.get(&key).copied().unwrap_or(0)
@@ -87,7 +98,8 @@ impl Relay {
             };
             match got {
                 Ok(0) | Err(_) => {
-                    // EOF: every writer is gone (or the pipe broke, which ends it the same way).
+                    // EOF: every writer is gone (or the pipe broke, which ends it the same way;
+                    // a terminal's master reads EIO once nobody holds the terminal any more).
                     let pipe = self.pipes.remove(&raw).expect("present");
                     let _ = self.epoll.delete(pipe.fd.as_fd());
                     let left = self.open.get_mut(&pipe.key).map(|n| {
