@@ -13,7 +13,8 @@
 //! slave has closed it (the kernel hands over all that was written first), or, after `finish`
 //! (the command has exited), once the master has nothing more to read now: a process that left
 //! the session (a daemon) may hold the terminal forever. Then the stream gets its end and the
-//! master is closed, which hangs the terminal up for whoever still holds it. When the caller
+//! master is closed, which hangs the terminal up for whoever still holds it; input that still
+//! comes is dropped until the caller closes its end. When the caller
 //! closes its stream, the master is closed too: the session gets SIGHUP, as when a terminal
 //! window is closed. When the caller ends its input, the end-of-file character (^D) is typed if
 //! the terminal is in canonical mode, as `script` does, so `cat` and `read` see the end.
@@ -118,18 +119,32 @@ impl Relay {
     }
 
     fn run(mut self) {
-        loop {
-            if self.output_ended && self.output.is_empty() {
-                // Everything is out: the caller's stream ends (it may still be writing: what it
-                // writes now goes nowhere, as on a terminal that has been hung up).
-                let _ = shutdown(self.sock.as_raw_fd(), Shutdown::Write);
-                return;
-            }
+        while !(self.output_ended && self.output.is_empty()) {
             if let Step::CallerGone = self.step() {
+                // Dropping the master hangs the terminal up: the session gets SIGHUP.
                 return;
             }
         }
-        // Dropping self closes the master: the terminal is hung up for whoever still holds it.
+        // Everything is out: the caller's stream ends, and the master is closed, which hangs
+        // the terminal up for whoever still holds it (a process that left the session).
+        let Relay { master, sock, .. } = self;
+        drop(master);
+        let _ = shutdown(sock.as_raw_fd(), Shutdown::Write);
+        // Until the caller closes its end or ends its input, what it still types is read and
+        // dropped, as a hung-up terminal does: a write a moment too late is no error.
+        let mut buf = [0u8; 4096];
+        loop {
+            let mut fds = [PollFd::new(sock.as_fd(), PollFlags::POLLIN)];
+            match poll(&mut fds, PollTimeout::NONE) {
+                Ok(_) | Err(Errno::EINTR) => {}
+                Err(_) => return,
+            }
+            match nix::unistd::read(&sock, &mut buf) {
+                Ok(0) => return,
+                Ok(_) | Err(Errno::EAGAIN | Errno::EINTR) => {}
+                Err(_) => return,
+            }
+        }
     }
 
     fn step(&mut self) -> Step {
