@@ -11,6 +11,7 @@ export {
   type ProcessInfo,
   type StopOptions,
 } from './api/tree.js';
+export type { TerminalOptions, TerminalProcess } from './api/terminal.js';
 export type { TreeProcess } from './api/tree-process.js';
 export { PidnsTreeError, type PidnsTreeErrorCode, type SpecIssue } from './errors.js';
 export type {

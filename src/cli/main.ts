@@ -133,8 +133,22 @@ export async function main(argv: readonly string[]): Promise<number> {
       },
     )
     .command(
-      'exec <id> <node> -- <command..>',
-      "Run a command in a namespace of a detached tree, as a child of its PID 1, with this terminal's stdio",
+      'exec [-t | -T] <id> <node> -- <command..>',
+      'Run a command in a namespace of a detached tree, as a child of its PID 1. On a terminal it gets a ' +
+        'terminal of its own (job control, Ctrl-C inside, the window size); otherwise your stdin, stdout ' +
+        'and stderr as they are',
+      (y) =>
+        y
+          .option('tty', {
+            alias: 't',
+            type: 'boolean',
+            describe: 'a terminal of its own even if stdin, stdout or stderr is redirected',
+          })
+          .option('no-tty', {
+            alias: 'T',
+            type: 'boolean',
+            describe: 'no terminal: pass stdin, stdout and stderr byte for byte, also from a terminal',
+          }),
     )
     .command(
       'kill <id> [target]',
