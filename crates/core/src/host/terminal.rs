@@ -9,13 +9,13 @@
 //! (the kernel signals SIGWINCH inside); the init relays no keystrokes; and the master never
 //! enters the tree, so nothing inside can read what the user types into another session.
 //!
-//! The relay ends when the output has ended: the master reads EIO once every holder of the
-//! slave has closed it (the kernel hands over all that was written first), or, after `finish`
-//! (the command has exited), once the master has nothing more to read now: a process that left
-//! the session (a daemon) may hold the terminal forever. Then the stream gets its end and the
-//! master is closed, which hangs the terminal up for whoever still holds it; input that still
-//! comes is dropped until the caller closes its end. When the caller
-//! closes its stream, the master is closed too: the session gets SIGHUP, as when a terminal
+//! The output ends when the master reads EIO, once every holder of the slave has closed it (the
+//! kernel hands over all that was written first), or, after `finish` (the command has exited),
+//! once the master has nothing more to read now: a process that left the session (a daemon) may
+//! hold the terminal forever. Then the caller's stream ends. The master is closed once the
+//! command has exited, which hangs the terminal up for whoever still holds it; input that still
+//! comes is dropped until the caller closes its end. When the caller closes its stream while
+//! the output goes on, the master is closed at once: the session gets SIGHUP, as when a terminal
 //! window is closed. When the caller ends its input, the end-of-file character (^D) is typed if
 //! the terminal is in canonical mode, as `script` does, so `cat` and `read` see the end.
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
@@ -37,8 +37,8 @@ pub struct Terminal {
     master: Weak<OwnedFd>,
     /// The slave until it is sent to the process.
     slave: Mutex<Option<OwnedFd>>,
-    /// Written once by `finish`.
-    finish: Arc<EventFd>,
+    /// Written once by `finish`, while the relay runs (it owns it: no descriptor outlives it).
+    finish: Weak<EventFd>,
 }
 
 impl Terminal {
@@ -51,8 +51,11 @@ impl Terminal {
         fd::set_nonblocking(pty.master.as_fd())?;
         let finish = Arc::new(EventFd::from_value_and_flags(0, EfdFlags::EFD_CLOEXEC | EfdFlags::EFD_NONBLOCK)?);
         let master = Arc::new(pty.master);
-        let terminal = Terminal { master: Arc::downgrade(&master), slave: Mutex::new(Some(pty.slave)), finish };
-        let finish = terminal.finish.clone();
+        let terminal = Terminal {
+            master: Arc::downgrade(&master),
+            slave: Mutex::new(Some(pty.slave)),
+            finish: Arc::downgrade(&finish),
+        };
         std::thread::Builder::new()
             .name("pidns-terminal".into())
             .spawn(move || Relay::new(master, ours, finish).run())
@@ -77,14 +80,17 @@ impl Terminal {
     /// The command has exited: relay what it wrote, then end the stream even if the terminal
     /// is still held (by a process that left the session).
     pub fn finish(&self) {
-        let _ = self.finish.write(1);
+        if let Some(finish) = self.finish.upgrade() {
+            let _ = finish.write(1);
+        }
     }
 }
 
 /// The relay thread's state: one buffer per direction, each filled only when empty, so memory
 /// stays bounded and a side that does not read holds the other one back (never the reverse).
 struct Relay {
-    master: Arc<OwnedFd>,
+    /// None once the command has exited and the output has ended (then it is closed).
+    master: Option<Arc<OwnedFd>>,
     sock: OwnedFd,
     finish: Arc<EventFd>,
     /// Typed by the caller, not yet written to the master.
@@ -106,7 +112,7 @@ enum Step {
 impl Relay {
     fn new(master: Arc<OwnedFd>, sock: OwnedFd, finish: Arc<EventFd>) -> Relay {
         Relay {
-            master,
+            master: Some(master),
             sock,
             finish,
             input: Vec::new(),
@@ -121,34 +127,61 @@ impl Relay {
     fn run(mut self) {
         while !(self.output_ended && self.output.is_empty()) {
             if let Step::CallerGone = self.step() {
-                // Dropping the master hangs the terminal up: the session gets SIGHUP.
+                // The caller left while the terminal was in use: dropping the master hangs it
+                // up, and the session gets SIGHUP, as when a terminal window is closed.
                 return;
             }
         }
-        // Everything is out: the caller's stream ends, and the master is closed, which hangs
-        // the terminal up for whoever still holds it (a process that left the session).
-        let Relay { master, sock, .. } = self;
-        drop(master);
-        let _ = shutdown(sock.as_raw_fd(), Shutdown::Write);
-        // Until the caller closes its end or ends its input, what it still types is read and
-        // dropped, as a hung-up terminal does: a write a moment too late is no error.
+        // Everything is out: the caller's stream ends.
+        let _ = shutdown(self.sock.as_raw_fd(), Shutdown::Write);
+        // The master stays open until the command has exited (`finish`), even if the caller
+        // closes its end meanwhile: the output ends (EIO) as soon as nobody holds the terminal,
+        // which a program does while it exits (coreutils close stdin, stdout and stderr before
+        // exit), and a hang-up then would kill it with SIGHUP. What the caller still types is
+        // read and dropped, as a hung-up terminal does: a write a moment too late is no error.
+        if self.finishing {
+            self.master = None;
+        }
+        let mut sock_open = true;
         let mut buf = [0u8; 4096];
-        loop {
-            let mut fds = [PollFd::new(sock.as_fd(), PollFlags::POLLIN)];
+        while !self.finishing || sock_open {
+            let mut fds = Vec::with_capacity(2);
+            if !self.finishing {
+                fds.push(PollFd::new(self.finish.as_fd(), PollFlags::POLLIN));
+            }
+            if sock_open {
+                fds.push(PollFd::new(self.sock.as_fd(), PollFlags::POLLIN));
+            }
             match poll(&mut fds, PollTimeout::NONE) {
                 Ok(_) | Err(Errno::EINTR) => {}
                 Err(_) => return,
             }
-            match nix::unistd::read(&sock, &mut buf) {
-                Ok(0) => return,
-                Ok(_) | Err(Errno::EAGAIN | Errno::EINTR) => {}
-                Err(_) => return,
+            let revents: Vec<PollFlags> = fds.iter().map(|p| p.revents().unwrap_or(PollFlags::empty())).collect();
+            drop(fds);
+            let (f, s) = match (self.finishing, revents.as_slice()) {
+                (false, [f, s]) => (*f, *s),
+                (false, [f]) => (*f, PollFlags::empty()),
+                (true, [s]) => (PollFlags::empty(), *s),
+                _ => (PollFlags::empty(), PollFlags::empty()),
+            };
+            if f.contains(PollFlags::POLLIN) {
+                let _ = self.finish.read();
+                // The command has exited: the hang-up reaches only what left its session.
+                self.finishing = true;
+                self.master = None;
+            }
+            if !s.is_empty() {
+                match nix::unistd::read(&self.sock, &mut buf) {
+                    Ok(0) => sock_open = false,
+                    Ok(_) | Err(Errno::EAGAIN | Errno::EINTR) => {}
+                    Err(_) => sock_open = false,
+                }
             }
         }
     }
 
     fn step(&mut self) -> Step {
-        let master = self.master.clone();
+        let Some(master) = self.master.clone() else { return Step::CallerGone };
         let mut master_events = PollFlags::empty();
         if self.output.is_empty() && !self.output_ended {
             master_events |= PollFlags::POLLIN;
@@ -296,7 +329,25 @@ mod tests {
         let mut rest = Vec::new();
         caller.read_to_end(&mut rest).unwrap();
         assert!(rest.is_empty(), "{rest:?}");
-        assert_eq!(terminal.resize(WinSize::chars(1, 1)), Ok(false), "the relay has ended");
+        // The terminal stays until the command's exit is known (`finish`).
+        assert_eq!(terminal.resize(WinSize::chars(100, 30)), Ok(true));
+        terminal.finish();
+    }
+
+    /// A program that closes its terminal before it exits (coreutils' cat does, at exit) is not
+    /// hung up: the output has ended, but the master stays until the command has exited.
+    #[test]
+    fn closing_the_terminal_before_the_exit_is_no_hang_up() {
+        let (terminal, caller) = Terminal::open(pty::DEFAULT_SIZE).unwrap();
+        let mut caller = blocking(caller);
+        // Some work after the terminal is closed: SIGHUP would come well before its end.
+        let script = "echo bye; exec 0<&- 1>&- 2>&-; i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; exit 4";
+        let mut child = shell(&terminal, script);
+        let mut out = String::new();
+        caller.read_to_string(&mut out).unwrap();
+        assert_eq!(out, "bye\r\n");
+        assert_eq!(child.wait().unwrap().code(), Some(4), "not killed by SIGHUP");
+        terminal.finish();
     }
 
     #[test]

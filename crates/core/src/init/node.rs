@@ -574,6 +574,8 @@ impl<'a> NodeInit<'a> {
                         for key in self.relay.pump(&mut self.outbox, self.ctx.events()) {
                             if let Some((key, status)) = self.life.streams_closed(key) {
                                 self.send(&TreeMessage::Exit { key, status });
+                                // A `"tty": true` process's terminal is closed only now.
+                                self.relay.release(key);
                             }
                         }
                     }
@@ -687,7 +689,11 @@ impl<'a> NodeInit<'a> {
                 session::end(self.ctx.host_proc(), leader, self.level);
             }
             match self.life.reaped(pid.as_raw(), status) {
-                Reaped::Report(key, status) => self.send(&TreeMessage::Exit { key, status }),
+                Reaped::Report(key, status) => {
+                    self.send(&TreeMessage::Exit { key, status });
+                    // A `"tty": true` process's terminal is closed only now.
+                    self.relay.release(key);
+                }
                 Reaped::Waiting | Reaped::Silent => {}
                 Reaped::Orphan => {
                     let nspid = orphan_nspid.unwrap_or_else(|| vec![pid.as_raw()]);

@@ -23,6 +23,8 @@ struct Pipe {
     fd: OwnedFd,
     key: ProcKey,
     stream: Stream,
+    /// A terminal's master (`"tty": true`), not a pipe.
+    terminal: bool,
 }
 
 pub struct Relay {
@@ -30,6 +32,10 @@ pub struct Relay {
     epoll: Epoll,
     pipes: HashMap<RawFd, Pipe>,
     open: HashMap<ProcKey, u8>,
+    /// Terminal masters whose output has ended, kept open until their process's exit is told
+    /// (`release`): closing a master hangs its terminal up, and a process that closes its
+    /// terminal while it exits (coreutils do) would be killed by that SIGHUP.
+    held: HashMap<ProcKey, OwnedFd>,
     buf: Vec<u8>,
 }
 
@@ -39,6 +45,7 @@ impl Relay {
             epoll: Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC)?,
             pipes: HashMap::new(),
             open: HashMap::new(),
+            held: HashMap::new(),
             buf: vec![0; CHUNK],
         })
     }
@@ -58,7 +65,7 @@ impl Relay {
             return Err(e);
         }
         for (fd, stream) in [(stdout, Stream::Stdout), (stderr, Stream::Stderr)] {
-            self.pipes.insert(fd.as_raw_fd(), Pipe { fd, key, stream });
+            self.pipes.insert(fd.as_raw_fd(), Pipe { fd, key, stream, terminal: false });
         }
         self.open.insert(key, 2);
         Ok(())
@@ -68,9 +75,14 @@ impl Relay {
     /// ends when the master reads EIO (every holder of the terminal closed it).
     pub fn add_terminal(&mut self, key: ProcKey, master: OwnedFd) -> Result<(), Errno> {
         self.epoll.add(master.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, master.as_raw_fd() as u64))?;
-        self.pipes.insert(master.as_raw_fd(), Pipe { fd: master, key, stream: Stream::Stdout });
+        self.pipes.insert(master.as_raw_fd(), Pipe { fd: master, key, stream: Stream::Stdout, terminal: true });
         self.open.insert(key, 1);
         Ok(())
+    }
+
+    /// `key`'s exit has been told: the master of its terminal, if it had one, is closed now.
+    pub fn release(&mut self, key: ProcKey) {
+        self.held.remove(&key);
     }
 
     /// How many of `key`'s streams are still open (0 when it never had any).
@@ -109,6 +121,9 @@ impl Relay {
                     if left == Some(0) {
                         self.open.remove(&pipe.key);
                         closed.push(pipe.key);
+                    }
+                    if pipe.terminal {
+                        self.held.insert(pipe.key, pipe.fd);
                     }
                 }
                 Ok(len) => outbox.output(sock, pipe.key, pipe.stream, &self.buf[..len]),
