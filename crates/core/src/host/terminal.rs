@@ -39,6 +39,7 @@ pub struct Terminal {
     slave: Mutex<Option<OwnedFd>>,
     /// Written once by `finish`, while the relay runs (it owns it: no descriptor outlives it).
     finish: Weak<EventFd>,
+    relay: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 impl Terminal {
@@ -51,15 +52,17 @@ impl Terminal {
         fd::set_nonblocking(pty.master.as_fd())?;
         let finish = Arc::new(EventFd::from_value_and_flags(0, EfdFlags::EFD_CLOEXEC | EfdFlags::EFD_NONBLOCK)?);
         let master = Arc::new(pty.master);
-        let terminal = Terminal {
-            master: Arc::downgrade(&master),
-            slave: Mutex::new(Some(pty.slave)),
-            finish: Arc::downgrade(&finish),
-        };
-        std::thread::Builder::new()
+        let weak = (Arc::downgrade(&master), Arc::downgrade(&finish));
+        let relay = std::thread::Builder::new()
             .name("pidns-terminal".into())
             .spawn(move || Relay::new(master, ours, finish).run())
             .map_err(|e| Errno::from_raw(e.raw_os_error().unwrap_or(libc::EAGAIN)))?;
+        let terminal = Terminal {
+            master: weak.0,
+            slave: Mutex::new(Some(pty.slave)),
+            finish: weak.1,
+            relay: Mutex::new(Some(relay)),
+        };
         Ok((terminal, caller))
     }
 
@@ -74,6 +77,15 @@ impl Terminal {
         match self.master.upgrade() {
             Some(master) => pty::set_size(master.as_fd(), size).map(|()| true),
             None => Ok(false),
+        }
+    }
+
+    /// Waits until the relay has ended: once the command's exit is known (`finish`) and the
+    /// caller has closed its end or ended its input. It holds nothing any more then.
+    pub fn join(&self) {
+        let relay = self.relay.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(relay) = relay {
+            let _ = relay.join();
         }
     }
 
@@ -383,6 +395,29 @@ mod tests {
         assert_eq!(rest, "bye\r\n", "all it wrote, then the end");
         let pid: i32 = pid.parse().unwrap();
         let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL);
+    }
+
+    /// Once the exit is known and the caller is done, the relay closes everything it holds:
+    /// the master (a process still holding the terminal is hung up) and its socket.
+    #[test]
+    fn the_relay_ends_and_closes_all_it_held() {
+        let (terminal, caller) = Terminal::open(pty::DEFAULT_SIZE).unwrap();
+        let mut caller = blocking(caller);
+        // As a process that left the session would, we hold the terminal.
+        let held = terminal.take_slave().unwrap();
+        terminal.finish();
+        let mut rest = Vec::new();
+        caller.read_to_end(&mut rest).unwrap();
+        assert!(rest.is_empty());
+        // The master is closed: a read of the held terminal, which would wait for input,
+        // returns at once (a hung-up terminal reads end-of-file).
+        let mut buf = [0u8; 8];
+        assert!(matches!(nix::unistd::read(&held, &mut buf), Ok(0) | Err(Errno::EIO)));
+        // Done here too: the relay's thread ends, and all it held is closed.
+        caller.shutdown(std::net::Shutdown::Write).unwrap();
+        terminal.join();
+        assert_eq!(terminal.resize(WinSize::chars(1, 1)), Ok(false), "the master is closed");
+        assert!(terminal.finish.upgrade().is_none(), "the eventfd is closed");
     }
 
     #[test]
