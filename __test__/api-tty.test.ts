@@ -64,65 +64,68 @@ async function line(term: Duplex, screen: Screen, text: string): Promise<string>
 const reaped = (tree: Tree, node: string, pid: number) =>
   tree.waitFor((e) => e.event === 'reap' && e.node === node && e.pid === pid, { timeoutMs: 10_000 });
 
-test('tree.spawn with { tty: true }: bash with job control, Ctrl-C and Ctrl-Z inside, resize(), its status, and its session ended with it', async (t) => {
-  await using tree = await spawnTree(spec);
-  const term = await tree.spawn('root/a', ['bash', '--norc', '--noprofile', '-i'], {
-    tty: true,
-    cols: 90,
-    rows: 20,
-    env: { PS1: 'P> ', TERM: 'xterm' },
+for (const mode of ['privileged', 'rootless'] as const) {
+  test(`tree.spawn with { tty: true }: bash with job control, Ctrl-C and Ctrl-Z inside, resize(), its status, and its session ended with it [${mode}]`, async (t) => {
+    await using tree = await spawnTree(spec, { mode });
+    t.is(tree.rootless, mode === 'rootless');
+    const term = await tree.spawn('root/a', ['bash', '--norc', '--noprofile', '-i'], {
+      tty: true,
+      cols: 90,
+      rows: 20,
+      env: { PS1: 'P> ', TERM: 'xterm' },
+    });
+    const screen = new Screen(term);
+    await screen.expect('P> ');
+    t.is(term.pids['root/a'], 3);
+
+    const modes = await line(term, screen, 'set -o | grep monitor; tty; stty size');
+    t.regex(modes, /monitor\s+on/);
+    t.regex(modes, /\/dev\/pts\/\d+/);
+    t.regex(modes, /20 90/);
+
+    term.write("sh -c 'echo READY-$((1+1)); exec sleep 100'\r");
+    await screen.expect('READY-2');
+    term.write('\x03');
+    await screen.expect('P> ');
+    t.regex(await line(term, screen, 'echo "alive $?"'), /alive 130/);
+
+    term.write('sh -c \'echo "Z-$((2+2)) $$"; exec sleep 101\'\r');
+    await screen.expect(/Z-4 \d+/);
+    term.write('\x1a');
+    await screen.expect('Stopped');
+    await screen.expect('P> ');
+
+    term.write(
+      "perl -e '$| = 1; $SIG{WINCH} = sub { system q(stty size); exit 0 }; print q(W-), 3 * 3, qq(\\n); sleep while 1'\r",
+    );
+    await screen.expect('W-9');
+    t.true(term.resize(132, 50));
+    await screen.expect('50 132');
+    await screen.expect('P> ');
+
+    const jobs = await line(
+      term,
+      screen,
+      'sleep 200 & echo "bg $!"; nohup sleep 201 >/dev/null 2>&1 & echo "nohup $!"; jobs -p',
+    );
+    const pids = [/bg (\d+)/, /nohup (\d+)/].map((r) => Number(r.exec(jobs)?.[1]));
+    // jobs -p lists each job's process group: the stopped one's is its pid, the others' too.
+    pids.push(...[...jobs.matchAll(/^(\d+)\r$/gm)].map((m) => Number(m[1])));
+    t.is(new Set(pids).size, 3, jobs);
+
+    // Right after `jobs`, bash exits at once (and hangs its stopped job up itself, and may reap
+    // it itself).
+    term.write('exit 7\r');
+    const exit = await term.wait();
+    t.is(exit.code, 7);
+    // What it left running, in the background or nohup'd, was killed by the end of its session
+    // (SIGKILL) and reaped by the namespace's init, as orphans.
+    for (const pid of pids.slice(0, 2)) t.like(await reaped(tree, 'root/a', pid), { signal: 'SIGKILL' });
+    // The stream ends after the last byte.
+    t.regex(await screen.ended, /exit\r\n$/);
+    t.false(term.kill());
   });
-  const screen = new Screen(term);
-  await screen.expect('P> ');
-  t.is(term.pids['root/a'], 3);
-
-  const modes = await line(term, screen, 'set -o | grep monitor; tty; stty size');
-  t.regex(modes, /monitor\s+on/);
-  t.regex(modes, /\/dev\/pts\/\d+/);
-  t.regex(modes, /20 90/);
-
-  term.write("sh -c 'echo READY-$((1+1)); exec sleep 100'\r");
-  await screen.expect('READY-2');
-  term.write('\x03');
-  await screen.expect('P> ');
-  t.regex(await line(term, screen, 'echo "alive $?"'), /alive 130/);
-
-  term.write('sh -c \'echo "Z-$((2+2)) $$"; exec sleep 101\'\r');
-  await screen.expect(/Z-4 \d+/);
-  term.write('\x1a');
-  await screen.expect('Stopped');
-  await screen.expect('P> ');
-
-  term.write(
-    "perl -e '$| = 1; $SIG{WINCH} = sub { system q(stty size); exit 0 }; print q(W-), 3 * 3, qq(\\n); sleep while 1'\r",
-  );
-  await screen.expect('W-9');
-  t.true(term.resize(132, 50));
-  await screen.expect('50 132');
-  await screen.expect('P> ');
-
-  const jobs = await line(
-    term,
-    screen,
-    'sleep 200 & echo "bg $!"; nohup sleep 201 >/dev/null 2>&1 & echo "nohup $!"; jobs -p',
-  );
-  const pids = [/bg (\d+)/, /nohup (\d+)/].map((r) => Number(r.exec(jobs)?.[1]));
-  // jobs -p lists each job's process group: the stopped one's is its pid, the others' too.
-  pids.push(...[...jobs.matchAll(/^(\d+)\r$/gm)].map((m) => Number(m[1])));
-  t.is(new Set(pids).size, 3, jobs);
-
-  // Right after `jobs`, bash exits at once (and hangs its stopped job up itself, and may reap
-  // it itself).
-  term.write('exit 7\r');
-  const exit = await term.wait();
-  t.is(exit.code, 7);
-  // What it left running, in the background or nohup'd, was killed by the end of its session
-  // (SIGKILL) and reaped by the namespace's init, as orphans.
-  for (const pid of pids.slice(0, 2)) t.like(await reaped(tree, 'root/a', pid), { signal: 'SIGKILL' });
-  // The stream ends after the last byte.
-  t.regex(await screen.ended, /exit\r\n$/);
-  t.false(term.kill());
-});
+}
 
 test('tree.exec with { tty: true, input } types the input; ending the stream types ^D', async (t) => {
   await using tree = await spawnTree(spec);
