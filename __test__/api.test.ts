@@ -184,6 +184,31 @@ test('no event is lost or reordered when a process floods its output: a reader f
   t.is(events.filter((e) => e.event === 'output').length, 200_000);
 });
 
+test('a reader that starts as spawnTree resolves gets every line, also those printed while the rest of the tree started', async (t) => {
+  // 100 processes in 4 namespaces print 200 lines each at once: most of it comes before the
+  // last process has started, i.e. before spawnTree resolves. keepOutput (100) is far below it.
+  const seq = (p: number) => ({ name: `p${p}`, command: ['seq', '200'] });
+  const children = Array.from({ length: 4 }, (_, n) => ({
+    name: `n${n}`,
+    processes: Array.from({ length: 25 }, (_, p) => seq(p)),
+  }));
+  await using tree = await spawnTree({ name: 'root', children }, { keepOutput: 100 });
+  const next = new Map<string, number>();
+  let inOrder = true;
+  for await (const e of tree.events()) {
+    if (e.event !== 'output') continue;
+    const key = `${e.node}:${e.process}`;
+    const expected = (next.get(key) ?? 0) + 1;
+    if (Number(e.line) !== expected) inOrder = false;
+    next.set(key, expected);
+  }
+  t.is(
+    [...next.values()].reduce((a, b) => a + b, 0),
+    100 * 200,
+  );
+  t.true(inOrder, "every process's lines 1 to 200, in order");
+});
+
 test("with keepOutput: 'all', a reader that comes after the end still gets every line", async (t) => {
   await using tree = await spawnTree(
     { name: 'root', processes: [{ name: 'flood', command: ['seq', '200000'] }] },

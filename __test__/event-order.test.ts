@@ -83,7 +83,7 @@ test('SIGKILL of a middle init: the cascade is reported deepest first, before th
   t.is(cascade[0]?.node, 'l1/l2/l3/l4/l5/l6/l7/l8', 'deepest first');
 });
 
-test('Ctrl-C during the start-up of 500 siblings: every exit has its start before it', async (t) => {
+test.serial('Ctrl-C during the start-up of 500 siblings: every exit has its start before it', async (t) => {
   const spec = {
     name: 'root',
     children: Array.from({ length: 500 }, (_, i) => ({
@@ -117,7 +117,7 @@ test('Ctrl-C during the start-up of 500 siblings: every exit has its start befor
   t.like(events.at(-1), { event: 'end' });
 });
 
-test('spawn --json | head -2 ends the tree even when it prints nothing more', async (t) => {
+test.serial('spawn --json | head -2 ends the tree even when it prints nothing more', async (t) => {
   const { fifo, gone } = deathWatch();
   const spec = JSON.stringify({
     name: 'r',

@@ -1,6 +1,6 @@
 /**
  * The packed package, installed as a user would (no Rust, no checkout), and the rootless path
- * proven by an unprivileged user (.ci/run creates `pidns-test`; elsewhere `nobody` stands in).
+ * proven by an unprivileged user (`pidns-test`, which scripts/prepare-test-host.sh creates; `nobody` stands in without it).
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';

@@ -16,6 +16,21 @@
  *                   once, where cmd ends in `floor gate`; released together once all are up.
  *   floor gate      inside a peer's namespace: say "up" on fd 4, wait for the release on fd 3,
  *                   then run /bin/true, as the floor's own namespaces do.
+ *   floor tree N P [-- cmd...]   pidns-tree's shape for N siblings: a root PID namespace (private
+ *                   mounts, its /proc) whose PID 1 creates N child namespaces one after the
+ *                   other (each with private mounts and its /proc), each running P copies of
+ *                   cmd (default /bin/true); every process is waited for, as the tree's inits
+ *                   do. Fails if any of them fails. `tree 4000 1` is 4,000 siblings, `tree 100
+ *                   100` 10,000 processes over 100 namespaces.
+ *
+ * Tools the harness measures with (not floors):
+ *   floor count OFF:TEXT...   reads stdin to its end; prints "LINES BYTES" for all of it, then
+ *                   for each pattern the lines that have TEXT at byte offset OFF and their bytes
+ *                   after it (newline excluded). A C reader, so that every contender's output is
+ *                   consumed at the same (small) cost.
+ *   floor peak PID  the peak resident set of process PID: attaches with ptrace (PTRACE_SEIZE,
+ *                   exit stops only), and when PID exits reads VmHWM from /proc/PID/status
+ *                   while its memory still exists; prints "KIB STATUS" (STATUS as from wait()).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -26,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <sys/wait.h>
@@ -226,6 +242,155 @@ static void fan(int n, char **argv) {
 
 static void gate(void) { pass_gate(3, 4); }
 
+/* Waits for every child; nonzero if any of them failed. */
+static int wait_all_ok(void) {
+  int failed = 0, st;
+  while (wait(&st) > 0 || errno == EINTR) {
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) failed = 1;
+  }
+  return failed;
+}
+
+static void start_cmd(char **cmd) {
+  pid_t p = fork();
+  if (p < 0) die("fork");
+  if (p == 0) { execvp(cmd[0], cmd); _exit(127); }
+}
+
+static int tree(int n, int per, char **cmd) {
+  pid_t root = fork_ns();
+  if (root == 0) {
+    become_ns_init();
+    for (int i = 0; i < n; i++) {
+      pid_t child = fork_ns();
+      if (child == 0) {
+        become_ns_init();
+        for (int j = 0; j < per; j++) start_cmd(cmd);
+        _exit(wait_all_ok());
+      }
+    }
+    _exit(wait_all_ok());
+  }
+  return wait_all_ok();
+}
+
+/* A pattern of `floor count`: TEXT at byte OFF of a line. */
+struct pattern { size_t off, len; const char *text; unsigned long long lines, bytes; };
+
+#define HEAD_MAX 4096
+
+static void count_line(struct pattern *pats, int n, const char *head, size_t have, size_t linelen) {
+  for (int i = 0; i < n; i++) {
+    size_t end = pats[i].off + pats[i].len;
+    if (end <= have && memcmp(head + pats[i].off, pats[i].text, pats[i].len) == 0) {
+      pats[i].lines++;
+      pats[i].bytes += linelen - end;
+    }
+  }
+}
+
+static int count(int n, char **args) {
+  struct pattern *pats = calloc((size_t)n, sizeof *pats);
+  if (pats == NULL) die("calloc");
+  for (int i = 0; i < n; i++) {
+    char *colon = strchr(args[i], ':');
+    if (colon == NULL || (size_t)atol(args[i]) + strlen(colon + 1) > HEAD_MAX) {
+      fprintf(stderr, "count: %s: expected OFF:TEXT within the first %d bytes\n", args[i], HEAD_MAX);
+      return 2;
+    }
+    pats[i].off = (size_t)atol(args[i]);
+    pats[i].text = colon + 1;
+    pats[i].len = strlen(colon + 1);
+  }
+  static char buf[1 << 20];
+  static char head[HEAD_MAX];
+  size_t have = 0, linelen = 0; /* the line so far: its first `have` bytes in head, its length */
+  unsigned long long lines = 0, bytes = 0;
+  for (;;) {
+    ssize_t r = read(0, buf, sizeof buf);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) die("count: read");
+    if (r == 0) break;
+    bytes += (unsigned long long)r;
+    const char *p = buf, *end = buf + r;
+    while (p < end) {
+      const char *nl = memchr(p, '\n', (size_t)(end - p));
+      size_t part = (size_t)((nl != NULL ? nl : end) - p);
+      if (nl != NULL && linelen == 0) {
+        /* A whole line in the buffer: look at it where it is. */
+        count_line(pats, n, p, part, part);
+      } else {
+        size_t take = part < HEAD_MAX - have ? part : HEAD_MAX - have;
+        memcpy(head + have, p, take);
+        have += take;
+        linelen += part;
+        if (nl != NULL) count_line(pats, n, head, have, linelen);
+      }
+      if (nl == NULL) break;
+      lines++;
+      have = linelen = 0;
+      p = nl + 1;
+    }
+  }
+  if (linelen > 0) {
+    lines++;
+    count_line(pats, n, head, have, linelen);
+  }
+  printf("%llu %llu\n", lines, bytes);
+  for (int i = 0; i < n; i++) printf("%llu %llu\n", pats[i].lines, pats[i].bytes);
+  free(pats);
+  return 0;
+}
+
+/* VmHWM of a process, in KiB, or -1. */
+static long vm_hwm(pid_t pid) {
+  char path[64], line[256];
+  snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+  FILE *f = fopen(path, "r");
+  if (f == NULL) return -1;
+  long kib = -1;
+  while (fgets(line, sizeof line, f) != NULL) {
+    if (strncmp(line, "VmHWM:", 6) == 0) { kib = atol(line + 6); break; }
+  }
+  fclose(f);
+  return kib;
+}
+
+/* Only the exit stop and signal-delivery stops (for the thread group leader, which is the one
+ * attached) come our way: each signal is passed on untouched. */
+static int peak(pid_t pid) {
+  if (ptrace(PTRACE_SEIZE, pid, NULL, (void *)(long)PTRACE_O_TRACEEXIT) != 0) die("peak: ptrace");
+  for (;;) {
+    int st;
+    if (waitpid(pid, &st, __WALL) < 0) {
+      if (errno == EINTR) continue;
+      die("peak: waitpid");
+    }
+    if (!WIFSTOPPED(st)) {
+      fprintf(stderr, "peak: %d ended without an exit stop\n", (int)pid);
+      return 1;
+    }
+    int event = st >> 16;
+    if (event == PTRACE_EVENT_EXIT) {
+      unsigned long status = 0;
+      if (ptrace(PTRACE_GETEVENTMSG, pid, NULL, &status) != 0) die("peak: GETEVENTMSG");
+      long kib = vm_hwm(pid);
+      ptrace(PTRACE_DETACH, pid, NULL, NULL);
+      if (kib < 0) { fprintf(stderr, "peak: no VmHWM for %d\n", (int)pid); return 1; }
+      printf("%ld %lu\n", kib, status);
+      return 0;
+    }
+    /* A group stop (PTRACE_EVENT_STOP) stays a stop until SIGCONT: listen, as a non-tracer would. */
+    if (event == PTRACE_EVENT_STOP) {
+      int sig = WSTOPSIG(st);
+      if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) ptrace(PTRACE_LISTEN, pid, NULL, NULL);
+      else ptrace(PTRACE_CONT, pid, NULL, NULL);
+    } else {
+      ptrace(PTRACE_CONT, pid, NULL, (void *)(long)WSTOPSIG(st));
+    }
+  }
+}
+
 int main(int argc, char **argv) {
   if (argc >= 3 && strcmp(argv[1], "chain") == 0) { chain(atoi(argv[2])); wait_all(); return 0; }
   if (argc >= 3 && strcmp(argv[1], "wide") == 0) { wide(atoi(argv[2])); return 0; }
@@ -234,6 +399,14 @@ int main(int argc, char **argv) {
   if (argc >= 5 && strcmp(argv[1], "fan") == 0 && strcmp(argv[3], "--") == 0) { fan(atoi(argv[2]), argv + 4); return 0; }
   if (argc == 2 && strcmp(argv[1], "gate") == 0) { gate(); return 0; }
   if (argc >= 4 && strcmp(argv[1], "reaper") == 0 && strcmp(argv[2], "--") == 0) return reaper(argv + 3);
-  fprintf(stderr, "usage: floor chain N | wide N | burst N | storm N | reaper -- cmd... | fan N -- cmd... | gate\n");
+  if (argc >= 4 && strcmp(argv[1], "tree") == 0) {
+    static char *true_argv[] = {"/bin/true", NULL};
+    if (argc == 4) return tree(atoi(argv[2]), atoi(argv[3]), true_argv);
+    if (argc >= 6 && strcmp(argv[4], "--") == 0) return tree(atoi(argv[2]), atoi(argv[3]), argv + 5);
+  }
+  if (argc >= 2 && strcmp(argv[1], "count") == 0) return count(argc - 2, argv + 2);
+  if (argc == 3 && strcmp(argv[1], "peak") == 0) return peak((pid_t)atoi(argv[2]));
+  fprintf(stderr, "usage: floor chain N | wide N | burst N | storm N | reaper -- cmd... | fan N -- cmd... | gate\n"
+                  "       floor tree N P [-- cmd...] | count OFF:TEXT... | peak PID\n");
   return 2;
 }

@@ -22,6 +22,12 @@ export type PidnsTreeErrorCode =
   | 'UNKNOWN_PROCESS'
   /** A target is not `node` or `node:process`. */
   | 'BAD_TARGET'
+  /** Not a signal the kernel has (a number from 1 to 64, or a signal's name). */
+  | 'BAD_SIGNAL'
+  /** `inspect`: not a PID (a decimal number from 1 up). */
+  | 'BAD_PID'
+  /** `inspect`: the process exists, but you may not read its namespaces. */
+  | 'NOT_PERMITTED'
   /** The tree (or that namespace) has already ended. */
   | 'TREE_GONE'
   /** What was awaited did not happen within `timeoutMs`. */

@@ -3,21 +3,16 @@
  * root init, and its end. The native side owns the processes; here we only read a pipe.
  */
 import net from 'node:net';
-import { constants as os } from 'node:os';
 
 import { PidnsTreeError } from './errors.js';
 import type { TreeEvent } from './events.js';
 import { parseEvents, readFrames, type Frame } from './frames.js';
 import { initPath, native, type NativeTree, type SpawnMode } from './native.js';
+import { signalNumber, type SignalName } from './signals.js';
 import type { Plan } from './spec.js';
 
-export type SignalName = keyof typeof os.signals;
-
-export function signalNumber(signal: SignalName | number): number {
-  const n = typeof signal === 'number' ? signal : os.signals[signal];
-  if (n === undefined) throw new RangeError(`unknown signal ${String(signal)}`);
-  return n;
-}
+// Checked signal numbers live in signals.ts; re-exported where callers have always found them.
+export { signalNumber, type SignalName } from './signals.js';
 
 /**
  * How the events come: `events` as objects (the API), `ndjson` as text to print (`spawn

@@ -7,6 +7,12 @@
  * one). A reader that is iterating is never skipped: while it lags that far behind, reading
  * stops and the tree's processes wait on their pipes, as with any pipe. A reader that starts
  * later gets every lifecycle event and the output lines still kept.
+ *
+ * Until the tree has been handed to its caller, nothing is dropped: no reader can exist before
+ * spawnTree resolves, and a reader that starts at once (`for await (const e of
+ * tree.events())` right after it) must get every line, also those printed while the rest of
+ * the tree was starting. Reading cannot stop meanwhile either: the starts spawnTree waits for
+ * come on the same stream, behind that output.
  */
 import { PidnsTreeError } from '../errors.js';
 import type { EndEvent, TreeEvent } from '../events.js';
@@ -55,6 +61,8 @@ export class EventLog {
   #end: EndEvent | undefined;
   #failure: Error | undefined;
   #holds = 0;
+  /** Set until the caller has had its turn to start reading (see handedOut). */
+  #pinned = true;
 
   constructor(tree: RunningTree, keepOutput: number | 'all' = DEFAULT_KEEP_OUTPUT) {
     this.#tree = tree;
@@ -92,8 +100,19 @@ export class EventLog {
     this.#watchers.forEach((watch) => watch(event));
   }
 
+  /**
+   * spawnTree is handing the tree out: once the caller's continuation has run (it may start a
+   * reader there), which is before the next turn of the event loop, output may be dropped again.
+   */
+  handedOut(): void {
+    setImmediate(() => {
+      this.#pinned = false;
+    });
+  }
+
   /** Drops output beyond what is kept; a promise when an iterator still needs it. */
   #trim(): Promise<void> | undefined {
+    if (this.#pinned) return undefined;
     while (this.#output.length - this.#outputHead > this.#keep) {
       const oldest = this.#output[this.#outputHead] as Entry;
       for (const cursor of this.#cursors) {

@@ -54,8 +54,10 @@ export async function spawnTree(spec: TreeSpec | string, options: SpawnTreeOptio
       );
     }
   } catch (error) {
+    log.handedOut();
     await tree.stop({ graceMs: 0 });
     throw error;
   }
+  log.handedOut();
   return tree;
 }

@@ -5,14 +5,14 @@
  * (the name is taken, the state is unsafe, the tree failed to start) it says why in one line,
  * after it has torn down whatever it started, and this command waits for it to be gone.
  */
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 
 import { PidnsTreeError, type PidnsTreeErrorCode } from '../errors.js';
-import { initPath, type SpawnMode } from '../native.js';
+import type { SpawnMode } from '../native.js';
 import type { Plan } from '../spec.js';
 import { newId, stateRoot } from '../live/state-dir.js';
+import { startSupervisor } from '../live/supervisor.js';
 import { EXIT } from './exit-codes.js';
 
 /** The supervisor's first line when it did not start: `taken|refused|failed: why`. */
@@ -27,12 +27,8 @@ export async function detach(
   options: { name: string | undefined; mode: SpawnMode; json: boolean },
 ): Promise<number> {
   const id = newId(options.name);
-  const child = spawn(initPath(), ['--supervise', '--id', id, '--name', options.name ?? '', '--mode', options.mode], {
-    detached: true,
-    stdio: ['pipe', 'pipe', 'ignore'],
-  });
+  const child = startSupervisor(plan, id, options.name, options.mode);
   const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
-  child.stdin.end(plan.json);
   const lines = readline.createInterface({ input: child.stdout });
   const first = await Promise.race([
     new Promise<string>((resolve) => lines.once('line', resolve)),

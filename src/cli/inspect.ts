@@ -2,20 +2,60 @@
  * `pidns-tree inspect <pid>`: any host process's PID-namespace chain and its PID in each
  * namespace, outermost (yours) first: what `lsns` and `NSpid` give, in one view.
  */
-import { PidnsTreeError } from '../errors.js';
+import { PidnsTreeError, type PidnsTreeErrorCode } from '../errors.js';
 import { native } from '../native.js';
 import { styleFor } from '../render/format.js';
 import { EXIT } from './exit-codes.js';
-import { reportError } from './report-error.js';
+import { describeError, errorJson, reportError } from './report-error.js';
 
-export function inspectCommand(options: { pid: number; json: boolean }): number {
+/** The kernel's highest possible PID (PID_MAX_LIMIT on 64-bit); pid_max may be set lower. */
+const PID_MAX_LIMIT = 4_194_304n;
+
+/**
+ * The PID `text` names: decimal digits only. Not a JavaScript number first: `1.5`, `0x10`,
+ * `1e3` and `abc` are not PIDs, and 4294967298 must not become 2 on its way to the kernel.
+ */
+function parsePid(text: string): number {
+  if (!/^\d+$/.test(text)) {
+    throw new PidnsTreeError('BAD_PID', `${JSON.stringify(text)} is not a PID: give a decimal number, e.g. 1234`);
+  }
+  const pid = BigInt(text);
+  if (pid === 0n) throw new PidnsTreeError('BAD_PID', '0 is not a PID: PIDs start at 1');
+  if (pid > PID_MAX_LIMIT) {
+    throw new PidnsTreeError('UNKNOWN_PROCESS', `no process ${text}: Linux PIDs go up to ${PID_MAX_LIMIT}`);
+  }
+  return Number(pid);
+}
+
+/** The native side's refusal as the CLI's error: its `code` says which one it is. */
+function inspectError(error: unknown): PidnsTreeError {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const known: PidnsTreeErrorCode[] = ['BAD_PID', 'UNKNOWN_PROCESS', 'NOT_PERMITTED'];
+  return new PidnsTreeError(known.find((k) => k === code) ?? 'UNKNOWN_PROCESS', message);
+}
+
+/** 2 for what is not a PID (a usage error), 1 when there is no such process or it may not be read. */
+function report(error: PidnsTreeError, json: boolean): number {
+  const code = error.code === 'BAD_PID' ? EXIT.usage : 1;
+  if (json) process.stdout.write(`${JSON.stringify(errorJson(error))}\n${JSON.stringify({ event: 'end', code })}\n`);
+  else process.stderr.write(`${styleFor(process.stderr).red(describeError(error))}\n`);
+  return code;
+}
+
+export function inspectCommand(options: { pid: string; json: boolean }): number {
   let found;
   try {
-    found = native().inspectPid(options.pid);
+    const pid = parsePid(options.pid);
+    try {
+      found = native().inspectPid(pid);
+    } catch (error) {
+      throw error instanceof PidnsTreeError ? error : inspectError(error);
+    }
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    reportError(new PidnsTreeError('UNKNOWN_PROCESS', message), options.json);
-    return 1;
+    if (error instanceof PidnsTreeError && error.code !== 'NATIVE_MISSING') return report(error, options.json);
+    // No native part (exit 125): the same report, `end` code included, as every command's.
+    return reportError(error, options.json);
   }
   if (options.json) {
     process.stdout.write(`${JSON.stringify(found)}\n`);

@@ -23,6 +23,31 @@ import Module = require('node:module');
 import path = require('node:path');
 import vm = require('node:vm');
 
+/**
+ * Ctrl-C (or SIGTERM, SIGHUP) ends the CLI with 128+N from our first line on, as it does once
+ * `spawn` has stopped its tree: not sometimes 130 and sometimes death by the signal, depending
+ * on whether it came before the command installed its own handler (a caller that looks at
+ * how we ended, e.g. Python's returncode, saw -2). Nothing to stop or clean up yet, so: exit.
+ * A command that handles the signal itself (spawn, init) has a listener of its own, and this
+ * one then does nothing. Commands that block in a native call (exec, the live-tree requests)
+ * give the signal back its default action first (main.ts calls `releaseStopSignals`): a
+ * JavaScript handler only runs between calls, never during one (so a spec file that is a FIFO
+ * nobody writes, read synchronously, holds the signal until the read returns). Before this
+ * line, Node itself is still starting, and a signal then ends it by the signal's default action
+ * (a shell shows 130 all the same).
+ */
+const STOP_SIGNALS = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 } as const;
+type StopSignal = keyof typeof STOP_SIGNALS;
+const stopSignals = Object.keys(STOP_SIGNALS) as StopSignal[];
+function exitOnStopSignal(signal: StopSignal): void {
+  if (process.listenerCount(signal) > 1) return;
+  process.exit(128 + STOP_SIGNALS[signal]);
+}
+stopSignals.forEach((s) => process.on(s, exitOnStopSignal));
+function releaseStopSignals(): void {
+  stopSignals.forEach((s) => process.off(s, exitOnStopSignal));
+}
+
 const {
   closeSync,
   constants,
@@ -38,7 +63,7 @@ const {
 } = fs;
 
 interface Cli {
-  main(argv: readonly string[]): Promise<number>;
+  main(argv: readonly string[], launcher?: { releaseStopSignals(): void }): Promise<number>;
 }
 
 type CommonJsWrapper = (
@@ -55,7 +80,7 @@ function run(cli: Cli): void {
   // If main() never settles, the event loop empties with nothing decided: fail, as an ES module
   // entry with an unsettled top-level await does (13), rather than exit 0 from beforeExit.
   process.exitCode = 13;
-  void cli.main(process.argv.slice(2)).then((code) => {
+  void cli.main(process.argv.slice(2), { releaseStopSignals }).then((code) => {
     process.exitCode = code;
   });
   // Once nothing is left to run, exit as process.exit() does: without tearing down the

@@ -20,8 +20,21 @@ with signal N (130 for Ctrl-C).
 
 Spec reference: README.md, and schema/tree.schema.json for your editor ("$schema").`;
 
+/**
+ * What launch.cts gives main(): `releaseStopSignals` hands Ctrl-C, SIGTERM and SIGHUP back to
+ * their default action (death by the signal) before a command blocks in a native call, where
+ * launch.cts's handler could only run once the call returned (see launch.cts).
+ */
+export interface Launcher {
+  releaseStopSignals(): void;
+}
+
+let launcher: Launcher = { releaseStopSignals: () => undefined };
+
 /** Runs a live-tree command, turning its errors into the CLI's report and exit code. */
 function live(run: () => number, json: boolean): number {
+  // The requests block (stop waits for the end): Ctrl-C must still end the command at once.
+  launcher.releaseStopSignals();
   try {
     return run();
   } catch (error) {
@@ -42,7 +55,8 @@ function endOnClosedOutput(error: NodeJS.ErrnoException): void {
   process.exit(EXIT.outputClosed);
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
+export async function main(argv: readonly string[], from: Launcher = launcher): Promise<number> {
+  launcher = from;
   // `init` takes tini's command line verbatim (options after the program included): no yargs.
   if (argv[0] === 'init') {
     const { initCommand } = await import('./init.js');
@@ -50,6 +64,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   // `exec` too: everything after `--` is the command's, options included.
   if (argv[0] === 'exec' && !argv.includes('--help')) {
+    // It blocks until the command ends; dying of Ctrl-C is what kills the command (README).
+    launcher.releaseStopSignals();
     const { execCommand } = await import('./exec.js');
     return execCommand(argv.slice(1));
   }
@@ -91,6 +107,8 @@ export async function main(argv: readonly string[]): Promise<number> {
           .example('$0 spawn - < tree.json', 'read the tree from stdin'),
       async (args) => {
         const { spawnCommand } = await import('./spawn.js');
+        // Handing the tree to its supervisor blocks in native calls (see `live`).
+        if (args.detach) launcher.releaseStopSignals();
         exitCode = await spawnCommand({
           tree: treeArg(args.tree, argv),
           json: args.json,
@@ -161,7 +179,7 @@ export async function main(argv: readonly string[]): Promise<number> {
             alias: 's',
             type: 'string',
             default: 'SIGTERM',
-            describe: 'name (TERM, SIGKILL) or number',
+            describe: 'a name (TERM, sigkill, RTMIN+3: any case, SIG optional) or a number from 1 to 64',
           })
           .option('json', { type: 'boolean', default: false }),
       async (args) => {
@@ -190,7 +208,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       "Show a host process's PID-namespace chain and its PID in each namespace",
       (y) =>
         y
-          .positional('pid', { type: 'number', demandOption: true, describe: 'a PID as seen from here (the host)' })
+          // A string: yargs would make `1e3`, `0x10` or 4294967298 numbers (inspect.ts checks it).
+          .positional('pid', { type: 'string', demandOption: true, describe: 'a PID as seen from here (the host)' })
           .option('json', { type: 'boolean', default: false, describe: '{pid, name, levels: [{namespace, pid}]}' }),
       async (args) => {
         const { inspectCommand } = await import('./inspect.js');

@@ -26,6 +26,8 @@ export function exitCodeFor(error: unknown): number {
       error.code === 'DEPTH_LIMIT' ||
       error.code === 'SPEC_UNREADABLE' ||
       error.code === 'BAD_TARGET' ||
+      error.code === 'BAD_SIGNAL' ||
+      error.code === 'BAD_PID' ||
       error.code === 'UNKNOWN_TREE'
       ? EXIT.usage
       : EXIT.cannotRun;

@@ -26,6 +26,18 @@ impl ExitStatus {
         }
     }
 
+    /// From waitpid's raw status: exited or killed (by any signal, real-time ones included),
+    /// None for a stop or a continue.
+    pub fn from_raw(status: i32) -> Option<Self> {
+        if libc::WIFEXITED(status) {
+            Some(Self::exited(libc::WEXITSTATUS(status)))
+        } else if libc::WIFSIGNALED(status) {
+            Some(Self::killed(libc::WTERMSIG(status)))
+        } else {
+            None
+        }
+    }
+
     pub fn success(&self) -> bool {
         self.code == 0 && self.signal.is_none()
     }

@@ -29,6 +29,13 @@ use pidns_model::Plan;
 #[global_allocator]
 static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
 
+/// Rust's runtime sets SIGPIPE to SIG_IGN before main(); in tini mode the program must get
+/// SIGPIPE as pidns-init inherited it (as tini's program does), so it is read before that:
+/// functions in `.init_array` run before main, with glibc and with musl.
+#[used]
+#[link_section = ".init_array"]
+static NOTE_INHERITED_SIGPIPE: extern "C" fn() = signals::note_inherited_sigpipe;
+
 fn main() {
     let mut args = std::env::args();
     let argv0 = args.next().unwrap_or_else(|| "pidns-init".into());
@@ -80,6 +87,16 @@ fn tree_mode(token: String) -> ! {
     let paths = CommandPaths::resolve(&plan);
     // An init holds two descriptors per running process of its namespace: all it may have.
     let nofile = limits::raise_nofile();
-    let ctx = TreeContext { plan, paths, token, events, host_proc, nofile };
+    // Our level as the host counts it: the length of our NSpid in its /proc, less one.
+    let root_level = pidns_core::sys::pidfd::open(pidns_core::sys::process::own_pid())
+        .and_then(|me| {
+            pidns_core::sys::hostproc::nspid_of(std::os::fd::AsFd::as_fd(&me), std::os::fd::AsFd::as_fd(&host_proc))
+        })
+        .map(|nspid| nspid.len() - 1)
+        .unwrap_or_else(|e| {
+            eprintln!("pidns-init: cannot read its own PIDs: {}", e.desc());
+            std::process::exit(2)
+        });
+    let ctx = TreeContext { plan, paths, token, events, host_proc, nofile, root_level };
     node::run(&ctx, 0, listener, None)
 }

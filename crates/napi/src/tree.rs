@@ -15,7 +15,7 @@ use pidns_core::host::human::HumanLines;
 use pidns_core::host::output::{Format, FrameOutput};
 use pidns_core::host::registry::{ExecError, Registry};
 use pidns_core::host::spawn::{spawn_root, Isolation, SpawnError};
-use pidns_core::sys::{fd, pidfd};
+use pidns_core::sys::{fd, pidfd, signals};
 
 use crate::terminal::NativeTerminal;
 
@@ -63,6 +63,14 @@ fn failure(status: Status, message: String) -> Error {
     Error::new(status, message)
 }
 
+/// A JavaScript number as a signal the kernel has. Taken as f64, not i32: napi would wrap
+/// 4294967305 into 9 (SIGKILL) before we could see it.
+fn checked_signal(signal: f64) -> Result<i32> {
+    signals::checked_f64(signal).ok_or_else(|| {
+        Error::new(Status::InvalidArg, format!("{signal} is not a signal: a number from 1 to {}", signals::MAX))
+    })
+}
+
 #[napi]
 impl NativeTree {
     /// The root init's PID on the host.
@@ -85,7 +93,8 @@ impl NativeTree {
 
     /// Sends `signal` to the root init through its pidfd. False once the tree is gone.
     #[napi]
-    pub fn signal(&self, signal: i32) -> Result<bool> {
+    pub fn signal(&self, signal: f64) -> Result<bool> {
+        let signal = checked_signal(signal)?;
         pidfd::signal_if_alive(self.root_pidfd.as_fd(), signal)
             .map_err(|e| failure(Status::GenericFailure, format!("signal {signal}: {}", e.desc())))
     }
@@ -93,7 +102,8 @@ impl NativeTree {
     /// Signals process `process` of namespace `node` ("init" for its PID 1), through a pidfd
     /// checked against the process's start time. False when no such process is running.
     #[napi]
-    pub fn signal_process(&self, node: String, process: String, signal: i32) -> Result<bool> {
+    pub fn signal_process(&self, node: String, process: String, signal: f64) -> Result<bool> {
+        let signal = checked_signal(signal)?;
         self.registry
             .signal(&node, &process, signal)
             .map_err(|e| failure(Status::GenericFailure, format!("signal {signal}: {}", e.desc())))

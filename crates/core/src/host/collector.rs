@@ -116,8 +116,8 @@ impl<'a> Collector<'a> {
                 self.drain_socket(&mut buf);
             }
             if ready.root {
-                if let Ok(Some(ws)) = pidfd::try_reap(self.tree.pidfd.as_fd()) {
-                    self.root_status = ExitStatus::from_wait(ws).or(Some(ExitStatus::killed(libc::SIGKILL)));
+                if let Ok(Some(status)) = pidfd::try_reap(self.tree.pidfd.as_fd()) {
+                    self.root_status = Some(status);
                 }
             }
             self.scan_zombies();

@@ -156,8 +156,7 @@ impl Registry {
             Errno::ECONNREFUSED | Errno::ENOENT => ExecError::Gone,
             e => ExecError::Io(e),
         })?;
-        // SAFETY: geteuid only reads our credentials.
-        let me = unsafe { libc::geteuid() };
+        let me = crate::sys::process::euid();
         let peer = ctlsock::peer(conn.as_fd()).map_err(ExecError::Io)?;
         if peer.uid != me || peer.pid != creator {
             return Err(ExecError::Refused(format!(

@@ -3,7 +3,7 @@
 //! child needs (paths, argv, envp, descriptors) is prepared before the clone.
 use std::ffi::{CString, OsStr};
 use std::io::Write;
-use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
@@ -11,6 +11,7 @@ use nix::errno::Errno;
 use nix::fcntl::OFlag;
 use nix::unistd::{pipe2, Pid};
 
+use crate::sys::root_exec::{exec_root, RootExec};
 use crate::sys::{clone, ctlsock, fd, hostproc, seqpacket};
 use crate::wire::control::socket_name;
 use crate::wire::tree::{ProcKey, TreeMessage};
@@ -18,11 +19,7 @@ use crate::wire::tree::{ProcKey, TreeMessage};
 /// 128 random bits, as hex: the tree's token.
 fn new_token() -> Result<String, Errno> {
     let mut bytes = [0u8; 16];
-    // SAFETY: getrandom writes at most `bytes.len()` bytes into the buffer we own.
-    let n = unsafe { libc::getrandom(bytes.as_mut_ptr() as *mut libc::c_void, bytes.len(), 0) };
-    if n != bytes.len() as isize {
-        return Err(Errno::last());
-    }
+    crate::sys::process::random_bytes(&mut bytes)?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
@@ -193,6 +190,7 @@ pub fn spawn_root(init_path: &Path, plan_json: &str, isolation: Isolation) -> Re
     let exec = RootExec {
         wait_for_maps: (isolation == Isolation::Rootless).then_some((maps_r_raw, maps_w_raw)),
         moves,
+        close_from: FD_CONTROL + 1,
         path: path.as_ptr(),
         argv: argv.as_ptr(),
         envp: envp.as_ptr(),
@@ -208,8 +206,8 @@ pub fn spawn_root(init_path: &Path, plan_json: &str, isolation: Isolation) -> Re
         Isolation::Rootless => match unsafe { clone::clone_into_namespaces(ns_flags) } {
             Ok(clone::Forked::Child) => {
                 exec_root(arg);
-                // SAFETY: exec_root execs or exits; this is only reached if it returned.
-                unsafe { libc::_exit(127) }
+                // exec_root execs or exits; this is only reached if it returned.
+                crate::sys::process::exit_now(127)
             }
             Ok(clone::Forked::Parent { pid, pidfd }) => Ok((pid, pidfd)),
             Err(e) => Err(e),
@@ -222,8 +220,7 @@ pub fn spawn_root(init_path: &Path, plan_json: &str, isolation: Isolation) -> Re
     })?;
     drop((tree_end, plan_r, null, maps_r, listener));
     if isolation == Isolation::Rootless {
-        // SAFETY: geteuid/getegid only read our credentials.
-        let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
+        let (uid, gid) = (crate::sys::process::euid(), crate::sys::process::egid());
         if let Err(why) = crate::sys::userns::map_to_root(pid, uid, gid) {
             let _ = crate::sys::pidfd::send_signal(std::os::fd::AsFd::as_fd(&pidfd), libc::SIGKILL);
             let _ = nix::sys::wait::waitpid(pid, None);
@@ -254,46 +251,4 @@ pub fn spawn_root(init_path: &Path, plan_json: &str, isolation: Isolation) -> Re
         command: vec!["pidns-init".into()],
     };
     Ok(SpawnedTree { pid, pidfd, events: host_end, token, root_start })
-}
-
-/// What the root init's child does between clone and execve, prepared by `spawn_root`.
-struct RootExec {
-    /// Rootless: (read end, write end) of the pipe on which the parent says the ID maps are set.
-    wait_for_maps: Option<(RawFd, RawFd)>,
-    moves: [(RawFd, RawFd); 7],
-    path: *const libc::c_char,
-    argv: *const *const libc::c_char,
-    envp: *const *const libc::c_char,
-}
-
-/// The root init's child, up to execve: only async-signal-safe calls on the prepared
-/// `RootExec`, no allocation, no locks (it may share Node's memory, see `spawn_vfork`).
-extern "C" fn exec_root(arg: *mut libc::c_void) -> libc::c_int {
-    // SAFETY: `arg` is the RootExec that spawn_root keeps alive until the child has exec'd.
-    let exec = unsafe { &*(arg as *const RootExec) };
-    // SAFETY: async-signal-safe syscalls on prepared, valid arguments.
-    unsafe {
-        // The tree dies with its owner: the kernel SIGKILLs this PID 1 (and so every process
-        // of every namespace below) when the thread that cloned it exits.
-        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong);
-        if let Some((maps_r, maps_w)) = exec.wait_for_maps {
-            // Until the parent has written our ID maps we are nobody here; exec only as the
-            // namespace's root. EOF without a byte means the parent gave up (or died): our
-            // copy of the write end must not keep the pipe open.
-            libc::close(maps_w);
-            let mut go = 0u8;
-            if libc::read(maps_r, &mut go as *mut u8 as *mut libc::c_void, 1) != 1 {
-                libc::_exit(125);
-            }
-        }
-        for (from, to) in exec.moves {
-            if fd::move_to(from, to).is_err() {
-                libc::_exit(126);
-            }
-        }
-        // Nothing the host had open (a lock, someone's pipe) may reach the tree.
-        libc::syscall(libc::SYS_close_range, FD_CONTROL + 1, u32::MAX, 0);
-        libc::execve(exec.path, exec.argv, exec.envp);
-        libc::_exit(127)
-    }
 }

@@ -37,8 +37,7 @@ impl ControlServer {
 
     /// Takes every waiting connection; each is watched in `epoll` under `token_base + fd`.
     pub fn accept(&mut self, epoll: &Epoll, token_base: u64) {
-        // SAFETY: getuid only reads our credentials.
-        let me = unsafe { libc::getuid() };
+        let me = crate::sys::process::uid();
         while let Ok(Some(conn)) = ctlsock::accept(self.listener.as_fd()) {
             match ctlsock::peer(conn.as_fd()) {
                 Ok(peer) if peer.uid == me => {}

@@ -23,13 +23,14 @@ pub fn is_forwarded(sig: i32) -> bool {
 }
 
 /// Sends `sig` to a process, or to its process group (every process we start leads its own).
+/// Any signal number: real-time signals are passed on too, as tini passes on whatever its
+/// sigtimedwait returns (nix's Signal has no names for them, and they used to be dropped).
 pub fn send(pid: Pid, sig: i32, mode: Forward) -> nix::Result<()> {
-    let Ok(sig) = Signal::try_from(sig) else { return Ok(()) };
     let target = match mode {
         Forward::Process => pid,
         Forward::Group => Pid::from_raw(-pid.as_raw()),
     };
-    kill(target, sig)
+    crate::sys::signals::send(target, sig)
 }
 
 /// kill(-1): everything this PID 1 can see except itself, namespaces below included.

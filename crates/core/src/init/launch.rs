@@ -63,9 +63,7 @@ pub fn become_process(setup: &Setup<'_>) -> ! {
         Ok(never) => match never {},
         Err(code) => code,
     };
-    // SAFETY: _exit ends the forked child without running the parent's atexit hooks or
-    // flushing its copies of stdio buffers.
-    unsafe { libc::_exit(code) }
+    crate::sys::process::exit_now(code)
 }
 
 fn prepare_and_exec(s: &Setup<'_>) -> Result<Infallible, i32> {

@@ -7,8 +7,10 @@
 pub mod children;
 pub mod commands;
 pub mod control_server;
+pub mod descendants;
 pub mod forwarding;
 pub mod launch;
+pub mod leftovers;
 pub mod lifecycle;
 pub mod node;
 pub mod outbox;
@@ -39,6 +41,9 @@ pub struct TreeContext {
     /// The soft RLIMIT_NOFILE the tree was started with; inits raise theirs to the hard limit
     /// and give this back to every process they start.
     pub nofile: Option<u64>,
+    /// The root init's level in the host's NSpid lists (0 when the host is the initial PID
+    /// namespace); every init below is one level deeper per namespace.
+    pub root_level: usize,
 }
 
 impl TreeContext {

@@ -47,13 +47,15 @@ struct NodeInit<'a> {
     signals: SignalFd,
     epoll: Epoll,
     control: ControlServer,
-    relay: Relay,
+    /// The output pipes of our children; made with the first of them (a namespace with no
+    /// process of its own, a level of a chain, never needs one).
+    relay: Option<Relay>,
     outbox: Outbox,
-    /// stdin of every process we start.
-    null: OwnedFd,
+    /// stdin of every process we start, opened with the first.
+    null: Option<OwnedFd>,
     /// A pidfd of ourselves: setns back into our own PID namespace after starting processes in
-    /// a child namespace.
-    me: OwnedFd,
+    /// a child namespace (opened the first time).
+    me: Option<OwnedFd>,
     /// pidfds of child namespaces' PID 1s that are user commands: we start processes there.
     user_inits: HashMap<u32, OwnedFd>,
     life: Lifecycle,
@@ -79,12 +81,14 @@ struct NodeInit<'a> {
 /// control socket, bound by its parent; `go` is read before this init says anything (its parent
 /// tells the host about it first).
 pub fn run(ctx: &TreeContext, idx: u32, listener: OwnedFd, go: Option<OwnedFd>) -> ! {
-    let setup = become_namespace_init(ctx.plan.nodes[idx as usize].mount_proc);
+    // Everything of our own first, while our parent tells the host about us...
+    let init =
+        become_namespace_init(ctx.plan.nodes[idx as usize].mount_proc).and_then(|()| NodeInit::new(ctx, idx, listener));
     if let Some(go) = go {
-        // Until our parent has sent our `start`, nothing of ours may reach the host.
+        // ...but until it has sent our `start`, nothing of ours may reach the host.
         let _ = nix::unistd::read(&go, &mut [0u8; 1]);
     }
-    let code = match setup.and_then(|()| NodeInit::new(ctx, idx, listener)) {
+    let code = match init {
         Ok(mut init) => {
             init.start_up();
             init.run()
@@ -128,28 +132,24 @@ impl<'a> NodeInit<'a> {
             move |e: Errno| limits::explain(&what, e)
         };
         let signals = signals::block_all().map_err(sys("signalfd"))?;
-        let me = pidfd::open(nix::unistd::getpid()).map_err(sys("a pidfd of the init"))?;
-        let level =
-            crate::sys::hostproc::nspid_of(me.as_fd(), ctx.host_proc()).map_err(sys("reading our PIDs"))?.len() - 1;
+        // Our level in the host's NSpid lists: the root's, and one per namespace below it.
+        let level = ctx.root_level + ctx.plan.nodes[idx as usize].depth as usize - 1;
         let epoll = Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC).map_err(sys("epoll"))?;
-        let relay = Relay::new().map_err(sys("epoll"))?;
         let control = ControlServer::new(listener);
         let watch = |fd: BorrowedFd<'_>, flags: EpollFlags, token: u64| epoll.add(fd, EpollEvent::new(flags, token));
         watch(signals.as_fd(), EpollFlags::EPOLLIN, SIGNALS).map_err(sys("epoll"))?;
         watch(control.listener(), EpollFlags::EPOLLIN, LISTENER).map_err(sys("epoll"))?;
-        watch(relay.fd(), EpollFlags::EPOLLIN, RELAY).map_err(sys("epoll"))?;
         watch(ctx.events(), EpollFlags::empty(), EVENTS).map_err(sys("epoll"))?;
-        let null = fd::dev_null().map_err(sys("/dev/null"))?;
         Ok(NodeInit {
             ctx,
             idx,
             signals,
             epoll,
             control,
-            relay,
+            relay: None,
             outbox: Outbox::default(),
-            null,
-            me,
+            null: None,
+            me: None,
             user_inits: HashMap::new(),
             life: Lifecycle::default(),
             next_slot: HashMap::new(),
@@ -167,6 +167,24 @@ impl<'a> NodeInit<'a> {
     fn node(&self) -> &'a pidns_model::PlanNode {
         let ctx: &'a TreeContext = self.ctx;
         &ctx.plan.nodes[self.idx as usize]
+    }
+
+    /// /dev/null, for the stdin of the processes we start.
+    fn null(&mut self) -> Result<RawFd, String> {
+        if self.null.is_none() {
+            self.null = Some(fd::dev_null().map_err(|e| limits::explain("cannot open /dev/null", e))?);
+        }
+        Ok(self.null.as_ref().map(|f| f.as_raw_fd()).expect("opened"))
+    }
+
+    /// The relay of our children's output, made (and watched) the first time.
+    fn relay(&mut self) -> Result<&mut Relay, Errno> {
+        if self.relay.is_none() {
+            let relay = Relay::new()?;
+            self.epoll.add(relay.fd(), EpollEvent::new(EpollFlags::EPOLLIN, RELAY))?;
+            self.relay = Some(relay);
+        }
+        Ok(self.relay.as_mut().expect("made"))
     }
 
     fn send(&mut self, msg: &TreeMessage<'_>) {
@@ -230,7 +248,7 @@ impl<'a> NodeInit<'a> {
             key,
             spec,
             exe: self.ctx.paths.get(spec),
-            stdio: [self.null.as_raw_fd(), out_w.as_raw_fd(), err_w.as_raw_fd()],
+            stdio: [self.null()?, out_w.as_raw_fd(), err_w.as_raw_fd()],
             events: self.ctx.events(),
             nofile: self.ctx.nofile,
             mounts_of,
@@ -276,7 +294,7 @@ impl<'a> NodeInit<'a> {
         drop(pty.slave);
         let child = Child::Process { key, counts: true };
         self.announce(pid, &pidfd, child, &spec.name, &spec.command)?;
-        if let Err(e) = self.relay.add_terminal(key, pty.master) {
+        if let Err(e) = self.relay().and_then(|relay| relay.add_terminal(key, pty.master)) {
             let _ = pidfd::send_signal(pidfd.as_fd(), libc::SIGKILL);
             self.life.started(pid.as_raw(), child, 0);
             return Err(limits::explain(&format!("cannot relay the output of {}", spec.name), e));
@@ -296,7 +314,7 @@ impl<'a> NodeInit<'a> {
         err: OwnedFd,
     ) -> Result<(), Errno> {
         let key = child.key().expect("an announced child");
-        match self.relay.add(key, out, err) {
+        match self.relay().and_then(|relay| relay.add(key, out, err)) {
             Ok(()) => {
                 self.life.started(pid.as_raw(), child, 2);
                 Ok(())
@@ -395,6 +413,7 @@ impl<'a> NodeInit<'a> {
         let ((out_r, out_w), (err_r, err_w)) = (pipes()?, pipes()?);
         // `ready` closes on exec: then the user's PID 1 has its mounts.
         let (ready_r, ready_w) = pipes()?;
+        let null = self.null()?;
         let (go_r, go_w) = pipes()?;
         // SAFETY: as in spawn_namespace; the child execs the user's command.
         match unsafe { clone::clone_into_namespaces(clone::NODE_NAMESPACES) } {
@@ -404,15 +423,14 @@ impl<'a> NodeInit<'a> {
                 if let Err(message) = setup {
                     let msg = TreeMessage::Error { node: child, message };
                     let _ = crate::sys::seqpacket::send(self.ctx.events(), &msg.to_bytes(), &[]);
-                    // SAFETY: ends the clone without running the parent's exit handlers.
-                    unsafe { libc::_exit(1) };
+                    crate::sys::process::exit_now(1);
                 }
                 // `ready_w` (close-on-exec) stays open until the exec below.
                 launch::become_process(&Setup {
                     key,
                     spec: user,
                     exe: self.ctx.paths.get(user),
-                    stdio: [self.null.as_raw_fd(), out_w.as_raw_fd(), err_w.as_raw_fd()],
+                    stdio: [null, out_w.as_raw_fd(), err_w.as_raw_fd()],
                     events: self.ctx.events(),
                     nofile: self.ctx.nofile,
                     mounts_of: None,
@@ -461,8 +479,13 @@ impl<'a> NodeInit<'a> {
             e => format!("cannot enter the namespace: {}", e.desc()),
         })?;
         let result = launch(self, ns_init.as_fd());
-        setns::pid_ns_for_children(self.me.as_fd())
-            .map_err(|e| format!("cannot return to our namespace: {}", e.desc()))?;
+        let me = match &self.me {
+            Some(me) => me,
+            None => self
+                .me
+                .insert(pidfd::open(nix::unistd::getpid()).map_err(|e| limits::explain("a pidfd of the init", e))?),
+        };
+        setns::pid_ns_for_children(me.as_fd()).map_err(|e| format!("cannot return to our namespace: {}", e.desc()))?;
         result.map_err(|m| {
             if m.contains("(ENOMEM)") {
                 format!("{m}: its PID 1 has exited (fork into the namespace fails with ENOMEM)")
@@ -571,11 +594,14 @@ impl<'a> NodeInit<'a> {
                     SIGNALS => self.read_signals(),
                     LISTENER => self.control.accept(&self.epoll, CONNECTION),
                     RELAY => {
-                        for key in self.relay.pump(&mut self.outbox, self.ctx.events()) {
+                        let Some(relay) = self.relay.as_mut() else { continue };
+                        for key in relay.pump(&mut self.outbox, self.ctx.events()) {
                             if let Some((key, status)) = self.life.streams_closed(key) {
                                 self.send(&TreeMessage::Exit { key, status });
                                 // A `"tty": true` process's terminal is closed only now.
-                                self.relay.release(key);
+                                if let Some(relay) = self.relay.as_mut() {
+                                    relay.release(key);
+                                }
                             }
                         }
                     }
@@ -601,9 +627,9 @@ impl<'a> NodeInit<'a> {
     /// socket's room only while something waits to be sent.
     fn watch(&mut self) {
         let relay_on = !self.outbox.backlogged();
-        if relay_on != self.relay_on {
+        if let Some(relay) = self.relay.as_ref().filter(|_| relay_on != self.relay_on) {
             let flags = if relay_on { EpollFlags::EPOLLIN } else { EpollFlags::empty() };
-            let _ = self.epoll.modify(self.relay.fd(), &mut EpollEvent::new(flags, RELAY));
+            let _ = self.epoll.modify(relay.fd(), &mut EpollEvent::new(flags, RELAY));
             self.relay_on = relay_on;
         }
         let events_out = self.outbox.pending();
@@ -692,7 +718,9 @@ impl<'a> NodeInit<'a> {
                 Reaped::Report(key, status) => {
                     self.send(&TreeMessage::Exit { key, status });
                     // A `"tty": true` process's terminal is closed only now.
-                    self.relay.release(key);
+                    if let Some(relay) = self.relay.as_mut() {
+                        relay.release(key);
+                    }
                 }
                 Reaped::Waiting | Reaped::Silent => {}
                 Reaped::Orphan => {

@@ -3,21 +3,25 @@
 //! it; codes given with -e become 0).
 //!
 //! One deliberate difference: tini exits as soon as its program does, and the kernel then
-//! SIGKILLs whatever is left mid-work. We first send those processes SIGTERM and give them the
-//! grace period (-t, 10 s) before SIGKILL, and exit only when none is left.
+//! SIGKILLs whatever is left mid-work. We first send those processes SIGTERM (also each orphan
+//! adopted meanwhile) and give them the grace period (-t, 10 s) before SIGKILL, and exit only
+//! when none is left (see `leftovers`).
+//!
+//! Where we mirror tini (v0.19.0, src/tini.c), the function of tini.c that does it is named.
 use std::ffi::CString;
 use std::os::fd::AsFd;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::signal::{sigaction, sigprocmask, SaFlags, SigAction, SigHandler, SigSet, SigmaskHow, Signal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
-use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::{fork, getpid, ForkResult, Pid};
 
+use super::leftovers::{Leftovers, Order};
 use super::tini_args::TiniOptions;
-use super::{children, forwarding, stopping::Stopping};
+use super::{descendants, forwarding};
 use crate::status::ExitStatus;
+use crate::sys::{prctl, signals, wait};
 
 struct Log {
     verbosity: i32,
@@ -56,9 +60,10 @@ const REAPER_WARNING: &str = "pidns-init is not running as PID 1 and isn't regis
 Zombie processes will not be re-parented to pidns-init, so zombie reaping won't work.
 To fix the problem, use the -s option or set the environment variable TINI_SUBREAPER to register pidns-init as a child subreaper, or run pidns-init as PID 1.";
 
-/// The signals the loop collects: all but those that concern the init itself (as tini).
+/// The signals the loop collects: all but those that concern the init itself (tini.c:
+/// configure_signals, signals_for_tini).
 fn collected() -> SigSet {
-    let mut set = crate::sys::signals::all();
+    let mut set = signals::all();
     for s in forwarding::KEPT {
         set.remove(s);
     }
@@ -67,6 +72,8 @@ fn collected() -> SigSet {
 
 pub fn run(o: &TiniOptions) -> i32 {
     let log = Log { verbosity: o.verbosity };
+    // Rust's runtime handles SIGSEGV and SIGBUS; tini leaves them at their default action.
+    signals::default_fault_actions();
     let mut original_mask = SigSet::empty();
     let set = collected();
     if sigprocmask(SigmaskHow::SIG_SETMASK, Some(&set), Some(&mut original_mask)).is_err() {
@@ -87,24 +94,20 @@ pub fn run(o: &TiniOptions) -> i32 {
         return 1;
     };
     if let Some(sig) = o.parent_death_signal {
-        // SAFETY: PR_SET_PDEATHSIG takes a signal number and changes only our own attribute.
-        if unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, sig as libc::c_ulong) } != 0 {
+        if prctl::set_parent_death_signal(sig).is_err() {
             log.fatal(format_args!("Failed to set up parent death signal"));
             return 1;
         }
     }
     if o.subreaper {
-        // SAFETY: PR_SET_CHILD_SUBREAPER changes only our own attribute.
-        if unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1) } != 0 {
-            log.fatal(format_args!("Failed to register as child subreaper: {}", nix::errno::Errno::last().desc()));
+        if let Err(e) = prctl::set_child_subreaper() {
+            log.fatal(format_args!("Failed to register as child subreaper: {}", e.desc()));
             return 1;
         }
         log.line(4, "TRACE", format_args!("Registered as child subreaper"));
     }
     let pid1 = getpid().as_raw() == 1;
-    if !pid1 && !o.subreaper {
-        log.warn(format_args!("{REAPER_WARNING}"));
-    }
+    reaper_check(pid1, &log);
 
     let child = match spawn(o, &original_mask, &ttin, &ttou, &log) {
         Ok(pid) => pid,
@@ -113,16 +116,18 @@ pub fn run(o: &TiniOptions) -> i32 {
     log.info(format_args!("Spawned child process '{}' with pid '{child}'", o.argv[0]));
 
     let mut exit_code: Option<i32> = None;
-    let mut stopping = Stopping::default();
+    let mut leftovers = Leftovers::new(Duration::from_millis(o.grace_ms));
+    // Only PIDs read from a /proc of our own namespace may be signalled one by one.
+    let proc_is_ours = descendants::proc_is_ours();
     loop {
-        // Reap every zombie; note the main child's status.
+        // Reap every zombie; note the main child's status (tini.c: reap_zombies).
+        // The raw status (sys::wait): a program killed by a real-time signal must not be lost.
         loop {
-            match waitpid(None::<Pid>, Some(WaitPidFlag::WNOHANG)) {
-                Ok(WaitStatus::StillAlive) | Err(_) => break,
-                Ok(ws) => {
-                    let Some(pid) = ws.pid() else { continue };
-                    let Some(status) = ExitStatus::from_wait(ws) else { continue };
+            match wait::wait(None, libc::WNOHANG) {
+                Ok(None) | Err(_) => break,
+                Ok(Some((pid, status))) => {
                     log.debug(format_args!("Reaped child with pid: '{pid}'"));
+                    leftovers.reaped(pid.as_raw());
                     if pid == child {
                         exit_code = Some(main_code(o, status, &log));
                     } else if o.warn_on_reap {
@@ -135,17 +140,23 @@ pub fn run(o: &TiniOptions) -> i32 {
             if !super::reaper::has_children() {
                 return code;
             }
-            if stopping.begin(Duration::from_millis(o.grace_ms)) {
+            if !leftovers.started() {
                 log.info(format_args!("Main child exited: stopping the processes it left (SIGTERM, then SIGKILL)"));
-                signal_leftovers(pid1, Signal::SIGTERM);
+                if !pid1 && !proc_is_ours {
+                    log.warn(format_args!(
+                        "/proc is not this PID namespace's: cannot tell which processes to stop, waiting for them to exit"
+                    ));
+                }
             }
-        }
-        if stopping.deadline_passed() {
-            signal_leftovers(pid1, Signal::SIGKILL);
+            let children = if proc_is_ours { descendants::children_of(getpid().as_raw()) } else { Vec::new() };
+            let walk = || if proc_is_ours { descendants::all_below_us() } else { Vec::new() };
+            if let Some(order) = leftovers.next(Instant::now(), &children, walk) {
+                send_order(pid1, order, &log);
+            }
         }
         // One signal per turn. The signalfd blocks, so an idle turn is one read(), as tini's
         // sigtimedwait(); poll() only while a stop's deadline runs.
-        let timeout = stopping.poll_timeout_ms();
+        let timeout = leftovers.poll_timeout_ms(Instant::now());
         if timeout >= 0 {
             let mut pfds = [PollFd::new(signals.as_fd(), PollFlags::POLLIN)];
             let ready = poll(&mut pfds, PollTimeout::try_from(timeout).unwrap_or(PollTimeout::NONE));
@@ -186,16 +197,34 @@ fn main_code(o: &TiniOptions, status: ExitStatus, log: &Log) -> i32 {
     }
 }
 
-/// Processes left when the main child is gone: as PID 1 everything below us; as a subreaper
-/// only our own children (kill(-1) there would reach the whole host).
-fn signal_leftovers(pid1: bool, sig: Signal) {
+/// tini.c: reaper_check. Without a subreaper bit (-s, TINI_SUBREAPER, or set by our parent
+/// before it exec'd us: exec keeps it) and not PID 1, orphans go past us: say so.
+fn reaper_check(pid1: bool, log: &Log) {
     if pid1 {
-        forwarding::everyone_below(sig);
         return;
     }
-    if let Ok(proc_dir) = std::fs::File::open("/proc") {
-        for pid in children::list(proc_dir.as_fd(), None) {
-            let _ = nix::sys::signal::kill(pid, sig);
+    match prctl::is_child_subreaper() {
+        Ok(true) => return,
+        Ok(false) => {}
+        Err(e) => log.debug(format_args!("Failed to read child subreaper attribute: {}", e.desc())),
+    }
+    log.warn(format_args!("{REAPER_WARNING}"));
+}
+
+/// Signals what the program left (see `leftovers`). As PID 1, "everyone" is kill(-1), which
+/// also reaches what forked since /proc was read; as a subreaper, each process below us (kill(-1)
+/// there would reach the whole host).
+fn send_order(pid1: bool, order: Order, log: &Log) {
+    match order {
+        Order::Everyone(sig, _) if pid1 => {
+            log.debug(format_args!("Sending {sig} to every process below us"));
+            forwarding::everyone_below(sig);
+        }
+        Order::Everyone(sig, pids) | Order::Children(sig, pids) => {
+            log.debug(format_args!("Sending {sig} to {pids:?}"));
+            for pid in pids {
+                let _ = nix::sys::signal::kill(Pid::from_raw(pid), sig);
+            }
         }
     }
 }
@@ -224,12 +253,17 @@ fn spawn(o: &TiniOptions, mask: &SigSet, ttin: &SigAction, ttou: &SigAction, log
                     std::process::exit(1);
                 }
             }
+            // tini.c: restore_signals. The mask and every action as pidns-init inherited them
+            // (what tini's program gets): SIGTTIN/SIGTTOU, which we ignored, and SIGPIPE, which
+            // Rust's runtime ignored before main(). The rest we never changed, and the handlers
+            // Rust installed (SIGSEGV, SIGBUS) are reset by exec.
             let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(mask), None);
             // SAFETY: restores the dispositions the parent had before we changed them.
             unsafe {
                 let _ = sigaction(Signal::SIGTTIN, ttin);
                 let _ = sigaction(Signal::SIGTTOU, ttou);
             }
+            signals::restore_inherited_sigpipe();
             let e = crate::sys::exec::execvp(&argv[0], &argv).err().unwrap_or(nix::errno::Errno::EINVAL);
             log.fatal(format_args!("exec {} failed: {}", o.argv[0], e.desc()));
             std::process::exit(match e {

@@ -1,5 +1,6 @@
-//! tini's command line and environment, read the way tini reads them (GNU getopt, which also
-//! takes options that follow the program name unless `--` ends them), so that pidns-init can
+//! tini's command line and environment, read the way tini reads them (tini.c: parse_args with
+//! glibc's getopt, which also takes options that follow the program name unless `--` ends them,
+//! or POSIXLY_CORRECT is set: then the first non-option ends them), so that pidns-init can
 //! replace tini in an ENTRYPOINT unchanged.
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,6 +124,9 @@ pub fn parse(argv0: &str, name: &str, args: &[String], env: &dyn Fn(&str) -> Opt
         grace_ms: pidns_model::DEFAULT_STOP_TIMEOUT_MS,
         argv: Vec::new(),
     };
+    // GNU getopt permutes: options after the program name are still ours, unless the
+    // environment asks for POSIX behaviour, where the first non-option ends the options.
+    let posixly_correct = env("POSIXLY_CORRECT").is_some();
     let usage_error =
         |line: String| Parsed::Exit { code: 1, stdout: String::new(), stderr: format!("{line}\n{}", usage(name)) };
     let mut i = 0;
@@ -134,6 +138,10 @@ pub fn parse(argv0: &str, name: &str, args: &[String], env: &dyn Fn(&str) -> Opt
             break;
         }
         if !arg.starts_with('-') || arg == "-" {
+            if posixly_correct {
+                o.argv.extend(args[i - 1..].iter().cloned());
+                break;
+            }
             o.argv.push(arg.clone());
             continue;
         }
@@ -226,6 +234,20 @@ mod tests {
         match parse("/usr/bin/tini", "tini", &args, &|_| None) {
             Parsed::Exit { code: 1, stderr, .. } => {
                 assert!(stderr.starts_with("/usr/bin/tini: invalid option -- 'c'\ntini ("))
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn posixly_correct_ends_the_options_at_the_program() {
+        let args: Vec<String> = ["-e", "1", "sh", "-c", "exit 0", "--", "-s"].iter().map(|s| s.to_string()).collect();
+        let env = |k: &str| (k == "POSIXLY_CORRECT").then(String::new);
+        match parse("tini", "tini", &args, &env) {
+            Parsed::Run(o) => {
+                assert_eq!(o.expect, [1]);
+                assert!(!o.subreaper, "-s after the program is the program's");
+                assert_eq!(o.argv, ["sh", "-c", "exit 0", "--", "-s"]);
             }
             other => panic!("{other:?}"),
         }

@@ -26,6 +26,19 @@ fn int(v: &Value, key: &str) -> Option<i64> {
     v.get(key).and_then(Value::as_i64)
 }
 
+/// `"signal"`: SIGTERM when absent; otherwise a signal the kernel has, never a value wrapped
+/// into another (4294967305 would be 9 as an i32: SIGKILL).
+fn signal(v: &Value) -> Result<i32, String> {
+    let Some(value) = v.get("signal") else { return Ok(libc::SIGTERM) };
+    value.as_i64().and_then(crate::sys::signals::checked).ok_or_else(|| {
+        let shown = match &value.kind {
+            json::Kind::Number { raw, .. } => raw.clone(),
+            other => other.describe().to_string(),
+        };
+        format!("\"signal\" must be a signal number from 1 to {}, not {shown}", crate::sys::signals::MAX)
+    })
+}
+
 impl LiveRequest {
     pub fn parse(bytes: &[u8]) -> Result<LiveRequest, String> {
         let text = std::str::from_utf8(bytes).map_err(|e| e.to_string())?;
@@ -35,7 +48,7 @@ impl LiveRequest {
             "kill" => LiveRequest::Kill {
                 node: string(&v, "node")?,
                 process: string(&v, "process").unwrap_or_else(|_| "init".into()),
-                signal: int(&v, "signal").unwrap_or(libc::SIGTERM as i64) as i32,
+                signal: signal(&v)?,
             },
             "wait" => LiveRequest::Wait,
             "stop" => LiveRequest::Stop { grace_ms: int(&v, "graceMs").unwrap_or(10_000).max(0) as u64 },

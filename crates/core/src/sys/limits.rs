@@ -8,12 +8,14 @@ use nix::sys::resource::{getrlimit, setrlimit, Resource, RLIM_INFINITY};
 
 /// Raises the soft limit on open descriptors to the hard one (an init holds two per running
 /// process of its namespace) and returns the soft limit it had, which processes get back before
-/// they exec.
+/// they exec; None when there was nothing to raise (Node raises its own, so usually), and then
+/// nothing to give back.
 pub fn raise_nofile() -> Option<u64> {
     let (soft, hard) = getrlimit(Resource::RLIMIT_NOFILE).ok()?;
-    if soft < hard {
-        setrlimit(Resource::RLIMIT_NOFILE, hard, hard).ok()?;
+    if soft >= hard {
+        return None;
     }
+    setrlimit(Resource::RLIMIT_NOFILE, hard, hard).ok()?;
     Some(soft)
 }
 

@@ -3,8 +3,9 @@
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 
 use nix::errno::Errno;
-use nix::sys::wait::WaitStatus;
 use nix::unistd::Pid;
+
+use crate::status::ExitStatus;
 
 pub fn open(pid: Pid) -> Result<OwnedFd, Errno> {
     // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor or -1.
@@ -37,8 +38,9 @@ pub fn signal_if_alive(pidfd: BorrowedFd<'_>, signal: i32) -> Result<bool, Errno
     }
 }
 
-/// Reaps the (child) process behind `pidfd` without blocking; `None` while it still runs.
-pub fn try_reap(pidfd: BorrowedFd<'_>) -> Result<Option<WaitStatus>, Errno> {
+/// Reaps the (child) process behind `pidfd` without blocking; `None` while it still runs. The
+/// status is the kernel's (a real-time signal that killed it included).
+pub fn try_reap(pidfd: BorrowedFd<'_>) -> Result<Option<ExitStatus>, Errno> {
     // SAFETY: siginfo_t is plain data; zeroed is a valid initial value for waitid to fill.
     let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
     // SAFETY: waitid writes only into `info`, which lives for the whole call.
@@ -53,13 +55,8 @@ pub fn try_reap(pidfd: BorrowedFd<'_>) -> Result<Option<WaitStatus>, Errno> {
     if pid == 0 {
         return Ok(None);
     }
-    let pid = Pid::from_raw(pid);
     Ok(Some(match code {
-        libc::CLD_EXITED => WaitStatus::Exited(pid, status),
-        _ => WaitStatus::Signaled(
-            pid,
-            nix::sys::signal::Signal::try_from(status).unwrap_or(nix::sys::signal::SIGKILL),
-            code == libc::CLD_DUMPED,
-        ),
+        libc::CLD_EXITED => ExitStatus::exited(status),
+        _ => ExitStatus::killed(status),
     }))
 }

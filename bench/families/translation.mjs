@@ -1,0 +1,82 @@
+// Translation in a live tree of 1,032 processes over 32 levels, owned by a detached supervisor:
+// `ps` (the supervisor's answer, asked through src/live/client.ts as the CLI asks it; and the
+// cold CLI), and `inspect` of each process from nothing but its host PID.
+import { readdirSync } from 'node:fs';
+
+function bigSpec() {
+  const sleepers = (n) => Array.from({ length: n }, (_, i) => ({ name: `p${i}`, command: ['sleep', 'infinity'] }));
+  let spec = { name: 'l32', processes: sleepers(1000 - 31 * 31) };
+  for (let d = 31; d >= 1; d -= 1) spec = { name: `l${d}`, processes: sleepers(31), children: [spec] };
+  return spec;
+}
+
+function timeSync(fn) {
+  const t0 = process.hrtime.bigint();
+  fn();
+  return { ms: Number(process.hrtime.bigint() - t0) / 1e6 };
+}
+
+export default {
+  name: 'translation',
+  title: 'Translation in a live tree',
+  async prepare(ctx) {
+    const { findTree, request, ps } = ctx.pkg;
+    const { inspectPid } = ctx.pkg.native();
+    const id = `bench-${process.pid}-big`;
+    const file = ctx.writeSpec('big', bigSpec());
+    // A detached supervisor outlives us: whatever happens from here on, the tree goes.
+    let tree;
+    ctx.onCleanup(() => {
+      try {
+        tree ??= findTree(id);
+        request(tree, { cmd: 'stop', graceMs: 2000 });
+        request(tree, { cmd: 'wait' });
+      } catch {
+        // not started, or already gone
+      }
+    });
+    await ctx.command([process.execPath, ctx.cli, 'spawn', '--detach', '--name', id, file]);
+    tree = findTree(id);
+    const pids = ps(tree).processes.map((p) => p.start.pids.host);
+    return {
+      groups: [
+        {
+          id: 'big',
+          title: `translation: a live tree of ${pids.length} processes over 32 levels`,
+          baseline: 'ps',
+          contenders: [
+            { id: 'ps', label: 'ps (supervisor work, in-process client)', run: async () => timeSync(() => ps(tree)) },
+            {
+              id: 'ps-cli',
+              label: 'pidns-tree ps --json (cold CLI)',
+              run: () => ctx.command([process.execPath, ctx.cli, 'ps', '--json', id]),
+            },
+            {
+              id: 'inspect-tree',
+              label: `inspect of all ${pids.length} processes of the tree (in-process)`,
+              run: async () => timeSync(() => pids.forEach((pid) => inspectPid(pid))),
+            },
+            {
+              // Every process on the host, the tree's included; one that ends meanwhile is skipped.
+              id: 'inspect-host',
+              label: 'inspect of every process on the host (in-process)',
+              run: async () => {
+                const all = readdirSync('/proc')
+                  .filter((name) => /^\d+$/.test(name))
+                  .map(Number);
+                return timeSync(() =>
+                  all.forEach((pid) => {
+                    try {
+                      inspectPid(pid);
+                    } catch {}
+                  }),
+                );
+              },
+            },
+          ],
+          targets: [{ contender: 'ps', atMost: 50 }],
+        },
+      ],
+    };
+  },
+};
