@@ -117,15 +117,17 @@ test.serial('Ctrl-C during the start-up of 500 siblings: every exit has its star
   t.like(events.at(-1), { event: 'end' });
 });
 
-test.serial('spawn --json | head -2 ends the tree even when it prints nothing more', async (t) => {
+test.serial('spawn --json | head -3 ends the tree even when it prints nothing more', async (t) => {
   const { fifo, gone } = deathWatch();
   const spec = JSON.stringify({
     name: 'r',
-    processes: [{ name: 'quiet', command: ['sh', '-c', `exec sleep infinity 3>${fifo}`] }],
+    // The FIFO is held before anything is said (so the tree cannot be killed before it is),
+    // then the process says one line and nothing more.
+    processes: [{ name: 'quiet', command: ['sh', '-c', `exec 3>${fifo}; echo ready; exec sleep infinity`] }],
   });
   const shell = spawn(
     'bash',
-    ['-c', `"${process.execPath}" "${bin}" spawn --json - | head -2; echo "cli=\${PIPESTATUS[0]}"`],
+    ['-c', `"${process.execPath}" "${bin}" spawn --json - | head -3; echo "cli=\${PIPESTATUS[0]}"`],
     {
       cwd: root,
       stdio: ['pipe', 'pipe', 'inherit'],
@@ -136,6 +138,6 @@ test.serial('spawn --json | head -2 ends the tree even when it prints nothing mo
   shell.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   await new Promise((resolve) => shell.on('close', resolve));
   await gone; // the kernel closed the FIFO in the tree's process: it is dead
-  t.is(out.split('\n').filter((l) => l.startsWith('{')).length, 2);
+  t.is(out.split('\n').filter((l) => l.startsWith('{')).length, 3);
   t.regex(out, /^cli=141$/m, 'the CLI ends as SIGPIPE would end it');
 });

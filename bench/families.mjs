@@ -9,4 +9,5 @@ export const FAMILY_MODULES = [
   './families/output.mjs',
   './families/scale.mjs',
   './families/memory.mjs',
+  './families/wasm.mjs',
 ];

@@ -27,7 +27,7 @@ requirements=(
   "command -v bash|bash|bash"
   "command -v cc|gcc|a C compiler and linker (cc) for Rust to link with"
   "test -e /usr/include/stdio.h|libc6-dev|the C library's headers and startup files (libc6-dev), for linking"
-  # Browser tests: add "command -v chromium|chromium|Debian's chromium (the browser tests)" here.
+  "command -v chromium|chromium|Debian's chromium (__test__/browser.test.ts loads pidns-tree/model in it)"
 )
 
 missing_packages=()

@@ -2,6 +2,8 @@
 export type PidnsTreeErrorCode =
   /** The spec is not valid JSON or not a valid tree; `issues` says where and why. */
   | 'INVALID_SPEC'
+  /** A simulation's steps are not valid; `issues` says where and why. */
+  | 'INVALID_STEPS'
   /** The spec file could not be read. */
   | 'SPEC_UNREADABLE'
   /** The kernel refused to create a PID namespace for lack of privileges. */

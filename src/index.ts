@@ -1,6 +1,7 @@
 /**
  * pidns-tree's scripting API: `spawnTree(spec)` starts a tree of real nested PID namespaces
- * and hands back a `Tree` (PIDs at every level, exec, signals, events, clean-up).
+ * and hands back a `Tree` (PIDs at every level, exec, signals, events, clean-up); `plan` and
+ * `simulate` predict what a tree does without starting anything (no Linux needed).
  */
 export { spawnTree, type SpawnTreeOptions } from './api/spawn-tree.js';
 export {
@@ -38,3 +39,19 @@ export {
   type ProcessSpec,
   type TreeSpec,
 } from './spec.js';
+export { plan, simulate, validate, type ModelOptions } from './model/api.js';
+export type {
+  PidRange,
+  PlannedTree,
+  PredictedProcess,
+  ProcessPath,
+  ProcessState,
+  Simulation,
+  SimulatedEvent,
+  SimulatedNamespace,
+  SimulatedProcess,
+  Step,
+  StepOutcome,
+  StepResult,
+  Steps,
+} from './model/types.js';

@@ -1,6 +1,8 @@
 /**
  * Loading the native part: the napi binding (`.node`) and the `pidns-init` binary beside it.
- * Nothing native is loaded until a command needs it.
+ * Only what needs syscalls loads it (spawn, live trees, inspect, init); validate, plan and
+ * simulate run on the WebAssembly model everywhere. PIDNS_TREE_NO_NATIVE=1 makes it missing
+ * on purpose, as on macOS or Windows (the tests use it to prove that path on Linux).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -83,6 +85,7 @@ export interface Inspected {
 }
 
 interface NativeBinding {
+  /** The native build of the same model (the benchmark compares it with the wasm one). */
   checkSpec(text: string): NativeSpecCheck;
   inspectPid(pid: number): Inspected;
   /** Detached trees (src/live/native-live.ts): the checked state root, listed and cleaned. */
@@ -124,21 +127,43 @@ function libc(): 'gnu' | 'musl' {
   return header?.glibcVersionRuntime === undefined ? 'musl' : 'gnu';
 }
 
-function platformTag(): string {
-  if (process.platform !== 'linux') {
+/** What works without the native part, for every message that says it is missing. */
+const WITHOUT_NATIVE = 'validate, plan and simulate work without it';
+
+const NEEDS_NATIVE = 'spawn, ls, ps, exec, kill, stop, inspect and init';
+
+/**
+ * The platform package's tag (`linux-x64-gnu`), or NATIVE_MISSING saying why there is none:
+ * pidns-tree's native part creates Linux PID namespaces, so it exists for Linux only.
+ */
+export function platformTag(platform: string = process.platform, arch: string = process.arch): string {
+  if (platform !== 'linux') {
     throw new PidnsTreeError(
       'NATIVE_MISSING',
-      `pidns-tree spawns Linux PID namespaces and cannot run on ${process.platform}; ` +
-        'use `pidns-tree validate` there, or run on Linux',
+      `${NEEDS_NATIVE} need Linux: they create Linux PID namespaces, and this is ${platform}-${arch}. ` +
+        `On Linux x64 or arm64 npm installs the native part with pidns-tree (the package ` +
+        `pidns-tree-linux-${arch === 'arm64' ? 'arm64' : 'x64'}-gnu, or -musl); here, ${WITHOUT_NATIVE}`,
     );
   }
-  if (process.arch !== 'x64' && process.arch !== 'arm64') {
+  if (arch !== 'x64' && arch !== 'arm64') {
     throw new PidnsTreeError(
       'NATIVE_MISSING',
-      `pidns-tree has no native build for linux-${process.arch}; it supports linux x64 and arm64 (glibc and musl)`,
+      `pidns-tree has no native build for linux-${arch} (only x64 and arm64, glibc and musl), which ` +
+        `${NEEDS_NATIVE} need; ${WITHOUT_NATIVE}`,
     );
   }
-  return `linux-${process.arch}-${libc()}`;
+  return `linux-${arch}-${libc()}`;
+}
+
+/** PIDNS_TREE_NO_NATIVE=1: behave as if this platform had no native part. */
+function turnedOff(): void {
+  if (process.env['PIDNS_TREE_NO_NATIVE'] === '1') {
+    throw new PidnsTreeError(
+      'NATIVE_MISSING',
+      `the native part of pidns-tree (here the package pidns-tree-${platformTag()}) is turned off ` +
+        `(PIDNS_TREE_NO_NATIVE=1): ${NEEDS_NATIVE} need it and Linux; ${WITHOUT_NATIVE}`,
+    );
+  }
 }
 
 /**
@@ -146,6 +171,7 @@ function platformTag(): string {
  * checkout) or the per-platform package npm installed (pidns-tree-linux-x64-gnu, ...).
  */
 function nativeFiles(): { binding: string; init: string } {
+  turnedOff();
   if (files !== undefined) return files;
   const tag = platformTag();
   const local = path.join(packageRoot, 'native');
@@ -159,13 +185,23 @@ function nativeFiles(): { binding: string; init: string } {
     throw new PidnsTreeError(
       'NATIVE_MISSING',
       `the native part of pidns-tree for ${tag} is missing: install ${pkg} (npm installs it with pidns-tree ` +
-        'unless optional dependencies are omitted), or build it in a checkout with `npm run build`',
+        'unless optional dependencies are omitted), or build it in a checkout with `npm run build`; ' +
+        `${NEEDS_NATIVE} need it, ${WITHOUT_NATIVE}`,
     );
   }
   return (files = { binding: path.join(dir, `pidns-tree.${tag}.node`), init: path.join(dir, 'pidns-init') });
 }
 
+/**
+ * Throws NATIVE_MISSING (saying why and which package) unless the native part is here, without
+ * loading it: what the commands that need it check first, so that they all say the same.
+ */
+export function requireNative(): void {
+  nativeFiles();
+}
+
 export function native(): NativeBinding {
+  turnedOff();
   if (binding !== undefined) return binding;
   binding = requireHere(nativeFiles().binding) as NativeBinding;
   return binding;
@@ -173,6 +209,7 @@ export function native(): NativeBinding {
 
 /** The init binary; PIDNS_TREE_INIT overrides it (to test another build). */
 export function initPath(): string {
+  turnedOff();
   const file = process.env['PIDNS_TREE_INIT'] ?? nativeFiles().init;
   if (!existsSync(file)) {
     throw new PidnsTreeError(

@@ -42,6 +42,20 @@ function live(run: () => number, json: boolean): number {
   }
 }
 
+/**
+ * For the commands that need the native part (Linux): its exit code when it is missing, after
+ * saying why and which package; undefined when it is here.
+ */
+async function withoutNative(json: boolean): Promise<number | undefined> {
+  const { requireNative } = await import('../native.js');
+  try {
+    requireNative();
+    return undefined;
+  } catch (error) {
+    return reportError(error, json);
+  }
+}
+
 /** A command line yargs refused. */
 class UsageError extends Error {}
 
@@ -59,11 +73,15 @@ export async function main(argv: readonly string[], from: Launcher = launcher): 
   launcher = from;
   // `init` takes tini's command line verbatim (options after the program included): no yargs.
   if (argv[0] === 'init') {
+    const missing = await withoutNative(false);
+    if (missing !== undefined) return missing;
     const { initCommand } = await import('./init.js');
     return initCommand(argv.slice(1));
   }
   // `exec` too: everything after `--` is the command's, options included.
   if (argv[0] === 'exec' && !argv.includes('--help')) {
+    const missing = await withoutNative(false);
+    if (missing !== undefined) return missing;
     // It blocks until the command ends; dying of Ctrl-C is what kills the command (README).
     launcher.releaseStopSignals();
     const { execCommand } = await import('./exec.js');
@@ -73,7 +91,13 @@ export async function main(argv: readonly string[], from: Launcher = launcher): 
   // `spawn` handles it itself: it must stop its tree first.
   if (argv[0] !== 'spawn') process.stdout.on('error', endOnClosedOutput);
   let exitCode: number = EXIT.ok;
-  const cli = yargs([...argv])
+  // `--steps -` (steps from stdin): yargs would take the lone `-` for a stray positional.
+  const args: string[] = [];
+  for (const [i, a] of argv.entries()) {
+    if (a === '--steps' && argv[i + 1] === '-') args.push('--steps=-');
+    else if (!(a === '-' && argv[i - 1] === '--steps')) args.push(a);
+  }
+  const cli = yargs(args)
     .scriptName('pidns-tree')
     .usage('$0 <command> [options]\n\nSpawn trees of real nested Linux PID namespaces declared in JSON.')
     .command(
@@ -102,10 +126,17 @@ export async function main(argv: readonly string[], from: Launcher = launcher): 
             describe: 'hand the tree to a native supervisor, print its id and return',
           })
           .option('name', { type: 'string', describe: 'with --detach: the id to use instead of a random one' })
+          .option('reproducible-pids', {
+            type: 'boolean',
+            default: false,
+            describe: 'start in plan order so every PID is the one `plan` predicts (as "reproduciblePids": true)',
+          })
           .example('$0 spawn examples/nested.json', 'run the example tree')
           .example('$0 spawn tree.json --json', 'events as NDJSON (start, output, exit, end)')
           .example('$0 spawn - < tree.json', 'read the tree from stdin'),
       async (args) => {
+        exitCode = (await withoutNative(args.json)) ?? EXIT.ok;
+        if (exitCode !== EXIT.ok) return;
         const { spawnCommand } = await import('./spawn.js');
         // Handing the tree to its supervisor blocks in native calls (see `live`).
         if (args.detach) launcher.releaseStopSignals();
@@ -116,6 +147,7 @@ export async function main(argv: readonly string[], from: Launcher = launcher): 
           mode: args.rootless === true ? 'rootless' : args.privileged === true ? 'privileged' : 'auto',
           detach: args.detach,
           name: args.name,
+          reproduciblePids: args.reproduciblePids,
         });
       },
     )
@@ -132,10 +164,60 @@ export async function main(argv: readonly string[], from: Launcher = launcher): 
       },
     )
     .command(
+      'plan <tree>',
+      'Show the tree as spawn would start it, with every PID at every level; starts nothing',
+      (y) =>
+        y
+          .positional('tree', { type: 'string', demandOption: true, describe: 'tree.json, or - to read it from stdin' })
+          .option('json', {
+            type: 'boolean',
+            default: false,
+            describe: 'the plan and predicted PIDs as one JSON object',
+          })
+          .option('reproducible-pids', {
+            type: 'boolean',
+            default: false,
+            describe: 'the PIDs of spawn --reproducible-pids (all exact)',
+          })
+          .example('$0 plan examples/nested.json', "each process's PID in every namespace, or its range"),
+      async (args) => {
+        const { planCommand } = await import('./plan.js');
+        exitCode = await planCommand({
+          tree: treeArg(args.tree, argv),
+          json: args.json,
+          reproduciblePids: args.reproduciblePids,
+        });
+      },
+    )
+    .command(
+      'simulate <tree>',
+      "Play steps (fork, exit, kill, stop...) on a model of the tree and the kernel's rules; runs nothing",
+      (y) =>
+        y
+          .positional('tree', { type: 'string', demandOption: true, describe: 'tree.json, or - to read it from stdin' })
+          .option('steps', { type: 'string', describe: 'the steps (README: "the steps"), or - for stdin' })
+          .option('json', {
+            type: 'boolean',
+            default: false,
+            describe: 'events, step results and the final tree as one JSON object',
+          })
+          .example('$0 simulate tree.json --steps steps.json', 'what the kernel and the inits would do'),
+      async (args) => {
+        const { simulateCommand } = await import('./simulate.js');
+        exitCode = await simulateCommand({
+          tree: treeArg(args.tree, argv),
+          steps: args.steps,
+          json: args.json,
+        });
+      },
+    )
+    .command(
       'ls',
       'List the detached trees running here (and clean stale state)',
       (y) => y.option('json', { type: 'boolean', default: false, describe: '{trees: [...], cleaned: [...]}' }),
       async (args) => {
+        exitCode = (await withoutNative(args.json)) ?? EXIT.ok;
+        if (exitCode !== EXIT.ok) return;
         const { lsCommand } = await import('./ls.js');
         exitCode = live(() => lsCommand({ json: args.json }), args.json);
       },
@@ -146,6 +228,8 @@ export async function main(argv: readonly string[], from: Launcher = launcher): 
       (y) =>
         y.positional('id', { type: 'string', demandOption: true }).option('json', { type: 'boolean', default: false }),
       async (args) => {
+        exitCode = (await withoutNative(args.json)) ?? EXIT.ok;
+        if (exitCode !== EXIT.ok) return;
         const { psCommand } = await import('./ps.js');
         exitCode = live(() => psCommand({ id: args.id, json: args.json }), args.json);
       },
@@ -183,6 +267,8 @@ export async function main(argv: readonly string[], from: Launcher = launcher): 
           })
           .option('json', { type: 'boolean', default: false }),
       async (args) => {
+        exitCode = (await withoutNative(args.json)) ?? EXIT.ok;
+        if (exitCode !== EXIT.ok) return;
         const { killCommand } = await import('./kill.js');
         exitCode = live(
           () => killCommand({ id: args.id, target: args.target, signal: args.signal, json: args.json }),
@@ -199,6 +285,8 @@ export async function main(argv: readonly string[], from: Launcher = launcher): 
           .option('grace-ms', { type: 'number', default: 10_000, describe: 'SIGKILL after this long' })
           .option('json', { type: 'boolean', default: false }),
       async (args) => {
+        exitCode = (await withoutNative(args.json)) ?? EXIT.ok;
+        if (exitCode !== EXIT.ok) return;
         const { stopCommand } = await import('./stop.js');
         exitCode = live(() => stopCommand({ id: args.id, graceMs: args.graceMs, json: args.json }), args.json);
       },
@@ -212,6 +300,8 @@ export async function main(argv: readonly string[], from: Launcher = launcher): 
           .positional('pid', { type: 'string', demandOption: true, describe: 'a PID as seen from here (the host)' })
           .option('json', { type: 'boolean', default: false, describe: '{pid, name, levels: [{namespace, pid}]}' }),
       async (args) => {
+        exitCode = (await withoutNative(args.json)) ?? EXIT.ok;
+        if (exitCode !== EXIT.ok) return;
         const { inspectCommand } = await import('./inspect.js');
         exitCode = inspectCommand({ pid: args.pid, json: args.json });
       },
@@ -220,7 +310,10 @@ export async function main(argv: readonly string[], from: Launcher = launcher): 
       'init [options] -- <command..>',
       'Run a command under pidns-init, a tini-compatible init (options: pidns-tree init --help)',
     )
-    .demandCommand(1, 'Name a command: spawn, validate, ls, ps, exec, kill, stop, inspect or init (see --help).')
+    .demandCommand(
+      1,
+      'Name a command: spawn, validate, plan, simulate, ls, ps, exec, kill, stop, inspect or init (see --help).',
+    )
     .recommendCommands()
     .strict()
     .version(packageVersion())

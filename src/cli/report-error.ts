@@ -23,6 +23,7 @@ export function describeError(error: unknown, source = 'tree.json'): string {
 export function exitCodeFor(error: unknown): number {
   if (error instanceof PidnsTreeError) {
     return error.code === 'INVALID_SPEC' ||
+      error.code === 'INVALID_STEPS' ||
       error.code === 'DEPTH_LIMIT' ||
       error.code === 'SPEC_UNREADABLE' ||
       error.code === 'BAD_TARGET' ||

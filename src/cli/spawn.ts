@@ -13,7 +13,7 @@ import type { SpawnMode } from '../native.js';
 import { RunningTree, signalNumber } from '../running-tree.js';
 import { HumanRenderer, prefixWidth } from '../render/human.js';
 import { styleFor } from '../render/format.js';
-import { checkSpecText, readSpecSourceForCli } from '../spec.js';
+import { checkSpecText, readSpecSourceForCli, withReproduciblePids } from '../spec.js';
 import { EXIT } from './exit-codes.js';
 import { reportError } from './report-error.js';
 
@@ -25,6 +25,8 @@ export interface SpawnOptions {
   /** Hand the tree to a native supervisor and return (see detach.ts). */
   detach?: boolean;
   name?: string | undefined;
+  /** Start in plan order with reproducible PIDs, as "reproduciblePids": true. */
+  reproduciblePids?: boolean;
 }
 
 /** Waits while a stream's buffer is full: the tree then waits on its pipes, nothing is lost. */
@@ -37,7 +39,9 @@ export async function spawnCommand(options: SpawnOptions): Promise<number> {
   let tree: RunningTree;
   let human: HumanRenderer | undefined;
   try {
-    const plan = checkSpecText(await readSpecSourceForCli(options.tree), source);
+    let text = await readSpecSourceForCli(options.tree);
+    if (options.reproduciblePids === true) text = withReproduciblePids(text);
+    const plan = checkSpecText(text, source);
     if (options.detach === true) {
       const { detach } = await import('./detach.js');
       return await detach(plan, { name: options.name, mode: options.mode, json: options.json });

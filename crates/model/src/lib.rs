@@ -1,8 +1,9 @@
 //! The model behind pidns-tree: parse a tree.json, validate it, flatten it.
 //!
 //! Pure and dependency-free on purpose: the same code runs natively (in the
-//! init that spawns the namespaces) and as wasm built by an old rustc (in the
-//! Node binding), and both must agree on what a spec means.
+//! init that spawns the namespaces) and as WebAssembly (crates/wasm, which
+//! validate, plan and simulate use on every OS), and both must agree on what a
+//! spec means.
 //!
 //! ```
 //! use pidns_model::{parse_spec, Limits, Plan};

@@ -12,6 +12,26 @@ use crate::spec::{Forward, InitSpec, ProcessSpec, TreeSpec};
 pub struct Plan {
     /// Pre-order: a parent always comes before its children; `nodes[0]` is the root.
     pub nodes: Vec<PlanNode>,
+    /// The tree asked for reproducible PIDs (`"reproduciblePids": true`, or
+    /// `spawn --reproducible-pids`). The init then creates every namespace's PID 1 and every
+    /// process in **plan order**, one at a time, each held at a barrier before it runs its
+    /// program, so that nothing else takes a PID number first:
+    ///
+    /// 1. Walk `nodes` in their order (depth-first pre-order: a node, then its children's
+    ///    subtrees in spec order).
+    /// 2. For each node: first its PID 1 (the root init; for another node, the clone of its
+    ///    init, or of the user's `init.command`, by its parent's init), then each of its
+    ///    `processes` in spec order (forked by its init; for a node whose PID 1 is the user's
+    ///    command, forked into it by its parent's init through setns), then its children's
+    ///    subtrees.
+    /// 3. A node's subtree is complete before its next sibling's PID 1 is created.
+    ///
+    /// A namespace hands out PIDs from 1 and each process takes the next number at every level
+    /// from its own up to the root, so in namespace `X` the k-th item of this order that lies
+    /// in `X`'s subtree (counting `X`'s own PID 1 as the first) gets PID k. pidns-sim's
+    /// `startup` module computes exactly these numbers; a test can then assert "worker is
+    /// PID 7 in root".
+    pub reproducible_pids: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,7 +54,7 @@ impl Plan {
     pub fn from_spec(spec: &TreeSpec) -> Plan {
         let mut nodes = Vec::new();
         push(&mut nodes, spec, None);
-        Plan { nodes }
+        Plan { nodes, reproducible_pids: spec.reproducible_pids }
     }
 
     /// Compact JSON; `from_json` reads it back.
@@ -66,7 +86,7 @@ impl Plan {
             write_init(&mut out, &n.init);
             out.push('}');
         }
-        out.push_str("]}");
+        out.push_str(&format!("],\"reproduciblePids\":{}}}", self.reproducible_pids));
         out
     }
 
@@ -77,6 +97,8 @@ impl Plan {
     pub fn from_json(text: &str) -> Result<Plan, String> {
         let mut r = Reader::new(text, "plan");
         let mut nodes = None;
+        // Absent in plans written before the field existed: the default start order.
+        let mut reproducible_pids = false;
         r.object(|r, key| match key {
             "nodes" => {
                 let mut list = Vec::new();
@@ -87,12 +109,16 @@ impl Plan {
                 nodes = Some(list);
                 Ok(())
             }
+            "reproduciblePids" => {
+                reproducible_pids = r.bool()?;
+                Ok(())
+            }
             _ => r.skip(),
         })?;
         r.end()?;
         let nodes = nodes.ok_or("plan.nodes is missing")?;
         check(&nodes)?;
-        Ok(Plan { nodes })
+        Ok(Plan { nodes, reproducible_pids })
     }
 }
 

@@ -10,6 +10,10 @@ pub struct TreeSpec {
     pub children: Vec<TreeSpec>,
     /// Who is PID 1 of this namespace, and how it behaves.
     pub init: InitSpec,
+    /// `reproduciblePids` (top level only; false on every other node): start every init and
+    /// process in plan order (see `Plan::reproducible_pids`), so each gets the PIDs the plan
+    /// predicts at every level, run after run.
+    pub reproducible_pids: bool,
 }
 
 /// Where the init sends the signals it receives.

@@ -50,7 +50,7 @@ enum Shape {
 impl Shape {
     fn allowed(self) -> &'static [&'static str] {
         match self {
-            Shape::Root => &["$schema", "name", "processes", "children", "mountProc", "init"],
+            Shape::Root => &["$schema", "name", "processes", "children", "mountProc", "init", "reproduciblePids"],
             Shape::Node => &["name", "processes", "children", "mountProc", "init"],
             Shape::Process => &["name", "command", "env", "cwd", "tty"],
             Shape::Init => &["command", "env", "cwd", "forward", "stopTimeout"],
@@ -135,8 +135,8 @@ impl Validator<'_> {
         let allowed = shape.allowed();
         let list: Vec<String> = allowed.iter().map(|a| quote(a)).collect();
         let list = list.join(", ");
-        let hint = if m.key == "$schema" {
-            "\"$schema\" is only allowed at the top level".to_string()
+        let hint = if m.key == "$schema" || m.key == "reproduciblePids" {
+            format!("{} is only allowed at the top level", quote(&m.key))
         } else if let Some(s) = suggest(&m.key, allowed) {
             format!("did you mean {}? allowed fields here: {list}", quote(s))
         } else {
@@ -152,6 +152,7 @@ impl Validator<'_> {
             processes: Vec::new(),
             children: Vec::new(),
             init: InitSpec::default(),
+            reproducible_pids: false,
         };
         let members = match &v.kind {
             Kind::Object(m) => m,
@@ -176,6 +177,16 @@ impl Validator<'_> {
         if let Some(s) = get(&f, "$schema") {
             if s.as_str().is_none() {
                 self.type_error(&key_path(path, "$schema"), s, "a string", None);
+            }
+        }
+        if let Some(r) = get(&f, "reproduciblePids") {
+            match &r.kind {
+                Kind::Bool(b) => spec.reproducible_pids = *b,
+                Kind::String(s) if s == "true" || s == "false" => {
+                    let hint = format!("remove the quotes: \"reproduciblePids\": {s}");
+                    self.type_error(&key_path(path, "reproduciblePids"), r, "a boolean (true or false)", Some(hint));
+                }
+                _ => self.type_error(&key_path(path, "reproduciblePids"), r, "a boolean (true or false)", None),
             }
         }
         if let Some(m) = get(&f, "mountProc") {

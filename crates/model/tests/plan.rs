@@ -1,7 +1,14 @@
 use pidns_model::{parse_spec, Forward, InitSpec, Limits, Plan, PlanNode, ProcessSpec, TreeSpec};
 
 fn node(name: &str, children: Vec<TreeSpec>) -> TreeSpec {
-    TreeSpec { name: name.into(), mount_proc: true, processes: vec![], children, init: InitSpec::default() }
+    TreeSpec {
+        name: name.into(),
+        mount_proc: true,
+        processes: vec![],
+        children,
+        init: InitSpec::default(),
+        reproducible_pids: false,
+    }
 }
 
 fn sample() -> TreeSpec {
@@ -51,7 +58,7 @@ fn to_json_is_compact_and_exact() {
     let plan = Plan::from_spec(&node("r", vec![node("a", vec![])]));
     assert_eq!(
         plan.to_json(),
-        r#"{"nodes":[{"path":"r","name":"r","depth":1,"parent":null,"children":[1],"mountProc":true,"processes":[],"init":{"forward":"process","stopTimeoutMs":10000,"command":null}},{"path":"r/a","name":"a","depth":2,"parent":0,"children":[],"mountProc":true,"processes":[],"init":{"forward":"process","stopTimeoutMs":10000,"command":null}}]}"#
+        r#"{"nodes":[{"path":"r","name":"r","depth":1,"parent":null,"children":[1],"mountProc":true,"processes":[],"init":{"forward":"process","stopTimeoutMs":10000,"command":null}},{"path":"r/a","name":"a","depth":2,"parent":0,"children":[],"mountProc":true,"processes":[],"init":{"forward":"process","stopTimeoutMs":10000,"command":null}}],"reproduciblePids":false}"#
     );
     let json = Plan::from_spec(&sample()).to_json();
     assert!(json.contains(
@@ -63,6 +70,22 @@ fn to_json_is_compact_and_exact() {
 fn round_trips() {
     let plan = Plan::from_spec(&sample());
     assert_eq!(Plan::from_json(&plan.to_json()).unwrap(), plan);
+}
+
+#[test]
+fn reproducible_pids_reaches_the_plan() {
+    let spec = parse_spec(r#"{"name": "r", "reproduciblePids": true, "children": [{"name": "a"}]}"#, Limits::default())
+        .unwrap();
+    let plan = Plan::from_spec(&spec);
+    assert!(plan.reproducible_pids);
+    assert!(plan.to_json().ends_with(r#"],"reproduciblePids":true}"#));
+    assert_eq!(Plan::from_json(&plan.to_json()).unwrap(), plan);
+    // A plan without the field (an older writer) means the default start order.
+    assert!(!Plan::from_json(&root_json("")).unwrap().reproducible_pids);
+    assert_eq!(
+        bad(&format!("{},\"reproduciblePids\":1}}", root_json("").trim_end_matches('}'))),
+        "plan.reproduciblePids: expected a boolean, found a number"
+    );
 }
 
 #[test]
@@ -183,6 +206,7 @@ fn from_json_checks_parent_links() {
             };
             2
         ],
+        reproducible_pids: false,
     };
     assert_eq!(
         Plan::from_json(&extra_root.to_json()).unwrap_err(),

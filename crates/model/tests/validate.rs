@@ -64,7 +64,14 @@ fn defaults() {
     let spec = parse_spec(r#"{"name": "r"}"#, Limits::default()).unwrap();
     assert_eq!(
         spec,
-        TreeSpec { name: "r".into(), mount_proc: true, processes: vec![], children: vec![], init: InitSpec::default() }
+        TreeSpec {
+            name: "r".into(),
+            mount_proc: true,
+            processes: vec![],
+            children: vec![],
+            init: InitSpec::default(),
+            reproducible_pids: false
+        }
     );
 }
 
@@ -154,7 +161,7 @@ fn unknown_fields_with_suggestions() {
     assert_eq!(
         errs[0].hint.as_deref(),
         Some(
-            r#"did you mean "processes"? allowed fields here: "$schema", "name", "processes", "children", "mountProc", "init""#
+            r#"did you mean "processes"? allowed fields here: "$schema", "name", "processes", "children", "mountProc", "init", "reproduciblePids""#
         )
     );
     assert_eq!(
@@ -436,7 +443,8 @@ fn display_format() {
     assert_eq!(
         e.to_string(),
         "$.mountPoc (line 1, column 15): unknown field \"mountPoc\"\n  hint: did you mean \"mountProc\"? \
-allowed fields here: \"$schema\", \"name\", \"processes\", \"children\", \"mountProc\", \"init\""
+allowed fields here: \"$schema\", \"name\", \"processes\", \"children\", \"mountProc\", \"init\", \
+\"reproduciblePids\""
     );
 }
 
@@ -446,4 +454,19 @@ fn user_init_has_no_child_namespaces() {
     assert_eq!(errs.len(), 1);
     assert_eq!(errs[0].path, "$.children");
     assert_eq!(errs[0].message, "namespace r has your command as PID 1, so it cannot have child namespaces");
+}
+
+#[test]
+fn reproducible_pids_is_a_top_level_boolean() {
+    let spec = parse_spec(r#"{"name": "r", "reproduciblePids": true}"#, Limits::default()).unwrap();
+    assert!(spec.reproducible_pids);
+    assert!(!parse_spec(r#"{"name": "r"}"#, Limits::default()).unwrap().reproducible_pids);
+    assert_eq!(
+        one(r#"{"name": "r", "reproduciblePids": "true"}"#),
+        ("$.reproduciblePids".into(), "expected a boolean (true or false), found a string".into())
+    );
+    assert_eq!(hint(r#"{"name": "r", "reproduciblePids": "true"}"#), "remove the quotes: \"reproduciblePids\": true");
+    let nested = r#"{"name": "r", "children": [{"name": "a", "reproduciblePids": true}]}"#;
+    assert_eq!(one(nested), ("$.children[0].reproduciblePids".into(), "unknown field \"reproduciblePids\"".into()));
+    assert_eq!(hint(nested), "\"reproduciblePids\" is only allowed at the top level");
 }

@@ -6,7 +6,8 @@
 //! - a process's `start` comes before anything else about it, and an `exit` is never emitted
 //!   for a process that did not start;
 //! - its output comes as lines (pieces of at most 64 KiB, byte-exact), and its `exit` after the
-//!   last of them;
+//!   last of them: for a process whose output its init relays, the exit is held until the init
+//!   says the pipes are closed (a process can end while what it started still writes to them);
 //! - causal order when a namespace dies at once (its PID 1 killed): every process in it and in
 //!   the namespaces below that nobody could report gets an `exit` (SIGKILL, with a `reason`),
 //!   deepest namespace first and each namespace's processes before its init, and only then the
@@ -61,6 +62,11 @@ struct Proc {
     state: ProcState,
     lines: [LineSplitter; 2],
     exec_error: Option<String>,
+    /// Its init relays its output: its exit waits for `Closed`.
+    relayed: bool,
+    closed: bool,
+    /// Its exit status, told by its init, held until its output is closed.
+    held: Option<ExitStatus>,
 }
 
 pub struct Rules {
@@ -132,7 +138,7 @@ impl Rules {
     /// Takes in one message of the tree.
     pub fn message(&mut self, msg: TreeMessage<'_>, sink: &mut dyn Sink) {
         match msg {
-            TreeMessage::Start { key, name, nspid, start_time, command } => {
+            TreeMessage::Start { key, name, nspid, start_time, command, relayed } => {
                 if self.nodes.get(key.node as usize).is_none() {
                     return self.error(0, &format!("a start for node {} that the plan does not have", key.node), sink);
                 }
@@ -141,8 +147,17 @@ impl Rules {
                     return self.error(key.node, &format!("{path}:{name} started twice"), sink);
                 }
                 let exec_error = self.early_exec_errors.remove(&key);
-                let proc =
-                    Proc { name, nspid, start_time, state: ProcState::Running, lines: Default::default(), exec_error };
+                let proc = Proc {
+                    name,
+                    nspid,
+                    start_time,
+                    state: ProcState::Running,
+                    lines: Default::default(),
+                    exec_error,
+                    relayed,
+                    closed: false,
+                    held: None,
+                };
                 self.procs.insert(key, proc);
                 if !key.is_init() {
                     self.nodes[key.node as usize].started.push(key);
@@ -157,7 +172,8 @@ impl Rules {
                     self.early_exec_errors.insert(key, error);
                 }
             },
-            TreeMessage::Exit { key, status } => self.exit(key, status, sink),
+            TreeMessage::Exit { key, status } => self.exited(key, status, sink),
+            TreeMessage::Closed { key } => self.closed(key, sink),
             TreeMessage::Reap { node, nspid, status } => sink.event(self, &Event::Reap { node, nspid: &nspid, status }),
             TreeMessage::Error { node, message } => self.error(node, &message, sink),
         }
@@ -179,6 +195,27 @@ impl Rules {
         }
     }
 
+    /// Its init reaped it: its exit now, or once its output is closed.
+    fn exited(&mut self, key: ProcKey, status: ExitStatus, sink: &mut dyn Sink) {
+        match self.procs.get_mut(&key) {
+            Some(p) if p.state == ProcState::Running && p.relayed && !p.closed => p.held = Some(status),
+            _ => self.exit(key, status, sink),
+        }
+    }
+
+    /// Its init says its output is all relayed: its exit, if its init reaped it already.
+    fn closed(&mut self, key: ProcKey, sink: &mut dyn Sink) {
+        let Some(p) = self.procs.get_mut(&key) else {
+            let message = format!("a close of a process that never started ({key:?})");
+            return self.error(key.node, &message, sink);
+        };
+        p.closed = true;
+        self.flush_lines(key, sink);
+        if let Some(status) = self.procs.get_mut(&key).and_then(|p| p.held.take()) {
+            self.exit(key, status, sink);
+        }
+    }
+
     /// A process ended: its last partial lines, then (for a namespace's init) whatever died with
     /// it unreported, then its exit.
     fn exit(&mut self, key: ProcKey, status: ExitStatus, sink: &mut dyn Sink) {
@@ -194,7 +231,12 @@ impl Rules {
         if key.is_init() && !self.nodes[key.node as usize].user_init {
             for lost in self.unreported_below(key.node) {
                 self.flush_lines(lost, sink);
-                self.emit_exit(lost, ExitStatus::killed(libc::SIGKILL), Some(KILLED_WITH_NAMESPACE), sink);
+                // One whose init had told its exit (its output was still being relayed) ended
+                // as told; the others were killed by the kernel with their namespace.
+                match self.procs.get_mut(&lost).and_then(|p| p.held.take()) {
+                    Some(status) => self.emit_exit(lost, status, None, sink),
+                    None => self.emit_exit(lost, ExitStatus::killed(libc::SIGKILL), Some(KILLED_WITH_NAMESPACE), sink),
+                }
             }
         }
         self.emit_exit(key, status, None, sink);
@@ -304,6 +346,8 @@ mod tests {
         }
     }
 
+    /// A start as an init sends it: declared processes (slots below 5 here) have their output
+    /// relayed, inits and exec'd processes not.
     fn start(node: u32, slot: u32, name: &str) -> TreeMessage<'static> {
         TreeMessage::Start {
             key: ProcKey { node, slot },
@@ -311,7 +355,12 @@ mod tests {
             nspid: vec![100 + slot as i32, 2],
             start_time: 1,
             command: vec!["x".into()],
+            relayed: slot < 5,
         }
+    }
+
+    fn closed(node: u32, slot: u32) -> TreeMessage<'static> {
+        TreeMessage::Closed { key: ProcKey { node, slot } }
     }
 
     const THREE: &str = r#"{"name":"root","processes":[{"name":"r1","command":["x"]}],
@@ -345,6 +394,7 @@ mod tests {
         );
         log.0.clear();
         rules.message(TreeMessage::Exit { key: ProcKey { node: 0, slot: 0 }, status: ExitStatus::exited(0) }, &mut log);
+        rules.message(closed(0, 0), &mut log);
         rules.root_exited(ExitStatus::exited(137), &mut log);
         assert_eq!(rules.finish(&mut log), 137);
         assert_eq!(log.0, ["exit root:r1 0", "exit root:init 137", "end 137"]);
@@ -361,11 +411,14 @@ mod tests {
         rules.message(TreeMessage::Output { key, stream: Stream::Stderr, bytes: b"err" }, &mut log);
         rules.message(TreeMessage::Output { key, stream: Stream::Stdout, bytes: b"o" }, &mut log);
         rules.message(TreeMessage::Exit { key, status: ExitStatus::exited(3) }, &mut log);
+        assert_eq!(log.0.len(), 1, "the exit waits for the end of the output: {:?}", log.0);
+        rules.message(TreeMessage::Output { key, stream: Stream::Stdout, bytes: b"\n" }, &mut log);
+        rules.message(closed(0, 0), &mut log);
         assert_eq!(
             log.0,
             [
                 "output root:r1 stdout one",
-                "output root:r1 stdout two (no newline)",
+                "output root:r1 stdout two",
                 "output root:r1 stderr err (no newline)",
                 "exit root:r1 3",
             ]
@@ -382,6 +435,7 @@ mod tests {
         let key = ProcKey { node: 0, slot: 0 };
         rules.message(TreeMessage::ExecFailed { key, error: "cannot execute".into() }, &mut log);
         rules.message(start(0, 0, "r1"), &mut log);
+        rules.message(closed(0, 0), &mut log);
         rules.message(TreeMessage::Exit { key, status: ExitStatus::exited(127) }, &mut log);
         assert_eq!(log.0, ["start root:init", "start root:r1", "exit root:r1 127 (cannot execute)"]);
     }
@@ -398,6 +452,7 @@ mod tests {
         rules.message(TreeMessage::Exit { key: ProcKey { node: 0, slot: 5 }, status: ExitStatus::exited(9) }, &mut log);
         rules.message(start(0, 0, "r1"), &mut log);
         rules.message(TreeMessage::Exit { key: ProcKey { node: 0, slot: 0 }, status: ExitStatus::exited(4) }, &mut log);
+        rules.message(closed(0, 0), &mut log);
         rules.root_exited(ExitStatus::exited(4), &mut log);
         assert_eq!(rules.finish(&mut log), 4);
     }
@@ -422,9 +477,30 @@ mod tests {
         rules.message(start(1, 0, "p"), &mut log);
         assert_eq!(rules.running_user_inits(), vec![(1, 99)]);
         rules.message(TreeMessage::Exit { key: ProcKey::init(1), status: ExitStatus::killed(9) }, &mut log);
+        rules.message(closed(1, u32::MAX), &mut log);
         // Its processes are children of our init one level up, which reports them itself.
         assert_eq!(log.0.last().unwrap(), "exit root/u:init 137");
         assert_eq!(rules.state(ProcKey { node: 1, slot: 0 }), Some(ProcState::Running));
+    }
+
+    #[test]
+    fn an_exit_told_before_its_init_died_keeps_its_status() {
+        let mut rules = Rules::new(&plan(THREE));
+        let mut log = Log(vec![]);
+        started_three(&mut rules, &mut log);
+        log.0.clear();
+        // a1 exited 0, but something it started still held its pipes when root/a's init died.
+        rules.message(TreeMessage::Exit { key: ProcKey { node: 1, slot: 0 }, status: ExitStatus::exited(0) }, &mut log);
+        rules.message(TreeMessage::Exit { key: ProcKey::init(1), status: ExitStatus::killed(9) }, &mut log);
+        assert_eq!(
+            log.0,
+            [
+                "exit root/a/b:b1 137 (with namespace)",
+                "exit root/a/b:init 137 (with namespace)",
+                "exit root/a:a1 0",
+                "exit root/a:init 137",
+            ]
+        );
     }
 
     #[test]

@@ -249,6 +249,7 @@ pub fn spawn_root(init_path: &Path, plan_json: &str, isolation: Isolation) -> Re
         nspid,
         start_time,
         command: vec!["pidns-init".into()],
+        relayed: false,
     };
     Ok(SpawnedTree { pid, pidfd, events: host_end, token, root_start })
 }

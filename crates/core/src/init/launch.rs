@@ -125,11 +125,12 @@ pub fn start_message(
     key: ProcKey,
     name: &str,
     command: &[String],
+    relayed: bool,
     pidfd: BorrowedFd<'_>,
     host_proc: BorrowedFd<'_>,
 ) -> Result<TreeMessage<'static>, Errno> {
     let nspid = hostproc::nspid_of(pidfd.as_fd(), host_proc)?;
     let host_pid = *nspid.first().ok_or(Errno::ENOENT)?;
     let (start_time, _) = hostproc::start_time(host_proc, host_pid)?;
-    Ok(TreeMessage::Start { key, name: name.to_string(), nspid, start_time, command: command.to_vec() })
+    Ok(TreeMessage::Start { key, name: name.to_string(), nspid, start_time, command: command.to_vec(), relayed })
 }

@@ -1,8 +1,9 @@
-//! What an init's children are to it and when each one's `exit` may be told: the decisions of a
+//! What an init's children are to it and what to tell the host when: the decisions of a
 //! namespace's PID 1, apart from its syscalls, so unit tests drive them without a kernel.
 //!
-//! A child with output pipes is reported only once it has been reaped *and* both of its pipes
-//! reached EOF (everything it wrote went out first); one without is reported when reaped.
+//! A child's exit is told as soon as it is reaped (so its status is known even if this init
+//! dies later); a child with output pipes is also told `Closed` once both reached EOF, and the
+//! init keeps it until then: it exits only when everything its children wrote went out.
 //! Orphans the init adopted are not tracked: they are reported as they are reaped.
 use std::collections::HashMap;
 
@@ -51,8 +52,6 @@ struct Tracked {
 pub enum Reaped {
     /// Tell the host this exit now.
     Report(ProcKey, ExitStatus),
-    /// It still has output to send: its exit is told when its pipes reach EOF.
-    Waiting,
     /// Not ours: an orphan we adopted.
     Orphan,
     /// Ours, but never announced: nothing to tell.
@@ -85,25 +84,25 @@ impl Lifecycle {
         if t.child.counts() && !status.success() {
             self.first_failure.get_or_insert(status);
         }
-        if t.open_streams > 0 {
-            return Reaped::Waiting;
-        }
         let key = t.child.key();
-        self.forget(pid);
+        if t.open_streams == 0 {
+            self.forget(pid);
+        }
         match key {
             Some(key) => Reaped::Report(key, status),
             None => Reaped::Silent,
         }
     }
 
-    /// The last of `key`'s pipes reached EOF: its exit, if it was reaped already.
-    pub fn streams_closed(&mut self, key: ProcKey) -> Option<(ProcKey, ExitStatus)> {
-        let pid = *self.by_key.get(&key)?;
-        let t = self.by_pid.get_mut(&pid)?;
+    /// The last of `key`'s pipes reached EOF: tell the host `Closed`. It is forgotten once it
+    /// has been reaped too.
+    pub fn streams_closed(&mut self, key: ProcKey) {
+        let Some(&pid) = self.by_key.get(&key) else { return };
+        let Some(t) = self.by_pid.get_mut(&pid) else { return };
         t.open_streams = 0;
-        let status = t.status?;
-        self.forget(pid);
-        Some((key, status))
+        if t.status.is_some() {
+            self.forget(pid);
+        }
     }
 
     fn forget(&mut self, pid: i32) {
@@ -122,7 +121,7 @@ impl Lifecycle {
         self.by_pid.values().all(|t| t.status.is_some())
     }
 
-    /// Every tracked child's exit has been told.
+    /// Every tracked child has been reaped and its output relayed to the end.
     pub fn all_reported(&self) -> bool {
         self.by_pid.is_empty()
     }
@@ -142,23 +141,25 @@ mod tests {
     }
 
     #[test]
-    fn an_exit_waits_for_the_end_of_the_output() {
+    fn an_exit_is_told_at_once_and_the_child_kept_until_its_output_ends() {
         let mut l = Lifecycle::default();
         l.started(2, Child::Process { key: key(0), counts: true }, 2);
         assert!(!l.all_reaped());
-        assert_eq!(l.reaped(2, ExitStatus::exited(3)), Reaped::Waiting);
+        assert_eq!(l.reaped(2, ExitStatus::exited(3)), Reaped::Report(key(0), ExitStatus::exited(3)));
         assert!(l.all_reaped() && !l.all_reported());
-        assert_eq!(l.streams_closed(key(0)), Some((key(0), ExitStatus::exited(3))));
+        l.streams_closed(key(0));
         assert!(l.all_reported());
         assert_eq!(l.code(), 3);
     }
 
     #[test]
-    fn eof_first_then_the_reap_reports_at_once() {
+    fn eof_first_then_the_reap() {
         let mut l = Lifecycle::default();
         l.started(2, Child::Process { key: key(0), counts: true }, 2);
-        assert_eq!(l.streams_closed(key(0)), None);
+        l.streams_closed(key(0));
+        assert!(!l.all_reported());
         assert_eq!(l.reaped(2, ExitStatus::exited(0)), Reaped::Report(key(0), ExitStatus::exited(0)));
+        assert!(l.all_reported());
     }
 
     #[test]

@@ -257,7 +257,7 @@ impl<'a> NodeInit<'a> {
         let (pid, pidfd) =
             launch::fork_process(&setup).map_err(|e| limits::explain(&format!("cannot fork {}", spec.name), e))?;
         drop((out_w, err_w));
-        self.announce(pid, &pidfd, Child::Process { key, counts: true }, &spec.name, &spec.command)?;
+        self.announce(pid, &pidfd, Child::Process { key, counts: true }, &spec.name, &spec.command, true)?;
         self.track_relayed(pid, &pidfd, Child::Process { key, counts: true }, out_r, err_r)
             .map_err(|e| limits::explain(&format!("cannot relay the output of {}", spec.name), e))
     }
@@ -293,10 +293,12 @@ impl<'a> NodeInit<'a> {
         // reads EIO, its end, once they have all closed it.
         drop(pty.slave);
         let child = Child::Process { key, counts: true };
-        self.announce(pid, &pidfd, child, &spec.name, &spec.command)?;
+        self.announce(pid, &pidfd, child, &spec.name, &spec.command, true)?;
         if let Err(e) = self.relay().and_then(|relay| relay.add_terminal(key, pty.master)) {
+            // As in track_relayed: no output will come, and the host hears so at once.
             let _ = pidfd::send_signal(pidfd.as_fd(), libc::SIGKILL);
             self.life.started(pid.as_raw(), child, 0);
+            self.send(&TreeMessage::Closed { key });
             return Err(limits::explain(&format!("cannot relay the output of {}", spec.name), e));
         }
         self.life.started(pid.as_raw(), child, 1);
@@ -320,8 +322,10 @@ impl<'a> NodeInit<'a> {
                 Ok(())
             }
             Err(e) => {
+                // No output will come: the host hears at once that there is none to wait for.
                 let _ = pidfd::send_signal(pidfd.as_fd(), libc::SIGKILL);
                 self.life.started(pid.as_raw(), child, 0);
+                self.send(&TreeMessage::Closed { key });
                 Err(e)
             }
         }
@@ -336,9 +340,10 @@ impl<'a> NodeInit<'a> {
         child: Child,
         name: &str,
         command: &[String],
+        relayed: bool,
     ) -> Result<(), String> {
         let key = child.key().expect("a child to announce has a key");
-        match launch::start_message(key, name, command, pidfd.as_fd(), self.ctx.host_proc()) {
+        match launch::start_message(key, name, command, relayed, pidfd.as_fd(), self.ctx.host_proc()) {
             Ok(msg) => {
                 self.send(&msg);
                 Ok(())
@@ -387,6 +392,7 @@ impl<'a> NodeInit<'a> {
                     Child::Namespace { key, ours: true },
                     "init",
                     &["pidns-init".to_string()],
+                    false,
                 );
                 // The child speaks only after its `start` is out.
                 self.outbox.flush_all(self.ctx.events());
@@ -440,7 +446,7 @@ impl<'a> NodeInit<'a> {
             Ok(clone::Forked::Parent { pid, pidfd }) => {
                 drop((out_w, err_w, ready_w, go_r));
                 let announced =
-                    self.announce(pid, &pidfd, Child::Namespace { key, ours: false }, "init", &user.command);
+                    self.announce(pid, &pidfd, Child::Namespace { key, ours: false }, "init", &user.command, true);
                 self.outbox.flush_all(self.ctx.events());
                 let _ = nix::unistd::write(&go_w, &[1]);
                 announced?;
@@ -535,7 +541,7 @@ impl<'a> NodeInit<'a> {
             };
             let (pid, pidfd) = launch::fork_process(&setup).map_err(|e| limits::explain("cannot fork", e))?;
             let child = Child::Process { key, counts: false };
-            init.announce(pid, &pidfd, child, &spec.name, &spec.command)?;
+            init.announce(pid, &pidfd, child, &spec.name, &spec.command, false)?;
             init.life.started(pid.as_raw(), child, 0);
             if spec.tty {
                 // Its session ends with it (`reap_all`). The session's ID in the host's /proc is
@@ -596,13 +602,8 @@ impl<'a> NodeInit<'a> {
                     RELAY => {
                         let Some(relay) = self.relay.as_mut() else { continue };
                         for key in relay.pump(&mut self.outbox, self.ctx.events()) {
-                            if let Some((key, status)) = self.life.streams_closed(key) {
-                                self.send(&TreeMessage::Exit { key, status });
-                                // A `"tty": true` process's terminal is closed only now.
-                                if let Some(relay) = self.relay.as_mut() {
-                                    relay.release(key);
-                                }
-                            }
+                            self.life.streams_closed(key);
+                            self.send(&TreeMessage::Closed { key });
                         }
                     }
                     EVENTS => {
@@ -717,12 +718,12 @@ impl<'a> NodeInit<'a> {
             match self.life.reaped(pid.as_raw(), status) {
                 Reaped::Report(key, status) => {
                     self.send(&TreeMessage::Exit { key, status });
-                    // A `"tty": true` process's terminal is closed only now.
+                    // A `"tty": true` process's terminal is closed only once it has exited.
                     if let Some(relay) = self.relay.as_mut() {
-                        relay.release(key);
+                        relay.exited(key);
                     }
                 }
-                Reaped::Waiting | Reaped::Silent => {}
+                Reaped::Silent => {}
                 Reaped::Orphan => {
                     let nspid = orphan_nspid.unwrap_or_else(|| vec![pid.as_raw()]);
                     self.send(&TreeMessage::Reap { node: self.idx, nspid, status });

@@ -5,7 +5,7 @@
 //! stdout. What a
 //! pipe gives is sent as it comes, in one datagram per read, so nothing is held back: an init
 //! that is killed loses at most what its children wrote in that instant and it had not read.
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 
 use nix::errno::Errno;
@@ -32,10 +32,14 @@ pub struct Relay {
     epoll: Epoll,
     pipes: HashMap<RawFd, Pipe>,
     open: HashMap<ProcKey, u8>,
-    /// Terminal masters whose output has ended, kept open until their process's exit is told
-    /// (`release`): closing a master hangs its terminal up, and a process that closes its
+    /// Terminal masters whose output has ended, kept open until their process has exited
+    /// (`exited`): closing a master hangs its terminal up, and a process that closes its
     /// terminal while it exits (coreutils do) would be killed by that SIGHUP.
     held: HashMap<ProcKey, OwnedFd>,
+    /// Processes whose terminal is still relayed, and those of them that have exited already
+    /// (their master is closed at its EOF).
+    terminals: HashSet<ProcKey>,
+    exited: HashSet<ProcKey>,
     buf: Vec<u8>,
 }
 
@@ -46,6 +50,8 @@ impl Relay {
             pipes: HashMap::new(),
             open: HashMap::new(),
             held: HashMap::new(),
+            terminals: HashSet::new(),
+            exited: HashSet::new(),
             buf: vec![0; CHUNK],
         })
     }
@@ -77,12 +83,16 @@ impl Relay {
         self.epoll.add(master.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, master.as_raw_fd() as u64))?;
         self.pipes.insert(master.as_raw_fd(), Pipe { fd: master, key, stream: Stream::Stdout, terminal: true });
         self.open.insert(key, 1);
+        self.terminals.insert(key);
         Ok(())
     }
 
-    /// `key`'s exit has been told: the master of its terminal, if it had one, is closed now.
-    pub fn release(&mut self, key: ProcKey) {
-        self.held.remove(&key);
+    /// `key` has exited: the master of its terminal, if it had one, is closed once its output
+    /// has ended (now, if it has).
+    pub fn exited(&mut self, key: ProcKey) {
+        if self.held.remove(&key).is_none() && self.terminals.contains(&key) {
+            self.exited.insert(key);
+        }
     }
 
     /// How many of `key`'s streams are still open (0 when it never had any).
@@ -123,7 +133,10 @@ impl Relay {
                         closed.push(pipe.key);
                     }
                     if pipe.terminal {
-                        self.held.insert(pipe.key, pipe.fd);
+                        self.terminals.remove(&pipe.key);
+                        if !self.exited.remove(&pipe.key) {
+                            self.held.insert(pipe.key, pipe.fd);
+                        }
                     }
                 }
                 Ok(len) => outbox.output(sock, pipe.key, pipe.stream, &self.buf[..len]),

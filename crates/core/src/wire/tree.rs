@@ -6,16 +6,20 @@
 //! | `S` | [`TreeMessage::Start`] | the parent of the process (its init, or the host for the root init), right after it forks it | JSON |
 //! | `O` | [`TreeMessage::Output`] | the init that holds the process's pipes | `node` u32 LE, `slot` u32 LE, stream u8, then the bytes |
 //! | `F` | [`TreeMessage::ExecFailed`] | the forked child itself, when it cannot exec | JSON |
-//! | `X` | [`TreeMessage::Exit`] | the init that reaped it, once its pipes reached EOF and every byte was sent | JSON |
+//! | `X` | [`TreeMessage::Exit`] | the init that reaped it, at once | JSON |
+//! | `C` | [`TreeMessage::Closed`] | the init that relays its output, once its pipes reached EOF and every byte was sent | JSON |
 //! | `R` | [`TreeMessage::Reap`] | an init that reaped an orphan it adopted | JSON |
 //! | `!` | [`TreeMessage::Error`] | an init that could not do its job | JSON |
 //!
 //! Processes are named by [`ProcKey`]: the index of their node in the plan and a slot (the
 //! process's index in the node's `processes`, [`INIT_SLOT`] for the namespace's PID 1, or a
 //! slot above the declared ones for processes started later with exec). Each datagram is
-//! delivered whole and the socket is FIFO, so a process's `Start` precedes its output, its
-//! output precedes its `Exit`, and everything an init sent precedes its own `Exit` (sent by its
-//! parent after reaping it).
+//! delivered whole and the socket is FIFO, so a process's `Start` precedes its output and its
+//! `Closed`, and everything an init sent precedes its own `Exit` (sent by its parent after
+//! reaping it). A process whose output is relayed (`Start.relayed`) has ended for the host's
+//! events only with both its `Exit` and its `Closed`, in either order: a process can exit
+//! while something it started still writes to its pipes, and its exit status is told at once
+//! so that it is known even if its init dies before the pipes close.
 use crate::json_out::JsonObject;
 use crate::status::ExitStatus;
 use crate::wire::Fields;
@@ -83,13 +87,15 @@ pub enum TreeMessage<'a> {
     /// A process (or a namespace's PID 1) exists. `nspid` is its PID at every level, host first;
     /// `start_time` is its start in clock ticks since boot (/proc/PID/stat), which with its host
     /// PID identifies it for good (signals go through a pidfd opened and checked against both).
-    Start { key: ProcKey, name: String, nspid: Vec<i32>, start_time: u64, command: Vec<String> },
+    Start { key: ProcKey, name: String, nspid: Vec<i32>, start_time: u64, command: Vec<String>, relayed: bool },
     /// Bytes the process wrote, in order, as read from its pipe (not split into lines).
     Output { key: ProcKey, stream: Stream, bytes: &'a [u8] },
     /// The process could not exec its command; its exit (126 or 127) follows.
     ExecFailed { key: ProcKey, error: String },
-    /// The process ended and everything it wrote has been sent.
+    /// The process ended (its init reaped it).
     Exit { key: ProcKey, status: ExitStatus },
+    /// Every byte the process's pipes carried has been sent: they reached EOF.
+    Closed { key: ProcKey },
     /// The init of `node` reaped an orphan it adopted; `nspid` as for `Start` (or just its PID
     /// in `node` when it could not be read).
     Reap { node: u32, nspid: Vec<i32>, status: ExitStatus },
@@ -139,16 +145,18 @@ impl<'a> TreeMessage<'a> {
                 out.extend_from_slice(bytes);
                 return;
             }
-            TreeMessage::Start { key, name, nspid, start_time, command } => (
+            TreeMessage::Start { key, name, nspid, start_time, command, relayed } => (
                 b'S',
                 key_fields(JsonObject::new(), *key)
                     .str("name", name)
                     .ints("nspid", nspid)
                     .int("startTime", *start_time as i64)
-                    .strs("command", command),
+                    .strs("command", command)
+                    .raw("relayed", if *relayed { "true" } else { "false" }),
             ),
             TreeMessage::ExecFailed { key, error } => (b'F', key_fields(JsonObject::new(), *key).str("error", error)),
             TreeMessage::Exit { key, status } => (b'X', with_status(key_fields(JsonObject::new(), *key), status)),
+            TreeMessage::Closed { key } => (b'C', key_fields(JsonObject::new(), *key)),
             TreeMessage::Reap { node, nspid, status } => {
                 (b'R', with_status(JsonObject::new().int("node", *node as i64).ints("nspid", nspid), status))
             }
@@ -187,9 +195,11 @@ impl<'a> TreeMessage<'a> {
                     nspid: f.ints("nspid")?,
                     start_time: f.u64("startTime")?,
                     command: f.strings("command")?,
+                    relayed: f.bool("relayed")?,
                 },
                 b'F' => TreeMessage::ExecFailed { key: key(&f)?, error: f.string("error")? },
                 b'X' => TreeMessage::Exit { key: key(&f)?, status: status(&f)? },
+                b'C' => TreeMessage::Closed { key: key(&f)? },
                 b'R' => TreeMessage::Reap { node: f.u32("node")?, nspid: f.ints("nspid")?, status: status(&f)? },
                 b'!' => TreeMessage::Error { node: f.u32("node")?, message: f.string("message")? },
                 other => return Err(format!("unknown message tag {:?}", other as char)),
@@ -213,6 +223,7 @@ mod tests {
                 nspid: vec![4821, 9, 2],
                 start_time: 123_456_789,
                 command: vec!["sh".into(), "-c".into(), "echo é\n".into()],
+                relayed: true,
             },
             TreeMessage::Start {
                 key: ProcKey::init(0),
@@ -220,7 +231,9 @@ mod tests {
                 nspid: vec![7, 1],
                 start_time: 1,
                 command: vec!["pidns-init".into()],
+                relayed: false,
             },
+            TreeMessage::Closed { key: ProcKey { node: 2, slot: 0 } },
             TreeMessage::Output { key: ProcKey { node: 1, slot: 3 }, stream: Stream::Stderr, bytes },
             TreeMessage::Output { key: ProcKey { node: 0, slot: 0 }, stream: Stream::Stdout, bytes: b"" },
             TreeMessage::ExecFailed { key: ProcKey { node: 0, slot: 1 }, error: "ENOENT".into() },

@@ -1,0 +1,51 @@
+/** `pidns-tree plan <tree.json | ->`: the tree as `spawn` would start it; nothing is started. */
+import { hostLevels } from '../host-level.js';
+import { modelSync } from '../model/node-loader.js';
+import { styleFor } from '../render/format.js';
+import { renderPlan } from '../render/model-view.js';
+import { readSpecSourceForCli, withReproduciblePids } from '../spec.js';
+import { EXIT } from './exit-codes.js';
+import { errorJson, exitCodeFor, reportError } from './report-error.js';
+
+export interface PlanOptions {
+  tree: string;
+  json: boolean;
+  reproduciblePids: boolean;
+}
+
+export async function planCommand(options: PlanOptions): Promise<number> {
+  const source = options.tree === '-' ? '<stdin>' : options.tree;
+  try {
+    let text = await readSpecSourceForCli(options.tree);
+    if (options.reproduciblePids) text = withReproduciblePids(text);
+    const planned = modelSync().plan(text, source, hostLevels());
+    if (options.json) {
+      const { json: _json, ...rest } = planned;
+      process.stdout.write(`${JSON.stringify({ valid: true, ...rest })}\n`);
+      return EXIT.ok;
+    }
+    const style = styleFor(process.stdout);
+    const ranged = planned.predicted.some((p) => Object.keys(p.ranges).length > 0);
+    const header =
+      `${source}: ${planned.namespaces} ${planned.namespaces === 1 ? 'namespace' : 'namespaces'}, ` +
+      `${planned.processes} ${planned.processes === 1 ? 'process' : 'processes'}; the PIDs spawn gives them ` +
+      `if no program forks while the tree starts (nothing started)`;
+    const lines = [style.dim(header), renderPlan(planned, style, process.stdout.columns ?? 120)];
+    if (ranged) {
+      lines.push(
+        '',
+        style.dim(
+          'a–b: sibling namespaces start concurrently, so this PID varies between runs within that range; ' +
+            '"reproduciblePids": true (or spawn --reproducible-pids) makes every PID exact',
+        ),
+      );
+    }
+    process.stdout.write(`${lines.join('\n')}\n`);
+    return EXIT.ok;
+  } catch (error) {
+    if (!options.json) return reportError(error, false, source);
+    const { event: _event, ...details } = errorJson(error);
+    process.stdout.write(`${JSON.stringify({ valid: false, ...details })}\n`);
+    return exitCodeFor(error);
+  }
+}
