@@ -170,10 +170,33 @@ test('"tty": true in tree.json: the process leads a session on a pty of its own;
         ],
         tty: true,
       },
+      // While a process of the namespace runs, its init leaves orphans alone.
+      sleeper('w'),
+      {
+        // It exits at once; what it started (in the background, ignoring the hang-up from
+        // before its fork on) waits until it is gone, then writes on the terminal.
+        name: 'orphaned',
+        command: [
+          'sh',
+          '-c',
+          'trap "" HUP; leader=$$; (while kill -0 $leader 2>/dev/null; do :; done; echo late) & echo early',
+        ],
+        tty: true,
+      },
     ],
   });
   const closer = await tree.waitFor((e): e is ExitEvent => e.event === 'exit' && e.process === 'closer');
   t.like(closer, { code: 4, signal: null });
+  // What a process it left behind writes on its terminal after it exited still comes, before
+  // its exit (which waits for the end of its output).
+  const orphaned = await tree.waitFor((e): e is ExitEvent => e.event === 'exit' && e.process === 'orphaned');
+  t.like(orphaned, { code: 0, signal: null });
+  const said: string[] = [];
+  for await (const e of tree.events()) {
+    if (e.event === 'output' && e.process === 'orphaned') said.push(e.line);
+    if (e.event === 'exit' && e.process === 'orphaned') break;
+  }
+  t.deepEqual(said, ['early', 'late']);
   const exit = await tree.waitFor((e): e is ExitEvent => e.event === 'exit' && e.process === 'term');
   t.is(exit.code, 0);
   const lines: OutputEvent[] = [];
