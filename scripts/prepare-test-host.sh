@@ -28,6 +28,8 @@ requirements=(
   "command -v cc|gcc|a C compiler and linker (cc) for Rust to link with"
   "test -e /usr/include/stdio.h|libc6-dev|the C library's headers and startup files (libc6-dev), for linking"
   "command -v chromium|chromium|Debian's chromium (__test__/browser.test.ts loads pidns-tree/model in it)"
+  # For `pidns-tree test` (issue 15): its JUnit reports are checked against the JUnit schemas.
+  "command -v xmllint|libxml2-utils|xmllint (__test__/selfcheck-cli.test.ts checks JUnit reports against the JUnit schemas)"
 )
 
 missing_packages=()

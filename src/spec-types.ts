@@ -2,6 +2,7 @@
  * The types of tree.json and of its checked plan. Types only: the model entry
  * (`pidns-tree/model`, for browsers) shares them without loading anything of Node.
  */
+import type { NamespaceExpect, ProcessExpect, TreeExpect } from './check/expect-spec.js';
 
 /** A process of a namespace. */
 export interface ProcessSpec {
@@ -15,6 +16,8 @@ export interface ProcessSpec {
   cwd?: string;
   /** A pseudo-terminal of its own (stdin, stdout and stderr); its output is reported as stdout. */
   tty?: boolean;
+  /** What should happen to it, checked by `pidns-tree test` and `testTree`. */
+  expect?: ProcessExpect;
 }
 
 /**
@@ -33,6 +36,8 @@ export type InitSpec =
       command: string[];
       env?: Record<string, string>;
       cwd?: string;
+      /** What should happen to your PID 1, checked by `pidns-tree test` and `testTree`. */
+      expect?: ProcessExpect;
     };
 
 /** A namespace: its processes and the namespaces nested in it. */
@@ -46,10 +51,12 @@ export interface TreeSpec {
   /** Unique among its siblings; the node's path is the names joined by `/` (`root/a/b`). */
   name: string;
   processes?: ProcessSpec[];
-  children?: Omit<TreeSpec, '$schema' | 'reproduciblePids'>[];
+  children?: (Omit<TreeSpec, '$schema' | 'reproduciblePids' | 'expect'> & { expect?: NamespaceExpect })[];
   /** Mount a fresh /proc for this namespace (default true). */
   mountProc?: boolean;
   init?: InitSpec;
+  /** What should happen in this namespace and, at the top, to the whole tree (`code`, `within`). */
+  expect?: TreeExpect;
 }
 
 export interface PlanProcess {

@@ -14,9 +14,16 @@ export interface CliResult {
   stderr: string;
 }
 
+export interface CliOptions {
+  input?: string;
+  wrap?: readonly string[];
+  /** Variables set (a string) or removed (undefined) for the command. */
+  env?: Record<string, string | undefined>;
+}
+
 export function startCli(
   args: readonly string[],
-  options: { input?: string; wrap?: readonly string[] } = {},
+  options: CliOptions = {},
 ): {
   child: ChildProcess;
   result: Promise<CliResult>;
@@ -26,7 +33,7 @@ export function startCli(
   const child = spawn(file, rest, {
     cwd: root,
     stdio: ['pipe', 'pipe', 'pipe'],
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', ...options.env },
   });
   let stdout = '';
   let stderr = '';
@@ -40,10 +47,7 @@ export function startCli(
   return { child, result };
 }
 
-export function runCli(
-  args: readonly string[],
-  options: { input?: string; wrap?: readonly string[] } = {},
-): Promise<CliResult> {
+export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
   return startCli(args, options).result;
 }
 

@@ -212,6 +212,70 @@ export async function main(argv: readonly string[], from: Launcher = launcher): 
       },
     )
     .command(
+      'test [trees..]',
+      'Run trees and check what their tree.json expects (expect): per tree and per expectation',
+      (y) =>
+        y
+          .positional('trees', {
+            type: 'string',
+            array: true,
+            describe: 'tree.json files, directories (every *.json below) or globs',
+          })
+          .option('jobs', {
+            alias: 'j',
+            type: 'number',
+            describe: 'trees run at once (default: the number of cores)',
+          })
+          .option('reporter', {
+            alias: 'r',
+            type: 'string',
+            array: true,
+            default: ['human'],
+            describe: 'human, tap, junit or github; NAME=FILE writes to a file; repeat for several',
+          })
+          .option('bail', { alias: 'b', type: 'boolean', default: false, describe: 'stop at the first failure' })
+          .option('filter', {
+            alias: 'f',
+            type: 'string',
+            array: true,
+            default: [],
+            describe: 'run only the files whose path contains this text (repeat: any of them)',
+          })
+          .option('timeout', {
+            type: 'number',
+            default: 60,
+            describe: 'seconds before a tree without expect.within is stopped and fails',
+          })
+          .option('rootless', {
+            type: 'boolean',
+            describe: 'run in a user namespace that maps you to root, also as root (the default without CAP_SYS_ADMIN)',
+          })
+          .option('privileged', { type: 'boolean', describe: 'need CAP_SYS_ADMIN; never fall back to rootless' })
+          .conflicts('rootless', 'privileged')
+          .example('$0 test examples/checks', 'every tree in a directory')
+          .example("$0 test 'trees/**/*.json' -j 4", 'a glob, four trees at a time')
+          .example('$0 test trees --reporter human --reporter junit=report.xml', 'also a JUnit report for CI')
+          .epilogue(
+            'Exit status: 0 when every expectation held, 1 when one failed, 2 for an invalid file or command ' +
+              'line, 125 when no tree can run here. With GITHUB_ACTIONS=true, failures are also annotations ' +
+              'on their line and a summary goes to GITHUB_STEP_SUMMARY (the github reporter).',
+          ),
+      async (args) => {
+        exitCode = (await withoutNative(false)) ?? EXIT.ok;
+        if (exitCode !== EXIT.ok) return;
+        const { testCommand } = await import('./test.js');
+        exitCode = await testCommand({
+          inputs: args.trees ?? [],
+          jobs: args.jobs,
+          reporters: args.reporter,
+          bail: args.bail,
+          filter: args.filter,
+          timeout: args.timeout,
+          mode: args.rootless === true ? 'rootless' : args.privileged === true ? 'privileged' : 'auto',
+        });
+      },
+    )
+    .command(
       'ls',
       'List the detached trees running here (and clean stale state)',
       (y) => y.option('json', { type: 'boolean', default: false, describe: '{trees: [...], cleaned: [...]}' }),
@@ -312,7 +376,7 @@ export async function main(argv: readonly string[], from: Launcher = launcher): 
     )
     .demandCommand(
       1,
-      'Name a command: spawn, validate, plan, simulate, ls, ps, exec, kill, stop, inspect or init (see --help).',
+      'Name a command: spawn, validate, plan, simulate, test, ls, ps, exec, kill, stop, inspect or init (see --help).',
     )
     .recommendCommands()
     .strict()

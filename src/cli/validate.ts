@@ -1,4 +1,6 @@
 /** `pidns-tree validate <tree.json | ->`: check a spec without running anything. */
+import { readExpectations } from '../check/expectations.js';
+import { PidnsTreeError } from '../errors.js';
 import { checkSpecText, planProcesses, readSpecSourceForCli } from '../spec.js';
 import { EXIT } from './exit-codes.js';
 import { errorJson, exitCodeFor, reportError } from './report-error.js';
@@ -11,15 +13,34 @@ export interface ValidateOptions {
 export async function validateCommand(options: ValidateOptions): Promise<number> {
   const source = options.tree === '-' ? '<stdin>' : options.tree;
   try {
-    const plan = checkSpecText(await readSpecSourceForCli(options.tree), source);
+    const text = await readSpecSourceForCli(options.tree);
+    const plan = checkSpecText(text, source);
+    // `matches` is a JavaScript regular expression: only JavaScript can judge it.
+    const { expectations, issues } = readExpectations(text, true);
+    if (issues.length > 0) {
+      const count = issues.length;
+      throw new PidnsTreeError(
+        'INVALID_SPEC',
+        `${source} is not a valid tree (${count} ${count === 1 ? 'problem' : 'problems'})`,
+        issues,
+      );
+    }
     const depth = Math.max(...plan.nodes.map((n) => n.depth));
     const processes = planProcesses(plan).length;
     if (options.json) {
-      const summary = { valid: true, namespaces: plan.nodes.length, processes, depth, maxDepth: plan.maxDepth };
+      const summary = {
+        valid: true,
+        namespaces: plan.nodes.length,
+        processes,
+        expectations: expectations.length,
+        depth,
+        maxDepth: plan.maxDepth,
+      };
       process.stdout.write(`${JSON.stringify(summary)}\n`);
     } else {
+      const expects = expectations.length > 0 ? `${expectations.length} expectations, ` : '';
       process.stdout.write(
-        `${source}: valid: ${plan.nodes.length} namespaces, ${processes} processes, ` +
+        `${source}: valid: ${plan.nodes.length} namespaces, ${processes} processes, ${expects}` +
           `${depth} of the ${plan.maxDepth} nesting levels available here\n`,
       );
     }

@@ -16,7 +16,7 @@ export interface ModelExports {
   output(): number;
 }
 
-const OP = { check: 1, plan: 2, simulate: 3 } as const;
+const OP = { check: 1, plan: 2, simulate: 3, expectations: 4 } as const;
 
 /** The parts of the WebAssembly API used here (typed locally: Node's types do not declare it). */
 export interface WasmApi {
@@ -134,6 +134,16 @@ export class Model {
       maxDepth: r.maxDepth,
       hostLevels: r.hostLevels,
     };
+  }
+
+  /**
+   * The expectations (`expect`) of a spec, each with its JSON path and position, as JSON: for
+   * `pidns-tree test` (src/check), which reads them.
+   */
+  expectationsJson(spec: string, source = 'the spec', hostLevels = 0): string {
+    const text = this.#text(OP.expectations, hostLevels, spec);
+    this.#valid(JSON.parse(text) as { valid: true } | Invalid, source);
+    return text.slice(text.indexOf(',"expectations":') + ',"expectations":'.length, -1);
   }
 
   /** The plan with the PIDs every init and process will get. */

@@ -20,20 +20,32 @@
 //! ```
 
 pub mod error;
+pub mod expect;
+pub mod foresight;
 pub mod json;
 pub mod json_read;
 pub mod plan;
 pub mod spec;
 pub mod validate;
+mod validate_expect;
 
 pub use error::SpecError;
+pub use expect::{expectations_json, Check, Expectation, OutputMatch, Stream, Subject};
+pub use foresight::{Foresight, StaticRules};
 pub use json::{parse as parse_json, JsonError, Kind, Member, Pos, Value};
 pub use plan::{Plan, PlanNode};
 pub use spec::{Forward, InitSpec, ProcessSpec, TreeSpec, DEFAULT_STOP_TIMEOUT_MS};
-pub use validate::{validate, Limits, KERNEL_MAX_LEVELS, MAX_NAME_LEN};
+pub use validate::{validate, validate_checked, Checked, Limits, KERNEL_MAX_LEVELS, MAX_NAME_LEN};
 
 /// Parses and validates a tree.json in one call.
 pub fn parse_spec(text: &str, limits: Limits) -> Result<TreeSpec, Vec<SpecError>> {
     let value = json::parse(text).map_err(|e| vec![SpecError::from_json_error(&e)])?;
     validate(&value, limits)
+}
+
+/// [`parse_spec`], keeping the expectations (`expect`), with the given judges of what can never
+/// hold: `&[&StaticRules]`, and whatever else can tell (see [`Foresight`]).
+pub fn parse_checked(text: &str, limits: Limits, foresight: &[&dyn Foresight]) -> Result<Checked, Vec<SpecError>> {
+    let value = json::parse(text).map_err(|e| vec![SpecError::from_json_error(&e)])?;
+    validate_checked(&value, limits, foresight)
 }

@@ -5,8 +5,11 @@
 //! its contents would only be noise.
 
 use crate::error::SpecError;
+use crate::expect::Expectation;
+use crate::foresight::{Foresight, StaticRules};
 use crate::json::{describe_char, quote, Kind, Member, Pos, Value};
 use crate::spec::{Forward, InitSpec, ProcessSpec, TreeSpec};
+use crate::validate_expect::misplaced_hint;
 
 /// Linux's MAX_PID_NS_LEVEL: namespaces below the initial one.
 pub const KERNEL_MAX_LEVELS: u32 = 32;
@@ -40,30 +43,74 @@ so '/', ':' and spaces are not allowed; use letters, digits, '.', '_' and '-', s
 
 /// Which kind of object is being checked, to know its allowed fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Shape {
+pub(crate) enum Shape {
     Root,
     Node,
     Process,
     Init,
+    /// `expect` of a process or of a user's init.
+    ProcessExpect,
+    /// `expect` of a namespace below the root.
+    NodeExpect,
+    /// `expect` of the root: its namespace's, and the tree's.
+    RootExpect,
+    /// `expect.stdout` and `expect.stderr`.
+    Output,
+    Zombies,
+    Reaped,
 }
 
 impl Shape {
-    fn allowed(self) -> &'static [&'static str] {
+    pub(crate) fn allowed(self) -> &'static [&'static str] {
         match self {
-            Shape::Root => &["$schema", "name", "processes", "children", "mountProc", "init", "reproduciblePids"],
-            Shape::Node => &["name", "processes", "children", "mountProc", "init"],
-            Shape::Process => &["name", "command", "env", "cwd", "tty"],
-            Shape::Init => &["command", "env", "cwd", "forward", "stopTimeout"],
+            Shape::Root => {
+                &["$schema", "name", "processes", "children", "mountProc", "init", "reproduciblePids", "expect"]
+            }
+            Shape::Node => &["name", "processes", "children", "mountProc", "init", "expect"],
+            Shape::Process => &["name", "command", "env", "cwd", "tty", "expect"],
+            Shape::Init => &["command", "env", "cwd", "forward", "stopTimeout", "expect"],
+            Shape::ProcessExpect => &["exitCode", "signal", "stdout", "stderr", "within"],
+            Shape::NodeExpect => &["zombies", "reaped", "processesSeen"],
+            Shape::RootExpect => &["code", "within", "zombies", "reaped", "processesSeen"],
+            Shape::Output => &["contains", "matches", "lines"],
+            Shape::Zombies => &["max", "atEnd"],
+            Shape::Reaped => &["min", "max"],
         }
     }
 }
 
-/// Checks a parsed tree.json. Errors are sorted by position (document order).
+/// A valid tree and what it expects to happen when it runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checked {
+    pub spec: TreeSpec,
+    /// In document order.
+    pub expectations: Vec<Expectation>,
+}
+
+/// Checks a parsed tree.json. Errors are sorted by position (document order). Expectations
+/// that can never hold are errors too, as far as [`StaticRules`] can tell.
 pub fn validate(value: &Value, limits: Limits) -> Result<TreeSpec, Vec<SpecError>> {
-    let mut v = Validator { errors: Vec::new(), limits, root: value, depth_reported: false };
+    validate_checked(value, limits, &[&StaticRules]).map(|c| c.spec)
+}
+
+/// [`validate`], keeping the expectations, with the given judges of what can never hold (the
+/// static rules, and whatever else can tell: see [`Foresight`]). They look only at a tree that
+/// is otherwise valid.
+pub fn validate_checked(
+    value: &Value,
+    limits: Limits,
+    foresight: &[&dyn Foresight],
+) -> Result<Checked, Vec<SpecError>> {
+    let mut v = Validator { errors: Vec::new(), limits, root: value, depth_reported: false, expectations: Vec::new() };
     let spec = v.node(value, "$", 1, "");
     if v.errors.is_empty() {
-        Ok(spec)
+        for judge in foresight {
+            v.errors.extend(judge.never_holds(&spec, &v.expectations));
+        }
+    }
+    if v.errors.is_empty() {
+        v.expectations.sort_by_key(|e| e.pos);
+        Ok(Checked { spec, expectations: v.expectations })
     } else {
         // Checks run field by field, not in document order; sorting is
         // stable, so errors at one spot keep their logical order.
@@ -72,26 +119,28 @@ pub fn validate(value: &Value, limits: Limits) -> Result<TreeSpec, Vec<SpecError
     }
 }
 
-struct Validator<'a> {
+pub(crate) struct Validator<'a> {
     errors: Vec<SpecError>,
     limits: Limits,
     root: &'a Value,
     /// The depth limit is reported once, not for every node below it.
     depth_reported: bool,
+    /// Collected as the nodes are walked (see validate_expect.rs).
+    pub(crate) expectations: Vec<Expectation>,
 }
 
-type Fields<'v> = Vec<(&'static str, &'v Value)>;
+pub(crate) type Fields<'v> = Vec<(&'static str, &'v Value)>;
 
-fn get<'v>(fields: &Fields<'v>, key: &str) -> Option<&'v Value> {
+pub(crate) fn get<'v>(fields: &Fields<'v>, key: &str) -> Option<&'v Value> {
     fields.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
 }
 
 impl Validator<'_> {
-    fn error(&mut self, path: &str, pos: Pos, message: String, hint: Option<String>) {
+    pub(crate) fn error(&mut self, path: &str, pos: Pos, message: String, hint: Option<String>) {
         self.errors.push(SpecError::new(path, Some(pos), message, hint));
     }
 
-    fn type_error(&mut self, path: &str, v: &Value, expected: &str, hint: Option<String>) {
+    pub(crate) fn type_error(&mut self, path: &str, v: &Value, expected: &str, hint: Option<String>) {
         self.error(path, v.pos, format!("expected {expected}, found {}", v.kind.describe()), hint);
     }
 
@@ -116,7 +165,7 @@ impl Validator<'_> {
     }
 
     /// Picks out the known fields; reports duplicate and unknown keys.
-    fn fields<'v>(&mut self, members: &'v [Member], path: &str, shape: Shape) -> Fields<'v> {
+    pub(crate) fn fields<'v>(&mut self, members: &'v [Member], path: &str, shape: Shape) -> Fields<'v> {
         let mut found = Vec::new();
         for (i, m) in members.iter().enumerate() {
             let mpath = key_path(path, &m.key);
@@ -137,6 +186,8 @@ impl Validator<'_> {
         let list = list.join(", ");
         let hint = if m.key == "$schema" || m.key == "reproduciblePids" {
             format!("{} is only allowed at the top level", quote(&m.key))
+        } else if let Some(h) = misplaced_hint(&m.key, shape) {
+            h
         } else if let Some(s) = suggest(&m.key, allowed) {
             format!("did you mean {}? allowed fields here: {list}", quote(s))
         } else {
@@ -200,7 +251,7 @@ impl Validator<'_> {
             }
         }
         if let Some(i) = get(&f, "init") {
-            spec.init = self.init(i, &key_path(path, "init"));
+            spec.init = self.init(i, &key_path(path, "init"), &ns);
         }
         if let Some(p) = get(&f, "processes") {
             spec.processes = self.processes(p, &key_path(path, "processes"), &ns);
@@ -217,12 +268,15 @@ impl Validator<'_> {
                 self.error(&key_path(path, "children"), c.pos, message, Some(hint));
             }
         }
+        if let Some(e) = get(&f, "expect") {
+            self.namespace_expect(e, &key_path(path, "expect"), &ns, depth == 1);
+        }
         spec
     }
 
     /// `init`: options of pidns-tree's init, or `command` (with `env`, `cwd`) for the user's own
     /// program as PID 1. The two do not mix: options of our init mean nothing to a user's init.
-    fn init(&mut self, v: &Value, path: &str) -> InitSpec {
+    fn init(&mut self, v: &Value, path: &str, ns: &str) -> InitSpec {
         let mut init = InitSpec::default();
         let members = match &v.kind {
             Kind::Object(m) => m,
@@ -248,6 +302,9 @@ impl Validator<'_> {
             if let Some(c) = get(&f, "cwd") {
                 user.cwd = self.cwd(c, &key_path(path, "cwd"));
             }
+            if let Some(e) = get(&f, "expect") {
+                self.process_expect(e, &key_path(path, "expect"), ns, "init");
+            }
             init.command = Some(user);
         }
         for key in ["forward", "stopTimeout"] {
@@ -266,6 +323,13 @@ impl Validator<'_> {
                 let hint = "set env and cwd on a process, or give \"command\" to run your own PID 1".to_string();
                 self.error(&key_path(path, key), opt.key_pos, message, Some(hint));
             }
+        }
+        if let (None, Some(opt)) = (command, members.iter().find(|m| m.key == "expect")) {
+            let message = "\"expect\" on init checks your own PID 1 (init.command), which is not given".to_string();
+            let hint = "put what you expect of the namespace (zombies, reaped, processesSeen) in the namespace's own \
+\"expect\"; pidns-tree's init itself is not checked"
+                .to_string();
+            self.error(&key_path(path, "expect"), opt.key_pos, message, Some(hint));
         }
         if let Some(fv) = get(&f, "forward") {
             match fv.as_str().and_then(Forward::parse) {
@@ -335,7 +399,7 @@ impl Validator<'_> {
                 return Vec::new();
             }
         };
-        let out = items.iter().enumerate().map(|(i, p)| self.process(p, &index_path(path, i))).collect();
+        let out = items.iter().enumerate().map(|(i, p)| self.process(p, &index_path(path, i), ns)).collect();
         self.unique_names(items, path, |name| {
             (
                 format!("namespace {ns} already has a process named {}", quote(name)),
@@ -364,7 +428,7 @@ impl Validator<'_> {
         }
     }
 
-    fn process(&mut self, v: &Value, path: &str) -> ProcessSpec {
+    fn process(&mut self, v: &Value, path: &str, ns: &str) -> ProcessSpec {
         let mut p = ProcessSpec { name: String::new(), command: Vec::new(), env: Vec::new(), cwd: None, tty: false };
         let members = match &v.kind {
             Kind::Object(m) => m,
@@ -398,6 +462,9 @@ impl Validator<'_> {
         }
         if let Some(t) = get(&f, "tty") {
             p.tty = self.boolean(t, &key_path(path, "tty"), "tty").unwrap_or(false);
+        }
+        if let Some(e) = get(&f, "expect") {
+            self.process_expect(e, &key_path(path, "expect"), ns, &p.name);
         }
         p
     }
@@ -607,12 +674,12 @@ pub(crate) fn key_path(base: &str, key: &str) -> String {
     }
 }
 
-fn index_path(base: &str, i: usize) -> String {
+pub(crate) fn index_path(base: &str, i: usize) -> String {
     format!("{base}[{i}]")
 }
 
 /// The closest allowed field if it is a plausible typo (case-insensitive).
-fn suggest<'a>(key: &str, allowed: &[&'a str]) -> Option<&'a str> {
+pub(crate) fn suggest<'a>(key: &str, allowed: &[&'a str]) -> Option<&'a str> {
     let key = key.to_lowercase();
     let len = key.chars().count();
     allowed
@@ -639,7 +706,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// A value as a message shows it: strings quoted, numbers as written, others by kind.
-fn describe_value(v: &Value) -> String {
+pub(crate) fn describe_value(v: &Value) -> String {
     match &v.kind {
         Kind::String(s) => quote(s),
         Kind::Number { raw, .. } => raw.clone(),

@@ -161,16 +161,16 @@ fn unknown_fields_with_suggestions() {
     assert_eq!(
         errs[0].hint.as_deref(),
         Some(
-            r#"did you mean "processes"? allowed fields here: "$schema", "name", "processes", "children", "mountProc", "init", "reproduciblePids""#
+            r#"did you mean "processes"? allowed fields here: "$schema", "name", "processes", "children", "mountProc", "init", "reproduciblePids", "expect""#
         )
     );
     assert_eq!(
         hint(r#"{"name": "r", "children": [{"name": "a", "colour": 1}]}"#),
-        r#"allowed fields here: "name", "processes", "children", "mountProc", "init""#
+        r#"allowed fields here: "name", "processes", "children", "mountProc", "init", "expect""#
     );
     assert_eq!(
         hint(&proc_with(r#""command": ["x"], "args": []"#)),
-        r#"allowed fields here: "name", "command", "env", "cwd", "tty""#
+        r#"allowed fields here: "name", "command", "env", "cwd", "tty", "expect""#
     );
     let errs = errors(&proc_with(r#""comand": ["x"]"#));
     let msgs: Vec<&str> = errs.iter().map(|e| e.message.as_str()).collect();
@@ -444,7 +444,7 @@ fn display_format() {
         e.to_string(),
         "$.mountPoc (line 1, column 15): unknown field \"mountPoc\"\n  hint: did you mean \"mountProc\"? \
 allowed fields here: \"$schema\", \"name\", \"processes\", \"children\", \"mountProc\", \"init\", \
-\"reproduciblePids\""
+\"reproduciblePids\", \"expect\""
     );
 }
 

@@ -1,6 +1,7 @@
-//! The Node binding. Three jobs: check a spec (the same Rust model the init uses), start a tree
-//! (fork/clone + immediate exec of pidns-init, never tree logic in a child of Node), and stream
-//! the tree's events to JavaScript as NDJSON over a pipe JS reads like any socket.
+//! The Node binding: what needs Linux's syscalls. Start a tree (clone + immediate exec of
+//! pidns-init, never tree logic in a child of Node) and stream its events to JavaScript in
+//! frames; signal and exec into it; live trees; inspect. Checking a spec is the WebAssembly
+//! model's (src/model/); `check_spec` stays as the benchmark's native baseline.
 mod inspect;
 mod live;
 mod spec_check;

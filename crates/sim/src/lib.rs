@@ -35,8 +35,21 @@ use pidns_model::{parse_spec, Limits, Plan};
 /// `validate`: the plan as the init reads it, or the problems.
 pub fn check_json(spec: &str, host_levels: u32) -> String {
     let limits = Limits::for_host_levels(host_levels);
-    match parse_spec(spec, limits) {
-        Ok(s) => report::checked(&Plan::from_spec(&s), limits),
+    // Expectations that can never hold are problems of the spec too (`validate` says so).
+    match pidns_model::parse_checked(spec, limits, &[&pidns_model::StaticRules]) {
+        Ok(checked) => report::checked(&Plan::from_spec(&checked.spec), limits),
+        Err(errors) => report::issues("INVALID_SPEC", &errors),
+    }
+}
+
+/// The expectations of a valid spec (`expect`), with their positions, for `pidns-tree test`:
+/// `{"valid":true,"expectations":[...]}` (see `pidns_model::expectations_json`).
+pub fn expectations_json(spec: &str, host_levels: u32) -> String {
+    let limits = Limits::for_host_levels(host_levels);
+    match pidns_model::parse_checked(spec, limits, &[&pidns_model::StaticRules]) {
+        Ok(checked) => {
+            format!("{{\"valid\":true,\"expectations\":{}}}", pidns_model::expectations_json(&checked.expectations))
+        }
         Err(errors) => report::issues("INVALID_SPEC", &errors),
     }
 }

@@ -6,7 +6,8 @@
 //!
 //! 1. `input(len)` makes room for `len` bytes in a buffer this module owns and returns its
 //!    address in linear memory; JavaScript writes the input there.
-//! 2. `run(op, host_levels, split)` runs `op` on it (1 check, 2 plan, 3 simulate; for
+//! 2. `run(op, host_levels, split)` runs `op` on it (1 check, 2 plan, 3 simulate, 4 the
+//!    expectations of a spec; for
 //!    simulate the spec is the first `split` bytes and the steps the rest) and returns the
 //!    length of the output, which it keeps in a second buffer.
 //! 3. `output()` returns that buffer's address; JavaScript copies the bytes out.
@@ -22,6 +23,7 @@ static OUTPUT: Mutex<Vec<u8>> = Mutex::new(Vec::new());
 pub const OP_CHECK: u32 = 1;
 pub const OP_PLAN: u32 = 2;
 pub const OP_SIMULATE: u32 = 3;
+pub const OP_EXPECTATIONS: u32 = 4;
 
 /// The address of a zeroed input buffer of `len` bytes.
 #[no_mangle]
@@ -58,6 +60,7 @@ fn dispatch(op: u32, host_levels: u32, split: usize, input: &[u8]) -> String {
         OP_CHECK => pidns_sim::check_json(spec, host_levels),
         OP_PLAN => pidns_sim::plan_json(spec, host_levels),
         OP_SIMULATE => pidns_sim::simulate_json(spec, steps, host_levels),
+        OP_EXPECTATIONS => pidns_sim::expectations_json(spec, host_levels),
         _ => format!(
             r#"{{"valid":false,"code":"BAD_INPUT","issues":[{{"path":"$","message":"unknown operation {op}"}}]}}"#
         ),
