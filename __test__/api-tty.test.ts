@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 
 import test from 'ava';
 
-import { spawnTree, type ExitEvent, type OutputEvent, type Tree } from '../src/index.js';
+import { spawnTree, testTree, type ExitEvent, type OutputEvent, type Tree } from '../src/index.js';
 
 const sleeper = (name: string) => ({ name, command: ['sleep', 'infinity'] });
 const spec = { name: 'root', processes: [sleeper('web')], children: [{ name: 'a', processes: [sleeper('worker')] }] };
@@ -215,4 +215,20 @@ test('"tty": true in tree.json: the process leads a session on a pty of its own;
   t.is(leads?.[1], leads?.[2]);
   t.deepEqual(text.slice(3), ['err', 'tail']);
   t.is(lines.at(-1)?.newline, false);
+});
+
+test('testTree on a "tty": true process: its expect checks the terminal as stdout; a stderr expectation is refused', async (t) => {
+  const tty = (expect: Record<string, unknown>) => ({
+    name: 'root',
+    processes: [
+      { name: 't', command: ['sh', '-c', 'test -t 1 && echo on a tty; echo oops >&2; exit 3'], tty: true, expect },
+    ],
+  });
+  const ran = await testTree(tty({ exitCode: 3, stdout: { lines: ['on a tty', 'oops'] } }));
+  t.is(ran.status, 'passed', JSON.stringify(ran.results));
+  t.is(ran.results.length, 2);
+  const refused = await testTree(tty({ stderr: { contains: 'oops' } }));
+  t.is(refused.status, 'invalid');
+  t.like(refused.issues[0], { path: '$.processes[0].expect.stderr.contains' });
+  t.regex(refused.issues[0]?.message ?? '', /"tty": true: .* its stderr is always empty/);
 });
