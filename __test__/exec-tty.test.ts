@@ -216,3 +216,14 @@ test.serial('exec -t with stdin from a pipe: it is typed on the terminal, and it
   t.is(sh.code, 5);
   t.regex(sh.stdout, /got abc\r\n$/);
 });
+
+test('exec -t names a tree that is not running as exec -T does: one line, exit 2, no stack trace', async (t) => {
+  const missing = `tty-missing-${run}`;
+  const plain = await runCli(['exec', '-T', missing, 'root', '--', 'true']);
+  const onTerminal = await runCli(['exec', '-t', missing, 'root', '--', 'true']);
+  t.is(plain.code, 2);
+  t.is(plain.stderr, `pidns-tree: no running tree "${missing}" here (see pidns-tree ls)\n`);
+  t.is(onTerminal.code, plain.code);
+  t.is(onTerminal.stderr, plain.stderr);
+  t.is(onTerminal.stdout, '');
+});

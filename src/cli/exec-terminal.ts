@@ -16,9 +16,9 @@ import { constants } from 'node:os';
 import { isatty } from 'node:tty';
 
 import type { ExitEvent } from '../events.js';
-import { native, type RawTerminal } from '../native.js';
+import { native, type NativeTerminal, type RawTerminal } from '../native.js';
 import { requestOnTerminal } from '../live/client.js';
-import { findTree } from '../live/state-dir.js';
+import { findTree, type LiveTree } from '../live/state-dir.js';
 import { reportError } from './report-error.js';
 
 /** The signals that end the session here: the terminal is restored, then we exit 128+N. */
@@ -55,15 +55,44 @@ class UserTerminal {
   }
 }
 
-export async function execOnTerminal(id: string, node: string, command: readonly string[]): Promise<number> {
-  // Everything that can fail before the session starts fails before the terminal is touched.
+interface Session {
+  tree: LiveTree;
+  terminal: NativeTerminal;
+  socket: net.Socket;
+  user: UserTerminal;
+  /** The descriptor whose window size the terminal inside follows, or -1. */
+  sizeFd: number;
+}
+
+/**
+ * The tree, the new terminal and its stream, and the user's terminal in raw mode. Everything
+ * that can fail here fails before the user's terminal is touched (raw mode comes last); a
+ * failure is thrown, after the terminal made here is hung up.
+ */
+function openSession(id: string): Session {
   const tree = findTree(id);
   const binding = native();
   const sizeFd = isatty(0) ? 0 : isatty(1) ? 1 : -1;
   const [cols = 80, rows = 24] = (sizeFd >= 0 ? binding.terminalSize(sizeFd) : null) ?? [];
   const terminal = binding.openTerminal(cols, rows);
   const socket = new net.Socket({ fd: terminal.takeSocket(), readable: true, writable: true });
-  const user = new UserTerminal(binding.makeRaw(0));
+  try {
+    return { tree, terminal, socket, user: new UserTerminal(binding.makeRaw(0)), sizeFd };
+  } catch (error) {
+    socket.destroy();
+    throw error;
+  }
+}
+
+export async function execOnTerminal(id: string, node: string, command: readonly string[]): Promise<number> {
+  let session: Session;
+  try {
+    session = openSession(id);
+  } catch (error) {
+    // As an exec without a terminal reports it (a tree that is not running: exit 2).
+    return reportError(error, false);
+  }
+  const { tree, terminal, socket, user, sizeFd } = session;
 
   const resize = (): void => {
     if (sizeFd >= 0) terminal.resizeFrom(sizeFd);
