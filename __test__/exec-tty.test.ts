@@ -22,8 +22,10 @@ interface Detached {
   supervisor: number;
 }
 
-async function detach(name: string): Promise<Detached> {
-  const r = await runCli(['spawn', '--detach', '--json', '--name', `${name}-${run}`, '-'], { input: spec });
+async function detach(name: string, options: readonly string[] = []): Promise<Detached> {
+  const r = await runCli(['spawn', '--detach', '--json', '--name', `${name}-${run}`, ...options, '-'], {
+    input: spec,
+  });
   if (r.code !== 0) throw new Error(`detach failed: ${r.stdout}${r.stderr}`);
   return JSON.parse(r.stdout) as Detached;
 }
@@ -142,6 +144,37 @@ test.serial(
     );
 
     // The terminal's settings are exactly what they were.
+    t.is(await term.stty(), stty);
+  },
+);
+
+test.serial(
+  'exec from a terminal into a rootless detached tree: job control, Ctrl-C inside, its status, nothing left, the terminal as before',
+  async (t) => {
+    const { id } = await detach('tty-rootless', ['--rootless']);
+    t.teardown(() => runCli(['stop', id, '--grace-ms', '1000']));
+    t.regex((await runCli(['ps', id])).stdout, /\(rootless\)/);
+    const { term, stty } = await shell(id, 'root/a');
+    t.teardown(() => term.close());
+    const modes = await run_(term, 'set -o | grep monitor; tty; id -u');
+    t.regex(modes, /monitor\s+on/);
+    t.regex(modes, /\/dev\/pts\/\d+/);
+    t.regex(modes, /^0\r$/m, 'root in its user namespace');
+    await term.send("sh -c 'echo READY-$((1+1)); exec sleep 100'\r");
+    await term.expect('READY-2');
+    await term.send('\x03');
+    await term.expect('P> ');
+    t.regex(await run_(term, 'echo "alive-$((3+4)) $?"'), /alive-7 130/);
+    const left = await run_(term, 'nohup sleep 107 >/dev/null 2>&1 & echo "bg $(ps -o pid= -p $!)"');
+    t.regex(left, /bg\s+\d+/);
+    const init = await initPid(id, 'root/a');
+    const ns = pidNamespace(init);
+    const x = await hostPid(id, 'root/a', 'x');
+    const started = membersOf(ns).filter((p) => p.pid !== init && p.pid !== x);
+    t.is(started.length, 2, JSON.stringify(started));
+    await term.send('exit 7\r');
+    t.is((await term.wait()).code, 7);
+    t.deepEqual(await term.gone(started.map((p) => p.pid)), []);
     t.is(await term.stty(), stty);
   },
 );
