@@ -273,3 +273,10 @@ test('exec -t names a tree that is not running as exec -T does: one line, exit 2
   t.is(onTerminal.stderr, plain.stderr);
   t.is(onTerminal.stdout, '');
 });
+
+test('exec --help lists -t and -T', async (t) => {
+  const r = await runCli(['exec', '--help']);
+  t.is(r.code, 0);
+  t.regex(r.stdout, /-t, --tty\s+a terminal of its own/);
+  t.regex(r.stdout, /-T, --no-tty\s+no terminal/);
+});

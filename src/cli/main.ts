@@ -299,10 +299,10 @@ export async function main(argv: readonly string[], from: Launcher = launcher): 
       },
     )
     .command(
-      'exec [-t | -T] <id> <node> -- <command..>',
-      'Run a command in a namespace of a detached tree, as a child of its PID 1. On a terminal it gets a ' +
-        'terminal of its own (job control, Ctrl-C inside, the window size); otherwise your stdin, stdout ' +
-        'and stderr as they are',
+      'exec <id> <node> -- <command..>',
+      // -t/-T are listed under its options: in the usage they would widen the whole command column.
+      'Run a command in a namespace of a detached tree, as a child of its PID 1; from a terminal, on a ' +
+        'terminal of its own (job control, Ctrl-C and the window size inside)',
       (y) =>
         y
           .option('tty', {
