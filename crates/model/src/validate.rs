@@ -67,7 +67,7 @@ impl Shape {
                 &["$schema", "name", "processes", "children", "mountProc", "init", "reproduciblePids", "expect"]
             }
             Shape::Node => &["name", "processes", "children", "mountProc", "init", "expect"],
-            Shape::Process => &["name", "command", "env", "cwd", "expect"],
+            Shape::Process => &["name", "command", "env", "cwd", "tty", "expect"],
             Shape::Init => &["command", "env", "cwd", "forward", "stopTimeout", "expect"],
             Shape::ProcessExpect => &["exitCode", "signal", "stdout", "stderr", "within"],
             Shape::NodeExpect => &["zombies", "reaped", "processesSeen"],
@@ -296,6 +296,7 @@ impl Validator<'_> {
                 command: self.command(c, &key_path(path, "command")),
                 env: Vec::new(),
                 cwd: None,
+                tty: false,
             };
             if let Some(e) = get(&f, "env") {
                 user.env = self.env(e, &key_path(path, "env"));
@@ -447,7 +448,7 @@ to start the tree's processes and create its namespaces"
     }
 
     fn process(&mut self, v: &Value, path: &str, ns: &str) -> ProcessSpec {
-        let mut p = ProcessSpec { name: String::new(), command: Vec::new(), env: Vec::new(), cwd: None };
+        let mut p = ProcessSpec { name: String::new(), command: Vec::new(), env: Vec::new(), cwd: None, tty: false };
         let members = match &v.kind {
             Kind::Object(m) => m,
             _ => {
@@ -478,10 +479,26 @@ to start the tree's processes and create its namespaces"
         if let Some(c) = get(&f, "cwd") {
             p.cwd = self.cwd(c, &key_path(path, "cwd"));
         }
+        if let Some(t) = get(&f, "tty") {
+            p.tty = self.boolean(t, &key_path(path, "tty"), "tty").unwrap_or(false);
+        }
         if let Some(e) = get(&f, "expect") {
             self.process_expect(e, &key_path(path, "expect"), ns, &p.name);
         }
         p
+    }
+
+    /// A boolean field (`tty`); a quoted "true" or "false" gets a hint.
+    fn boolean(&mut self, v: &Value, path: &str, field: &str) -> Option<bool> {
+        match &v.kind {
+            Kind::Bool(b) => return Some(*b),
+            Kind::String(s) if s == "true" || s == "false" => {
+                let hint = format!("remove the quotes: \"{field}\": {s}");
+                self.type_error(path, v, "a boolean (true or false)", Some(hint));
+            }
+            _ => self.type_error(path, v, "a boolean (true or false)", None),
+        }
+        None
     }
 
     fn name(&mut self, v: &Value, path: &str, what: &str) -> String {

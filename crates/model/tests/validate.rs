@@ -47,6 +47,7 @@ fn full_spec_is_accepted() {
         command: vec!["node".into(), "server.js".into()],
         env: vec![("PORT".into(), "8080".into()), ("A".into(), "".into())],
         cwd: Some("/srv".into()),
+        tty: false,
     };
     assert_eq!(spec.name, "root");
     assert!(!spec.mount_proc);
@@ -202,7 +203,7 @@ fn unknown_fields_with_suggestions() {
     );
     assert_eq!(
         hint(&proc_with(r#""command": ["x"], "args": []"#)),
-        r#"allowed fields here: "name", "command", "env", "cwd", "expect""#
+        r#"allowed fields here: "name", "command", "env", "cwd", "tty", "expect""#
     );
     let errs = errors(&proc_with(r#""comand": ["x"]"#));
     let msgs: Vec<&str> = errs.iter().map(|e| e.message.as_str()).collect();
@@ -381,6 +382,23 @@ fn cwd_rules() {
         one(&proc_with(r#""command": ["x"], "cwd": "/a\u0000""#)).1,
         "cwd contains a NUL character (\\u0000), which cannot be passed to the kernel"
     );
+}
+
+#[test]
+fn tty_rules() {
+    let spec = parse_spec(&proc_with(r#""command": ["x"], "tty": true"#), Limits::default()).unwrap();
+    assert!(spec.processes[0].tty);
+    let spec = parse_spec(&proc_with(r#""command": ["x"]"#), Limits::default()).unwrap();
+    assert!(!spec.processes[0].tty, "no terminal unless asked for");
+    assert_eq!(
+        one(&proc_with(r#""command": ["x"], "tty": "true""#)),
+        ("$.processes[0].tty".into(), "expected a boolean (true or false), found a string".into())
+    );
+    assert_eq!(hint(&proc_with(r#""command": ["x"], "tty": "true""#)), "remove the quotes: \"tty\": true");
+    assert_eq!(one(&proc_with(r#""command": ["x"], "tty": 1"#)).0, "$.processes[0].tty");
+    // The user's PID 1 takes no terminal: it is not a field of `init`.
+    let (path, _) = one(r#"{"name": "root", "init": {"command": ["x"], "tty": true}}"#);
+    assert_eq!(path, "$.init.tty");
 }
 
 #[test]

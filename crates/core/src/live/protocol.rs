@@ -13,7 +13,9 @@ pub enum LiveRequest {
     /// Replies with the tree's exit code once it has ended.
     Wait,
     /// Run a command in `node` with the client's stdio; the reply comes when it has exited.
-    Exec { node: String, command: Vec<String>, env: Vec<(String, String)>, cwd: Option<String> },
+    /// `tty`: the three descriptors are one terminal, which becomes the command's controlling
+    /// terminal (see `wire::control`).
+    Exec { node: String, command: Vec<String>, env: Vec<(String, String)>, cwd: Option<String>, tty: bool },
 }
 
 fn string(v: &Value, key: &str) -> Result<String, String> {
@@ -52,7 +54,12 @@ impl LiveRequest {
             "stop" => LiveRequest::Stop { grace_ms: int(&v, "graceMs").unwrap_or(10_000).max(0) as u64 },
             "exec" => {
                 let (command, env, cwd) = exec_fields(&v)?;
-                LiveRequest::Exec { node: string(&v, "node")?, command, env, cwd }
+                let tty = match v.get("tty").map(|t| &t.kind) {
+                    None | Some(json::Kind::Null) => false,
+                    Some(json::Kind::Bool(b)) => *b,
+                    Some(_) => return Err("tty is not a boolean".into()),
+                };
+                LiveRequest::Exec { node: string(&v, "node")?, command, env, cwd, tty }
             }
             other => return Err(format!("unknown command {other:?}")),
         })
@@ -63,9 +70,10 @@ impl LiveRequest {
     /// The exec'd process's spec under the name the supervisor gives it.
     pub fn exec_spec(&self, name: String) -> Option<(String, ProcessSpec)> {
         match self {
-            LiveRequest::Exec { node, command, env, cwd } => {
-                Some((node.clone(), ProcessSpec { name, command: command.clone(), env: env.clone(), cwd: cwd.clone() }))
-            }
+            LiveRequest::Exec { node, command, env, cwd, tty } => Some((
+                node.clone(),
+                ProcessSpec { name, command: command.clone(), env: env.clone(), cwd: cwd.clone(), tty: *tty },
+            )),
             _ => None,
         }
     }
