@@ -1,6 +1,27 @@
 // The Node binding's types, generated from crates/napi by `npm run build:native` (src/native.ts
 // uses them): change the Rust, not this file.
 
+/** A new pseudo-terminal for one exec, with its relay running. */
+export declare class NativeTerminal {
+  /**
+   * The caller's end of the relay, once: a stream socket (what is written is typed, what is
+   * read was output); JavaScript owns it. Closing it hangs the terminal up.
+   */
+  takeSocket(): number
+  /**
+   * Sets the window size; the kernel sends SIGWINCH inside when it changes. False once the
+   * terminal's relay has ended.
+   */
+  resize(cols: number, rows: number): boolean
+  /**
+   * Gives it the size of terminal `fd` (the CLI's own, on SIGWINCH), pixels included.
+   * False when `fd` is not a terminal or the relay has ended.
+   */
+  resizeFrom(fd: number): boolean
+  /** The command has exited: the socket ends once what it wrote has been relayed. */
+  finish(): void
+}
+
 export declare class NativeTree {
   /** The root init's PID on the host. */
   get pid(): number
@@ -17,15 +38,31 @@ export declare class NativeTree {
   signalProcess(node: string, process: string, signal: number): boolean
   /**
    * Starts `command` in namespace `node` as a child of the init serving it, named `name`;
-   * its `start` and `exit` come as events. Resolves once it runs.
+   * its `start` and `exit` come as events. Resolves once it runs. With `terminal`, the
+   * terminal's slave is its stdin, stdout and stderr, and it leads a new session with it as
+   * its controlling terminal.
    */
-  exec(node: string, name: string, command: Array<string>, env: Record<string, string>, cwd?: string | undefined | null): Promise<ExecFds>
+  exec(node: string, name: string, command: Array<string>, env: Record<string, string>, cwd?: string | undefined | null, terminal?: NativeTerminal | undefined | null): Promise<ExecFds>
+}
+
+/**
+ * A terminal of the CLI's (its stdin) in raw mode: every key, Ctrl-C included, is a byte
+ * for the terminal inside. `restore` gives back the exact settings it had.
+ */
+export declare class RawTerminal {
+  /** Back to the settings it had before raw mode. */
+  restore(): void
+  /** Raw mode again (after SIGCONT: whoever stopped us may have changed it). */
+  reapply(): void
 }
 
 /** Parses and validates a tree.json text against the limits of the calling process. */
 export declare function checkSpec(text: string): SpecCheck
 
-/** The caller's ends of an exec'd process's stdin, stdout and stderr (JavaScript owns them). */
+/**
+ * The caller's ends of an exec'd process's stdin, stdout and stderr (JavaScript owns them);
+ * all -1 for an exec on a terminal, whose one stream is the terminal's socket.
+ */
 export interface ExecFds {
   stdin: number
   stdout: number
@@ -55,6 +92,15 @@ export interface LiveEntry {
   /** Its info.json, as written by the supervisor. */
   info: string
 }
+
+/**
+ * An exec on a terminal (`request` has `"tty": true`): the terminal's slave goes to the command
+ * as its stdin, stdout and stderr (and is closed here once sent). Resolves with the reply once
+ * the command has exited; JavaScript relays the terminal meanwhile. The wait runs on a thread of
+ * its own, not in libuv's pool: a session lasts as long as the user likes, and a process exit
+ * (SIGTERM) must not wait for it.
+ */
+export declare function liveExecOnTerminal(id: string, request: string, terminal: NativeTerminal): Promise<string>
 
 /**
  * The detached trees running here; the state of dead ones is removed (only pidns-tree's own
@@ -87,6 +133,12 @@ export declare function liveRequest(id: string, request: string, passStdio: bool
 
 /** The path of the state root of detached trees (not checked, not created). */
 export declare function liveStateRoot(): string
+
+/** Puts terminal `fd` in raw mode; null when it is not a terminal. */
+export declare function makeRaw(fd: number): RawTerminal | null
+
+/** Opens a terminal of `cols` x `rows` characters. */
+export declare function openTerminal(cols: number, rows: number): NativeTerminal
 
 export interface PidLevel {
   /** The namespace's inode, as in pid:[INODE] (lsns, /proc/PID/ns/pid). */
@@ -147,3 +199,6 @@ export interface SpecIssue {
   message: string
   hint?: string
 }
+
+/** The size of terminal `fd` as [cols, rows], or null when it is not a terminal (or says 0x0). */
+export declare function terminalSize(fd: number): Array<number> | null

@@ -25,7 +25,7 @@ export type SpawnMode = 'auto' | 'rootless' | 'privileged';
  */
 type NativeBinding = typeof Binding;
 
-export type { Inspected, NativeTree } from './native-binding.js';
+export type { Inspected, NativeTerminal, NativeTree, RawTerminal } from './native-binding.js';
 
 const requireHere = createRequire(import.meta.url);
 
@@ -49,7 +49,7 @@ function libc(): 'gnu' | 'musl' {
 /** What works without the native part, for every message that says it is missing. */
 const WITHOUT_NATIVE = 'validate, plan and simulate work without it';
 
-const NEEDS_NATIVE = 'spawn, ls, ps, exec, kill, stop, inspect and init';
+const NEEDS_NATIVE = 'spawn, test, ls, ps, exec, kill, stop, inspect and init';
 
 /**
  * The platform package's tag (`linux-x64-gnu`), or NATIVE_MISSING saying why there is none:

@@ -4,6 +4,7 @@
  */
 import { isErrorCode, PidnsTreeError } from '../errors.js';
 import type { ExitEvent, StartEvent } from '../events.js';
+import type { NativeTerminal } from '../native.js';
 import { live } from './native-live.js';
 import type { LiveTree } from './state-dir.js';
 
@@ -31,9 +32,21 @@ export type LiveRequest =
       readonly command: readonly string[];
       readonly env: Readonly<Record<string, string>>;
       readonly cwd: string | null;
+      /** The three descriptors are one terminal (see requestOnTerminal). */
+      readonly tty?: boolean;
     };
 
 type Reply = { ok: true } & Record<string, unknown>;
+
+/** The supervisor's reply; its refusal as a PidnsTreeError with the code it says (TREE_GONE, BAD_SIGNAL, ...). */
+function parseReply(tree: LiveTree, text: string): Reply {
+  const reply = JSON.parse(text) as { ok: boolean; code?: unknown; error?: string } & Record<string, unknown>;
+  if (!reply.ok) {
+    const code = isErrorCode(reply.code) ? reply.code : 'TREE_GONE';
+    throw new PidnsTreeError(code, `tree ${tree.info.id}: ${reply.error ?? 'refused'}`);
+  }
+  return reply as Reply;
+}
 
 /** How long a supervisor has to answer what it answers at once (not exec or wait). */
 const ANSWER_MS = 10_000;
@@ -45,13 +58,16 @@ const ANSWER_MS = 10_000;
 export function request(tree: LiveTree, body: LiveRequest, passStdio = false): Reply {
   const waits = body.t === 'exec' || body.t === 'wait';
   const text = live.request(tree.info.id, JSON.stringify(body), passStdio, waits ? undefined : ANSWER_MS);
-  const reply = JSON.parse(text) as { ok: boolean; code?: unknown; error?: string } & Record<string, unknown>;
-  if (!reply.ok) {
-    // The supervisor's refusal says its code (TREE_GONE, BAD_SIGNAL, ...), as the binding does.
-    const code = isErrorCode(reply.code) ? reply.code : 'TREE_GONE';
-    throw new PidnsTreeError(code, `tree ${tree.info.id}: ${reply.error ?? 'refused'}`);
-  }
-  return reply as Reply;
+  return parseReply(tree, text);
+}
+
+/** An exec on `terminal` (`body` has `tty: true`): resolves with the reply once the command has exited. */
+export async function requestOnTerminal(
+  tree: LiveTree,
+  body: LiveRequest & { readonly t: 'exec'; readonly tty: true },
+  terminal: NativeTerminal,
+): Promise<Reply> {
+  return parseReply(tree, await live.execOnTerminal(tree.info.id, JSON.stringify(body), terminal));
 }
 
 export function ps(tree: LiveTree): PsReply {

@@ -4,7 +4,7 @@
  * with their code (STATE_UNSAFE, UNKNOWN_TREE, TREE_GONE) and become PidnsTreeErrors here.
  */
 import { nativeError } from '../errors.js';
-import { native } from '../native.js';
+import { native, type NativeTerminal } from '../native.js';
 
 /** Runs a binding call, turning its coded errors into PidnsTreeErrors. */
 export function liveCall<T>(call: () => T): T {
@@ -21,4 +21,12 @@ export const live = {
   /** `timeoutMs`: give up when the supervisor does not answer by then (none for exec and wait). */
   request: (id: string, body: string, passStdio: boolean, timeoutMs?: number): string =>
     liveCall(() => native().liveRequest(id, body, passStdio, timeoutMs)),
+  /** An exec on `terminal` (its slave goes along); resolves with the reply at the command's exit. */
+  execOnTerminal: async (id: string, body: string, terminal: NativeTerminal): Promise<string> => {
+    try {
+      return await native().liveExecOnTerminal(id, body, terminal);
+    } catch (error) {
+      throw nativeError(error, 'TREE_GONE');
+    }
+  },
 };

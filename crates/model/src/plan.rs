@@ -138,7 +138,8 @@ fn push(nodes: &mut Vec<PlanNode>, spec: &TreeSpec, parent: Option<usize>) -> us
 }
 
 fn process_fields<'b, B: Buf>(o: JsonObject<&'b mut B>, p: &ProcessSpec) -> JsonObject<&'b mut B> {
-    o.str("name", &p.name)
+    let o = o
+        .str("name", &p.name)
         .strs("command", &p.command)
         .object("env", |mut env| {
             for (k, v) in &p.env {
@@ -146,7 +147,13 @@ fn process_fields<'b, B: Buf>(o: JsonObject<&'b mut B>, p: &ProcessSpec) -> Json
             }
             env
         })
-        .opt_str("cwd", p.cwd.as_deref())
+        .opt_str("cwd", p.cwd.as_deref());
+    // Only when set: a plan without terminals reads as it did before `tty` existed.
+    if p.tty {
+        o.bool("tty", true)
+    } else {
+        o
+    }
 }
 
 /// A required member read by an object callback.
@@ -228,6 +235,8 @@ fn read_node(r: &mut Reader<'_>) -> Result<PlanNode, String> {
 
 fn read_process(r: &mut Reader<'_>) -> Result<ProcessSpec, String> {
     let (mut name, mut command, mut env, mut cwd) = (None, None, None, None);
+    // Optional: plans written before `tty` existed have none.
+    let mut tty = false;
     r.object(|r, key| {
         match key {
             "name" => name = Some(r.string()?),
@@ -244,6 +253,7 @@ fn read_process(r: &mut Reader<'_>) -> Result<ProcessSpec, String> {
                 cwd = Some(None);
             }
             "cwd" => cwd = Some(Some(r.string()?)),
+            "tty" => tty = r.bool()?,
             _ => r.skip()?,
         }
         Ok(())
@@ -253,6 +263,7 @@ fn read_process(r: &mut Reader<'_>) -> Result<ProcessSpec, String> {
         command: required(r, command, "command")?,
         env: required(r, env, "env")?,
         cwd: required(r, cwd, "cwd")?,
+        tty,
     })
 }
 

@@ -5,12 +5,16 @@
 //!
 //! Errors carry their code as the JavaScript error's `code`: STATE_UNSAFE (nothing was used or
 //! sent), UNKNOWN_TREE, TREE_GONE.
-use napi::{Error, Result};
+use napi::bindgen_prelude::Object;
+use napi::{Env, Error, Result};
 use napi_derive::napi;
 use pidns_core::error_code::ErrorCode;
 use pidns_core::live::client;
 use pidns_core::live::state_root::{StateRoot, Unsafe};
 use pidns_core::live::tree_dir;
+
+use crate::coded::{from_napi, rejection};
+use crate::terminal::NativeTerminal;
 
 fn unsafe_state(u: Unsafe) -> Error<ErrorCode> {
     Error::new(ErrorCode::StateUnsafe, u.0)
@@ -81,8 +85,43 @@ pub fn live_request(
     timeout_ms: Option<u32>,
 ) -> Result<String, ErrorCode> {
     let timeout = timeout_ms.map(|ms| std::time::Duration::from_millis(ms as u64));
-    client::request(&id, &request, pass_stdio, timeout).map_err(|e| {
-        let (code, message) = e.coded();
-        Error::new(code, message)
-    })
+    client::request(&id, &request, pass_stdio, timeout).map_err(coded_error)
 }
+
+fn coded_error(e: client::RequestError) -> Error<ErrorCode> {
+    let (code, message) = e.coded();
+    Error::new(code, message)
+}
+
+/// An exec on a terminal (`request` has `"tty": true`): the terminal's slave goes to the command
+/// as its stdin, stdout and stderr (and is closed here once sent). Resolves with the reply once
+/// the command has exited; JavaScript relays the terminal meanwhile. The wait runs on a thread of
+/// its own, not in libuv's pool: a session lasts as long as the user likes, and a process exit
+/// (SIGTERM) must not wait for it.
+#[napi(ts_return_type = "Promise<string>")]
+pub fn live_exec_on_terminal<'env>(
+    env: &'env Env,
+    id: String,
+    request: String,
+    terminal: &NativeTerminal,
+) -> Result<Object<'env>, ErrorCode> {
+    let slave = terminal
+        .take_slave()
+        .ok_or_else(|| Error::new(ErrorCode::BadArgument, "this terminal was given to an exec already".to_string()))?;
+    let (deferred, promise) =
+        env.create_deferred::<String, Resolver>().map_err(|e| from_napi(ErrorCode::SyscallFailed, e))?;
+    std::thread::Builder::new()
+        .name("pidns-exec".into())
+        .spawn(move || match client::request_on_terminal(&id, &request, slave) {
+            Ok(reply) => deferred.resolve(Box::new(move |_| Ok(reply))),
+            // Rejected with a JavaScript error made on the JavaScript thread: it keeps its code.
+            Err(e) => {
+                let error = coded_error(e);
+                deferred.resolve(Box::new(move |env| Err(rejection(env, error))))
+            }
+        })
+        .map_err(|e| Error::new(ErrorCode::SyscallFailed, format!("cannot start the exec's thread: {e}")))?;
+    Ok(promise)
+}
+
+type Resolver = Box<dyn FnOnce(Env) -> Result<String> + Send>;

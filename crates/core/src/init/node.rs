@@ -26,9 +26,10 @@ use super::launch::{self, Setup};
 use super::lifecycle::{Child, Lifecycle, Reaped};
 use super::outbox::Outbox;
 use super::relay::Relay;
+use super::start_order::{self, Woken};
 use super::stopping::{Due, Stopping};
-use super::{children, forwarding, reaper, TreeContext};
-use crate::sys::{clone, ctlsock, fd, limits, mounts, pidfd, setns, signals};
+use super::{children, forwarding, reaper, session, TreeContext};
+use crate::sys::{clone, ctlsock, fd, hostproc, limits, mounts, pidfd, pty, setns, signals};
 use crate::wire::control::{socket_name, Reply, Request};
 use crate::wire::tree::{ProcKey, TreeMessage};
 
@@ -55,6 +56,9 @@ struct NodeInit<'a> {
     life: Lifecycle,
     /// Slots for exec'd processes, per node we serve.
     next_slot: HashMap<u32, u32>,
+    /// Exec'd terminal sessions (`tty`) still running: their leader's PID here, and as the
+    /// host's /proc numbers it (the session's ID there). See `session`.
+    sessions: HashMap<i32, i32>,
     stopping: Stopping,
     /// Children already sent SIGTERM while stopping (orphans keep arriving: each gets one).
     terminated: HashSet<i32>,
@@ -69,8 +73,9 @@ struct NodeInit<'a> {
 /// Runs node `idx` as its PID 1 and exits the process with the node's status: 0 when all it
 /// started succeeded, otherwise the code of the first that failed. `listener` is the node's
 /// control socket, bound by its parent; `go` is read before this init says anything (its parent
-/// tells the host about it first).
-pub fn run(ctx: &TreeContext, idx: u32, listener: OwnedFd, go: Option<OwnedFd>) -> ! {
+/// tells the host about it first). `holds` is dropped once our start-up is over (see
+/// `start_order`).
+pub fn run(ctx: &TreeContext, idx: u32, listener: OwnedFd, go: Option<OwnedFd>, holds: StartHolds) -> ! {
     // Everything of our own first, while our parent tells the host about us...
     let init =
         become_namespace_init(ctx.plan.nodes[idx as usize].mount_proc).and_then(|()| NodeInit::new(ctx, idx, listener));
@@ -81,6 +86,7 @@ pub fn run(ctx: &TreeContext, idx: u32, listener: OwnedFd, go: Option<OwnedFd>) 
     let code = match init {
         Ok(mut init) => {
             init.start_up();
+            drop(holds);
             init.run()
         }
         Err(message) => {
@@ -90,6 +96,14 @@ pub fn run(ctx: &TreeContext, idx: u32, listener: OwnedFd, go: Option<OwnedFd>) 
         }
     };
     std::process::exit(code)
+}
+
+/// What an init holds open until its start-up is over, with reproducible PIDs: the root the
+/// gate's write end, any other its subtree's end (see `start_order`). Empty otherwise.
+#[derive(Default)]
+pub struct StartHolds {
+    pub gate: Option<OwnedFd>,
+    pub subtree: Option<OwnedFd>,
 }
 
 /// What every namespace's PID 1 does first, ours or the user's: lead its own session (so its
@@ -143,6 +157,7 @@ impl<'a> NodeInit<'a> {
             user_inits: HashMap::new(),
             life: Lifecycle::default(),
             next_slot: HashMap::new(),
+            sessions: HashMap::new(),
             stopping: Stopping::new(ORPHAN_SCAN),
             terminated: HashSet::new(),
             level,
@@ -226,6 +241,9 @@ impl<'a> NodeInit<'a> {
         spec: &ProcessSpec,
         mounts_of: Option<BorrowedFd<'_>>,
     ) -> Result<(), String> {
+        if spec.tty {
+            return self.launch_with_terminal(key, spec, mounts_of);
+        }
         let what = format!("cannot make the output pipes of {}", spec.name);
         let pipes = || pipe2(OFlag::O_CLOEXEC).map_err(|e| limits::explain(&what, e));
         let ((out_r, out_w), (err_r, err_w)) = (pipes()?, pipes()?);
@@ -237,6 +255,8 @@ impl<'a> NodeInit<'a> {
             events: self.ctx.events(),
             nofile: self.ctx.nofile,
             mounts_of,
+            session: false,
+            gate: self.ctx.gate(),
         };
         let into_user_ns = mounts_of.is_some();
         let (pid, pidfd) = launch::fork_process(&setup)
@@ -245,6 +265,51 @@ impl<'a> NodeInit<'a> {
         self.announce(pid, &pidfd, Child::Process { key, counts: true }, &spec.name, &spec.command, true)?;
         self.track_relayed(pid, &pidfd, Child::Process { key, counts: true }, out_r, err_r)
             .map_err(|e| limits::explain(&format!("cannot relay the output of {}", spec.name), e))
+    }
+
+    /// `"tty": true`: forks `spec` as process `key` on a new pseudo-terminal (its stdin, stdout
+    /// and stderr), as the leader of a new session with it as controlling terminal. We hold the
+    /// master and relay it as the process's stdout: a terminal has one stream. The terminal
+    /// leaves `\n` alone (no ONLCR), so its lines are what the program wrote; nobody types on it.
+    fn launch_with_terminal(
+        &mut self,
+        key: ProcKey,
+        spec: &ProcessSpec,
+        mounts_of: Option<BorrowedFd<'_>>,
+    ) -> Result<(), String> {
+        let what = format!("cannot make the terminal of {}", spec.name);
+        let pty = pty::open(pty::DEFAULT_SIZE)
+            .and_then(|p| pty::output_as_written(p.slave.as_fd()).map(|()| p))
+            .map_err(|e| limits::explain(&what, e))?;
+        let slave = pty.slave.as_raw_fd();
+        let setup = Setup {
+            key,
+            spec,
+            exe: self.ctx.paths.get(spec),
+            stdio: [slave, slave, slave],
+            events: self.ctx.events(),
+            nofile: self.ctx.nofile,
+            mounts_of,
+            session: true,
+            // As any declared process: held until the tree exists (reproducible PIDs).
+            gate: self.ctx.gate(),
+        };
+        let (pid, pidfd) =
+            launch::fork_process(&setup).map_err(|e| limits::explain(&format!("cannot fork {}", spec.name), e))?;
+        // From now on only the process (and what it starts) holds the terminal: the master
+        // reads EIO, its end, once they have all closed it.
+        drop(pty.slave);
+        let child = Child::Process { key, counts: true };
+        self.announce(pid, &pidfd, child, &spec.name, &spec.command, true)?;
+        if let Err(e) = self.relay().and_then(|relay| relay.add_terminal(key, pty.master)) {
+            // As in track_relayed: no output will come, and the host hears so at once.
+            let _ = pidfd::send_signal(pidfd.as_fd(), libc::SIGKILL);
+            self.life.started(pid.as_raw(), child, 0);
+            self.send(&TreeMessage::Closed { key });
+            return Err(limits::explain(&format!("cannot relay the output of {}", spec.name), e));
+        }
+        self.life.started(pid.as_raw(), child, 1);
+        Ok(())
     }
 
     /// Tracks an announced child whose output we relay. If its pipes cannot be watched it is
@@ -311,22 +376,30 @@ impl<'a> NodeInit<'a> {
             ),
             e => limits::explain(&format!("cannot create the control socket of {path}"), e),
         })?;
-        let (go_r, go_w) = pipe2(OFlag::O_CLOEXEC).map_err(|e| limits::explain("cannot make a pipe", e))?;
+        let pipe = || pipe2(OFlag::O_CLOEXEC).map_err(|e| limits::explain("cannot make a pipe", e));
+        let (go_r, go_w) = pipe()?;
+        // In plan order, the child's whole subtree comes before our next item.
+        let subtree = if ctx.plan.reproducible_pids { Some(pipe()?) } else { None };
         // SAFETY: the init is single-threaded: the child may run any code (it becomes the
         // child namespace's init).
         match unsafe { clone::clone_into_namespaces(clone::NODE_NAMESPACES) } {
             Ok(clone::Forked::Child) => {
                 // Our pipes, sockets and signalfd are not the new init's: it starts clean.
+                let optional = |f: Option<&OwnedFd>| f.map_or(-1, |f| f.as_raw_fd());
                 fd::keep_only(&[
                     self.ctx.events.as_raw_fd(),
                     self.ctx.host_proc.as_raw_fd(),
                     listener.as_raw_fd(),
                     go_r.as_raw_fd(),
+                    optional(self.ctx.gate.as_ref()),
+                    optional(subtree.as_ref().map(|(_, w)| w)),
                 ]);
-                run(self.ctx, child, listener, Some(go_r))
+                let holds = StartHolds { gate: None, subtree: subtree.map(|(_, w)| w) };
+                run(self.ctx, child, listener, Some(go_r), holds)
             }
             Ok(clone::Forked::Parent { pid, pidfd }) => {
                 drop((listener, go_r));
+                let subtree_done = subtree.map(|(r, _)| r);
                 let key = ProcKey::init(child);
                 let announced = self.announce(
                     pid,
@@ -341,9 +414,30 @@ impl<'a> NodeInit<'a> {
                 let _ = nix::unistd::write(&go_w, &[1]);
                 announced?;
                 self.life.started(pid.as_raw(), Child::Namespace { key, ours: true }, 0);
+                if let Some(done) = subtree_done {
+                    self.wait_for_subtree(done.as_fd());
+                }
                 Ok(())
             }
             Err(e) => Err(limits::explain(&format!("cannot create namespace {path}"), e)),
+        }
+    }
+
+    /// Waits until a child init has created its whole subtree (reproducible PIDs), or a stop
+    /// begins: the stop goes on to that child too, which then ends its own start-up.
+    fn wait_for_subtree(&mut self, done: BorrowedFd<'_>) {
+        loop {
+            match start_order::wait_subtree(done, self.signals.as_fd()) {
+                Ok(Woken::Signal) => {
+                    self.read_signals();
+                    if self.stopping.started() {
+                        return;
+                    }
+                }
+                // A failed poll cannot keep the tree from starting: the order is then lost,
+                // not the tree.
+                Ok(Woken::SubtreeDone) | Err(_) => return,
+            }
         }
     }
 
@@ -382,6 +476,8 @@ impl<'a> NodeInit<'a> {
                     events: self.ctx.events(),
                     nofile: self.ctx.nofile,
                     mounts_of: None,
+                    session: false,
+                    gate: self.ctx.gate(),
                 })
             }
             Ok(clone::Forked::Parent { pid, pidfd }) => {
@@ -455,6 +551,10 @@ impl<'a> NodeInit<'a> {
             return Err(format!("namespace {path} is stopping"));
         }
         let stdio = <[OwnedFd; 3]>::try_from(fds).map_err(|_| "exec needs stdin, stdout and stderr".to_string())?;
+        // A terminal session (`tty`) needs a terminal to control.
+        if spec.tty && !pty::is_terminal(stdio[0].as_fd()) {
+            return Err("exec with a terminal (tty) needs a terminal as stdin".to_string());
+        }
         let declared = self.ctx.plan.nodes[node as usize].processes.len() as u32;
         let slot = *self.next_slot.entry(node).or_insert(declared);
         let key = ProcKey { node, slot };
@@ -468,12 +568,22 @@ impl<'a> NodeInit<'a> {
                 events: init.ctx.events(),
                 nofile: init.ctx.nofile,
                 mounts_of,
+                session: spec.tty,
+                // Exec'd once the tree is up: never gated.
+                gate: None,
             };
             let (pid, pidfd) =
                 launch::fork_process(&setup).map_err(|e| fork_failed("cannot fork", e, mounts_of.is_some()))?;
             let child = Child::Process { key, counts: false };
             init.announce(pid, &pidfd, child, &spec.name, &spec.command, false)?;
             init.life.started(pid.as_raw(), child, 0);
+            if spec.tty {
+                // Its session ends with it (`reap_all`). The session's ID in the host's /proc is
+                // its host PID, read as `announce` just did (which kills it if that fails).
+                if let Ok(&[host_pid, ..]) = hostproc::nspid_of(pidfd.as_fd(), init.ctx.host_proc()).as_deref() {
+                    init.sessions.insert(pid.as_raw(), host_pid);
+                }
+            }
             Ok(())
         };
         if node == self.idx {
@@ -628,8 +738,19 @@ impl<'a> NodeInit<'a> {
             // An orphan's PIDs can only be read while it is a zombie: before reaping it.
             let orphan_nspid = if tracked { None } else { reaper::nspid_of_zombie(pid, self.ctx.host_proc()) };
             let Some(status) = reaper::reap(pid) else { continue };
+            if let Some(leader) = self.sessions.remove(&pid.as_raw()) {
+                // An exec'd terminal session ends with its leader, before its exit is told:
+                // nothing the user started from that terminal is left (see `session`).
+                session::end(self.ctx.host_proc(), leader, self.level);
+            }
             match self.life.reaped(pid.as_raw(), status) {
-                Reaped::Report(key, status) => self.send(&TreeMessage::Exit { key, status }),
+                Reaped::Report(key, status) => {
+                    self.send(&TreeMessage::Exit { key, status });
+                    // A `"tty": true` process's terminal is closed only once it has exited.
+                    if let Some(relay) = self.relay.as_mut() {
+                        relay.exited(key);
+                    }
+                }
                 Reaped::Silent => {}
                 Reaped::Orphan => {
                     let nspid = orphan_nspid.unwrap_or_else(|| vec![pid.as_raw()]);

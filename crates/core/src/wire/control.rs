@@ -5,7 +5,7 @@
 //!
 //! | tag | message | direction | body |
 //! | --- | --- | --- | --- |
-//! | `E` | [`Request::Exec`] | host → init, with the process's stdin, stdout and stderr as SCM_RIGHTS | JSON |
+//! | `E` | [`Request::Exec`] | host → init, with the process's stdin, stdout and stderr as SCM_RIGHTS (with `"tty": true`, the same terminal three times) | JSON |
 //! | `K` | [`Reply::Started`] | init → host: forked, its `Start` event is on the event socket | JSON |
 //! | `!` | [`Reply::Refused`] | init → host: why not | JSON |
 use pidns_model::json_read::{Members, Reader};
@@ -16,7 +16,9 @@ use pidns_model::ProcessSpec;
 pub enum Request {
     /// Start `process` in node `node` (the init's own, or a child whose PID 1 is the user's
     /// command) as a child of the init, with the three descriptors that come along as its stdin,
-    /// stdout and stderr. Its `Start` and `Exit` come on the event socket under its name.
+    /// stdout and stderr. Its `Start` and `Exit` come on the event socket under its name. With
+    /// `process.tty` they are a terminal, and the process leads a new session with it as its
+    /// controlling terminal; when it ends, the init ends that session (see `init::session`).
     Exec { node: u32, process: ProcessSpec },
 }
 
@@ -55,6 +57,7 @@ impl Request {
                 env
             })
             .opt_str("cwd", process.cwd.as_deref())
+            .bool("tty", process.tty)
             .finish()
     }
 
@@ -73,6 +76,7 @@ impl Request {
                         command,
                         env: f.string_map("env")?,
                         cwd: f.opt("cwd", Reader::string)?,
+                        tty: f.bool("tty")?,
                     },
                 })
             }
@@ -115,8 +119,13 @@ mod tests {
                 command: vec!["sh".into(), "-c".into(), "echo \"hi\"".into()],
                 env: vec![("A".into(), "1".into())],
                 cwd: Some("/tmp".into()),
+                tty: false,
             },
         };
+        assert_eq!(Request::decode(&r.to_bytes()).unwrap(), r);
+        let Request::Exec { node, mut process } = r;
+        process.tty = true;
+        let r = Request::Exec { node, process };
         assert_eq!(Request::decode(&r.to_bytes()).unwrap(), r);
         for reply in [Reply::Started { slot: 7 }, Reply::Refused { message: "stopping".into() }] {
             assert_eq!(Reply::decode(&reply.to_bytes()).unwrap(), reply);

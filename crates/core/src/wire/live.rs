@@ -10,7 +10,7 @@
 //! | client → supervisor | `{"t":"kill"}` | `node`, `process` (default `"init"`), `signal` (a number, default SIGTERM) |
 //! | client → supervisor | `{"t":"stop"}` | `graceMs` (default 10 000): SIGTERM to the root init, SIGKILL after it |
 //! | client → supervisor | `{"t":"wait"}` | the reply comes when the tree has ended |
-//! | client → supervisor | `{"t":"exec"}` | `node`, `command`, `env`, `cwd`, with three descriptors: the reply comes when it has exited |
+//! | client → supervisor | `{"t":"exec"}` | `node`, `command`, `env`, `cwd`, `tty` (default false), with three descriptors (one terminal with `tty`): the reply comes when it has exited |
 //! | supervisor → client | `{"ok":true,...}` | ps: `processes`, `zombies`; kill: `sent`; wait: `code`; exec: `process`, `exit` |
 //! | supervisor → client | `{"ok":false,"code","error"}` | `code` as in src/errors.ts, `error` says why |
 //! | supervisor → `spawn --detach` | `{"t":"ready"}` | every process of the tree is up |
@@ -32,7 +32,9 @@ pub enum LiveRequest {
     /// Replies with the tree's exit code once it has ended.
     Wait,
     /// Run a command in `node` with the client's stdio; the reply comes when it has exited.
-    Exec { node: String, command: Vec<String>, env: Vec<(String, String)>, cwd: Option<String> },
+    /// `tty`: the three descriptors are one terminal, which becomes the command's controlling
+    /// terminal (see `wire::control`).
+    Exec { node: String, command: Vec<String>, env: Vec<(String, String)>, cwd: Option<String>, tty: bool },
 }
 
 /// A request that cannot be served: its code and why.
@@ -79,6 +81,7 @@ impl LiveRequest {
                     command,
                     env: m.opt("env", Reader::string_map).map_err(bad)?.unwrap_or_default(),
                     cwd: m.opt("cwd", Reader::string).map_err(bad)?,
+                    tty: m.opt("tty", Reader::bool).map_err(bad)?.unwrap_or(false),
                 }
             }
             other => return Err(bad(format!("unknown request {other:?}: ps, kill, stop, wait or exec"))),
@@ -88,9 +91,10 @@ impl LiveRequest {
     /// The exec'd process's spec under the name the supervisor gives it.
     pub fn exec_spec(&self, name: String) -> Option<(String, ProcessSpec)> {
         match self {
-            LiveRequest::Exec { node, command, env, cwd } => {
-                Some((node.clone(), ProcessSpec { name, command: command.clone(), env: env.clone(), cwd: cwd.clone() }))
-            }
+            LiveRequest::Exec { node, command, env, cwd, tty } => Some((
+                node.clone(),
+                ProcessSpec { name, command: command.clone(), env: env.clone(), cwd: cwd.clone(), tty: *tty },
+            )),
             _ => None,
         }
     }
