@@ -13,7 +13,7 @@ import { ndjson } from './helpers/events.js';
 
 const sleeper = JSON.stringify({ name: 'root', processes: [{ name: 'p', command: ['sleep', 'infinity'] }] });
 
-test('a binding call that fails carries its code: BAD_ARGUMENT, BAD_PID, UNKNOWN_TREE', (t) => {
+test("a binding call that fails carries its code: BAD_ARGUMENT, BAD_PID, UNKNOWN_TREE, a terminal's too", (t) => {
   t.throws(() => native().spawnTree(initPath(), '{"not":"a plan"}', { mode: 'auto', format: 'events' }), {
     code: 'BAD_ARGUMENT',
     message: /not a checked plan/,
@@ -24,6 +24,7 @@ test('a binding call that fails carries its code: BAD_ARGUMENT, BAD_PID, UNKNOWN
     message: /unknown mode "sideways"/,
   });
   t.throws(() => native().inspectPid(0), { code: 'BAD_PID' });
+  t.throws(() => native().openTerminal(0, 24), { code: 'BAD_ARGUMENT', message: /cols must be from 1 to 65535/ });
   const id = `no-such-tree-${process.pid}-${Math.random().toString(16).slice(2)}`;
   t.throws(() => native().liveRequest(id, '{"t":"ps"}', false), { code: 'UNKNOWN_TREE' });
 });

@@ -200,7 +200,12 @@ export class Tree implements AsyncDisposable {
     if (this.#log.ended !== undefined) throw new PidnsTreeError('TREE_GONE', 'the tree has ended');
     // An exec on a terminal: the pty is made here, its slave goes to the command (see
     // crates/core/src/host/terminal.rs for why here and not in the init).
-    const terminal = options.tty === true ? native().openTerminal(...terminalSize(options)) : undefined;
+    let terminal;
+    try {
+      terminal = options.tty === true ? native().openTerminal(...terminalSize(options)) : undefined;
+    } catch (error) {
+      throw nativeError(error, 'SYSCALL_FAILED');
+    }
     const name = this.#name(node);
     let fds;
     try {
