@@ -76,6 +76,8 @@ interface NativeBinding {
   };
   /** One request to tree `id`'s supervisor (peer checked); its JSON reply. Blocks (exec: until done). */
   liveRequest(id: string, request: string, passStdio: boolean, timeoutMs?: number): string;
+  /** liveRequest off the JavaScript thread (no stdio): for requests that wait (`events`). */
+  liveRequestAsync(id: string, request: string, timeoutMs?: number): Promise<string>;
   spawnTree(initPath: string, planJson: string, options: NativeSpawnOptions): NativeTree;
 }
 

@@ -1,6 +1,6 @@
 /** Requests to a detached tree's supervisor (through the binding: the socket is SEQPACKET). */
 import { PidnsTreeError } from '../errors.js';
-import type { ExitEvent, StartEvent } from '../events.js';
+import type { ExitEvent, StartEvent, TreeEvent } from '../events.js';
 import { live } from './native-live.js';
 import type { LiveTree } from './state-dir.js';
 
@@ -14,6 +14,21 @@ export interface PsReply {
   readonly processes: readonly PsProcess[];
   /** Zombies under a user's PID 1, by namespace. */
   readonly zombies: Readonly<Record<string, number>>;
+  /** Orphans reaped so far, by namespace. */
+  readonly reaped: Readonly<Record<string, number>>;
+  /** The number of the last event this picture includes (see `events`). */
+  readonly seq: number;
+}
+
+/** The events a supervisor recorded after some point (see `events`). */
+export interface EventsReply {
+  /** The number of the last event in `events` (or of the last recorded, when none are new). */
+  readonly seq: number;
+  /** The oldest event still kept: a caller who asked for events after less than `first - 1` missed some. */
+  readonly first: number;
+  readonly ended: boolean;
+  /** Lifecycle events only: start, exit, reap, zombies, error, end (no output). */
+  readonly events: readonly TreeEvent[];
 }
 
 type Reply = { ok: true } & Record<string, unknown>;
@@ -35,4 +50,23 @@ export function request(tree: LiveTree, body: Record<string, unknown>, passStdio
 
 export function ps(tree: LiveTree): PsReply {
   return request(tree, { cmd: 'ps' }) as unknown as PsReply;
+}
+
+/** The longest the supervisor waits for an event before it answers `events` empty. */
+export const EVENTS_WAIT_MS = 20_000;
+
+/**
+ * The lifecycle events the supervisor recorded after number `after`, waiting up to `waitMs`
+ * for one (a long poll, off the JavaScript thread). It keeps the last 4,096: a caller that
+ * fell further behind (`first > after + 1`) reads `ps` again.
+ */
+export async function events(tree: LiveTree, after: number, waitMs = EVENTS_WAIT_MS): Promise<EventsReply> {
+  const text = await live.requestAsync(
+    tree.info.id,
+    JSON.stringify({ cmd: 'events', after, waitMs }),
+    waitMs + ANSWER_MS,
+  );
+  const reply = JSON.parse(text) as { ok: boolean; error?: string } & EventsReply;
+  if (!reply.ok) throw new PidnsTreeError('TREE_GONE', `tree ${tree.info.id}: ${reply.error ?? 'refused'}`);
+  return reply;
 }

@@ -26,4 +26,15 @@ export const live = {
   /** `timeoutMs`: give up when the supervisor does not answer by then (none for exec and wait). */
   request: (id: string, body: string, passStdio: boolean, timeoutMs?: number): string =>
     liveCall(() => native().liveRequest(id, body, passStdio, timeoutMs)),
+  /** The same off the JavaScript thread: a request that waits (`events`) blocks nothing. */
+  requestAsync: async (id: string, body: string, timeoutMs: number): Promise<string> => {
+    const pending = liveCall(() => native().liveRequestAsync(id, body, timeoutMs));
+    try {
+      return await pending;
+    } catch (error) {
+      return liveCall(() => {
+        throw error;
+      });
+    }
+  },
 };

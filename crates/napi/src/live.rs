@@ -5,7 +5,8 @@
 //!
 //! Errors carry a stable code first, `CODE: message`, which src/live/native-live.ts turns into
 //! a PidnsTreeError: STATE_UNSAFE (nothing was used or sent), UNKNOWN_TREE, TREE_GONE.
-use napi::{Error, Result, Status};
+use napi::bindgen_prelude::AsyncTask;
+use napi::{Env, Error, Result, Status, Task};
 use napi_derive::napi;
 use pidns_core::live::client::{self, RequestError};
 use pidns_core::live::state_root::StateRoot;
@@ -74,10 +75,40 @@ pub fn live_list() -> Result<LiveListing> {
 /// until `timeout_ms` when given.
 #[napi]
 pub fn live_request(id: String, request: String, pass_stdio: bool, timeout_ms: Option<u32>) -> Result<String> {
+    send(&id, &request, pass_stdio, timeout_ms)
+}
+
+fn send(id: &str, request: &str, pass_stdio: bool, timeout_ms: Option<u32>) -> Result<String> {
     let timeout = timeout_ms.map(|ms| std::time::Duration::from_millis(ms as u64));
-    client::request(&id, &request, pass_stdio, timeout).map_err(|e| match e {
+    client::request(id, request, pass_stdio, timeout).map_err(|e| match e {
         RequestError::Unsafe(m) => coded("STATE_UNSAFE", m),
         RequestError::NoTree(m) => coded("UNKNOWN_TREE", m),
         RequestError::Gone(m) => coded("TREE_GONE", m),
     })
+}
+
+/// `live_request` off the JavaScript thread (never with stdio): for requests that wait, such
+/// as the `events` long poll of `pidns-tree ui`, which must not block a server's event loop.
+#[napi(ts_return_type = "Promise<string>")]
+pub fn live_request_async(id: String, request: String, timeout_ms: Option<u32>) -> AsyncTask<LiveRequestTask> {
+    AsyncTask::new(LiveRequestTask { id, request, timeout_ms })
+}
+
+pub struct LiveRequestTask {
+    id: String,
+    request: String,
+    timeout_ms: Option<u32>,
+}
+
+impl Task for LiveRequestTask {
+    type Output = String;
+    type JsValue = String;
+
+    fn compute(&mut self) -> Result<String> {
+        send(&self.id, &self.request, false, self.timeout_ms)
+    }
+
+    fn resolve(&mut self, _env: Env, reply: String) -> Result<String> {
+        Ok(reply)
+    }
 }

@@ -12,9 +12,15 @@ pub enum LiveRequest {
     Stop { grace_ms: u64 },
     /// Replies with the tree's exit code once it has ended.
     Wait,
+    /// The lifecycle events recorded after sequence number `after`, waiting up to `wait_ms`
+    /// for one to come (a long poll: `pidns-tree ui` watches a tree this way).
+    Events { after: u64, wait_ms: u64 },
     /// Run a command in `node` with the client's stdio; the reply comes when it has exited.
     Exec { node: String, command: Vec<String>, env: Vec<(String, String)>, cwd: Option<String> },
 }
+
+/// The longest an `events` request may wait for an event (a client sets its timeout above it).
+pub const MAX_EVENTS_WAIT_MS: i64 = 30_000;
 
 fn string(v: &Value, key: &str) -> Result<String, String> {
     v.get(key).and_then(Value::as_str).map(str::to_string).ok_or_else(|| format!("{key:?} is missing"))
@@ -49,6 +55,10 @@ impl LiveRequest {
                 signal: signal(&v)?,
             },
             "wait" => LiveRequest::Wait,
+            "events" => LiveRequest::Events {
+                after: int(&v, "after").unwrap_or(0).max(0) as u64,
+                wait_ms: int(&v, "waitMs").unwrap_or(0).clamp(0, MAX_EVENTS_WAIT_MS) as u64,
+            },
             "stop" => LiveRequest::Stop { grace_ms: int(&v, "graceMs").unwrap_or(10_000).max(0) as u64 },
             "exec" => {
                 let (command, env, cwd) = exec_fields(&v)?;

@@ -130,6 +130,7 @@ fn handle(server: &Server, client: OwnedFd) {
             JsonObject::new().raw("ok", "true").finish()
         }
         LiveRequest::Exec { .. } => exec(server, &request, &client, fds),
+        LiveRequest::Events { after, wait_ms } => events(server, *after, *wait_ms),
         LiveRequest::Wait => {
             let mut st = server.shared.state.lock().unwrap_or_else(|e| e.into_inner());
             st.replying += 1;
@@ -189,14 +190,49 @@ fn exec(server: &Server, request: &LiveRequest, client: &OwnedFd, fds: Vec<Owned
     }
 }
 
-/// Every process with its state: running, zombie (per /proc) or exited (with its exit).
+/// The events recorded after `after`, once there is one or `wait_ms` has passed (or the tree
+/// has ended): `{"ok", "seq": the last one's number, "first": the oldest still kept, "ended",
+/// "events": [...]}`. A client whose `after` is below `first - 1` has missed some: it reads `ps`
+/// again (whose `seq` says where that picture stands) and goes on from there.
+fn events(server: &Server, after: u64, wait_ms: u64) -> String {
+    let deadline = std::time::Instant::now() + Duration::from_millis(wait_ms);
+    let mut st = server.shared.state.lock().unwrap_or_else(|e| e.into_inner());
+    while st.seq <= after && st.end.is_none() {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        st = server.shared.changed.wait_timeout(st, left).map(|(g, _)| g).unwrap_or_else(|e| e.into_inner().0);
+    }
+    let mut list = String::from("[");
+    for (i, (_, line)) in st.log.iter().filter(|(seq, _)| *seq > after).enumerate() {
+        if i > 0 {
+            list.push(',');
+        }
+        list.push_str(line);
+    }
+    list.push(']');
+    let first = st.log.front().map_or(st.seq + 1, |(seq, _)| *seq);
+    JsonObject::new()
+        .raw("ok", "true")
+        .int("seq", st.seq as i64)
+        .int("first", first as i64)
+        .raw("ended", if st.end.is_some() { "true" } else { "false" })
+        .raw("events", &list)
+        .finish()
+}
+
+/// Every process with its state: running, zombie (per /proc) or exited (with its exit), the
+/// zombies under a user's PID 1 and the orphans reaped, by namespace, and `seq`, the number of
+/// the last event this picture includes (see `events`).
 fn ps(server: &Server) -> String {
     // A copy, so that the /proc reads below happen without the lock the collector's sink needs.
-    let (rows, zombie_counts) = {
+    let (rows, zombie_counts, reaped, seq) = {
         let st = server.shared.state.lock().unwrap_or_else(|e| e.into_inner());
         let rows: Vec<_> = st.procs.iter().map(|p| (p.start.clone(), p.exit.clone(), p.host_pid)).collect();
         let counts: Vec<_> = st.zombies.iter().map(|(node, pids)| (node.clone(), pids.len() as i64)).collect();
-        (rows, counts)
+        let reaped: Vec<_> = st.reaped.iter().map(|(node, n)| (node.clone(), *n as i64)).collect();
+        (rows, counts, reaped, st.seq)
     };
     let mut procs = String::from("[");
     for (i, (start, exit, host_pid)) in rows.iter().enumerate() {
@@ -222,5 +258,15 @@ fn ps(server: &Server) -> String {
     for (node, count) in &zombie_counts {
         zombies = zombies.int(node, *count);
     }
-    JsonObject::new().raw("ok", "true").raw("processes", &procs).raw("zombies", &zombies.finish()).finish()
+    let mut reaped_by = JsonObject::new();
+    for (node, count) in &reaped {
+        reaped_by = reaped_by.int(node, *count);
+    }
+    JsonObject::new()
+        .raw("ok", "true")
+        .int("seq", seq as i64)
+        .raw("processes", &procs)
+        .raw("zombies", &zombies.finish())
+        .raw("reaped", &reaped_by.finish())
+        .finish()
 }
