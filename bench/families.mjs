@@ -10,4 +10,5 @@ export const FAMILY_MODULES = [
   './families/scale.mjs',
   './families/memory.mjs',
   './families/wasm.mjs',
+  './families/ui.mjs',
 ];

@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import path from 'node:path';
 
 import { PidnsTreeError } from '../errors.js';
+import { packSnapshot } from '../render/diagram/live-state.js';
 import { parseSignal } from '../signals.js';
 import { checkRequest, newToken, type GuardConfig } from './guard.js';
 import type { TreeCatalog, Update } from './source.js';
@@ -170,7 +171,10 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       res.writeHead(200, { ...HEADERS, 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive' });
       res.write(`retry: 2000\n: pidns-tree ui ${source.summary.id}\n\n`);
       streams.add(res);
-      const write = (u: Update) => res.write(`event: ${u.kind}\ndata: ${JSON.stringify(u)}\n\n`);
+      const write = (u: Update) => {
+        const wire = u.kind === 'snapshot' ? { kind: u.kind, snapshot: packSnapshot(u.snapshot) } : u;
+        res.write(`event: ${u.kind}\ndata: ${JSON.stringify(wire)}\n\n`);
+      };
       const unsubscribe = source.subscribe(write);
       const beat = setInterval(() => res.write(': beat\n\n'), 15_000);
       res.on('close', () => {

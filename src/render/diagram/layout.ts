@@ -227,15 +227,21 @@ export function layoutDiagram(diagram: Diagram, options: LayoutOptions = {}): La
         name: { col: nameCol(e.depth), text: nameOf(p) },
         state: { col: stateCol, text: state, tone: toneOf(p) },
         command: { col: commandCol, text: command },
-        label: [
-          `${p.role === 'process' ? p.key : `${e.ns.path}'s ${p.role === 'user-init' ? 'PID 1 (your command)' : 'init'}`}`,
-          pidWords(p),
-          state,
-          p.note ?? '',
-          shellWords(p.command),
-        ]
-          .filter((s) => s !== '')
-          .join(', '),
+        // Words for screen readers, made only for the rows a page draws (a thousand-row tree
+        // draws a hundred).
+        get label() {
+          return [
+            p.role === 'process'
+              ? p.key
+              : `${e.ns.path}'s ${p.role === 'user-init' ? 'PID 1 (your command)' : 'init'}`,
+            pidWords(p),
+            state,
+            p.note ?? '',
+            shellWords(p.command),
+          ]
+            .filter((s) => s !== '')
+            .join(', ');
+        },
       });
       row += 1;
     }

@@ -183,3 +183,74 @@ function isOurInit(s: StartEvent): boolean {
   const first = s.command[0] ?? '';
   return s.command.length === 0 || /(^|\/)pidns-init$/.test(first);
 }
+
+/**
+ * A snapshot as the ui server sends it: each process as an array, its PIDs as a list from the
+ * host down (the levels are the prefixes of its node's path). A tree 32 levels deep names each
+ * PID by a path of up to 32 names: a thousand processes would be a megabyte of JSON, this is a
+ * tenth of it.
+ */
+export interface PackedSnapshot {
+  readonly processes: readonly PackedProcess[];
+  readonly zombies: Readonly<Record<string, number>>;
+  readonly reaped: Readonly<Record<string, number>>;
+  readonly ended: number | null;
+}
+
+/** [node, process, pid, [host PID or null, PID in root, ..., PID in its own], command, state, exit] */
+export type PackedProcess = readonly [
+  string,
+  string,
+  number,
+  readonly (number | null)[],
+  readonly string[],
+  LiveProcess['state'],
+  ExitEvent | null,
+];
+
+/** The paths of a node and its ancestors, root first; the same arrays for the same node. */
+const levelCache = new Map<string, readonly string[]>();
+function levels(node: string): readonly string[] {
+  let found = levelCache.get(node);
+  if (found === undefined) {
+    const cut = node.lastIndexOf('/');
+    found = cut < 0 ? [node] : [...levels(node.slice(0, cut)), node];
+    levelCache.set(node, found);
+  }
+  return found;
+}
+
+export function packSnapshot(s: LiveSnapshot): PackedSnapshot {
+  return {
+    processes: s.processes.map((p) => [
+      p.start.node,
+      p.start.process,
+      p.start.pid,
+      [p.start.pids['host'] ?? null, ...levels(p.start.node).map((l) => p.start.pids[l] ?? null)],
+      p.start.command,
+      p.state,
+      p.exit,
+    ]),
+    zombies: s.zombies,
+    reaped: s.reaped ?? {},
+    ended: s.ended ?? null,
+  };
+}
+
+export function unpackSnapshot(s: PackedSnapshot): LiveSnapshot {
+  return {
+    processes: s.processes.map(([node, process, pid, list, command, state, exit]) => {
+      const pids: Record<string, number> = {};
+      const [host, ...rest] = list;
+      if (host !== null && host !== undefined) pids['host'] = host;
+      levels(node).forEach((l, i) => {
+        const v = rest[i];
+        if (v !== null && v !== undefined) pids[l] = v;
+      });
+      return { start: { event: 'start', node, process, pid, pids, command }, state, exit };
+    }),
+    zombies: s.zombies,
+    reaped: s.reaped,
+    ended: s.ended,
+  };
+}

@@ -5,7 +5,7 @@
  * refuse a <style> inside the markup). Text only: it builds a string, and needs neither Node
  * nor a DOM.
  */
-import type { Layout } from './layout.js';
+import type { Layout, LayoutRow } from './layout.js';
 
 /** Pixel metrics of the grid: a cell is CHAR wide and LINE high, text is FONT pixels. */
 export const METRICS = { CHAR: 8, LINE: 18, FONT: 13, PAD: 12, TITLE: 30 } as const;
@@ -15,6 +15,8 @@ export interface SvgOptions {
   readonly standalone?: boolean;
   /** Rows a keyboard can reach (roving tabindex, managed by the page) with a role and label. */
   readonly interactive?: boolean;
+  /** Which rows to draw (a page draws those in view): default all. */
+  readonly rows?: (all: readonly LayoutRow[]) => readonly LayoutRow[];
 }
 
 /** The diagram's colours and fonts, for a standalone file and for the pages' stylesheet. */
@@ -93,9 +95,19 @@ export function renderSvg(layout: Layout, options: SvgOptions = {}): string {
       `</g>`,
     );
   }
+  const rows = options.rows === undefined ? layout.lines : options.rows(layout.lines);
+  out.push(`<g class="rows">${renderRows(layout, rows, options.interactive === true)}</g>`);
+  out.push('</svg>');
+  return out.join('\n');
+}
+
+/** The markup of some rows of a layout (the page redraws the rows in view as it scrolls). */
+export function renderRows(layout: Layout, rows: readonly LayoutRow[], interactive: boolean): string {
+  const { LINE } = METRICS;
   const rowWidth = n(xOf(layout.columns) - xOf(0));
-  for (const r of layout.lines) {
-    const attrs = options.interactive === true ? ` tabindex="-1" role="button" aria-label="${escapeXml(r.label)}"` : '';
+  const out: string[] = [];
+  for (const r of rows) {
+    const attrs = interactive ? ` tabindex="-1" role="button" aria-label="${escapeXml(r.label)}"` : '';
     const cells = r.pids
       .map(
         (p) =>
@@ -105,13 +117,12 @@ export function renderSvg(layout: Layout, options: SvgOptions = {}): string {
     out.push(
       `<g class="row t-${r.state.tone}" data-key="${escapeXml(r.key)}"${attrs}>` +
         `<rect class="hit" x="${xOf(0)}" y="${yOf(r.row)}" width="${rowWidth}" height="${LINE}"/>` +
-        `<text y="${base(r.row)}">${cells}` +
+        `<text y="${yOf(r.row) + 13}">${cells}` +
         `<tspan class="name" x="${xOf(r.name.col)}">${escapeXml(r.name.text)}</tspan>` +
         `<tspan class="state" x="${xOf(r.state.col)}">${escapeXml(r.state.text)}</tspan>` +
         `<tspan class="cmd" x="${xOf(r.command.col)}">${escapeXml(r.command.text)}</tspan>` +
         `</text></g>`,
     );
   }
-  out.push('</svg>');
   return out.join('\n');
 }

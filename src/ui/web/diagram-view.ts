@@ -1,8 +1,10 @@
 /**
- * The diagram in a page: the SVG markup of render/diagram/svg.ts (the same the CLI exports),
- * put in once per change of shape, then patched in place as processes change state, so that a
- * storm of events costs a few text updates per frame. Rows are reached with the keyboard
- * (one tab stop, arrows move, Enter or Space acts) or a click.
+ * The diagram in a page: the SVG markup of render/diagram/svg.ts (the same the CLI exports).
+ * The boxes are drawn whole; of the rows, only those in view and a margin around them (a tree of
+ * a thousand processes would otherwise be twenty thousand text elements, which the browser lays
+ * out again whenever one changes). Processes that change state are patched in place, and the
+ * rows drawn later show the patched state. Rows are reached with the keyboard (one tab stop,
+ * arrows move, Enter or Space acts) or a click.
  */
 import {
   boxSummary,
@@ -12,16 +14,15 @@ import {
   stateText,
   toneOf,
   type Layout,
+  type LayoutRow,
 } from '../../render/diagram/layout.js';
 import type { Diagram, DiagramNamespace, DiagramProcess } from '../../render/diagram/model.js';
-import { METRICS, renderSvg } from '../../render/diagram/svg.js';
+import { METRICS, renderRows, renderSvg, yOf } from '../../render/diagram/svg.js';
 import { truncate } from '../../render/words.js';
 
-interface RowRef {
-  readonly g: SVGGElement;
-  readonly state: SVGTSpanElement | null;
-  readonly command: SVGTSpanElement | null;
-}
+/** Rows drawn above and below the view; all of them when there are at most ALL_ROWS. */
+const MARGIN = 40;
+const ALL_ROWS = 400;
 
 interface BoxRef {
   readonly summary: SVGTSpanElement | null;
@@ -32,11 +33,17 @@ interface BoxRef {
 export class DiagramView {
   readonly #container: HTMLElement;
   readonly #activate: (key: string) => void;
-  #rows = new Map<string, RowRef>();
-  #boxes = new Map<string, BoxRef>();
-  #order: string[] = [];
-  #selected: string | undefined;
   #layout: Layout | undefined;
+  #byKey = new Map<string, LayoutRow>();
+  #order: string[] = [];
+  /** What patches changed since the layout was made, by key. */
+  #patched = new Map<string, LayoutRow>();
+  #rowsGroup: SVGGElement | null = null;
+  #drawn = new Map<string, SVGGElement>();
+  #range: [number, number] = [0, 0];
+  #boxes = new Map<string, BoxRef>();
+  #selected: string | undefined;
+  #scrollFrame = 0;
 
   /** `activate`: a row was clicked, or Enter or Space pressed on it. */
   constructor(container: HTMLElement, activate: (key: string) => void) {
@@ -54,6 +61,9 @@ export class DiagramView {
       const key = this.#keyOf(e.target);
       if (key !== undefined) this.#select(key, false);
     });
+    container.addEventListener('scroll', () => {
+      if (this.#scrollFrame === 0) this.#scrollFrame = requestAnimationFrame(() => this.#onScroll());
+    });
   }
 
   get layout(): Layout | undefined {
@@ -63,7 +73,7 @@ export class DiagramView {
   #keyOf(target: EventTarget | null): string | undefined {
     const g = target instanceof Element ? target.closest('g.row') : null;
     const key = g?.getAttribute('data-key') ?? undefined;
-    return key !== undefined && this.#rows.has(key) ? key : undefined;
+    return key !== undefined && this.#byKey.has(key) ? key : undefined;
   }
 
   /** Draws the whole diagram (a change of shape); the selected row stays selected. */
@@ -71,19 +81,13 @@ export class DiagramView {
     const hadFocus = this.#container.contains(document.activeElement);
     const layout = layoutDiagram(diagram, { minStateWidth: 'killed by SIGKILL (137)'.length });
     this.#layout = layout;
-    this.#container.innerHTML = renderSvg(layout, { interactive: true });
-    this.#rows = new Map();
-    this.#order = [];
-    for (const g of this.#container.querySelectorAll<SVGGElement>('g.row')) {
-      const key = g.getAttribute('data-key') ?? '';
-      if (key.endsWith(':zombies')) continue;
-      this.#rows.set(key, {
-        g,
-        state: g.querySelector<SVGTSpanElement>('tspan.state'),
-        command: g.querySelector<SVGTSpanElement>('tspan.cmd'),
-      });
-      this.#order.push(key);
-    }
+    this.#patched = new Map();
+    this.#byKey = new Map(layout.lines.map((r) => [r.key, r]));
+    this.#order = layout.lines.filter((r) => r.kind !== 'zombies').map((r) => r.key);
+    this.#range = this.#wanted();
+    this.#container.innerHTML = renderSvg(layout, { interactive: true, rows: (all) => this.#inRange(all) });
+    this.#rowsGroup = this.#container.querySelector<SVGGElement>('g.rows');
+    this.#indexRows();
     this.#boxes = new Map();
     for (const b of layout.boxes) {
       const g = this.#container.querySelector<SVGGElement>(`g.box[data-path="${CSS.escape(b.path)}"]`);
@@ -93,8 +97,49 @@ export class DiagramView {
         room: b.right - b.summary.col - 2,
       });
     }
-    const keep = this.#selected !== undefined && this.#rows.has(this.#selected) ? this.#selected : this.#order[0];
+    const keep = this.#selected !== undefined && this.#byKey.has(this.#selected) ? this.#selected : this.#order[0];
     if (keep !== undefined) this.#select(keep, hadFocus);
+  }
+
+  /** The rows (first, last + 1) to draw: those in view and a margin, or all of a small tree. */
+  #wanted(): [number, number] {
+    const rows = this.#layout?.rows ?? 0;
+    if (rows <= ALL_ROWS) return [0, rows];
+    const top = Math.floor((this.#container.scrollTop - METRICS.TITLE) / METRICS.LINE);
+    const seen = Math.ceil(this.#container.clientHeight / METRICS.LINE);
+    return [Math.max(0, top - MARGIN), top + seen + MARGIN];
+  }
+
+  #inRange(all: readonly LayoutRow[]): LayoutRow[] {
+    const [from, to] = this.#range;
+    return all
+      .filter((r) => (r.row >= from && r.row < to) || r.key === this.#selected)
+      .map((r) => this.#patched.get(r.key) ?? r);
+  }
+
+  #indexRows(): void {
+    this.#drawn = new Map();
+    for (const g of this.#rowsGroup?.querySelectorAll<SVGGElement>('g.row') ?? []) {
+      this.#drawn.set(g.getAttribute('data-key') ?? '', g);
+    }
+    const selected = this.#selected === undefined ? undefined : this.#drawn.get(this.#selected);
+    selected?.setAttribute('tabindex', '0');
+  }
+
+  /** Draws the rows now in view, when the view has left what is drawn. */
+  #onScroll(force = false): void {
+    this.#scrollFrame = 0;
+    const layout = this.#layout;
+    if (layout === undefined || this.#rowsGroup === null) return;
+    const [from, to] = this.#wanted();
+    const [drawnFrom, drawnTo] = this.#range;
+    const inside = from >= drawnFrom && to <= drawnTo;
+    if (inside && !force) return;
+    const hadFocus = this.#rowsGroup.contains(document.activeElement);
+    this.#range = [from, to];
+    this.#rowsGroup.innerHTML = renderRows(layout, this.#inRange(layout.lines), true);
+    this.#indexRows();
+    if (hadFocus && this.#selected !== undefined) this.#drawn.get(this.#selected)?.focus();
   }
 
   /**
@@ -102,17 +147,28 @@ export class DiagramView {
    * (or the row is not there): then the diagram must be drawn again.
    */
   patchProcess(p: DiagramProcess): boolean {
-    const ref = this.#rows.get(p.key);
+    const row = this.#byKey.get(p.key);
     const layout = this.#layout;
     const state = stateText(p);
     const command = truncate(commandText(p), 48);
-    if (ref === undefined || layout === undefined) return false;
+    if (row === undefined || layout === undefined) return false;
     if (state.length > layout.stateWidth || command.length > layout.commandRoom) return false;
-    ref.g.setAttribute('class', `row t-${toneOf(p)}`);
-    if (ref.state !== null) ref.state.textContent = state;
-    if (ref.command !== null) ref.command.textContent = command;
-    const label = ref.g.getAttribute('aria-label') ?? '';
-    ref.g.setAttribute('aria-label', `${label.split(', ')[0] ?? p.key}, ${pidWords(p)}, ${state}`);
+    const label = `${row.label.split(', ')[0] ?? p.key}, ${pidWords(p)}, ${state}`;
+    this.#patched.set(p.key, {
+      ...row,
+      state: { ...row.state, text: state, tone: toneOf(p) },
+      command: { ...row.command, text: command },
+      label,
+    });
+    const g = this.#drawn.get(p.key);
+    if (g !== undefined) {
+      g.setAttribute('class', `row t-${toneOf(p)}`);
+      const s = g.querySelector('tspan.state');
+      if (s !== null) s.textContent = state;
+      const c = g.querySelector('tspan.cmd');
+      if (c !== null) c.textContent = command;
+      g.setAttribute('aria-label', label);
+    }
     return true;
   }
 
@@ -136,13 +192,18 @@ export class DiagramView {
   }
 
   #select(key: string, focus: boolean): void {
-    const old = this.#selected === undefined ? undefined : this.#rows.get(this.#selected);
-    old?.g.setAttribute('tabindex', '-1');
-    const ref = this.#rows.get(key);
-    if (ref === undefined) return;
+    const row = this.#byKey.get(key);
+    if (row === undefined) return;
+    this.#drawn.get(this.#selected ?? '')?.setAttribute('tabindex', '-1');
     this.#selected = key;
-    ref.g.setAttribute('tabindex', '0');
-    if (focus) ref.g.focus();
+    if (!this.#drawn.has(key)) {
+      // Out of the drawn rows: bring it into view first.
+      this.#container.scrollTop = yOf(row.row) - this.#container.clientHeight / 2;
+      this.#onScroll(true);
+    }
+    const g = this.#drawn.get(key);
+    g?.setAttribute('tabindex', '0');
+    if (focus) g?.focus();
   }
 
   #onKey(e: KeyboardEvent): void {

@@ -4,7 +4,7 @@
  * animation frame, whatever the rate), and actions on it, each confirmed first.
  */
 import type { TreeEvent } from '../../events.js';
-import { LiveState, toDiagramProcess, type LiveSnapshot } from '../../render/diagram/live-state.js';
+import { LiveState, toDiagramProcess, unpackSnapshot, type PackedSnapshot } from '../../render/diagram/live-state.js';
 import { pidWords } from '../../render/diagram/layout.js';
 import { describeExit, pidChain } from '../../render/words.js';
 import { ActionDialog, field, signalSelect } from './actions-dialog.js';
@@ -21,7 +21,7 @@ interface TreeSummary {
 }
 
 type Update =
-  | { kind: 'snapshot'; snapshot: LiveSnapshot }
+  | { kind: 'snapshot'; snapshot: PackedSnapshot }
   | { kind: 'events'; events: TreeEvent[] }
   | { kind: 'gone'; message: string };
 
@@ -43,8 +43,9 @@ const perf: Record<string, number> = {};
 (globalThis as unknown as { pidnsTreePerf: Record<string, number> }).pidnsTreePerf = perf;
 
 function say(text: string, tone: 'ok' | 'bad' | '' = ''): void {
-  status.textContent = text;
-  status.className = tone;
+  // Only when it changes: under a storm of events, most frames change nothing here.
+  if (status.textContent !== text) status.textContent = text;
+  if (status.className !== tone) status.className = tone;
 }
 
 async function postJson(path: string, body: unknown): Promise<Record<string, unknown>> {
@@ -99,10 +100,14 @@ function open(id: string): void {
   }
   title.textContent = `tree ${id}`;
   say('connecting…');
+  perf['openAt'] ??= performance.now();
   const source = new EventSource(api(`/api/trees/${encodeURIComponent(id)}/events`));
   current = { id, source, state: undefined };
   const mine = current;
-  const take = (e: MessageEvent<string>) => receive(mine, JSON.parse(e.data) as Update);
+  const take = (e: MessageEvent<string>) => {
+    perf['messageAt'] ??= performance.now();
+    receive(mine, JSON.parse(e.data) as Update);
+  };
   source.addEventListener('snapshot', take);
   source.addEventListener('events', take);
   source.addEventListener('gone', take);
@@ -116,10 +121,14 @@ function receive(target: NonNullable<typeof current>, u: Update): void {
   if (current !== target) return;
   if (u.kind === 'snapshot') {
     perf['snapshotAt'] ??= performance.now();
-    target.state = LiveState.fromSnapshot(u.snapshot);
+    target.state = LiveState.fromSnapshot(unpackSnapshot(u.snapshot));
     queued = [];
     redraw();
-    perf['renderedAt'] ??= performance.now();
+    if (perf['renderedAt'] === undefined) {
+      perf['renderedAt'] = performance.now();
+      // The next frame's start: the diagram has been laid out and painted once.
+      requestAnimationFrame(() => requestAnimationFrame(() => (perf['paintedAt'] ??= performance.now())));
+    }
     showEnd();
     return;
   }
@@ -135,6 +144,7 @@ function redraw(): void {
   const state = current?.state;
   if (state === undefined) return;
   view.render(state.diagram(`tree ${current?.id ?? ''}`));
+  perf['rows'] = view.layout?.lines.length ?? 0;
   const n = state.processes();
   say(`${n.filter((p) => p.state === 'running').length} running of ${n.length} processes`, 'ok');
 }
@@ -146,6 +156,7 @@ function flush(): void {
   if (state === undefined) return;
   const events = queued;
   queued = [];
+  perf['events'] = (perf['events'] ?? 0) + events.length;
   let reshaped = false;
   const rows = new Set<string>();
   const spaces = new Set<string>();
@@ -198,11 +209,22 @@ function describe(e: TreeEvent): string | undefined {
 }
 
 function appendLog(events: readonly TreeEvent[]): void {
-  const items = events
-    .slice(-50)
-    .map(describe)
-    .filter((t): t is string => t !== undefined)
-    .map((t) => h('li', {}, t));
+  // Reaps come in storms: one line per namespace and frame says how many.
+  const reaps = new Map<string, TreeEvent[]>();
+  const lines: string[] = [];
+  for (const e of events) {
+    if (e.event === 'reap') reaps.set(e.node, [...(reaps.get(e.node) ?? []), e]);
+    else {
+      const text = describe(e);
+      if (text !== undefined) lines.push(text);
+    }
+  }
+  for (const [node, list] of reaps) {
+    const last = list.at(-1);
+    if (list.length === 1 && last !== undefined) lines.push(describe(last) ?? '');
+    else lines.push(`${node}:init reaped ${list.length} orphans`);
+  }
+  const items = lines.slice(-50).map((t) => h('li', {}, t));
   log.prepend(...items.reverse());
   while (log.childElementCount > LOG_KEPT) log.lastElementChild?.remove();
 }
@@ -275,4 +297,7 @@ byId('stop').addEventListener('click', () => {
 });
 byId('refresh').addEventListener('click', () => void loadTrees());
 
+// The tree the address names is opened at once, while the list loads.
+const named = new URLSearchParams(location.hash.slice(1)).get('tree');
+if (named !== null) open(named);
 void loadTrees().catch((error: unknown) => say(String(error), 'bad'));
