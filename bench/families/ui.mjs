@@ -127,8 +127,7 @@ export default {
         {
           id: 'live-1032',
           title: 'the live page of a tree of 1,032 processes over 32 levels, under 1,000 reaped orphans a second',
-          note:
-            'ms: from navigation to the diagram painted, in three parts: the page loaded and its event stream asked for; the snapshot arrived (the server asks the supervisor for ps and sends it); render: from the snapshot to the diagram painted; longest frame: the longest Long Animation Frame, or gap between animation frames, in 5 s under the events; events/s: what the page applied.',
+          note: 'ms: from navigation to the diagram painted, in three parts: the page loaded and its event stream asked for; the snapshot arrived (the server asks the supervisor for ps and sends it); render: from the snapshot to the diagram painted; longest frame: the longest Long Animation Frame, or gap between animation frames, in 5 s under the events; events/s: what the page applied.',
           baseline: 'ps-cli',
           metrics: [
             { ...TIME, label: 'to the diagram on screen' },
@@ -140,7 +139,11 @@ export default {
             { key: 'eventsPerSec', label: 'events/s on the page' },
           ],
           contenders: [
-            { id: 'ps-cli', label: 'pidns-tree ps ID (text, cold CLI)', run: () => ctx.command([process.execPath, ctx.cli, 'ps', id]) },
+            {
+              id: 'ps-cli',
+              label: 'pidns-tree ps ID (text, cold CLI)',
+              run: () => ctx.command([process.execPath, ctx.cli, 'ps', id]),
+            },
             { id: 'page', label: 'pidns-tree ui: the live page in Chromium', run: page },
           ],
           targets: [

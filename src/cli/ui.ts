@@ -62,12 +62,17 @@ export async function uiCommand(options: UiOptions): Promise<number> {
     const { requireNative } = await import('../native.js');
     requireNative();
     const { DetachedCatalog } = await import('../ui/detached-source.js');
-    catalog = new DetachedCatalog();
+    const detached = new DetachedCatalog();
+    // The tree named here is followed from the start: its page opens from memory.
+    if (options.id !== undefined && !detached.keep(options.id)) {
+      throw new PidnsTreeError(
+        'UNKNOWN_TREE',
+        `no running tree ${JSON.stringify(options.id)} here (see pidns-tree ls)`,
+      );
+    }
+    catalog = detached;
   } catch (error) {
-    if (!options.playground) throw error;
-  }
-  if (options.id !== undefined && catalog !== null && catalog.get(options.id) === undefined) {
-    throw new PidnsTreeError('UNKNOWN_TREE', `no running tree ${JSON.stringify(options.id)} here (see pidns-tree ls)`);
+    if (!options.playground || (error instanceof PidnsTreeError && error.code === 'UNKNOWN_TREE')) throw error;
   }
   const server = await serveUi(catalog, { host: options.host, port: options.port, defaultTree: options.id });
   const url = pageUrl(server, options.playground ? 'playground' : 'live', options.id);

@@ -105,6 +105,16 @@ class DetachedSource implements TreeSource {
 export class DetachedCatalog implements TreeCatalog {
   readonly #watched = new Map<string, DetachedSource>();
 
+  /**
+   * Follows tree `id` from now on, page or not (`pidns-tree ui ID`: the tree it was started
+   * for), so that a page gets its picture from memory instead of waiting for a `ps`.
+   */
+  keep(id: string): boolean {
+    const source = this.get(id);
+    source?.subscribe(() => undefined);
+    return source !== undefined;
+  }
+
   list(): TreeSummary[] {
     return listTrees().trees.map(summaryOf);
   }

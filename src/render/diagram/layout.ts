@@ -231,9 +231,7 @@ export function layoutDiagram(diagram: Diagram, options: LayoutOptions = {}): La
         // draws a hundred).
         get label() {
           return [
-            p.role === 'process'
-              ? p.key
-              : `${e.ns.path}'s ${p.role === 'user-init' ? 'PID 1 (your command)' : 'init'}`,
+            p.role === 'process' ? p.key : `${e.ns.path}'s ${p.role === 'user-init' ? 'PID 1 (your command)' : 'init'}`,
             pidWords(p),
             state,
             p.note ?? '',

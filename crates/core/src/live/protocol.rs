@@ -102,3 +102,20 @@ fn exec_fields(v: &Value) -> Result<ExecFields, String> {
     let cwd = v.get("cwd").and_then(Value::as_str).map(str::to_string);
     Ok((command, env, cwd))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_waits_at_most_thirty_seconds() {
+        match LiveRequest::parse(br#"{"cmd":"events","after":7,"waitMs":9999999}"#) {
+            Ok(LiveRequest::Events { after, wait_ms }) => assert_eq!((after, wait_ms), (7, 30_000)),
+            _ => panic!("not an events request"),
+        }
+        match LiveRequest::parse(br#"{"cmd":"events"}"#) {
+            Ok(LiveRequest::Events { after, wait_ms }) => assert_eq!((after, wait_ms), (0, 0)),
+            _ => panic!("not an events request"),
+        }
+    }
+}

@@ -107,3 +107,46 @@ impl Shared {
         kind
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::status::ExitStatus;
+    use crate::wire::tree::ProcKey;
+
+    struct Names2;
+    impl Names for Names2 {
+        fn node_path(&self, node: u32) -> &str {
+            ["root", "root/a"][node as usize]
+        }
+        fn process_name(&self, key: ProcKey) -> &str {
+            if key.is_init() {
+                "init"
+            } else {
+                "web"
+            }
+        }
+    }
+
+    #[test]
+    fn keeps_the_last_lifecycle_events_numbered_and_counts_reaps() {
+        let shared = Shared::default();
+        let out = Event::Output {
+            key: ProcKey { node: 0, slot: 0 },
+            stream: crate::wire::tree::Stream::Stdout,
+            bytes: b"x",
+            newline: true,
+        };
+        assert_eq!(shared.record(&Names2, &out), Recorded::Other);
+        assert_eq!(shared.state.lock().unwrap().seq, 0, "output is not kept");
+        for _ in 0..LOG_KEPT + 10 {
+            shared.record(&Names2, &Event::Reap { node: 1, nspid: &[9, 4, 2], status: ExitStatus::exited(0) });
+        }
+        let st = shared.state.lock().unwrap();
+        assert_eq!(st.seq, (LOG_KEPT + 10) as u64);
+        assert_eq!(st.log.len(), LOG_KEPT);
+        assert_eq!(st.log.front().map(|(n, _)| *n), Some(11));
+        assert_eq!(st.reaped.get("root/a"), Some(&((LOG_KEPT + 10) as u64)));
+        assert!(st.log.back().is_some_and(|(_, line)| line.starts_with(r#"{"event":"reap","node":"root/a""#)));
+    }
+}
