@@ -1,8 +1,10 @@
 /** When a limit stops a tree, the user reads which limit, its value, and what to do. */
 import test from 'ava';
 
-import { startCli } from './helpers/cli.js';
+import type { TreeEvent } from '../src/events.js';
+import { runCli, startCli } from './helpers/cli.js';
 import { pidsCgroup } from './helpers/cgroup.js';
+import { stillRunning } from './helpers/host.js';
 
 test('a pids cgroup limit: the error names pids.max and its value, and the tree ends', async (t) => {
   const cgroup = pidsCgroup(40);
@@ -55,4 +57,35 @@ test('rootless under a /proc with parts masked: the error says why, and what to 
   t.regex(r.stderr, /cannot mount \/proc: Operation not permitted: without privileges \(rootless\)/);
   t.regex(r.stderr, /set "mountProc": false for this namespace, or run privileged/);
   t.notRegex(r.stderr + r.stdout, /is pidns-init built and runnable/);
+});
+
+test('a namespace wider than the descriptor limit allows: an error names RLIMIT_NOFILE, nothing is lost or left', async (t) => {
+  // Its init holds two pipes per running process: 600 need 1,200 descriptors, the hard limit is 1,024.
+  const spec = {
+    name: 'r',
+    processes: Array.from({ length: 600 }, (_, i) => ({ name: `p${i}`, command: ['sleep', 'infinity'] })),
+  };
+  const r = await runCli(['spawn', '--json', '-'], {
+    input: JSON.stringify(spec),
+    wrap: ['bash', '-c', 'ulimit -n 1024 && exec "$@"', 'bash'],
+  });
+  t.not(r.code, 0, 'the tree did not run as declared');
+  const events = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as TreeEvent);
+  const errors = events.filter((e) => e.event === 'error');
+  t.is(errors.length, 1);
+  t.regex(
+    errors[0]?.event === 'error' ? errors[0].message : '',
+    /Too many open files \(EMFILE\): .*RLIMIT_NOFILE soft 1024, hard 1024.*raise `ulimit -n` \(hard\) or spread the processes/,
+  );
+  const starts = events.filter((e) => e.event === 'start' && e.process !== 'init');
+  const exits = events.filter((e) => e.event === 'exit' && e.process !== 'init');
+  t.true(starts.length > 100, 'it got part of the way');
+  t.is(exits.length, starts.length, 'every process that started has its exit');
+  for (const s of starts) {
+    if (s.event === 'start') t.false(stillRunning(s.pids['host'] ?? -1, Object.values(s.pids)), `${s.process} is gone`);
+  }
+  t.like(events.at(-1), { event: 'end' });
 });

@@ -72,6 +72,13 @@ test('validate works without the native part', async (t) => {
   const r = await cli(['validate', specFile]);
   t.is(r.code, 0, r.stderr);
   t.regex(r.stdout, /valid: 3 namespaces, 3 processes, 2 of the 32 nesting levels/);
+  const one = await cli(
+    ['validate', '-'],
+    root,
+    bin,
+    JSON.stringify({ name: 'r', processes: [{ name: 'p', command: ['true'] }] }),
+  );
+  t.regex(one.stdout, /valid: 1 namespace, 1 process, 1 of the 32/, 'one of each, in the singular');
   const bad = await cli(['validate', '-'], root);
   t.is(bad.code, 2, 'an empty spec is invalid');
 });

@@ -5,14 +5,15 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
 import test from 'ava';
 import { Parser, type FinalResults, type Result } from 'tap-parser';
 
-import { runCli, type CliOptions } from './helpers/cli.js';
-import { tempDir } from './helpers/host.js';
+import { runCli, startCli, type CliOptions } from './helpers/cli.js';
+import { deathWatch, tempDir } from './helpers/host.js';
 
 /** The tests run in GitHub Actions too: the environment there must not change what they see. */
 const plainEnv: CliOptions['env'] = { GITHUB_ACTIONS: undefined, GITHUB_STEP_SUMMARY: undefined };
@@ -283,4 +284,58 @@ test('--help names the command, its options and its exit statuses', async (t) =>
     t.true(r.stdout.includes(option), option);
   }
   t.regex(r.stdout, /Exit status: 0 when every expectation held, 1 when one failed, 2 for an invalid file/);
+});
+
+test('--rootless runs the trees rootless, --privileged not: a process that tells them apart', async (t) => {
+  const dir = tempDir();
+  const file = path.join(dir, 'userns.json');
+  // In a user namespace of pidns-tree's, uid_map is not the identity map of the whole range.
+  const rootless = 'grep -Eq "^ +0 +0 +4294967295" /proc/self/uid_map && exit 1; exit 0';
+  writeFileSync(
+    file,
+    JSON.stringify({ name: 'u', processes: [{ name: 'p', command: ['sh', '-c', rootless], expect: { exitCode: 0 } }] }),
+  );
+  const r = await cli(['--rootless', file]);
+  t.is(r.code, 0, r.stdout + r.stderr);
+  const p = await cli(['--privileged', file]);
+  t.is(p.code, 1, 'privileged, the same process sees the identity map');
+  t.regex(p.stdout, /u:p exits with code 0\n\s+got: exited 1/);
+});
+
+test('without the native part: exit 125, naming the package, and nothing run', async (t) => {
+  const { pass } = fixtures();
+  const r = await cli([pass], { PIDNS_TREE_NO_NATIVE: '1' });
+  t.is(r.code, 125);
+  t.regex(r.stderr, /the native part of pidns-tree \(here the package pidns-tree-linux-\S+\) is turned off/);
+  t.regex(r.stderr, /spawn, test, ls/);
+  t.is(r.stdout, '');
+});
+
+test.serial('Ctrl-C: exit 130, the running tree stopped, nothing left', async (t) => {
+  const dir = tempDir();
+  const { fifo, gone } = deathWatch();
+  const up = path.join(dir, 'up');
+  const file = path.join(dir, 'hung.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      name: 'h',
+      processes: [
+        {
+          name: 'p',
+          // Holds the FIFO (so its death is seen), then says it is up through a FIFO of our own.
+          command: ['sh', '-c', `exec 3>${fifo}; echo > ${up}; exec sleep infinity`],
+          expect: { exitCode: 0 },
+        },
+      ],
+    }),
+  );
+  execFileSync('mkfifo', [up]);
+  const { child, result } = startCli(['test', file], { env: plainEnv });
+  // Opening a FIFO for reading waits for its writer: the process is running.
+  await readFile(up);
+  child.kill('SIGINT');
+  const r = await result;
+  t.is(r.code, 130, r.stdout + r.stderr);
+  await gone;
 });

@@ -10,5 +10,6 @@ export const FAMILY_MODULES = [
   './families/scale.mjs',
   './families/memory.mjs',
   './families/wasm.mjs',
+  './families/selfcheck.mjs',
   './families/ui.mjs',
 ];

@@ -15,6 +15,12 @@ dry_run="${PIDNS_PREPARE_DRY_RUN:-}"
 if [ "$(id -u)" = 0 ]; then root=1; else root=; fi
 if command -v apt-get >/dev/null 2>&1; then apt=1; else apt=; fi
 
+# Any Chromium the browser tests find will do (GitHub's Ubuntu runners have google-chrome, and
+# Ubuntu's chromium package is a snap wrapper): apt's chromium only when there is none.
+have_chromium() {
+  [ -n "${PIDNS_TREE_CHROMIUM:-}" ] || command -v chromium || command -v google-chrome || command -v chromium-browser
+}
+
 # What the suite runs, each as: check command | Debian package | what it is for.
 # A check is a command that succeeds when the need is met.
 requirements=(
@@ -27,7 +33,7 @@ requirements=(
   "command -v bash|bash|bash"
   "command -v cc|gcc|a C compiler and linker (cc) for Rust to link with"
   "test -e /usr/include/stdio.h|libc6-dev|the C library's headers and startup files (libc6-dev), for linking"
-  "command -v chromium|chromium|Debian's chromium (__test__/browser.test.ts loads pidns-tree/model in it)"
+  "have_chromium|chromium|a Chromium (Debian's chromium, or Chrome; PIDNS_TREE_CHROMIUM names another): the browser tests (pidns-tree/model, pidns-tree ui, the playground, the Mermaid export) run in it"
   # For `pidns-tree test` (issue 15): its JUnit reports are checked against the JUnit schemas.
   "command -v xmllint|libxml2-utils|xmllint (__test__/selfcheck-cli.test.ts checks JUnit reports against the JUnit schemas)"
 )

@@ -51,6 +51,11 @@ export default {
               label: 'pidns-tree native path, no Node (run_spec)',
               run: () => ctx.command([runSpec, chainFile, ctx.init]),
             },
+            {
+              id: 'api-reproducible',
+              label: 'pidns-tree API, "reproduciblePids": true',
+              run: () => timeApi(spawnTree, { ...chain, reproduciblePids: true }),
+            },
             { id: 'cli', label: 'pidns-tree CLI, cold (node bin/pidns-tree.js spawn)', run: () => cold(chainFile) },
             {
               id: 'unshare',
@@ -69,6 +74,11 @@ export default {
           contenders: [
             { id: 'floor', label: 'floor (raw syscalls, C)', run: () => ctx.command([floor, 'wide', '256']) },
             { id: 'api', label: 'pidns-tree API (Node running)', run: () => timeApi(spawnTree, wide) },
+            {
+              id: 'api-reproducible',
+              label: 'pidns-tree API, "reproduciblePids": true (siblings one after the other)',
+              run: () => timeApi(spawnTree, { ...wide, reproduciblePids: true }),
+            },
             { id: 'cli', label: 'pidns-tree CLI, cold (node bin/pidns-tree.js spawn)', run: () => cold(wideFile) },
             { id: 'unshare', label: 'unshare --fork --pid --mount-proc x256', run: () => ctx.command(fan(unshare)) },
             { id: 'bwrap', label: 'bwrap --unshare-pid x256', run: () => ctx.command(fan(bwrap)) },

@@ -38,8 +38,11 @@ export async function planCommand(options: PlanOptions): Promise<number> {
     const ranged = planned.predicted.some((p) => Object.keys(p.ranges).length > 0);
     const header =
       `${source}: ${planned.namespaces} ${planned.namespaces === 1 ? 'namespace' : 'namespaces'}, ` +
-      `${planned.processes} ${planned.processes === 1 ? 'process' : 'processes'}; the PIDs spawn gives them ` +
-      `if no program forks while the tree starts (nothing started)`;
+      `${planned.processes} ${planned.processes === 1 ? 'process' : 'processes'}; ` +
+      (planned.reproduciblePids
+        ? 'the PIDs spawn gives them, exact: it starts them one at a time in this order and holds every ' +
+          'program until the tree exists (reproduciblePids; nothing started)'
+        : 'the PIDs spawn gives them if no program forks while the tree starts (nothing started)');
     const lines = [style.dim(header), renderPlan(planned, style, process.stdout.columns ?? 120)];
     if (ranged) {
       lines.push(

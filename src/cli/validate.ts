@@ -38,9 +38,11 @@ export async function validateCommand(options: ValidateOptions): Promise<number>
       };
       process.stdout.write(`${JSON.stringify(summary)}\n`);
     } else {
-      const expects = expectations.length > 0 ? `${expectations.length} expectations, ` : '';
+      const count = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+      const expects = expectations.length > 0 ? `${count(expectations.length, 'expectation', 'expectations')}, ` : '';
       process.stdout.write(
-        `${source}: valid: ${plan.nodes.length} namespaces, ${processes} processes, ${expects}` +
+        `${source}: valid: ${count(plan.nodes.length, 'namespace', 'namespaces')}, ` +
+          `${count(processes, 'process', 'processes')}, ${expects}` +
           `${depth} of the ${plan.maxDepth} nesting levels available here\n`,
       );
     }

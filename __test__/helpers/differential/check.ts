@@ -17,7 +17,7 @@ export interface CheckOptions {
   seed: number;
   maxNodes: number;
   maxSteps: number;
-  /** Also trees with reproduciblePids, every PID checked exactly (once the init implements it). */
+  /** Also trees with reproduciblePids, every PID checked exactly. */
   reproducible: boolean;
   onCase?: (n: number) => void;
 }

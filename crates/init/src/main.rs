@@ -11,7 +11,7 @@ use std::io::{Read, Write};
 use pidns_core::host::spawn::{FD_CONTROL, FD_EVENTS, FD_HOST_PROC, FD_PLAN};
 use pidns_core::init::commands::CommandPaths;
 use pidns_core::init::tini_args::{parse, Parsed};
-use pidns_core::init::{node, tini, TreeContext};
+use pidns_core::init::{node, start_order, tini, TreeContext};
 use pidns_core::sys::{fd, limits, signals};
 use pidns_model::Plan;
 
@@ -97,6 +97,15 @@ fn tree_mode(token: String) -> ! {
             eprintln!("pidns-init: cannot read its own PIDs: {}", e.desc());
             std::process::exit(2)
         });
-    let ctx = TreeContext { plan, paths, token, events, host_proc, nofile, root_level };
-    node::run(&ctx, 0, listener, None)
+    // Reproducible PIDs: every process waits at the gate until the whole tree exists.
+    let (gate, holds) = match plan.reproducible_pids.then(start_order::pipe).transpose() {
+        Ok(Some((read, write))) => (Some(read), node::StartHolds { gate: Some(write), subtree: None }),
+        Ok(None) => (None, node::StartHolds::default()),
+        Err(e) => {
+            eprintln!("pidns-init: cannot make the start-up gate: {}", e.desc());
+            std::process::exit(2)
+        }
+    };
+    let ctx = TreeContext { plan, paths, token, events, host_proc, nofile, root_level, gate };
+    node::run(&ctx, 0, listener, None, holds)
 }

@@ -6,12 +6,13 @@
 //! process killed before it ever ran.
 use std::convert::Infallible;
 use std::ffi::{CStr, CString};
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 
 use nix::errno::Errno;
 use nix::unistd::{chdir, execv, setpgid, Pid};
 use pidns_model::ProcessSpec;
 
+use super::start_order;
 use crate::sys::exec::execvp;
 use crate::sys::{clone, fd, hostproc, limits, seqpacket, setns, signals};
 use crate::wire::tree::{ProcKey, TreeMessage};
@@ -32,6 +33,8 @@ pub struct Setup<'a> {
     /// Join this process's mount namespace first (a namespace whose PID 1 is the user's: the
     /// caller has already pointed its children's PID namespace there).
     pub mounts_of: Option<BorrowedFd<'a>>,
+    /// Wait at this gate before exec (reproducible PIDs: see `start_order`).
+    pub gate: Option<BorrowedFd<'a>>,
 }
 
 /// Forks the process; returns its PID here and a pidfd for it.
@@ -74,6 +77,11 @@ fn prepare_and_exec(s: &Setup<'_>) -> Result<Infallible, i32> {
     for (target, source) in [0, 1, 2].into_iter().zip(s.stdio) {
         fd::move_to(source, target).map_err(|e| fail(format!("cannot set up fd {target}: {}", e.desc()), e))?;
     }
+    if let Some(gate) = s.gate {
+        // Hold nothing of the init's while waiting: a subtree's end or the gate's write end
+        // held here would keep the start-up waiting for us.
+        fd::keep_only(&[gate.as_raw_fd(), s.events.as_raw_fd()]);
+    }
     for (key, value) in &s.spec.env {
         // Single-threaded child: changing our own environment is safe here, and execvp then
         // searches the PATH the spec gives, if it gives one.
@@ -94,6 +102,10 @@ fn prepare_and_exec(s: &Setup<'_>) -> Result<Infallible, i32> {
     }
     // Last: a signal sent to it meanwhile (a stop that began) is delivered here, before exec.
     signals::clean_slate_for_exec();
+    if let Some(gate) = s.gate {
+        // With default signal actions: a stop that comes while we wait ends us here.
+        start_order::wait_at_gate(gate);
+    }
     if let Some(exe) = s.exe {
         // Whatever goes wrong here (the file changed since the lookup, ENOEXEC), execvp below
         // tries again and has the last word.

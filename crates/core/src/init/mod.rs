@@ -16,6 +16,7 @@ pub mod node;
 pub mod outbox;
 pub mod reaper;
 pub mod relay;
+pub mod start_order;
 pub mod stopping;
 pub mod tini;
 pub mod tini_args;
@@ -43,6 +44,9 @@ pub struct TreeContext {
     /// The root init's level in the host's NSpid lists (0 when the host is the initial PID
     /// namespace); every init below is one level deeper per namespace.
     pub root_level: usize,
+    /// With reproducible PIDs, the read end of the gate every process waits at before exec
+    /// (see `start_order`); the root init holds the write end.
+    pub gate: Option<OwnedFd>,
 }
 
 impl TreeContext {
@@ -52,5 +56,9 @@ impl TreeContext {
 
     pub fn host_proc(&self) -> BorrowedFd<'_> {
         self.host_proc.as_fd()
+    }
+
+    pub fn gate(&self) -> Option<BorrowedFd<'_>> {
+        self.gate.as_ref().map(|g| g.as_fd())
     }
 }

@@ -25,6 +25,7 @@ use super::launch::{self, Setup};
 use super::lifecycle::{Child, Lifecycle, Reaped};
 use super::outbox::Outbox;
 use super::relay::Relay;
+use super::start_order::{self, Woken};
 use super::stopping::Stopping;
 use super::{children, forwarding, reaper, TreeContext};
 use crate::sys::{clone, ctlsock, fd, limits, mounts, pidfd, setns, signals};
@@ -76,8 +77,9 @@ struct NodeInit<'a> {
 /// Runs node `idx` as its PID 1 and exits the process with the node's status: 0 when all it
 /// started succeeded, otherwise the code of the first that failed. `listener` is the node's
 /// control socket, bound by its parent; `go` is read before this init says anything (its parent
-/// tells the host about it first).
-pub fn run(ctx: &TreeContext, idx: u32, listener: OwnedFd, go: Option<OwnedFd>) -> ! {
+/// tells the host about it first). `holds` is dropped once our start-up is over (see
+/// `start_order`).
+pub fn run(ctx: &TreeContext, idx: u32, listener: OwnedFd, go: Option<OwnedFd>, holds: StartHolds) -> ! {
     // Everything of our own first, while our parent tells the host about us...
     let init =
         become_namespace_init(ctx.plan.nodes[idx as usize].mount_proc).and_then(|()| NodeInit::new(ctx, idx, listener));
@@ -88,6 +90,7 @@ pub fn run(ctx: &TreeContext, idx: u32, listener: OwnedFd, go: Option<OwnedFd>) 
     let code = match init {
         Ok(mut init) => {
             init.start_up();
+            drop(holds);
             init.run()
         }
         Err(message) => {
@@ -97,6 +100,14 @@ pub fn run(ctx: &TreeContext, idx: u32, listener: OwnedFd, go: Option<OwnedFd>) 
         }
     };
     std::process::exit(code)
+}
+
+/// What an init holds open until its start-up is over, with reproducible PIDs: the root the
+/// gate's write end, any other its subtree's end (see `start_order`). Empty otherwise.
+#[derive(Default)]
+pub struct StartHolds {
+    pub gate: Option<OwnedFd>,
+    pub subtree: Option<OwnedFd>,
 }
 
 /// What every namespace's PID 1 does first, ours or the user's: lead its own session (so its
@@ -245,6 +256,7 @@ impl<'a> NodeInit<'a> {
             events: self.ctx.events(),
             nofile: self.ctx.nofile,
             mounts_of,
+            gate: self.ctx.gate(),
         };
         let (pid, pidfd) =
             launch::fork_process(&setup).map_err(|e| limits::explain(&format!("cannot fork {}", spec.name), e))?;
@@ -318,22 +330,30 @@ impl<'a> NodeInit<'a> {
             ),
             e => limits::explain(&format!("cannot create the control socket of {path}"), e),
         })?;
-        let (go_r, go_w) = pipe2(OFlag::O_CLOEXEC).map_err(|e| limits::explain("cannot make a pipe", e))?;
+        let pipe = || pipe2(OFlag::O_CLOEXEC).map_err(|e| limits::explain("cannot make a pipe", e));
+        let (go_r, go_w) = pipe()?;
+        // In plan order, the child's whole subtree comes before our next item.
+        let subtree = if ctx.plan.reproducible_pids { Some(pipe()?) } else { None };
         // SAFETY: the init is single-threaded: the child may run any code (it becomes the
         // child namespace's init).
         match unsafe { clone::clone_into_namespaces(clone::NODE_NAMESPACES) } {
             Ok(clone::Forked::Child) => {
                 // Our pipes, sockets and signalfd are not the new init's: it starts clean.
+                let optional = |f: Option<&OwnedFd>| f.map_or(-1, |f| f.as_raw_fd());
                 fd::keep_only(&[
                     self.ctx.events.as_raw_fd(),
                     self.ctx.host_proc.as_raw_fd(),
                     listener.as_raw_fd(),
                     go_r.as_raw_fd(),
+                    optional(self.ctx.gate.as_ref()),
+                    optional(subtree.as_ref().map(|(_, w)| w)),
                 ]);
-                run(self.ctx, child, listener, Some(go_r))
+                let holds = StartHolds { gate: None, subtree: subtree.map(|(_, w)| w) };
+                run(self.ctx, child, listener, Some(go_r), holds)
             }
             Ok(clone::Forked::Parent { pid, pidfd }) => {
                 drop((listener, go_r));
+                let subtree_done = subtree.map(|(r, _)| r);
                 let key = ProcKey::init(child);
                 let announced = self.announce(
                     pid,
@@ -348,9 +368,30 @@ impl<'a> NodeInit<'a> {
                 let _ = nix::unistd::write(&go_w, &[1]);
                 announced?;
                 self.life.started(pid.as_raw(), Child::Namespace { key, ours: true }, 0);
+                if let Some(done) = subtree_done {
+                    self.wait_for_subtree(done.as_fd());
+                }
                 Ok(())
             }
             Err(e) => Err(limits::explain(&format!("cannot create namespace {path}"), e)),
+        }
+    }
+
+    /// Waits until a child init has created its whole subtree (reproducible PIDs), or a stop
+    /// begins: the stop goes on to that child too, which then ends its own start-up.
+    fn wait_for_subtree(&mut self, done: BorrowedFd<'_>) {
+        loop {
+            match start_order::wait_subtree(done, self.signals.as_fd()) {
+                Ok(Woken::Signal) => {
+                    self.read_signals();
+                    if self.stopping.started() {
+                        return;
+                    }
+                }
+                // A failed poll cannot keep the tree from starting: the order is then lost,
+                // not the tree.
+                Ok(Woken::SubtreeDone) | Err(_) => return,
+            }
         }
     }
 
@@ -389,6 +430,7 @@ impl<'a> NodeInit<'a> {
                     events: self.ctx.events(),
                     nofile: self.ctx.nofile,
                     mounts_of: None,
+                    gate: self.ctx.gate(),
                 })
             }
             Ok(clone::Forked::Parent { pid, pidfd }) => {
@@ -481,6 +523,8 @@ impl<'a> NodeInit<'a> {
                 events: init.ctx.events(),
                 nofile: init.ctx.nofile,
                 mounts_of,
+                // Exec'd once the tree is up: never gated.
+                gate: None,
             };
             let (pid, pidfd) = launch::fork_process(&setup).map_err(|e| limits::explain("cannot fork", e))?;
             let child = Child::Process { key, counts: false };

@@ -13,7 +13,7 @@ use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-use nix::sys::signal::{sigaction, sigprocmask, SaFlags, SigAction, SigHandler, SigSet, SigmaskHow, Signal};
+use nix::sys::signal::{sigprocmask, SigSet, SigmaskHow};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 use nix::unistd::{fork, getpid, ForkResult, Pid};
 
@@ -82,10 +82,7 @@ pub fn run(o: &TiniOptions) -> i32 {
     }
     // Making the child's group the terminal's foreground could stop us on a write: ignore
     // SIGTTIN/SIGTTOU here and give the child back what they were.
-    let ignore = SigAction::new(SigHandler::SigIgn, SaFlags::empty(), SigSet::empty());
-    // SAFETY: installing SIG_IGN runs no code of ours.
-    let (ttin, ttou) = unsafe { (sigaction(Signal::SIGTTIN, &ignore), sigaction(Signal::SIGTTOU, &ignore)) };
-    let (Ok(ttin), Ok(ttou)) = (ttin, ttou) else {
+    let Ok(stops) = signals::ignore_terminal_stops() else {
         log.fatal(format_args!("Failed to ignore SIGTTIN/SIGTTOU"));
         return 1;
     };
@@ -109,7 +106,7 @@ pub fn run(o: &TiniOptions) -> i32 {
     let pid1 = getpid().as_raw() == 1;
     reaper_check(pid1, &log);
 
-    let child = match spawn(o, &original_mask, &ttin, &ttou, &log) {
+    let child = match spawn(o, &original_mask, &stops, &log) {
         Ok(pid) => pid,
         Err(code) => return code,
     };
@@ -229,7 +226,7 @@ fn send_order(pid1: bool, order: Order, log: &Log) {
     }
 }
 
-fn spawn(o: &TiniOptions, mask: &SigSet, ttin: &SigAction, ttou: &SigAction, log: &Log) -> Result<Pid, i32> {
+fn spawn(o: &TiniOptions, mask: &SigSet, stops: &signals::TerminalStops, log: &Log) -> Result<Pid, i32> {
     let argv: Vec<CString> =
         o.argv.iter().map(|a| CString::new(a.as_str())).collect::<Result<_, _>>().map_err(|_| {
             log.fatal(format_args!("an argument contains a NUL byte"));
@@ -245,9 +242,7 @@ fn spawn(o: &TiniOptions, mask: &SigSet, ttin: &SigAction, ttou: &SigAction, log
         Ok(ForkResult::Child) => {
             // Its own process group, the terminal's foreground one if there is a terminal.
             let _ = nix::unistd::setpgid(Pid::from_raw(0), Pid::from_raw(0));
-            // SAFETY: tcsetpgrp on fd 0 with our own group; errors are checked below.
-            if unsafe { libc::tcsetpgrp(0, libc::getpgrp()) } != 0 {
-                let e = nix::errno::Errno::last();
+            if let Err(e) = nix::unistd::tcsetpgrp(std::io::stdin(), nix::unistd::getpgrp()) {
                 if e != nix::errno::Errno::ENOTTY && e != nix::errno::Errno::ENXIO {
                     log.fatal(format_args!("tcsetpgrp failed: {}", e.desc()));
                     std::process::exit(1);
@@ -258,11 +253,7 @@ fn spawn(o: &TiniOptions, mask: &SigSet, ttin: &SigAction, ttou: &SigAction, log
             // Rust's runtime ignored before main(). The rest we never changed, and the handlers
             // Rust installed (SIGSEGV, SIGBUS) are reset by exec.
             let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(mask), None);
-            // SAFETY: restores the dispositions the parent had before we changed them.
-            unsafe {
-                let _ = sigaction(Signal::SIGTTIN, ttin);
-                let _ = sigaction(Signal::SIGTTOU, ttou);
-            }
+            stops.restore();
             signals::restore_inherited_sigpipe();
             let e = crate::sys::exec::execvp(&argv[0], &argv).err().unwrap_or(nix::errno::Errno::EINVAL);
             log.fatal(format_args!("exec {} failed: {}", o.argv[0], e.desc()));

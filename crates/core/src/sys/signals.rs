@@ -5,7 +5,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use nix::errno::Errno;
-use nix::sys::signal::{sigprocmask, SigHandler, SigSet, SigmaskHow, Signal};
+use nix::sys::signal::{sigaction, sigprocmask, SaFlags, SigAction, SigHandler, SigSet, SigmaskHow, Signal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 use nix::unistd::Pid;
 
@@ -108,6 +108,34 @@ pub fn restore_inherited_sigpipe() {
         if SIGPIPE_INHERITED_IGNORED.load(Ordering::Relaxed) { SigHandler::SigIgn } else { SigHandler::SigDfl };
     // SAFETY: SIG_DFL or SIG_IGN runs no code of ours.
     let _ = unsafe { nix::sys::signal::signal(Signal::SIGPIPE, handler) };
+}
+
+/// SIGTTIN and SIGTTOU as they were before `ignore_terminal_stops`, to give a child back.
+pub struct TerminalStops {
+    ttin: SigAction,
+    ttou: SigAction,
+}
+
+/// Ignores SIGTTIN and SIGTTOU (tini mode: making the child's group the terminal's foreground
+/// could stop us on a write) and returns what they were.
+pub fn ignore_terminal_stops() -> Result<TerminalStops, Errno> {
+    let ignore = SigAction::new(SigHandler::SigIgn, SaFlags::empty(), SigSet::empty());
+    // SAFETY: installing SIG_IGN runs no code of ours.
+    let ttin = unsafe { sigaction(Signal::SIGTTIN, &ignore) }?;
+    // SAFETY: as above.
+    let ttou = unsafe { sigaction(Signal::SIGTTOU, &ignore) }?;
+    Ok(TerminalStops { ttin, ttou })
+}
+
+impl TerminalStops {
+    /// Back to what they were (in the child, before exec).
+    pub fn restore(&self) {
+        // SAFETY: restores dispositions this process had before: SIG_DFL or SIG_IGN, or a
+        // handler installed before us that is still in this program's image until exec.
+        let _ = unsafe { sigaction(Signal::SIGTTIN, &self.ttin) };
+        // SAFETY: as above.
+        let _ = unsafe { sigaction(Signal::SIGTTOU, &self.ttou) };
+    }
 }
 
 /// SIGSEGV and SIGBUS back to their default action. Rust's runtime installs a handler for them
