@@ -89,5 +89,7 @@ export async function uiCommand(options: UiOptions): Promise<number> {
     ['SIGINT', 'SIGTERM', 'SIGHUP'].forEach((s) => process.on(s, stop));
   });
   await server.close();
-  return EXIT.ok;
+  // A tree's watcher may be waiting in the supervisor's long poll (up to 20 s, in a native call
+  // nothing can cancel): exit now rather than when it returns.
+  process.exit(EXIT.ok);
 }
