@@ -97,8 +97,9 @@ test('exec runs in the namespace as a child of its PID 1 with our stdio, and ret
   t.is(r.code, 5);
   t.is(r.stdout, 'ppid=1\nfrom stdin\n');
   t.is(r.stderr, 'oops\n');
-  // From a terminal (script gives us a pty), the command gets that terminal itself.
-  const cmd = `${process.execPath} ${bin} exec ${id} root/a -- sh -c 'test -t 0 && test -t 1 && echo "a terminal: $(tty)"'`;
+  // From a terminal (script gives us a pty) with -T, the command gets that terminal itself
+  // (without -T it gets one of its own: exec-tty.test.ts).
+  const cmd = `${process.execPath} ${bin} exec -T ${id} root/a -- sh -c 'test -t 0 && test -t 1 && echo "a terminal: $(tty)"'`;
   const tty = await run('script', ['-qec', cmd, '/dev/null'], { cwd: root });
   t.regex(tty.stdout, /a terminal: \/dev\/pts\/\d+/);
   const missing = await runCli(['exec', id, 'root/a', '--', 'no-such-command']);

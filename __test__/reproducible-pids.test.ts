@@ -93,6 +93,39 @@ for (const rootless of [false, true]) {
   });
 }
 
+test('a "tty": true process waits at the gate like any other: every PID is the plan\'s, and it says its own', async (t) => {
+  // Siblings that fork at once, on terminals and not, and the first of each namespace on one.
+  const spec: TreeSpec = {
+    name: 'root',
+    reproduciblePids: true,
+    processes: [
+      { name: 't', command: forker, tty: true },
+      { name: 'p', command: forker },
+    ],
+    children: ['a', 'b'].map((name) => ({
+      name,
+      processes: [
+        { name: 'x', command: forker, tty: true },
+        { name: 'y', command: forker },
+      ],
+    })),
+  };
+  const want = new Map((await predicted(spec)).map((p) => [`${p.node}:${p.process}`, p.pids]));
+  const r = await runCli(['spawn', '--json', '-'], { input: JSON.stringify(spec) });
+  t.is(r.code, 0, r.stderr);
+  const events = parse(r.stdout);
+  for (const e of events) {
+    if (e.event !== 'start') continue;
+    const { host: _host, ...pids } = e.pids;
+    t.deepEqual(pids, want.get(`${e.node}:${e.process}`), `${e.node}:${e.process}`);
+  }
+  for (const name of ['root:t', 'root/a:x', 'root/b:x']) {
+    const said = events.find((e) => e.event === 'output' && `${e.node}:${e.process}` === name);
+    const [node = ''] = name.split(':');
+    t.is(said?.event === 'output' ? Number(said.line) : -1, want.get(name)?.[node] ?? 0, `${name} says its PID`);
+  }
+});
+
 test('--reproducible-pids on spawn gives the same PIDs as the spec field', async (t) => {
   const { reproduciblePids: _r, ...plain } = racy;
   const want = await predicted(racy);

@@ -114,6 +114,19 @@ test('descriptors the host has open do not leak into the tree', async (t) => {
   await new Promise((resolve) => child.on('close', resolve));
 });
 
+test("inspect from a nested namespace whose /proc is the host's: each namespace with the PID it gives", async (t) => {
+  // The CLI inspects itself as PID 1 of a new namespace, under the host's /proc: NSpid there
+  // starts at the host's level, the namespace chain at the caller's own.
+  const r = await runCli(['inspect', '--json'], {
+    wrap: ['unshare', '--pid', '--fork', 'sh', '-c', 'read -r self _ < /proc/self/stat; exec "$0" "$@" "$self"'],
+  });
+  t.is(r.code, 0, r.stderr);
+  const inspected = JSON.parse(r.stdout) as { name: string; levels: { namespace: number; pid: number }[] };
+  t.is(inspected.levels.length, 1);
+  t.is(inspected.levels[0]?.pid, 1, "its PID in its own namespace, not the host's");
+  t.not(`pid:[${inspected.levels[0]?.namespace}]`, readlinkSync('/proc/self/ns/pid'));
+});
+
 test("inspect shows a process's namespace chain and its PID in each, as the kernel has them", async (t) => {
   await using tree = await spawnTree({
     name: 'r',

@@ -78,3 +78,21 @@ test('every signal the schema offers is one the validator takes, and only those'
     t.notThrows(() => checkSpecText(proc(`"expect": {"signal": "${name}"}`), 'tree.json'), name);
   t.throws(() => checkSpecText(proc(`"expect": {"signal": "SIGRTMIN"}`), 'tree.json'));
 });
+
+test('init.command: the schema takes it where the validator does (a child namespace), not on the root', (t) => {
+  const top = schema.properties?.['init'] as (SchemaObject & { $ref?: string; not?: unknown }) | undefined;
+  // A schema nothing matches: the root's init is the general one, without "command".
+  t.deepEqual((top?.properties?.['command'] as { not?: unknown } | undefined)?.not, {});
+  t.is(top?.$ref, '#/$defs/init');
+  t.is((defs['node']?.properties?.['init'] as { $ref?: string } | undefined)?.$ref, '#/$defs/init');
+  const error = t.throws(() => checkSpecText('{"name": "r", "init": {"command": ["x"]}}', 'tree.json'), {
+    instanceOf: PidnsTreeError,
+  });
+  t.deepEqual(
+    error?.issues.map((i) => i.path),
+    ['$.init.command'],
+  );
+  t.notThrows(() =>
+    checkSpecText('{"name": "r", "children": [{"name": "a", "init": {"command": ["x"]}}]}', 'tree.json'),
+  );
+});

@@ -2,6 +2,7 @@
 import test from 'ava';
 
 import { PidnsTreeError } from '../src/errors.js';
+import { spawnTree } from '../src/index.js';
 import { RunningTree } from '../src/running-tree.js';
 import { checkSpecText } from '../src/spec.js';
 import { runCli } from './helpers/cli.js';
@@ -132,6 +133,41 @@ test('validate --json gives the issues as data', async (t) => {
   t.false(out.valid);
   t.is(out.code, 'INVALID_SPEC');
   t.is(out.issues[0]?.path, '$.bogus');
+});
+
+test('init.command on the root namespace: validate, plan, simulate and spawn refuse it, naming the field and where to put it', async (t) => {
+  const input = '{"name":"r",\n "init":{"command":["sleep","9"]},\n "processes":[{"name":"p","command":["true"]}]}';
+  for (const command of ['validate', 'plan', 'simulate', 'spawn']) {
+    const r = await runCli([command, '-'], { input });
+    t.is(r.code, 2, command);
+    t.regex(r.stderr, /<stdin>:2:20 {2}\$\.init\.command\n/, command);
+    t.regex(
+      r.stderr,
+      /the root namespace r cannot have your command as PID 1: pidns-tree's init is PID 1 there/,
+      command,
+    );
+    t.regex(
+      r.stderr,
+      /hint: move "init" into a child namespace, with the processes it should have: \{"name": "r", "children": \[\{"name": "app", "init": \{"command": \[\.\.\.\]\}/,
+      command,
+    );
+    t.is(r.stdout, '', command);
+  }
+  // The API checks with the same validator, before anything starts.
+  const error = await t.throwsAsync(spawnTree({ name: 'r', init: { command: ['sleep', '9'] } }), {
+    instanceOf: PidnsTreeError,
+  });
+  t.is(error?.code, 'INVALID_SPEC');
+  t.deepEqual(
+    error?.issues.map((i) => i.path),
+    ['$.init.command'],
+  );
+  // What the hint says to write runs, with the command as PID 1 one level down.
+  const r = await runCli(['spawn', '--json', '-'], {
+    input: '{"name":"r","children":[{"name":"app","init":{"command":["sh","-c","echo pid $$"]}}]}',
+  });
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /"node":"r\/app","process":"init","stream":"stdout","line":"pid 1"/);
 });
 
 test('a missing spec file is named', async (t) => {

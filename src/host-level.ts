@@ -4,7 +4,8 @@
  * can see: the count, less one, is the level when that /proc is the initial namespace's (on a
  * host, or under `unshare --pid --fork` without a /proc of its own). A /proc mounted inside a
  * container shows one entry: there the level reads 0, and a tree too deep for what is left
- * fails at start with DEPTH_LIMIT (the kernel's ENOSPC) instead of at validation.
+ * fails at start with DEPTH_LIMIT (the kernel's ENOSPC) instead of at validation. The native
+ * binding's check (crates/core/src/sys/nslevel.rs) reads the same line.
  */
 import { readFileSync } from 'node:fs';
 

@@ -13,6 +13,7 @@ export {
   type ProcessInfo,
   type StopOptions,
 } from './api/tree.js';
+export type { TerminalOptions, TerminalProcess } from './api/terminal.js';
 export type { TreeProcess } from './api/tree-process.js';
 export { testTree, type TestTreeOptions } from './check/test-tree.js';
 export type { ExpectationResult, TreeResult } from './check/results.js';

@@ -29,14 +29,36 @@ export interface NativeTree {
   signal(signal: number): boolean;
   /** Signals a process (`init` for a namespace's PID 1) through a checked pidfd; false if not running. */
   signalProcess(node: string, process: string, signal: number): boolean;
-  /** Starts a command in a namespace as a child of the init serving it; resolves with the caller's stdio ends. */
+  /**
+   * Starts a command in a namespace as a child of the init serving it; resolves with the caller's stdio ends
+   * (all -1 with `terminal`: the command runs on that terminal, as the leader of a session).
+   */
   exec(
     node: string,
     name: string,
     command: string[],
     env: Record<string, string>,
     cwd: string | null,
+    terminal?: NativeTerminal,
   ): Promise<{ stdin: number; stdout: number; stderr: number; slot: number }>;
+}
+
+/** A pseudo-terminal for one exec (src/api/terminal.ts): its master is relayed to a socket. */
+export interface NativeTerminal {
+  /** The socket (once): written bytes are typed, read bytes were output. The caller owns it. */
+  takeSocket(): number;
+  /** False once the terminal has ended. */
+  resize(cols: number, rows: number): boolean;
+  /** Takes the size of terminal `fd`; false when it is none. */
+  resizeFrom(fd: number): boolean;
+  /** The command has exited: the socket ends once its output is relayed. */
+  finish(): void;
+}
+
+/** The CLI's own terminal in raw mode (src/cli/exec-terminal.ts). */
+export interface RawTerminal {
+  restore(): void;
+  reapply(): void;
 }
 
 export interface NativeSpawnOptions {
@@ -78,6 +100,13 @@ interface NativeBinding {
   liveRequest(id: string, request: string, passStdio: boolean, timeoutMs?: number): string;
   /** liveRequest off the JavaScript thread (no stdio): for requests that wait (`events`). */
   liveRequestAsync(id: string, request: string, timeoutMs?: number): Promise<string>;
+  /** An exec with `"tty": true` on `terminal` (its slave goes to the command); resolves at its exit. */
+  liveExecOnTerminal(id: string, request: string, terminal: NativeTerminal): Promise<string>;
+  openTerminal(cols: number, rows: number): NativeTerminal;
+  /** [cols, rows] of terminal `fd`, or null. */
+  terminalSize(fd: number): number[] | null;
+  /** Raw mode for terminal `fd`; null when it is not a terminal. */
+  makeRaw(fd: number): RawTerminal | null;
   spawnTree(initPath: string, planJson: string, options: NativeSpawnOptions): NativeTree;
 }
 

@@ -14,6 +14,8 @@ export interface ProcessSpec {
   env?: Record<string, string>;
   /** Absolute working directory. */
   cwd?: string;
+  /** A pseudo-terminal of its own (stdin, stdout and stderr); its output is reported as stdout. */
+  tty?: boolean;
   /** What should happen to it, checked by `pidns-tree test` and `testTree`. */
   expect?: ProcessExpect;
 }
@@ -62,6 +64,8 @@ export interface PlanProcess {
   readonly command: readonly string[];
   readonly env: Readonly<Record<string, string>>;
   readonly cwd: string | null;
+  /** Present (true) only for a process with a terminal. */
+  readonly tty?: true;
 }
 
 export interface PlanInit {

@@ -4,11 +4,19 @@
  */
 import { PidnsTreeError } from '../errors.js';
 import type { EndEvent, ExitEvent, Pids, StartEvent, TreeEvent } from '../events.js';
+import { native } from '../native.js';
 import { signalNumber, type RunningTree, type SignalName } from '../running-tree.js';
 import type { Plan } from '../spec.js';
 import type { EventLog } from './event-log.js';
 import { closeFds, collect, stdioFromFds } from './stdio.js';
 import { parseTarget } from './targets.js';
+import {
+  discardTerminal,
+  terminalProcess,
+  terminalSize,
+  type TerminalOptions,
+  type TerminalProcess,
+} from './terminal.js';
 import type { TreeProcess } from './tree-process.js';
 
 export interface ExecOptions {
@@ -20,6 +28,8 @@ export interface ExecOptions {
   cwd?: string;
   /** SIGKILL it and reject with TIMEOUT after this long. */
   timeoutMs?: number;
+  /** Without a terminal (the default): stdin, stdout and stderr are pipes. */
+  tty?: false;
 }
 
 export interface ExecResult {
@@ -171,19 +181,32 @@ export class Tree implements AsyncDisposable {
     return name;
   }
 
-  /** Starts `argv` in namespace `node` as a child of its PID 1; resolves once it runs. */
+  /**
+   * Starts `argv` in namespace `node` as a child of its PID 1; resolves once it runs. With
+   * `{ tty: true }` it runs on a new pseudo-terminal, and you get that terminal as one stream.
+   */
+  spawn(node: string, argv: readonly string[], options: TerminalOptions): Promise<TerminalProcess>;
+  spawn(
+    node: string,
+    argv: readonly string[],
+    options?: Omit<ExecOptions, 'input' | 'timeoutMs'>,
+  ): Promise<TreeProcess>;
   async spawn(
     node: string,
     argv: readonly string[],
-    options: Omit<ExecOptions, 'input' | 'timeoutMs'> = {},
-  ): Promise<TreeProcess> {
+    options: TerminalOptions | Omit<ExecOptions, 'input' | 'timeoutMs'> = {},
+  ): Promise<TreeProcess | TerminalProcess> {
     parseTarget(node, this.plan);
     if (this.#log.ended !== undefined) throw new PidnsTreeError('TREE_GONE', 'the tree has ended');
+    // An exec on a terminal: the pty is made here, its slave goes to the command (see
+    // crates/core/src/host/terminal.rs for why here and not in the init).
+    const terminal = options.tty === true ? native().openTerminal(...terminalSize(options)) : undefined;
     const name = this.#name(node);
     let fds;
     try {
-      fds = await this.#running.native.exec(node, name, [...argv], options.env ?? {}, options.cwd ?? null);
+      fds = await this.#running.native.exec(node, name, [...argv], options.env ?? {}, options.cwd ?? null, terminal);
     } catch (error) {
+      if (terminal !== undefined) discardTerminal(terminal);
       throw new PidnsTreeError(
         'TREE_GONE',
         `cannot start ${argv[0]} in ${node}: ${error instanceof Error ? error.message : String(error)}`,
@@ -210,25 +233,45 @@ export class Tree implements AsyncDisposable {
         return undefined;
       }, `${node}:${name} to start`);
     } catch (error) {
-      closeFds(fds);
+      if (terminal === undefined) closeFds(fds);
+      else discardTerminal(terminal);
       throw error;
     }
     const pids = started.event === 'start' ? started.pids : {};
+    const kill = (signal: SignalName | number = 'SIGTERM'): boolean =>
+      this.#running.native.signalProcess(node, name, signalNumber(signal));
     // The streams are made only now, in the same turn the caller gets them: a stream that ends
     // without data may emit 'end' as soon as libuv reports EOF, and nobody must miss it.
+    if (terminal !== undefined) return terminalProcess(terminal, { node, name, pids, kill, exited });
     const stdio = stdioFromFds(fds);
-    return {
-      node,
-      name,
-      pids,
-      ...stdio,
-      kill: (signal = 'SIGTERM') => this.#running.native.signalProcess(node, name, signalNumber(signal)),
-      wait: () => exited,
-    };
+    return { node, name, pids, ...stdio, kill, wait: () => exited };
   }
 
-  /** Runs `argv` in namespace `node` as a child of its PID 1 and collects its output. */
-  async exec(node: string, argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+  /**
+   * Runs `argv` in namespace `node` as a child of its PID 1 and collects its output. With
+   * `{ tty: true }` there is nothing apart to collect: it resolves, as `spawn` does, with the
+   * terminal as one stream, to drive an interactive program (`input` is typed first).
+   */
+  exec(
+    node: string,
+    argv: readonly string[],
+    options: TerminalOptions & { input?: string | Uint8Array },
+  ): Promise<TerminalProcess>;
+  exec(node: string, argv: readonly string[], options?: ExecOptions): Promise<ExecResult>;
+  async exec(
+    node: string,
+    argv: readonly string[],
+    options: ExecOptions | (TerminalOptions & { input?: string | Uint8Array }) = {},
+  ): Promise<ExecResult | TerminalProcess> {
+    if (options.tty === true) {
+      const terminal = await this.spawn(node, argv, options);
+      if (options.input !== undefined) terminal.write(options.input);
+      return terminal;
+    }
+    return this.#collect(node, argv, options);
+  }
+
+  async #collect(node: string, argv: readonly string[], options: ExecOptions): Promise<ExecResult> {
     const child = await this.spawn(node, argv, options);
     child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');

@@ -337,7 +337,21 @@ export async function main(argv: readonly string[], from: Launcher = launcher): 
     )
     .command(
       'exec <id> <node> -- <command..>',
-      "Run a command in a namespace of a detached tree, as a child of its PID 1, with this terminal's stdio",
+      // -t/-T are listed under its options: in the usage they would widen the whole command column.
+      'Run a command in a namespace of a detached tree, as a child of its PID 1; from a terminal, on a ' +
+        'terminal of its own (job control, Ctrl-C and the window size inside)',
+      (y) =>
+        y
+          .option('tty', {
+            alias: 't',
+            type: 'boolean',
+            describe: 'a terminal of its own even if stdin, stdout or stderr is redirected',
+          })
+          .option('no-tty', {
+            alias: 'T',
+            type: 'boolean',
+            describe: 'no terminal: pass stdin, stdout and stderr byte for byte, also from a terminal',
+          }),
     )
     .command(
       'kill <id> [target]',

@@ -1,6 +1,7 @@
 /** Requests to a detached tree's supervisor (through the binding: the socket is SEQPACKET). */
 import { PidnsTreeError } from '../errors.js';
 import type { ExitEvent, StartEvent, TreeEvent } from '../events.js';
+import type { NativeTerminal } from '../native.js';
 import { live } from './native-live.js';
 import type { LiveTree } from './state-dir.js';
 
@@ -33,6 +34,12 @@ export interface EventsReply {
 
 type Reply = { ok: true } & Record<string, unknown>;
 
+function parseReply(tree: LiveTree, text: string): Reply {
+  const reply = JSON.parse(text) as { ok: boolean; error?: string } & Record<string, unknown>;
+  if (!reply.ok) throw new PidnsTreeError('TREE_GONE', `tree ${tree.info.id}: ${reply.error ?? 'refused'}`);
+  return reply as Reply;
+}
+
 /** How long a supervisor has to answer what it answers at once (not exec or wait). */
 const ANSWER_MS = 10_000;
 
@@ -43,9 +50,16 @@ const ANSWER_MS = 10_000;
 export function request(tree: LiveTree, body: Record<string, unknown>, passStdio = false): Reply {
   const waits = body['cmd'] === 'exec' || body['cmd'] === 'wait';
   const text = live.request(tree.info.id, JSON.stringify(body), passStdio, waits ? undefined : ANSWER_MS);
-  const reply = JSON.parse(text) as { ok: boolean; error?: string } & Record<string, unknown>;
-  if (!reply.ok) throw new PidnsTreeError('TREE_GONE', `tree ${tree.info.id}: ${reply.error ?? 'refused'}`);
-  return reply as Reply;
+  return parseReply(tree, text);
+}
+
+/** An exec on `terminal` (`body` has `tty: true`): resolves with the reply once the command has exited. */
+export async function requestOnTerminal(
+  tree: LiveTree,
+  body: Record<string, unknown>,
+  terminal: NativeTerminal,
+): Promise<Reply> {
+  return parseReply(tree, await live.execOnTerminal(tree.info.id, JSON.stringify(body), terminal));
 }
 
 export function ps(tree: LiveTree): PsReply {

@@ -4,19 +4,24 @@
  * as `CODE: message` and become PidnsTreeErrors here.
  */
 import { PidnsTreeError, type PidnsTreeErrorCode } from '../errors.js';
-import { native } from '../native.js';
+import { native, type NativeTerminal } from '../native.js';
 
 const CODED = /^(STATE_UNSAFE|UNKNOWN_TREE|TREE_GONE): ([\s\S]*)$/;
+
+/** A binding error as a PidnsTreeError (its code comes first in the message). */
+function liveError(error: unknown): PidnsTreeError {
+  const message = error instanceof Error ? error.message : String(error);
+  const coded = CODED.exec(message);
+  if (coded === null) return new PidnsTreeError('TREE_GONE', message);
+  return new PidnsTreeError(coded[1] as PidnsTreeErrorCode, coded[2] ?? message);
+}
 
 /** Runs a binding call, turning its coded errors into PidnsTreeErrors. */
 export function liveCall<T>(call: () => T): T {
   try {
     return call();
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const coded = CODED.exec(message);
-    if (coded === null) throw new PidnsTreeError('TREE_GONE', message);
-    throw new PidnsTreeError(coded[1] as PidnsTreeErrorCode, coded[2] ?? message);
+    throw liveError(error);
   }
 }
 
@@ -28,13 +33,18 @@ export const live = {
     liveCall(() => native().liveRequest(id, body, passStdio, timeoutMs)),
   /** The same off the JavaScript thread: a request that waits (`events`) blocks nothing. */
   requestAsync: async (id: string, body: string, timeoutMs: number): Promise<string> => {
-    const pending = liveCall(() => native().liveRequestAsync(id, body, timeoutMs));
     try {
-      return await pending;
+      return await native().liveRequestAsync(id, body, timeoutMs);
     } catch (error) {
-      return liveCall(() => {
-        throw error;
-      });
+      throw liveError(error);
+    }
+  },
+  /** An exec on `terminal` (its slave goes along); resolves with the reply at the command's exit. */
+  execOnTerminal: async (id: string, body: string, terminal: NativeTerminal): Promise<string> => {
+    try {
+      return await native().liveExecOnTerminal(id, body, terminal);
+    } catch (error) {
+      throw liveError(error);
     }
   },
 };

@@ -95,6 +95,13 @@ export type StepOutcome = Step & {
     readonly process: string;
     readonly exits: readonly { readonly code: number; readonly signal: string | null }[];
   }[];
+  /**
+   * Orphans an init reaps in this step (a `reap` event) that a real run may not show: their
+   * parent entered the namespace from outside (or descends from one that did), so the init does
+   * not wait for it, and the init may end before that parent's death hands them over; the kernel
+   * then reaps them unseen.
+   */
+  readonly racingReaps?: readonly { readonly node: string; readonly process: string }[];
 };
 
 export type ProcessState = 'running' | 'stopped' | 'exiting' | 'zombie' | 'gone';

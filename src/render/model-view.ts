@@ -191,6 +191,13 @@ export function renderSimulation(sim: Simulation, nodes: readonly PlanNode[], st
       const ways = r.exits.map((e) => describeExit(e.code, e.signal)).join(' or ');
       out.push(style.dim(`      (on a real run ${r.node}:${r.process} may have ${ways}: things race there)`));
     }
+    for (const r of s.racingReaps ?? []) {
+      out.push(
+        style.dim(
+          `      (on a real run ${r.node}'s init may end before ${r.node}:${r.process} reaches it: then the kernel reaps it unseen)`,
+        ),
+      );
+    }
   });
   if (sim.steps.length === 0) out.push(style.dim('(no steps)'));
   out.push('');

@@ -2,15 +2,17 @@
  * The differential property: for random scenarios (fast-check, seeded, shrinking), the model
  * and the kernel agree. Used by the ava test (a fixed seed, 300 cases) and `npm run fuzz:model`.
  */
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import fc from 'fast-check';
 
 import { buildAgent, HostHelper } from './agent.js';
+import type { Step } from '../../../src/model/types.js';
+import type { TreeSpec } from '../../../src/spec.js';
 import { Disagreement, runScenario } from './run.js';
-import { scenarioArb } from './scenario.js';
+import { scenarioArb, type GenNode, type Scenario } from './scenario.js';
 
 export interface CheckOptions {
   runs: number;
@@ -71,4 +73,57 @@ export function describeFailure(r: CheckResult): string {
     f.replay === undefined ? '' : `replay it in the simulator: ${f.replay}`,
     `the shrunk scenario: ${f.counterexample}`,
   ].join('\n');
+}
+
+/** The generator's shape of a tree.json it wrote (every process an agent). */
+function genNodeOf(spec: TreeSpec): GenNode {
+  const init = spec.init;
+  return {
+    processes: spec.processes?.length ?? 0,
+    userInit: init !== undefined && 'command' in init,
+    mountProc: spec.mountProc ?? true,
+    group: init !== undefined && 'forward' in init && init.forward === 'group',
+    children: (spec.children ?? []).map(genNodeOf),
+  };
+}
+
+/**
+ * A saved disagreement (the tree.json and steps.json a failure wrote) played for real again,
+ * `runs` times: how many runs disagree, and the first message of each kind. The start-up PIDs
+ * pinned in steps.json are not imposed (the kernel gives what it gives); the final SIGKILL to
+ * the root, which every case ends with, is played by the harness itself.
+ */
+export async function replayAgainstKernel(
+  dir: string,
+  options: { runs: number; rootless: boolean },
+): Promise<{ runs: number; disagreements: string[] }> {
+  const spec = JSON.parse(readFileSync(path.join(dir, 'tree.json'), 'utf8')) as TreeSpec;
+  const saved = JSON.parse(readFileSync(path.join(dir, 'steps.json'), 'utf8')) as { steps: Step[] };
+  const last = saved.steps.at(-1);
+  const theEnd = last?.op === 'kill' && last.from === 'host' && last.target === spec.name && last.signal === 'SIGKILL';
+  const scenario: Scenario = {
+    tree: genNodeOf(spec),
+    steps: [],
+    reproducible: spec.reproduciblePids === true,
+    rootless: options.rootless,
+    replay: theEnd ? saved.steps.slice(0, -1) : saved.steps,
+  };
+  const base = mkdtempSync(path.join(tmpdir(), 'pidns-tree-replay-'));
+  chmodSync(base, 0o700);
+  const agent = buildAgent(base);
+  const host = new HostHelper(agent);
+  const disagreements: string[] = [];
+  try {
+    for (let i = 0; i < options.runs; i += 1) {
+      try {
+        await runScenario(scenario, { agent, host, base });
+      } catch (error) {
+        disagreements.push(error instanceof Error ? error.message : String(error));
+      }
+    }
+  } finally {
+    await host.close();
+    rmSync(base, { recursive: true, force: true });
+  }
+  return { runs: options.runs, disagreements };
 }

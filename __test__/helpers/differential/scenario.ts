@@ -63,6 +63,8 @@ export interface Scenario {
   reproducible: boolean;
   /** In a user namespace (rootless mode) rather than with CAP_SYS_ADMIN. */
   rootless: boolean;
+  /** Concrete steps to play instead of `steps` (a saved disagreement played again for real). */
+  replay?: Step[];
 }
 
 const MAX_DEPTH = 6;
@@ -114,7 +116,7 @@ export function scenarioArb(options: {
   reproducible: boolean;
 }): fc.Arbitrary<Scenario> {
   return fc.record({
-    // The root's PID 1 is always pidns-tree's init (spawn ignores init.command there).
+    // The root's PID 1 is always pidns-tree's init (validation refuses init.command there).
     tree: nodeArb(1, false).map((t) => prune(t, options.maxNodes)),
     steps: fc.array(stepArb, { minLength: 1, maxLength: options.maxSteps }),
     reproducible: options.reproducible ? fc.boolean() : fc.constant(false),

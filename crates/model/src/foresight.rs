@@ -9,7 +9,7 @@
 //! kills it. [`crate::validate_checked`] and [`crate::parse_checked`] take the list of judges.
 
 use crate::error::SpecError;
-use crate::expect::{signal_number, Check, Expectation, OutputMatch, Subject};
+use crate::expect::{signal_number, Check, Expectation, OutputMatch, Stream, Subject};
 use crate::json::quote;
 use crate::spec::TreeSpec;
 
@@ -49,7 +49,7 @@ fn same_subject(a: &Expectation, b: &Expectation) -> bool {
     a.node == b.node && a.subject == b.subject
 }
 
-/// An expectation against what its namespace is.
+/// An expectation against what its namespace is (and the processes declared in it).
 fn alone(e: &Expectation, node: &TreeSpec) -> Option<(String, String)> {
     let ns = &e.node;
     match &e.check {
@@ -57,6 +57,15 @@ fn alone(e: &Expectation, node: &TreeSpec) -> Option<(String, String)> {
             format!("{ns} has pidns-tree's init as PID 1, which reaps every orphan at once: it never ends with {n} zombie{}", plural(*n)),
             format!("count the orphans it reaps with \"reaped\", or give {ns} your own PID 1 (\"init\": {{\"command\": [...]}}) to watch zombies pile up"),
         )),
+        Check::Output(Stream::Stderr, _) => {
+            let Subject::Process(name) = &e.subject else { return None };
+            node.processes.iter().any(|p| p.name == *name && p.tty).then(|| {
+                (
+                    format!("{ns}:{name} has \"tty\": true: what it writes to stderr comes on its terminal, reported as stdout, so its stderr is always empty"),
+                    "check \"stdout\" instead, or remove \"tty\" to keep stdout and stderr apart".to_string(),
+                )
+            })
+        }
         Check::Reaped { .. } if node.init.command.is_some() => Some((
             format!("{ns} has your command as PID 1: pidns-tree sees only the orphans its own init reaps, so it cannot count these"),
             "use \"zombies\" to check what your PID 1 leaves unreaped".to_string(),

@@ -169,6 +169,10 @@ fn write_process(out: &mut String, p: &ProcessSpec) {
         Some(c) => write_string(out, c),
         None => out.push_str("null"),
     }
+    // Only when set: a plan without terminals reads as it did before `tty` existed.
+    if p.tty {
+        out.push_str(",\"tty\":true");
+    }
     out.push('}');
 }
 
@@ -262,6 +266,8 @@ fn read_node(r: &mut Reader<'_>) -> Result<PlanNode, String> {
 
 fn read_process(r: &mut Reader<'_>) -> Result<ProcessSpec, String> {
     let (mut name, mut command, mut env, mut cwd) = (None, None, None, None);
+    // Optional: plans written before `tty` existed have none.
+    let mut tty = false;
     r.object(|r, key| {
         match key {
             "name" => name = Some(r.string()?),
@@ -278,6 +284,7 @@ fn read_process(r: &mut Reader<'_>) -> Result<ProcessSpec, String> {
                 cwd = Some(None);
             }
             "cwd" => cwd = Some(Some(r.string()?)),
+            "tty" => tty = r.bool()?,
             _ => r.skip()?,
         }
         Ok(())
@@ -287,6 +294,7 @@ fn read_process(r: &mut Reader<'_>) -> Result<ProcessSpec, String> {
         command: required(r, command, "command")?,
         env: required(r, env, "env")?,
         cwd: required(r, cwd, "cwd")?,
+        tty,
     })
 }
 

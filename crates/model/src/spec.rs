@@ -70,6 +70,9 @@ pub struct ProcessSpec {
     pub env: Vec<(String, String)>,
     /// Absolute; `None` means inherit the init's working directory.
     pub cwd: Option<String>,
+    /// Runs on a new pseudo-terminal of its own, as the leader of a new session with it as its
+    /// controlling terminal (`"tty": true`; for an exec, the requester's terminal).
+    pub tty: bool,
 }
 
 impl TreeSpec {

@@ -67,7 +67,7 @@ impl Shape {
                 &["$schema", "name", "processes", "children", "mountProc", "init", "reproduciblePids", "expect"]
             }
             Shape::Node => &["name", "processes", "children", "mountProc", "init", "expect"],
-            Shape::Process => &["name", "command", "env", "cwd", "expect"],
+            Shape::Process => &["name", "command", "env", "cwd", "tty", "expect"],
             Shape::Init => &["command", "env", "cwd", "forward", "stopTimeout", "expect"],
             Shape::ProcessExpect => &["exitCode", "signal", "stdout", "stderr", "within"],
             Shape::NodeExpect => &["zombies", "reaped", "processesSeen"],
@@ -251,13 +251,14 @@ impl Validator<'_> {
             }
         }
         if let Some(i) = get(&f, "init") {
-            spec.init = self.init(i, &key_path(path, "init"), &ns);
+            spec.init = self.init(i, &key_path(path, "init"), &ns, depth == 1);
         }
         if let Some(p) = get(&f, "processes") {
             spec.processes = self.processes(p, &key_path(path, "processes"), &ns);
         }
         if let Some(c) = get(&f, "children") {
             spec.children = self.children(c, &key_path(path, "children"), depth, &ns);
+            // (A root with init.command is refused as such: its children are not the problem.)
             if spec.init.command.is_some() && !spec.children.is_empty() {
                 // The kernel lets a process create a PID namespace only inside its own (clone
                 // with CLONE_NEWPID fails with EINVAL after setns), and the user's PID 1 is not
@@ -276,7 +277,8 @@ impl Validator<'_> {
 
     /// `init`: options of pidns-tree's init, or `command` (with `env`, `cwd`) for the user's own
     /// program as PID 1. The two do not mix: options of our init mean nothing to a user's init.
-    fn init(&mut self, v: &Value, path: &str, ns: &str) -> InitSpec {
+    /// The root's PID 1 is always ours (`root`): `command` is refused there.
+    fn init(&mut self, v: &Value, path: &str, ns: &str, root: bool) -> InitSpec {
         let mut init = InitSpec::default();
         let members = match &v.kind {
             Kind::Object(m) => m,
@@ -294,6 +296,7 @@ impl Validator<'_> {
                 command: self.command(c, &key_path(path, "command")),
                 env: Vec::new(),
                 cwd: None,
+                tty: false,
             };
             if let Some(e) = get(&f, "env") {
                 user.env = self.env(e, &key_path(path, "env"));
@@ -304,10 +307,27 @@ impl Validator<'_> {
             if let Some(e) = get(&f, "expect") {
                 self.process_expect(e, &key_path(path, "expect"), ns, "init");
             }
-            init.command = Some(user);
+            if root {
+                // A user's PID 1 gets the namespace's processes from the init one level up
+                // (fork after setns), and only our init can create the namespaces below: in
+                // the root, our init is both, so it has to be PID 1 there.
+                let message = format!(
+                    "the root namespace {ns} cannot have your command as PID 1: pidns-tree's init is PID 1 there, \
+to start the tree's processes and create its namespaces"
+                );
+                let hint = format!(
+                    "move \"init\" into a child namespace, with the processes it should have: {{\"name\": {}, \
+\"children\": [{{\"name\": \"app\", \"init\": {{\"command\": [...]}}, \"processes\": [...]}}]}}",
+                    quote(ns)
+                );
+                self.error(&key_path(path, "command"), c.pos, message, Some(hint));
+            } else {
+                init.command = Some(user);
+            }
         }
         for key in ["forward", "stopTimeout"] {
-            if let (Some(_), Some(opt)) = (command, members.iter().find(|m| m.key == key)) {
+            // At the root, "command" is what goes (above); the options stay valid there.
+            if let (Some(_), false, Some(opt)) = (command, root, members.iter().find(|m| m.key == key)) {
                 let message = format!(
                     "{} is an option of pidns-tree's init, but \"command\" makes your program PID 1 here",
                     quote(key)
@@ -428,7 +448,7 @@ impl Validator<'_> {
     }
 
     fn process(&mut self, v: &Value, path: &str, ns: &str) -> ProcessSpec {
-        let mut p = ProcessSpec { name: String::new(), command: Vec::new(), env: Vec::new(), cwd: None };
+        let mut p = ProcessSpec { name: String::new(), command: Vec::new(), env: Vec::new(), cwd: None, tty: false };
         let members = match &v.kind {
             Kind::Object(m) => m,
             _ => {
@@ -459,10 +479,26 @@ impl Validator<'_> {
         if let Some(c) = get(&f, "cwd") {
             p.cwd = self.cwd(c, &key_path(path, "cwd"));
         }
+        if let Some(t) = get(&f, "tty") {
+            p.tty = self.boolean(t, &key_path(path, "tty"), "tty").unwrap_or(false);
+        }
         if let Some(e) = get(&f, "expect") {
             self.process_expect(e, &key_path(path, "expect"), ns, &p.name);
         }
         p
+    }
+
+    /// A boolean field (`tty`); a quoted "true" or "false" gets a hint.
+    fn boolean(&mut self, v: &Value, path: &str, field: &str) -> Option<bool> {
+        match &v.kind {
+            Kind::Bool(b) => return Some(*b),
+            Kind::String(s) if s == "true" || s == "false" => {
+                let hint = format!("remove the quotes: \"{field}\": {s}");
+                self.type_error(path, v, "a boolean (true or false)", Some(hint));
+            }
+            _ => self.type_error(path, v, "a boolean (true or false)", None),
+        }
+        None
     }
 
     fn name(&mut self, v: &Value, path: &str, what: &str) -> String {

@@ -270,6 +270,30 @@ fn contains_must_fit_the_exact_lines() {
 }
 
 #[test]
+fn a_terminal_has_no_stderr_apart() {
+    let tty = |expect: &str| {
+        format!(
+            r#"{{"name": "r", "processes": [{{"name": "t", "command": ["sh"], "tty": true, "expect": {expect}}}]}}"#
+        )
+    };
+    for stderr in [r#"{"contains": "oops"}"#, r#"{"matches": "o+"}"#, r#"{"lines": []}"#] {
+        let e = one(&tty(&format!(r#"{{"stdout": {{"contains": "ok"}}, "stderr": {stderr}}}"#)));
+        assert!(e.path.starts_with("$.processes[0].expect.stderr."), "{stderr}: {}", e.path);
+        assert_eq!(
+            e.message,
+            "r:t has \"tty\": true: what it writes to stderr comes on its terminal, reported as stdout, so its stderr is always empty"
+        );
+        assert_eq!(
+            e.hint.as_deref(),
+            Some("check \"stdout\" instead, or remove \"tty\" to keep stdout and stderr apart")
+        );
+    }
+    assert_eq!(checked(&tty(r#"{"stdout": {"contains": "oops"}}"#)).len(), 1);
+    // Without a terminal, stderr is a stream of its own.
+    assert_eq!(checked(&proc_expect(r#"{"stderr": {"contains": "oops"}}"#)).len(), 1);
+}
+
+#[test]
 fn the_tree_exits_0_only_if_every_process_does() {
     let text = r#"{"name": "r", "expect": {"code": 0}, "children": [{"name": "a", "processes": [{"name": "p", "command": ["false"], "expect": {"exitCode": 1}}]}]}"#;
     let e = one(text);

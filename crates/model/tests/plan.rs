@@ -26,6 +26,7 @@ fn sample() -> TreeSpec {
         command: vec!["node".into(), "server.js".into()],
         env: vec![("PORT".into(), "8080".into())],
         cwd: Some("/srv".into()),
+        tty: true,
     });
     root
 }
@@ -60,8 +61,9 @@ fn to_json_is_compact_and_exact() {
         r#"{"nodes":[{"path":"r","name":"r","depth":1,"parent":null,"children":[1],"mountProc":true,"processes":[],"init":{"forward":"process","stopTimeoutMs":10000,"command":null}},{"path":"r/a","name":"a","depth":2,"parent":0,"children":[],"mountProc":true,"processes":[],"init":{"forward":"process","stopTimeoutMs":10000,"command":null}}],"reproduciblePids":false}"#
     );
     let json = Plan::from_spec(&sample()).to_json();
-    assert!(json
-        .contains(r#""processes":[{"name":"web","command":["node","server.js"],"env":{"PORT":"8080"},"cwd":"/srv"}]"#));
+    assert!(json.contains(
+        r#""processes":[{"name":"web","command":["node","server.js"],"env":{"PORT":"8080"},"cwd":"/srv","tty":true}]"#
+    ));
 }
 
 #[test]
@@ -104,6 +106,7 @@ fn round_trips_weird_strings() {
             command: vec![format!("prog{w}"), w.to_string()],
             env: vec![(format!("K{w}"), w.to_string())],
             cwd: Some(format!("/{w}")),
+            tty: i % 2 == 0,
         });
     }
     let plan = Plan::from_spec(&root);

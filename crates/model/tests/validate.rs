@@ -47,6 +47,7 @@ fn full_spec_is_accepted() {
         command: vec!["node".into(), "server.js".into()],
         env: vec![("PORT".into(), "8080".into()), ("A".into(), "".into())],
         cwd: Some("/srv".into()),
+        tty: false,
     };
     assert_eq!(spec.name, "root");
     assert!(!spec.mount_proc);
@@ -141,14 +142,47 @@ fn init_options_are_checked() {
 
 #[test]
 fn user_init_does_not_take_our_init_options() {
-    let errs = errors(r#"{"name": "r", "init": {"command": ["my-init"], "stopTimeout": 3}}"#);
+    let errs =
+        errors(r#"{"name": "r", "children": [{"name": "a", "init": {"command": ["my-init"], "stopTimeout": 3}}]}"#);
     assert_eq!(errs.len(), 1);
-    assert_eq!(errs[0].path, "$.init.stopTimeout");
+    assert_eq!(errs[0].path, "$.children[0].init.stopTimeout");
     assert!(errs[0].message.contains("makes your program PID 1 here"));
     let errs = errors(r#"{"name": "r", "init": {"env": {"A": "1"}}}"#);
     assert_eq!(errs[0].path, "$.init.env");
-    let errs = errors(r#"{"name": "r", "init": {"command": []}}"#);
-    assert_eq!(errs[0].path, "$.init.command");
+    let errs = errors(r#"{"name": "r", "children": [{"name": "a", "init": {"command": []}}]}"#);
+    assert_eq!(errs[0].path, "$.children[0].init.command");
+}
+
+#[test]
+fn the_root_pid_1_is_always_our_init() {
+    // Also with options of our init, env, expect or children next to it: one problem, the command.
+    for spec in [
+        r#"{"name": "r", "init": {"command": ["my-init"]}, "processes": [{"name": "p", "command": ["x"]}]}"#,
+        r#"{"name": "r", "init": {"command": ["my-init"], "stopTimeout": 3, "env": {"A": "1"}}}"#,
+        r#"{"name": "r", "init": {"command": ["my-init"], "expect": {"exitCode": 0}}, "children": [{"name": "a"}]}"#,
+    ] {
+        let errs = errors(spec);
+        assert_eq!(errs.len(), 1, "{spec}: {errs:?}");
+        assert_eq!(errs[0].path, "$.init.command");
+        assert_eq!(
+            errs[0].message,
+            "the root namespace r cannot have your command as PID 1: pidns-tree's init is PID 1 there, to start \
+the tree's processes and create its namespaces"
+        );
+        assert_eq!(
+            errs[0].hint.as_deref(),
+            Some(
+                r#"move "init" into a child namespace, with the processes it should have: {"name": "r", "children": [{"name": "app", "init": {"command": [...]}, "processes": [...]}]}"#
+            )
+        );
+        assert_eq!(errs[0].pos.map(|p| (p.line, p.col)), Some((1, 35)));
+    }
+    // The same command one level down is what the hint says to write.
+    assert!(parse_spec(
+        r#"{"name": "r", "children": [{"name": "app", "init": {"command": ["my-init"]}, "processes": [{"name": "p", "command": ["x"]}]}]}"#,
+        Limits::default()
+    )
+    .is_ok());
 }
 
 #[test]
@@ -169,7 +203,7 @@ fn unknown_fields_with_suggestions() {
     );
     assert_eq!(
         hint(&proc_with(r#""command": ["x"], "args": []"#)),
-        r#"allowed fields here: "name", "command", "env", "cwd", "expect""#
+        r#"allowed fields here: "name", "command", "env", "cwd", "tty", "expect""#
     );
     let errs = errors(&proc_with(r#""comand": ["x"]"#));
     let msgs: Vec<&str> = errs.iter().map(|e| e.message.as_str()).collect();
@@ -351,6 +385,23 @@ fn cwd_rules() {
 }
 
 #[test]
+fn tty_rules() {
+    let spec = parse_spec(&proc_with(r#""command": ["x"], "tty": true"#), Limits::default()).unwrap();
+    assert!(spec.processes[0].tty);
+    let spec = parse_spec(&proc_with(r#""command": ["x"]"#), Limits::default()).unwrap();
+    assert!(!spec.processes[0].tty, "no terminal unless asked for");
+    assert_eq!(
+        one(&proc_with(r#""command": ["x"], "tty": "true""#)),
+        ("$.processes[0].tty".into(), "expected a boolean (true or false), found a string".into())
+    );
+    assert_eq!(hint(&proc_with(r#""command": ["x"], "tty": "true""#)), "remove the quotes: \"tty\": true");
+    assert_eq!(one(&proc_with(r#""command": ["x"], "tty": 1"#)).0, "$.processes[0].tty");
+    // The user's PID 1 takes no terminal: it is not a field of `init`.
+    let (path, _) = one(r#"{"name": "root", "init": {"command": ["x"], "tty": true}}"#);
+    assert_eq!(path, "$.init.tty");
+}
+
+#[test]
 fn all_errors_are_collected_in_document_order() {
     let text = r#"{
   "name": "bad name",
@@ -432,10 +483,12 @@ allowed fields here: \"$schema\", \"name\", \"processes\", \"children\", \"mount
 
 #[test]
 fn user_init_has_no_child_namespaces() {
-    let errs = errors(r#"{"name": "r", "init": {"command": ["sleep", "9"]}, "children": [{"name": "a"}]}"#);
+    let errs = errors(
+        r#"{"name": "r", "children": [{"name": "u", "init": {"command": ["sleep", "9"]}, "children": [{"name": "a"}]}]}"#,
+    );
     assert_eq!(errs.len(), 1);
-    assert_eq!(errs[0].path, "$.children");
-    assert_eq!(errs[0].message, "namespace r has your command as PID 1, so it cannot have child namespaces");
+    assert_eq!(errs[0].path, "$.children[0].children");
+    assert_eq!(errs[0].message, "namespace r/u has your command as PID 1, so it cannot have child namespaces");
 }
 
 #[test]

@@ -96,8 +96,15 @@ pub fn inspect_pid(pid: f64) -> Result<Inspected, Failure> {
     })?;
     let chain = nschain::pid_ns_chain(pid).map_err(|e| failure(pid, "ns/pid", e))?;
     let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default().trim_end().to_string();
-    // NSpid starts at the namespace of the /proc we read (ours); the chain may reach further up.
-    let chain = &chain[chain.len().saturating_sub(nspid.len())..];
-    let levels = chain.iter().zip(&nspid).map(|(ino, pid)| PidLevel { namespace: *ino as f64, pid: *pid }).collect();
+    // Both end at the process's own namespace, but start elsewhere: the chain at ours (the
+    // kernel shows no parent above it), NSpid at the namespace of the /proc we read, which is
+    // further up when that /proc is an outer one (`unshare --pid` without a /proc of its own).
+    // Paired from the end, each namespace gets the PID it gives the process.
+    let n = chain.len().min(nspid.len());
+    let levels = chain[chain.len() - n..]
+        .iter()
+        .zip(&nspid[nspid.len() - n..])
+        .map(|(ino, pid)| PidLevel { namespace: *ino as f64, pid: *pid })
+        .collect();
     Ok(Inspected { pid, name, levels })
 }

@@ -5,9 +5,11 @@
 mod inspect;
 mod live;
 mod spec_check;
+mod terminal;
 mod tree;
 
 pub use inspect::*;
 pub use live::*;
 pub use spec_check::*;
+pub use terminal::*;
 pub use tree::*;

@@ -5,12 +5,14 @@
 //!
 //! Errors carry a stable code first, `CODE: message`, which src/live/native-live.ts turns into
 //! a PidnsTreeError: STATE_UNSAFE (nothing was used or sent), UNKNOWN_TREE, TREE_GONE.
-use napi::bindgen_prelude::AsyncTask;
+use napi::bindgen_prelude::{AsyncTask, Object};
 use napi::{Env, Error, Result, Status, Task};
 use napi_derive::napi;
 use pidns_core::live::client::{self, RequestError};
 use pidns_core::live::state_root::StateRoot;
 use pidns_core::live::tree_dir;
+
+use crate::terminal::NativeTerminal;
 
 fn coded(code: &str, message: String) -> Error {
     Error::new(Status::GenericFailure, format!("{code}: {message}"))
@@ -80,11 +82,15 @@ pub fn live_request(id: String, request: String, pass_stdio: bool, timeout_ms: O
 
 fn send(id: &str, request: &str, pass_stdio: bool, timeout_ms: Option<u32>) -> Result<String> {
     let timeout = timeout_ms.map(|ms| std::time::Duration::from_millis(ms as u64));
-    client::request(id, request, pass_stdio, timeout).map_err(|e| match e {
+    client::request(id, request, pass_stdio, timeout).map_err(coded_error)
+}
+
+fn coded_error(e: RequestError) -> Error {
+    match e {
         RequestError::Unsafe(m) => coded("STATE_UNSAFE", m),
         RequestError::NoTree(m) => coded("UNKNOWN_TREE", m),
         RequestError::Gone(m) => coded("TREE_GONE", m),
-    })
+    }
 }
 
 /// `live_request` off the JavaScript thread (never with stdio): for requests that wait, such
@@ -112,3 +118,31 @@ impl Task for LiveRequestTask {
         Ok(reply)
     }
 }
+
+/// An exec on a terminal (`request` has `"tty": true`): the terminal's slave goes to the command
+/// as its stdin, stdout and stderr (and is closed here once sent). Resolves with the reply once
+/// the command has exited; JavaScript relays the terminal meanwhile. The wait runs on a thread of
+/// its own, not in libuv's pool: a session lasts as long as the user likes, and a process exit
+/// (SIGTERM) must not wait for it.
+#[napi(ts_return_type = "Promise<string>")]
+pub fn live_exec_on_terminal<'env>(
+    env: &'env Env,
+    id: String,
+    request: String,
+    terminal: &NativeTerminal,
+) -> Result<Object<'env>> {
+    let slave = terminal
+        .take_slave()
+        .ok_or_else(|| Error::new(Status::InvalidArg, "this terminal was given to an exec already".to_string()))?;
+    let (deferred, promise) = env.create_deferred::<String, Resolver>()?;
+    std::thread::Builder::new()
+        .name("pidns-exec".into())
+        .spawn(move || match client::request_on_terminal(&id, &request, slave) {
+            Ok(reply) => deferred.resolve(Box::new(move |_| Ok(reply))),
+            Err(e) => deferred.reject(coded_error(e)),
+        })
+        .map_err(|e| Error::new(Status::GenericFailure, format!("cannot start the exec's thread: {e}")))?;
+    Ok(promise)
+}
+
+type Resolver = Box<dyn FnOnce(Env) -> Result<String> + Send>;

@@ -17,6 +17,8 @@ use pidns_core::host::registry::{ExecError, Registry};
 use pidns_core::host::spawn::{spawn_root, Isolation, SpawnError};
 use pidns_core::sys::{fd, pidfd, signals};
 
+use crate::terminal::NativeTerminal;
+
 #[napi]
 pub struct NativeTree {
     rootless: bool,
@@ -46,7 +48,8 @@ pub struct SpawnOptions {
     pub output_fd: Option<i32>,
 }
 
-/// The caller's ends of an exec'd process's stdin, stdout and stderr (JavaScript owns them).
+/// The caller's ends of an exec'd process's stdin, stdout and stderr (JavaScript owns them);
+/// all -1 for an exec on a terminal, whose one stream is the terminal's socket.
 #[napi(object)]
 pub struct ExecFds {
     pub stdin: i32,
@@ -107,7 +110,9 @@ impl NativeTree {
     }
 
     /// Starts `command` in namespace `node` as a child of the init serving it, named `name`;
-    /// its `start` and `exit` come as events. Resolves once it runs.
+    /// its `start` and `exit` come as events. Resolves once it runs. With `terminal`, the
+    /// terminal's slave is its stdin, stdout and stderr, and it leads a new session with it as
+    /// its controlling terminal.
     #[napi(ts_return_type = "Promise<ExecFds>")]
     pub fn exec(
         &self,
@@ -116,12 +121,20 @@ impl NativeTree {
         command: Vec<String>,
         env: std::collections::HashMap<String, String>,
         cwd: Option<String>,
+        terminal: Option<&NativeTerminal>,
     ) -> Result<AsyncTask<ExecTask>> {
         if command.first().is_none_or(|c| c.is_empty()) {
             return Err(failure(Status::InvalidArg, "exec needs a command".to_string()));
         }
-        let spec = pidns_model::ProcessSpec { name, command, env: env.into_iter().collect(), cwd };
-        Ok(AsyncTask::new(ExecTask { registry: self.registry.clone(), node, spec: Some(spec) }))
+        let slave = match terminal {
+            Some(t) => Some(t.take_slave().ok_or_else(|| {
+                failure(Status::InvalidArg, "this terminal was given to an exec already".to_string())
+            })?),
+            None => None,
+        };
+        let tty = slave.is_some();
+        let spec = pidns_model::ProcessSpec { name, command, env: env.into_iter().collect(), cwd, tty };
+        Ok(AsyncTask::new(ExecTask { registry: self.registry.clone(), node, spec: Some(spec), slave }))
     }
 }
 
@@ -130,12 +143,13 @@ pub struct ExecTask {
     registry: Registry,
     node: String,
     spec: Option<pidns_model::ProcessSpec>,
+    /// A terminal's slave (an exec with `tty`); closed here once the init has answered.
+    slave: Option<OwnedFd>,
 }
 
 pub struct ExecDone {
-    stdin: OwnedFd,
-    stdout: OwnedFd,
-    stderr: OwnedFd,
+    /// None on a terminal.
+    stdio: Option<[OwnedFd; 3]>,
     slot: u32,
 }
 
@@ -144,14 +158,26 @@ impl Task for ExecTask {
     type JsValue = ExecFds;
 
     fn compute(&mut self) -> Result<ExecDone> {
-        let io = |e: nix::errno::Errno| failure(Status::GenericFailure, format!("exec: {}", e.desc()));
-        let (in_r, in_w) = pipe2(OFlag::O_CLOEXEC).map_err(io)?;
-        let (out_r, out_w) = pipe2(OFlag::O_CLOEXEC).map_err(io)?;
-        let (err_r, err_w) = pipe2(OFlag::O_CLOEXEC).map_err(io)?;
         let spec = self.spec.take().expect("computed once");
-        let stdio = [in_r.as_raw_fd(), out_w.as_raw_fd(), err_w.as_raw_fd()];
-        match self.registry.exec(&self.node, spec, stdio) {
-            Ok(key) => Ok(ExecDone { stdin: in_w, stdout: out_r, stderr: err_r, slot: key.slot }),
+        let result = match self.slave.take() {
+            Some(slave) => {
+                let fd = slave.as_raw_fd();
+                // The slave is closed here whatever the answer: only the command holds it then.
+                self.registry.exec(&self.node, spec, [fd, fd, fd]).map(|key| ExecDone { stdio: None, slot: key.slot })
+            }
+            None => {
+                let io = |e: nix::errno::Errno| failure(Status::GenericFailure, format!("exec: {}", e.desc()));
+                let (in_r, in_w) = pipe2(OFlag::O_CLOEXEC).map_err(io)?;
+                let (out_r, out_w) = pipe2(OFlag::O_CLOEXEC).map_err(io)?;
+                let (err_r, err_w) = pipe2(OFlag::O_CLOEXEC).map_err(io)?;
+                let stdio = [in_r.as_raw_fd(), out_w.as_raw_fd(), err_w.as_raw_fd()];
+                self.registry
+                    .exec(&self.node, spec, stdio)
+                    .map(|key| ExecDone { stdio: Some([in_w, out_r, err_r]), slot: key.slot })
+            }
+        };
+        match result {
+            Ok(done) => Ok(done),
             Err(ExecError::UnknownNode) | Err(ExecError::Gone) => {
                 Err(failure(Status::InvalidArg, format!("no namespace {} is running", self.node)))
             }
@@ -160,12 +186,8 @@ impl Task for ExecTask {
     }
 
     fn resolve(&mut self, _env: Env, done: ExecDone) -> Result<ExecFds> {
-        Ok(ExecFds {
-            stdin: done.stdin.into_raw_fd(),
-            stdout: done.stdout.into_raw_fd(),
-            stderr: done.stderr.into_raw_fd(),
-            slot: done.slot,
-        })
+        let [stdin, stdout, stderr] = done.stdio.map_or([-1; 3], |fds| fds.map(IntoRawFd::into_raw_fd));
+        Ok(ExecFds { stdin, stdout, stderr, slot: done.slot })
     }
 }
 

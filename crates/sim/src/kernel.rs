@@ -145,6 +145,10 @@ pub enum Notice {
     Reaped { process: ProcId, by: Reaper },
     /// A stopped process that catches signals was continued: it has work to catch up on.
     Continued(ProcId),
+    /// `orphan` became `by`'s child when its parent `from` ended. `from_outside`: `from` did not
+    /// descend from `by` (it entered the namespace from outside, or descends from one that did),
+    /// so nothing of `by`'s own waited on it.
+    Adopted { orphan: ProcId, from: ProcId, by: ProcId, from_outside: bool },
 }
 
 #[derive(Debug, Clone)]
@@ -510,13 +514,27 @@ impl Kernel {
     fn reparent_children(&mut self, father: ProcId) {
         let orphans = std::mem::take(&mut self.processes[father.0].children);
         let Some(reaper) = self.new_reaper(father) else { return };
+        let from_outside = !self.descends_from(father, reaper);
         for c in orphans {
             self.processes[c.0].parent = Parent::Process(reaper);
             self.processes[reaper.0].children.push(c);
+            self.notices.push_back(Notice::Adopted { orphan: c, from: father, by: reaper, from_outside });
             if self.process(c).state == State::Zombie {
                 self.notify_parent(c);
             }
         }
+    }
+
+    /// Whether `ancestor` is `p`'s parent, or its parent's, and so on.
+    fn descends_from(&self, p: ProcId, ancestor: ProcId) -> bool {
+        let mut up = self.process(p).parent;
+        while let Parent::Process(q) = up {
+            if q == ancestor {
+                return true;
+            }
+            up = self.process(q).parent;
+        }
+        false
     }
 
     /// `p` is a zombie: its parent gets SIGCHLD, or reaps it at once when it is outside the

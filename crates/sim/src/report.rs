@@ -247,6 +247,17 @@ fn step_json(sim: &Simulation, index: usize, r: &StepRecord, events: &[String]) 
             .collect();
         o = o.raw("racing", &array(&racing));
     }
+    if !r.racing_reaps.is_empty() {
+        let reaps: Vec<String> = r
+            .racing_reaps
+            .iter()
+            .map(|p| {
+                let l = &sim.world.labels[p.0];
+                Obj::new().str("node", &sim.world.plan.nodes[l.node].path).str("process", &l.name).finish()
+            })
+            .collect();
+        o = o.raw("racingReaps", &array(&reaps));
+    }
     o.finish()
 }
 

@@ -31,6 +31,8 @@ pub struct StepRecord {
     /// (the first failure among what they started; whose stop deadline fires first): the ways
     /// it may end.
     pub racing: Vec<(ProcId, Vec<ExitStatus>)>,
+    /// Orphans whose `reap` a real run may not show (see `World::racing_reaps`).
+    pub racing_reaps: Vec<ProcId>,
 }
 
 pub struct Simulation<'p> {
@@ -47,15 +49,13 @@ impl<'p> Simulation<'p> {
     /// Starts `plan`'s tree; `pins` fix start-up PIDs that race in the default order.
     pub fn start(plan: &'p Plan, pins: &[Pin]) -> Result<Simulation<'p>, Vec<SpecError>> {
         if plan.nodes[0].init.command.is_some() {
-            // pidns-tree starts its own init as the root's PID 1 whatever the spec says (a
-            // known gap, reported): rather than model either behaviour, say so.
+            // The validator refuses init.command on the root (its PID 1 is always our init):
+            // only a plan made some other way gets here.
             return Err(vec![SpecError::new(
                 "$.init.command",
                 None,
-                "the simulator cannot start a root namespace whose PID 1 is init.command".into(),
-                Some(
-                    "spawn runs pidns-tree's init as the root's PID 1 today; put your init in a child namespace".into(),
-                ),
+                "the root namespace's PID 1 is pidns-tree's init: init.command is refused there".into(),
+                Some("put your init in a child namespace".into()),
             )]);
         }
         let predicted = startup::predict(plan);
@@ -93,7 +93,7 @@ impl<'p> Simulation<'p> {
 
     pub fn play_one(&mut self, op: &Op) {
         let index = self.records.len();
-        self.world.step = Some(index);
+        self.world.begin_step(index);
         let first_event = self.world.collector.events.len();
         let mut signalled = Vec::new();
         let outcome = if self.world.collector.ended {
@@ -113,7 +113,8 @@ impl<'p> Simulation<'p> {
                 _ => None,
             })
             .collect();
-        self.records.push(StepRecord { op: op.clone(), outcome, signalled, racing });
+        let racing_reaps = self.world.racing_reaps();
+        self.records.push(StepRecord { op: op.clone(), outcome, signalled, racing, racing_reaps });
     }
 
     /// The latest process with this name in this node.

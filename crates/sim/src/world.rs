@@ -86,6 +86,9 @@ pub struct World<'p> {
     wakes: VecDeque<ProcId>,
     /// The step being played (None during the start-up).
     pub step: Option<usize>,
+    /// Orphans one of our inits adopted in this step from outside its own descendants (a process
+    /// that entered the namespace, or a fork of one), or through one such: the init that did.
+    adopted_from_outside: BTreeMap<ProcId, ProcId>,
 }
 
 /// The collector's view of the world (disjoint from the collector itself).
@@ -169,6 +172,7 @@ impl<'p> World<'p> {
             clock_ms: 0,
             wakes: VecDeque::new(),
             step: None,
+            adopted_from_outside: BTreeMap::new(),
         }
     }
 
@@ -197,6 +201,29 @@ impl<'p> World<'p> {
         let user = (l.kind == Kind::UserInit).then_some(l.node);
         let pids = self.kernel.process(p).pids.clone();
         self.collector.start(p, Known { node: l.node, is_init }, pids, user, self.step);
+    }
+
+    /// A new step begins.
+    pub fn begin_step(&mut self, index: usize) {
+        self.step = Some(index);
+        self.adopted_from_outside.clear();
+    }
+
+    /// Orphans our inits reaped in this step (each a `reap` event) that a real run may not
+    /// show: they came from a process the init does not wait for (one that entered the
+    /// namespace from outside, or its forks), which died in this step, and the init ended in
+    /// this step too. In the model everything a step kills dies before any init reacts; on a
+    /// real run the init may find nothing of its own left and exit before that process has
+    /// died and handed its children over: the kernel then reaps them unseen with the namespace
+    /// (and kills those still alive by SIGKILL).
+    pub fn racing_reaps(&self) -> Vec<ProcId> {
+        self.adopted_from_outside
+            .iter()
+            .filter(|(orphan, by)| {
+                self.reaped_by[orphan.0] == Some(Reaper::Parent(**by)) && !self.kernel.process(**by).state.alive()
+            })
+            .map(|(orphan, _)| *orphan)
+            .collect()
     }
 
     pub fn is_our_init(&self, p: ProcId) -> bool {
@@ -259,6 +286,11 @@ impl<'p> World<'p> {
                 self.schedule(to);
             }
             Notice::ChildEnded { parent } | Notice::Continued(parent) => self.schedule(parent),
+            Notice::Adopted { orphan, from, by, from_outside } => {
+                if self.is_our_init(by) && (from_outside || self.adopted_from_outside.contains_key(&from)) {
+                    self.adopted_from_outside.insert(orphan, by);
+                }
+            }
             Notice::Ended(p) => {
                 if let Some(owner) = self.pipe_of[p.0] {
                     if !pipe_open(&self.kernel, &self.pipe_of, owner) {

@@ -339,3 +339,55 @@ fn nested_stop_deadlines_race_and_the_inner_init_may_end_either_way() {
         .collect();
     assert_eq!(exits, ["137 null", "137 SIGKILL"]);
 }
+
+/// The `racingReaps` of a step, as `node:process`.
+fn racing_reaps(v: &Value, step: usize) -> Vec<String> {
+    let s = &v.get("steps").unwrap().as_array().unwrap()[step];
+    s.get("racingReaps")
+        .map(|r| {
+            r.as_array()
+                .unwrap()
+                .iter()
+                .map(|e| format!("{}:{}", text(e.get("node").unwrap()), text(e.get("process").unwrap())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn orphans_of_a_process_that_entered_may_come_after_the_init_has_ended() {
+    // Found by the differential test (seed 2): `c`'s parent `e` entered from the host, so the
+    // init does not wait for it. kill -1 ends p (the init's last process) and e at once; the
+    // model lets e die and hand c over before the init reacts (it then stops c and reaps it),
+    // but on a real run the init may exit first, and the kernel reaps c unseen.
+    let spec = r#"{"name": "r", "processes": [{"name": "p", "command": ["x"]}]}"#;
+    let steps = r#"[{"op": "enter", "node": "r", "name": "e"}, {"op": "fork", "process": "r:e", "child": "c"},
+        {"op": "fork", "process": "r:c", "child": "g"},
+        {"op": "kill", "from": "r:g", "target": -1, "signal": "SIGHUP"}]"#;
+    let v = sim(spec, steps);
+    assert_eq!(
+        events(&v, 3),
+        ["exit r:p 129 SIGHUP", "reap r 4 129 SIGHUP", "reap r 5 143 SIGTERM", "exit r:init 129 null", "end 129"]
+    );
+    // c (pid 4) came from e; g (5) came from c, which the init only had through e.
+    assert_eq!(racing_reaps(&v, 3), ["r:c", "r:g"]);
+
+    // The same orphans, but the init still has p: it waits for them, nothing races.
+    let steps = r#"[{"op": "enter", "node": "r", "name": "e"}, {"op": "fork", "process": "r:e", "child": "c"},
+        {"op": "kill", "from": "host", "target": "r:e", "signal": "SIGKILL"}, {"op": "exit", "process": "r:c"}]"#;
+    let v = sim(spec, steps);
+    assert_eq!(racing_reaps(&v, 2), Vec::<String>::new());
+    assert_eq!(events(&v, 3), ["reap r 4 0 null"]);
+    assert_eq!(racing_reaps(&v, 3), Vec::<String>::new());
+
+    // Orphans of the init's own processes reach it before it can see their parent gone.
+    let steps = r#"[{"op": "fork", "process": "r:p", "child": "c"}, {"op": "fork", "process": "r:c", "child": "g"},
+        {"op": "kill", "from": "r:g", "target": -1, "signal": "SIGHUP"}]"#;
+    let v = sim(spec, steps);
+    // (p's exit waits for c, which holds its output pipe.)
+    assert_eq!(
+        events(&v, 2),
+        ["reap r 3 129 SIGHUP", "exit r:p 129 SIGHUP", "reap r 4 143 SIGTERM", "exit r:init 129 null", "end 129"]
+    );
+    assert_eq!(racing_reaps(&v, 2), Vec::<String>::new());
+}

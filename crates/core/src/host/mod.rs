@@ -8,4 +8,5 @@ pub mod output;
 pub mod registry;
 pub mod rules;
 pub mod spawn;
+pub mod terminal;
 pub mod zombies;

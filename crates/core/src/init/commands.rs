@@ -94,11 +94,17 @@ mod tests {
 
     #[test]
     fn a_spec_path_is_part_of_the_key() {
-        let spec =
-            |env: Vec<(String, String)>| ProcessSpec { name: "p".into(), command: vec!["sh".into()], env, cwd: None };
+        let spec = |env: Vec<(String, String)>| ProcessSpec {
+            name: "p".into(),
+            command: vec!["sh".into()],
+            env,
+            cwd: None,
+            tty: false,
+        };
         assert_eq!(key_of(&spec(vec![])), Some(("sh".into(), None)));
         assert_eq!(key_of(&spec(vec![("PATH".into(), "/x".into())])), Some(("sh".into(), Some("/x".into()))));
-        let with_slash = ProcessSpec { name: "p".into(), command: vec!["./sh".into()], env: vec![], cwd: None };
+        let with_slash =
+            ProcessSpec { name: "p".into(), command: vec!["./sh".into()], env: vec![], cwd: None, tty: false };
         assert_eq!(key_of(&with_slash), None);
     }
 }

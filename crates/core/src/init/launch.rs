@@ -9,12 +9,12 @@ use std::ffi::{CStr, CString};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 
 use nix::errno::Errno;
-use nix::unistd::{chdir, execv, setpgid, Pid};
+use nix::unistd::{chdir, execv, setpgid, setsid, Pid};
 use pidns_model::ProcessSpec;
 
 use super::start_order;
 use crate::sys::exec::execvp;
-use crate::sys::{clone, fd, hostproc, limits, seqpacket, setns, signals};
+use crate::sys::{clone, fd, hostproc, limits, pty, seqpacket, setns, signals};
 use crate::wire::tree::{ProcKey, TreeMessage};
 
 /// What the child needs to become the process.
@@ -33,6 +33,10 @@ pub struct Setup<'a> {
     /// Join this process's mount namespace first (a namespace whose PID 1 is the user's: the
     /// caller has already pointed its children's PID namespace there).
     pub mounts_of: Option<BorrowedFd<'a>>,
+    /// A terminal session (`tty`): the child leads a new session (setsid, instead of a process
+    /// group of its own) whose controlling terminal is its stdin, a terminal. Then it is the
+    /// terminal's foreground job, and a shell there has job control.
+    pub session: bool,
     /// Wait at this gate before exec (reproducible PIDs: see `start_order`).
     pub gate: Option<BorrowedFd<'a>>,
 }
@@ -43,8 +47,13 @@ pub fn fork_process(setup: &Setup<'_>) -> Result<(Pid, OwnedFd), Errno> {
     match unsafe { clone::clone_into_namespaces(0) }? {
         clone::Forked::Parent { pid, pidfd } => Ok((pid, pidfd)),
         clone::Forked::Child => {
-            // Its own process group, so that a signal can reach everything it starts.
-            let _ = setpgid(Pid::from_raw(0), Pid::from_raw(0));
+            if setup.session {
+                // A session is a process group too (its leader's): signals by group still work.
+                let _ = setsid();
+            } else {
+                // Its own process group, so that a signal can reach everything it starts.
+                let _ = setpgid(Pid::from_raw(0), Pid::from_raw(0));
+            }
             become_process(setup)
         }
     }
@@ -76,6 +85,10 @@ fn prepare_and_exec(s: &Setup<'_>) -> Result<Infallible, i32> {
     }
     for (target, source) in [0, 1, 2].into_iter().zip(s.stdio) {
         fd::move_to(source, target).map_err(|e| fail(format!("cannot set up fd {target}: {}", e.desc()), e))?;
+    }
+    if s.session {
+        pty::make_controlling(0)
+            .map_err(|e| fail(format!("cannot make its terminal its controlling terminal: {}", e.desc()), e))?;
     }
     if let Some(gate) = s.gate {
         // Hold nothing of the init's while waiting: a subtree's end or the gate's write end

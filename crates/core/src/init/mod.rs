@@ -16,6 +16,7 @@ pub mod node;
 pub mod outbox;
 pub mod reaper;
 pub mod relay;
+pub mod session;
 pub mod start_order;
 pub mod stopping;
 pub mod tini;

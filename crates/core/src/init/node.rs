@@ -27,8 +27,8 @@ use super::outbox::Outbox;
 use super::relay::Relay;
 use super::start_order::{self, Woken};
 use super::stopping::Stopping;
-use super::{children, forwarding, reaper, TreeContext};
-use crate::sys::{clone, ctlsock, fd, limits, mounts, pidfd, setns, signals};
+use super::{children, forwarding, reaper, session, TreeContext};
+use crate::sys::{clone, ctlsock, fd, hostproc, limits, mounts, pidfd, pty, setns, signals};
 use crate::wire::control::{socket_name, Reply, Request};
 use crate::wire::tree::{ProcKey, TreeMessage};
 
@@ -62,6 +62,9 @@ struct NodeInit<'a> {
     life: Lifecycle,
     /// Slots for exec'd processes, per node we serve.
     next_slot: HashMap<u32, u32>,
+    /// Exec'd terminal sessions (`tty`) still running: their leader's PID here, and as the
+    /// host's /proc numbers it (the session's ID there). See `session`.
+    sessions: HashMap<i32, i32>,
     stopping: Stopping,
     /// Children already sent SIGTERM while stopping (orphans keep arriving: each gets one).
     terminated: HashSet<i32>,
@@ -161,6 +164,7 @@ impl<'a> NodeInit<'a> {
             user_inits: HashMap::new(),
             life: Lifecycle::default(),
             next_slot: HashMap::new(),
+            sessions: HashMap::new(),
             stopping: Stopping::default(),
             terminated: HashSet::new(),
             last_orphan_scan: Instant::now(),
@@ -245,6 +249,9 @@ impl<'a> NodeInit<'a> {
         spec: &ProcessSpec,
         mounts_of: Option<BorrowedFd<'_>>,
     ) -> Result<(), String> {
+        if spec.tty {
+            return self.launch_with_terminal(key, spec, mounts_of);
+        }
         let what = format!("cannot make the output pipes of {}", spec.name);
         let pipes = || pipe2(OFlag::O_CLOEXEC).map_err(|e| limits::explain(&what, e));
         let ((out_r, out_w), (err_r, err_w)) = (pipes()?, pipes()?);
@@ -256,6 +263,7 @@ impl<'a> NodeInit<'a> {
             events: self.ctx.events(),
             nofile: self.ctx.nofile,
             mounts_of,
+            session: false,
             gate: self.ctx.gate(),
         };
         let (pid, pidfd) =
@@ -264,6 +272,51 @@ impl<'a> NodeInit<'a> {
         self.announce(pid, &pidfd, Child::Process { key, counts: true }, &spec.name, &spec.command, true)?;
         self.track_relayed(pid, &pidfd, Child::Process { key, counts: true }, out_r, err_r)
             .map_err(|e| limits::explain(&format!("cannot relay the output of {}", spec.name), e))
+    }
+
+    /// `"tty": true`: forks `spec` as process `key` on a new pseudo-terminal (its stdin, stdout
+    /// and stderr), as the leader of a new session with it as controlling terminal. We hold the
+    /// master and relay it as the process's stdout: a terminal has one stream. The terminal
+    /// leaves `\n` alone (no ONLCR), so its lines are what the program wrote; nobody types on it.
+    fn launch_with_terminal(
+        &mut self,
+        key: ProcKey,
+        spec: &ProcessSpec,
+        mounts_of: Option<BorrowedFd<'_>>,
+    ) -> Result<(), String> {
+        let what = format!("cannot make the terminal of {}", spec.name);
+        let pty = pty::open(pty::DEFAULT_SIZE)
+            .and_then(|p| pty::output_as_written(p.slave.as_fd()).map(|()| p))
+            .map_err(|e| limits::explain(&what, e))?;
+        let slave = pty.slave.as_raw_fd();
+        let setup = Setup {
+            key,
+            spec,
+            exe: self.ctx.paths.get(spec),
+            stdio: [slave, slave, slave],
+            events: self.ctx.events(),
+            nofile: self.ctx.nofile,
+            mounts_of,
+            session: true,
+            // As any declared process: held until the tree exists (reproducible PIDs).
+            gate: self.ctx.gate(),
+        };
+        let (pid, pidfd) =
+            launch::fork_process(&setup).map_err(|e| limits::explain(&format!("cannot fork {}", spec.name), e))?;
+        // From now on only the process (and what it starts) holds the terminal: the master
+        // reads EIO, its end, once they have all closed it.
+        drop(pty.slave);
+        let child = Child::Process { key, counts: true };
+        self.announce(pid, &pidfd, child, &spec.name, &spec.command, true)?;
+        if let Err(e) = self.relay().and_then(|relay| relay.add_terminal(key, pty.master)) {
+            // As in track_relayed: no output will come, and the host hears so at once.
+            let _ = pidfd::send_signal(pidfd.as_fd(), libc::SIGKILL);
+            self.life.started(pid.as_raw(), child, 0);
+            self.send(&TreeMessage::Closed { key });
+            return Err(limits::explain(&format!("cannot relay the output of {}", spec.name), e));
+        }
+        self.life.started(pid.as_raw(), child, 1);
+        Ok(())
     }
 
     /// Tracks an announced child whose output we relay. If its pipes cannot be watched it is
@@ -430,6 +483,7 @@ impl<'a> NodeInit<'a> {
                     events: self.ctx.events(),
                     nofile: self.ctx.nofile,
                     mounts_of: None,
+                    session: false,
                     gate: self.ctx.gate(),
                 })
             }
@@ -510,6 +564,10 @@ impl<'a> NodeInit<'a> {
             return Err(format!("namespace {path} is stopping"));
         }
         let stdio = <[OwnedFd; 3]>::try_from(fds).map_err(|_| "exec needs stdin, stdout and stderr".to_string())?;
+        // A terminal session (`tty`) needs a terminal to control.
+        if spec.tty && !pty::is_terminal(stdio[0].as_fd()) {
+            return Err("exec with a terminal (tty) needs a terminal as stdin".to_string());
+        }
         let declared = self.ctx.plan.nodes[node as usize].processes.len() as u32;
         let slot = *self.next_slot.entry(node).or_insert(declared);
         let key = ProcKey { node, slot };
@@ -523,6 +581,7 @@ impl<'a> NodeInit<'a> {
                 events: init.ctx.events(),
                 nofile: init.ctx.nofile,
                 mounts_of,
+                session: spec.tty,
                 // Exec'd once the tree is up: never gated.
                 gate: None,
             };
@@ -530,6 +589,13 @@ impl<'a> NodeInit<'a> {
             let child = Child::Process { key, counts: false };
             init.announce(pid, &pidfd, child, &spec.name, &spec.command, false)?;
             init.life.started(pid.as_raw(), child, 0);
+            if spec.tty {
+                // Its session ends with it (`reap_all`). The session's ID in the host's /proc is
+                // its host PID, read as `announce` just did (which kills it if that fails).
+                if let Ok(&[host_pid, ..]) = hostproc::nspid_of(pidfd.as_fd(), init.ctx.host_proc()).as_deref() {
+                    init.sessions.insert(pid.as_raw(), host_pid);
+                }
+            }
             Ok(())
         };
         if node == self.idx {
@@ -690,8 +756,19 @@ impl<'a> NodeInit<'a> {
             // An orphan's PIDs can only be read while it is a zombie: before reaping it.
             let orphan_nspid = if tracked { None } else { reaper::nspid_of_zombie(pid, self.ctx.host_proc()) };
             let Some(status) = reaper::reap(pid) else { continue };
+            if let Some(leader) = self.sessions.remove(&pid.as_raw()) {
+                // An exec'd terminal session ends with its leader, before its exit is told:
+                // nothing the user started from that terminal is left (see `session`).
+                session::end(self.ctx.host_proc(), leader, self.level);
+            }
             match self.life.reaped(pid.as_raw(), status) {
-                Reaped::Report(key, status) => self.send(&TreeMessage::Exit { key, status }),
+                Reaped::Report(key, status) => {
+                    self.send(&TreeMessage::Exit { key, status });
+                    // A `"tty": true` process's terminal is closed only once it has exited.
+                    if let Some(relay) = self.relay.as_mut() {
+                        relay.exited(key);
+                    }
+                }
                 Reaped::Silent => {}
                 Reaped::Orphan => {
                     let nspid = orphan_nspid.unwrap_or_else(|| vec![pid.as_raw()]);

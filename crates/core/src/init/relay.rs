@@ -1,9 +1,11 @@
 //! The output of an init's children, relayed to the host: each child's stdout and stderr are
 //! pipes whose read ends this init holds (two descriptors per running child, in the init of its
-//! own namespace, never in the host: the host's descriptor limit does not bound a tree). What a
+//! own namespace, never in the host: the host's descriptor limit does not bound a tree). A child
+//! with a terminal (`"tty": true`) has one stream instead: the terminal's master, relayed as its
+//! stdout. What a
 //! pipe gives is sent as it comes, in one datagram per read, so nothing is held back: an init
 //! that is killed loses at most what its children wrote in that instant and it had not read.
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 
 use nix::errno::Errno;
@@ -21,6 +23,8 @@ struct Pipe {
     fd: OwnedFd,
     key: ProcKey,
     stream: Stream,
+    /// A terminal's master (`"tty": true`), not a pipe.
+    terminal: bool,
 }
 
 pub struct Relay {
@@ -28,6 +32,14 @@ pub struct Relay {
     epoll: Epoll,
     pipes: HashMap<RawFd, Pipe>,
     open: HashMap<ProcKey, u8>,
+    /// Terminal masters whose output has ended, kept open until their process has exited
+    /// (`exited`): closing a master hangs its terminal up, and a process that closes its
+    /// terminal while it exits (coreutils do) would be killed by that SIGHUP.
+    held: HashMap<ProcKey, OwnedFd>,
+    /// Processes whose terminal is still relayed, and those of them that have exited already
+    /// (their master is closed at its EOF).
+    terminals: HashSet<ProcKey>,
+    exited: HashSet<ProcKey>,
     buf: Vec<u8>,
 }
 
@@ -37,6 +49,9 @@ impl Relay {
             epoll: Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC)?,
             pipes: HashMap::new(),
             open: HashMap::new(),
+            held: HashMap::new(),
+            terminals: HashSet::new(),
+            exited: HashSet::new(),
             buf: vec![0; CHUNK],
         })
     }
@@ -56,10 +71,28 @@ impl Relay {
             return Err(e);
         }
         for (fd, stream) in [(stdout, Stream::Stdout), (stderr, Stream::Stderr)] {
-            self.pipes.insert(fd.as_raw_fd(), Pipe { fd, key, stream });
+            self.pipes.insert(fd.as_raw_fd(), Pipe { fd, key, stream, terminal: false });
         }
         self.open.insert(key, 2);
         Ok(())
+    }
+
+    /// Relays the master of `key`'s terminal (`"tty": true`) as its stdout: one stream, which
+    /// ends when the master reads EIO (every holder of the terminal closed it).
+    pub fn add_terminal(&mut self, key: ProcKey, master: OwnedFd) -> Result<(), Errno> {
+        self.epoll.add(master.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, master.as_raw_fd() as u64))?;
+        self.pipes.insert(master.as_raw_fd(), Pipe { fd: master, key, stream: Stream::Stdout, terminal: true });
+        self.open.insert(key, 1);
+        self.terminals.insert(key);
+        Ok(())
+    }
+
+    /// `key` has exited: the master of its terminal, if it had one, is closed once its output
+    /// has ended (now, if it has).
+    pub fn exited(&mut self, key: ProcKey) {
+        if self.held.remove(&key).is_none() && self.terminals.contains(&key) {
+            self.exited.insert(key);
+        }
     }
 
     /// How many of `key`'s streams are still open (0 when it never had any).
@@ -87,7 +120,8 @@ impl Relay {
             };
             match got {
                 Ok(0) | Err(_) => {
-                    // EOF: every writer is gone (or the pipe broke, which ends it the same way).
+                    // EOF: every writer is gone (or the pipe broke, which ends it the same way;
+                    // a terminal's master reads EIO once nobody holds the terminal any more).
                     let pipe = self.pipes.remove(&raw).expect("present");
                     let _ = self.epoll.delete(pipe.fd.as_fd());
                     let left = self.open.get_mut(&pipe.key).map(|n| {
@@ -97,6 +131,12 @@ impl Relay {
                     if left == Some(0) {
                         self.open.remove(&pipe.key);
                         closed.push(pipe.key);
+                    }
+                    if pipe.terminal {
+                        self.terminals.remove(&pipe.key);
+                        if !self.exited.remove(&pipe.key) {
+                            self.held.insert(pipe.key, pipe.fd);
+                        }
                     }
                 }
                 Ok(len) => outbox.output(sock, pipe.key, pipe.stream, &self.buf[..len]),

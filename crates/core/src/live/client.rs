@@ -75,13 +75,32 @@ pub fn request(
     pass_stdio: bool,
     timeout: Option<std::time::Duration>,
 ) -> Result<String, RequestError> {
+    let stdio = [0, 1, 2];
+    exchange(id, request, if pass_stdio { &stdio } else { &[] }, || {}, timeout)
+}
+
+/// An exec on a terminal (`"tty": true` in `request`): `terminal`, the slave of the caller's
+/// pty, goes along as the command's stdin, stdout and stderr, and is closed here as soon as it
+/// is sent, so that only the command and what it starts hold it. Blocks until the command has
+/// exited.
+pub fn request_on_terminal(id: &str, request: &str, terminal: OwnedFd) -> Result<String, RequestError> {
+    let fd = terminal.as_raw_fd();
+    exchange(id, request, &[fd, fd, fd], move || drop(terminal), None)
+}
+
+fn exchange(
+    id: &str,
+    request: &str,
+    fds: &[std::os::fd::RawFd],
+    sent: impl FnOnce(),
+    timeout: Option<std::time::Duration>,
+) -> Result<String, RequestError> {
     let deadline = timeout.map(|t| std::time::Instant::now() + t);
     let tree = find(id)?;
     let fd = connect_to(&tree)?;
     let gone = |what: &str, e: Errno| RequestError::Gone(format!("tree {id}: {what}: {}", e.desc()));
-    let stdio = [0, 1, 2];
-    seqpacket::send(fd.as_fd(), request.as_bytes(), if pass_stdio { &stdio } else { &[] })
-        .map_err(|e| gone("cannot send", e))?;
+    seqpacket::send(fd.as_fd(), request.as_bytes(), fds).map_err(|e| gone("cannot send", e))?;
+    sent();
     let mut buf = vec![0u8; seqpacket::MAX_MESSAGE];
     // The reply comes in chunks; a single NUL byte ends it.
     let mut reply = Vec::new();

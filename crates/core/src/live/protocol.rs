@@ -16,7 +16,9 @@ pub enum LiveRequest {
     /// for one to come (a long poll: `pidns-tree ui` watches a tree this way).
     Events { after: u64, wait_ms: u64 },
     /// Run a command in `node` with the client's stdio; the reply comes when it has exited.
-    Exec { node: String, command: Vec<String>, env: Vec<(String, String)>, cwd: Option<String> },
+    /// `tty`: the three descriptors are one terminal, which becomes the command's controlling
+    /// terminal (see `wire::control`).
+    Exec { node: String, command: Vec<String>, env: Vec<(String, String)>, cwd: Option<String>, tty: bool },
 }
 
 /// The longest an `events` request may wait for an event (a client sets its timeout above it).
@@ -62,7 +64,12 @@ impl LiveRequest {
             "stop" => LiveRequest::Stop { grace_ms: int(&v, "graceMs").unwrap_or(10_000).max(0) as u64 },
             "exec" => {
                 let (command, env, cwd) = exec_fields(&v)?;
-                LiveRequest::Exec { node: string(&v, "node")?, command, env, cwd }
+                let tty = match v.get("tty").map(|t| &t.kind) {
+                    None | Some(json::Kind::Null) => false,
+                    Some(json::Kind::Bool(b)) => *b,
+                    Some(_) => return Err("tty is not a boolean".into()),
+                };
+                LiveRequest::Exec { node: string(&v, "node")?, command, env, cwd, tty }
             }
             other => return Err(format!("unknown command {other:?}")),
         })
@@ -73,9 +80,10 @@ impl LiveRequest {
     /// The exec'd process's spec under the name the supervisor gives it.
     pub fn exec_spec(&self, name: String) -> Option<(String, ProcessSpec)> {
         match self {
-            LiveRequest::Exec { node, command, env, cwd } => {
-                Some((node.clone(), ProcessSpec { name, command: command.clone(), env: env.clone(), cwd: cwd.clone() }))
-            }
+            LiveRequest::Exec { node, command, env, cwd, tty } => Some((
+                node.clone(),
+                ProcessSpec { name, command: command.clone(), env: env.clone(), cwd: cwd.clone(), tty: *tty },
+            )),
             _ => None,
         }
     }

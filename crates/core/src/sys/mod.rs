@@ -13,6 +13,7 @@ pub mod nslevel;
 pub mod pidfd;
 pub mod prctl;
 pub mod process;
+pub mod pty;
 pub mod root_exec;
 pub mod seqpacket;
 pub mod setns;

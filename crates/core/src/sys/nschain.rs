@@ -9,18 +9,14 @@ use nix::sys::stat::fstat;
 // c_ulong on glibc, c_int on musl.
 const NS_GET_PARENT: libc::Ioctl = 0xb702;
 
-/// Inodes from the outermost namespace the caller may see down to `pid`'s own.
+/// Inodes from the caller's own PID namespace (the outermost one it may see) down to `pid`'s.
 pub fn pid_ns_chain(pid: i32) -> Result<Vec<u64>, Errno> {
     chain_from(&format!("/proc/{pid}/ns/pid"))
 }
 
-/// The same for the caller itself (/proc/self is right even under an outer namespace's /proc).
-pub fn own_pid_ns_chain() -> Result<Vec<u64>, Errno> {
-    chain_from("/proc/self/ns/pid")
-}
-
-/// Walks NS_GET_PARENT up from the namespace file at `path`; the walk stops where the kernel
-/// refuses to show a parent (outside the caller's user namespace), where our view ends too.
+/// Walks NS_GET_PARENT up from the namespace file at `path`. The walk stops at the caller's
+/// own PID namespace: the kernel refuses (EPERM) a parent above it (pidns_get_parent), so the
+/// chain never says how deep the caller itself is (sys::nslevel does, from /proc).
 fn chain_from(path: &str) -> Result<Vec<u64>, Errno> {
     let file = std::fs::File::open(path).map_err(|e| Errno::from_raw(e.raw_os_error().unwrap_or(libc::ENOENT)))?;
     let mut fd: OwnedFd = file.into();

@@ -5,7 +5,7 @@
 //!
 //! | tag | message | direction | body |
 //! | --- | --- | --- | --- |
-//! | `E` | [`Request::Exec`] | host → init, with the process's stdin, stdout and stderr as SCM_RIGHTS | JSON |
+//! | `E` | [`Request::Exec`] | host → init, with the process's stdin, stdout and stderr as SCM_RIGHTS (with `"tty": true`, the same terminal three times) | JSON |
 //! | `K` | [`Reply::Started`] | init → host: forked, its `Start` event is on the event socket | JSON |
 //! | `!` | [`Reply::Refused`] | init → host: why not | JSON |
 use pidns_model::ProcessSpec;
@@ -17,7 +17,9 @@ use crate::wire::Fields;
 pub enum Request {
     /// Start `process` in node `node` (the init's own, or a child whose PID 1 is the user's
     /// command) as a child of the init, with the three descriptors that come along as its stdin,
-    /// stdout and stderr. Its `Start` and `Exit` come on the event socket under its name.
+    /// stdout and stderr. Its `Start` and `Exit` come on the event socket under its name. With
+    /// `process.tty` they are a terminal, and the process leads a new session with it as its
+    /// controlling terminal; when it ends, the init ends that session (see `init::session`).
     Exec { node: u32, process: ProcessSpec },
 }
 
@@ -54,6 +56,7 @@ impl Request {
             Some(cwd) => obj.str("cwd", cwd),
             None => obj.null("cwd"),
         };
+        let obj = obj.raw("tty", if process.tty { "true" } else { "false" });
         let mut out = vec![b'E'];
         out.extend_from_slice(obj.finish().as_bytes());
         out
@@ -74,6 +77,7 @@ impl Request {
                         command,
                         env: f.string_map("env")?,
                         cwd: f.opt_string("cwd")?,
+                        tty: f.bool("tty")?,
                     },
                 })
             }
@@ -117,8 +121,13 @@ mod tests {
                 command: vec!["sh".into(), "-c".into(), "echo \"hi\"".into()],
                 env: vec![("A".into(), "1".into())],
                 cwd: Some("/tmp".into()),
+                tty: false,
             },
         };
+        assert_eq!(Request::decode(&r.to_bytes()).unwrap(), r);
+        let Request::Exec { node, mut process } = r;
+        process.tty = true;
+        let r = Request::Exec { node, process };
         assert_eq!(Request::decode(&r.to_bytes()).unwrap(), r);
         for reply in [Reply::Started { slot: 7 }, Reply::Refused { message: "stopping".into() }] {
             assert_eq!(Reply::decode(&reply.to_bytes()).unwrap(), reply);

@@ -1,0 +1,282 @@
+/**
+ * `pidns-tree exec` on a terminal, used as a user would: the CLI runs on a real pseudo-terminal
+ * (helpers/pty.ts) and the test types on it and waits for what it shows, never on a clock.
+ */
+import test from 'ava';
+
+import { bin, runCli } from './helpers/cli.js';
+import { membersOf, pidNamespace, Terminal } from './helpers/pty.js';
+
+const sleeper = (name: string) => ({ name, command: ['sleep', 'infinity'] });
+const spec = JSON.stringify({
+  name: 'root',
+  processes: [sleeper('w')],
+  children: [{ name: 'a', processes: [sleeper('x')] }],
+});
+
+/** Names are unique per run, so that a tree a failed run left behind never collides. */
+const run = Math.random().toString(16).slice(2, 8);
+
+interface Detached {
+  id: string;
+  supervisor: number;
+}
+
+async function detach(name: string, options: readonly string[] = []): Promise<Detached> {
+  const r = await runCli(['spawn', '--detach', '--json', '--name', `${name}-${run}`, ...options, '-'], {
+    input: spec,
+  });
+  if (r.code !== 0) throw new Error(`detach failed: ${r.stdout}${r.stderr}`);
+  return JSON.parse(r.stdout) as Detached;
+}
+
+/** The host PID of `node:process` in tree `id`. */
+async function hostPid(id: string, node: string, process: string): Promise<number> {
+  const ps = JSON.parse((await runCli(['ps', '--json', id])).stdout) as {
+    processes: { node: string; process: string; pids: Record<string, number> }[];
+  };
+  const found = ps.processes.find((p) => p.node === node && p.process === process);
+  if (found?.pids['host'] === undefined) throw new Error(`no ${node}:${process}`);
+  return found.pids['host'];
+}
+
+const initPid = (id: string, node: string) => hostPid(id, node, 'init');
+
+/** `pidns-tree exec <args>` on a new terminal of 100x30. */
+function execOnTerminal(args: readonly string[]) {
+  return Terminal.start([process.execPath, bin, 'exec', ...args], {
+    env: { TERM: 'xterm', NO_COLOR: '1' },
+    cols: 100,
+    rows: 30,
+  });
+}
+
+/** Types a command line and waits for the prompt (set to `P> ` first) to come back. */
+async function run_(term: Terminal, line: string): Promise<string> {
+  await term.send(`${line}\r`);
+  return (await term.expect('P> ')).before;
+}
+
+/** A bash without rc files, its prompt made `P> ` (typed as `P''> `, so the echo never matches). */
+async function shell(id: string, node: string) {
+  const started = await execOnTerminal([id, node, '--', 'bash', '--norc', '--noprofile', '-i']);
+  await started.term.expect('[#$] ');
+  await run_(started.term, "PS1='P''> '");
+  return started;
+}
+
+test.serial(
+  'exec from a terminal: bash has job control, Ctrl-C, Ctrl-Z and Ctrl-\\ reach its jobs, the size follows, the status is its own, nothing is left and the terminal is as before',
+  async (t) => {
+    const { id } = await detach('tty-shell');
+    t.teardown(() => runCli(['stop', id, '--grace-ms', '1000']));
+    const { term, stty } = await shell(id, 'root/a');
+    t.teardown(() => term.close());
+
+    // A session of its own on a terminal of its own, with job control, of our window's size.
+    const modes = await run_(term, 'set -o | grep monitor; tty; stty size; echo "leads $(ps -o sid= -p $$) is $$"');
+    t.regex(modes, /monitor\s+on/);
+    t.regex(modes, /\/dev\/pts\/\d+/);
+    t.regex(modes, /30 100/);
+    const leads = /leads\s+(\d+) is (\d+)/.exec(modes);
+    t.is(leads?.[1], leads?.[2], 'bash leads its session');
+
+    // Ctrl-C ends the job in the foreground, not the shell (nor the CLI).
+    await term.send("sh -c 'echo READY-$((1+1)); exec sleep 100'\r");
+    await term.expect('READY-2');
+    await term.send('\x03');
+    await term.expect('P> ');
+    t.regex(await run_(term, 'echo "alive-$((3+4)) $?"'), /alive-7 130/);
+
+    // Ctrl-Z stops it; jobs shows it stopped.
+    await term.send("sh -c 'echo Z-$((2+2)); exec sleep 101'\r");
+    await term.expect('Z-4');
+    await term.send('\x1a');
+    await term.expect('Stopped');
+    await term.expect('P> ');
+    t.regex(await run_(term, 'jobs'), /\[1\]\+\s+Stopped\s+sh -c/);
+
+    // Ctrl-\ quits the foreground job.
+    await term.send("sh -c 'echo Q-$((1+4)); exec sleep 102'\r");
+    await term.expect('Q-5');
+    await term.send('\x1c');
+    await term.expect('Quit');
+    await term.expect('P> ');
+
+    // A resize of our window reaches the program in the foreground inside (SIGWINCH).
+    await term.send(
+      "perl -e '$| = 1; $SIG{WINCH} = sub { system q(stty size); exit 0 }; print q(W-), 3 * 3, qq(\\n); sleep while 1'\r",
+    );
+    await term.expect('W-9');
+    await term.resize(120, 40);
+    await term.expect('40 120');
+    await term.expect('P> ');
+
+    // What the user leaves behind: a background job, a disowned one, a nohup'd one.
+    await run_(term, 'sleep 103 & sleep 104 & disown $!; nohup sleep 105 >/dev/null 2>&1 & echo bg-$((4*4))');
+    const init = await initPid(id, 'root/a');
+    const ns = pidNamespace(init);
+    const x = await hostPid(id, 'root/a', 'x');
+    const bash = await hostPid(id, 'root/a', 'exec-1');
+    const started = membersOf(ns).filter((p) => p.pid !== init && p.pid !== x);
+    // bash, the stopped job and the three in the background: each was forked before the prompt
+    // came back, but may not have exec'd sleep yet, so they are counted, not named.
+    t.true(
+      started.some((p) => p.pid === bash),
+      JSON.stringify(started),
+    );
+    t.is(started.length, 5, JSON.stringify(started));
+
+    // bash warns once about the stopped job, then exits with our status.
+    await term.send('exit 7\r');
+    await term.expect('There are stopped jobs');
+    await term.expect('P> ');
+    await term.send('exit 7\r');
+    t.is((await term.wait()).code, 7);
+
+    // Everything the session started is gone; the tree's own processes are not.
+    t.deepEqual(await term.gone(started.map((p) => p.pid)), []);
+    t.deepEqual(
+      membersOf(ns)
+        .map((p) => p.pid)
+        .sort(),
+      [init, x].sort(),
+    );
+
+    // The terminal's settings are exactly what they were.
+    t.is(await term.stty(), stty);
+  },
+);
+
+test.serial(
+  'exec from a terminal into a rootless detached tree: job control, Ctrl-C inside, its status, nothing left, the terminal as before',
+  async (t) => {
+    const { id } = await detach('tty-rootless', ['--rootless']);
+    t.teardown(() => runCli(['stop', id, '--grace-ms', '1000']));
+    t.regex((await runCli(['ps', id])).stdout, /\(rootless\)/);
+    const { term, stty } = await shell(id, 'root/a');
+    t.teardown(() => term.close());
+    const modes = await run_(term, 'set -o | grep monitor; tty; id -u');
+    t.regex(modes, /monitor\s+on/);
+    t.regex(modes, /\/dev\/pts\/\d+/);
+    t.regex(modes, /^0\r$/m, 'root in its user namespace');
+    await term.send("sh -c 'echo READY-$((1+1)); exec sleep 100'\r");
+    await term.expect('READY-2');
+    await term.send('\x03');
+    await term.expect('P> ');
+    t.regex(await run_(term, 'echo "alive-$((3+4)) $?"'), /alive-7 130/);
+    const left = await run_(term, 'nohup sleep 107 >/dev/null 2>&1 & echo "bg $(ps -o pid= -p $!)"');
+    t.regex(left, /bg\s+\d+/);
+    const init = await initPid(id, 'root/a');
+    const ns = pidNamespace(init);
+    const x = await hostPid(id, 'root/a', 'x');
+    const started = membersOf(ns).filter((p) => p.pid !== init && p.pid !== x);
+    t.is(started.length, 2, JSON.stringify(started));
+    await term.send('exit 7\r');
+    t.is((await term.wait()).code, 7);
+    t.deepEqual(await term.gone(started.map((p) => p.pid)), []);
+    t.is(await term.stty(), stty);
+  },
+);
+
+test.serial(
+  'SIGTERM to exec on a terminal: the terminal is restored, it exits 143, and the session inside ends',
+  async (t) => {
+    const { id } = await detach('tty-term');
+    t.teardown(() => runCli(['stop', id, '--grace-ms', '1000']));
+    const { term, stty } = await shell(id, 'root');
+    t.teardown(() => term.close());
+    // nohup: the hang-up does not end it; the end of the session does.
+    await run_(term, 'nohup sleep 106 >/dev/null 2>&1 & echo bg-$((2*8))');
+    const init = await initPid(id, 'root');
+    const ns = pidNamespace(init);
+    const w = await hostPid(id, 'root', 'w');
+    const bash = await hostPid(id, 'root', 'exec-1');
+    const started = membersOf(ns).filter((p) => p.pid !== init && p.pid !== w);
+    // bash and the nohup'd job (forked before the prompt came back; counted, as it may not
+    // have exec'd sleep yet).
+    t.true(
+      started.some((p) => p.pid === bash),
+      JSON.stringify(started),
+    );
+    t.is(started.length, 2, JSON.stringify(started));
+    t.not(await term.stty(), stty, 'raw while the session runs');
+    await term.signal(15);
+    t.is((await term.wait()).code, 143);
+    t.is(await term.stty(), stty);
+    t.deepEqual(await term.gone(started.map((p) => p.pid)), []);
+  },
+);
+
+test.serial('when the tree dies under exec on a terminal, the terminal is restored and the CLI says why', async (t) => {
+  const { id, supervisor } = await detach('tty-dies');
+  const { term, stty } = await shell(id, 'root/a');
+  t.teardown(() => term.close());
+  // The supervisor killed: the kernel kills the whole tree with it.
+  process.kill(supervisor, 'SIGKILL');
+  const exit = await term.wait();
+  t.is(exit.code, 125);
+  t.regex(exit.output, /pidns-tree: tree tty-dies-\w+: the supervisor closed the connection/);
+  t.is(await term.stty(), stty);
+});
+
+test.serial(
+  'exec keeps passing stdin, stdout and stderr as they are with -T, or when one is redirected; -t makes a terminal anyway',
+  async (t) => {
+    const { id } = await detach('tty-choice');
+    t.teardown(() => runCli(['stop', id, '--grace-ms', '1000']));
+    // -T from a terminal: the command gets our terminal itself.
+    const plain = await execOnTerminal(['-T', id, 'root', '--', 'tty']);
+    t.is((await plain.term.wait()).output.trim(), plain.tty);
+    plain.term.close();
+    // stdout redirected: no terminal of its own either (bytes stay exact, stderr apart).
+    const cmd = (flag: string) => `${process.execPath} ${bin} exec ${flag} ${id} root -- tty | cat`;
+    const piped = await Terminal.start(['sh', '-c', cmd('')]);
+    t.is((await piped.term.wait()).output.trim(), piped.tty);
+    piped.term.close();
+    // -t: a terminal of its own, whatever is redirected.
+    const forced = await Terminal.start(['sh', '-c', cmd('-t')]);
+    const output = (await forced.term.wait()).output.trim();
+    t.regex(output, /^\/dev\/pts\/\d+$/);
+    t.not(output, forced.tty);
+    forced.term.close();
+  },
+);
+
+test.serial('exec -t with stdin from a pipe: it is typed on the terminal, and its end is typed as ^D', async (t) => {
+  const { id } = await detach('tty-pipe');
+  t.teardown(() => runCli(['stop', id, '--grace-ms', '1000']));
+  // cat reads lines until end-of-file: the ^D typed when our stdin ends.
+  const cat = await runCli(['exec', '-t', id, 'root/a', '--', 'cat'], { input: 'line one\nline two\n' });
+  t.is(cat.code, 0);
+  // The terminal echoes what is typed, and cat writes it back (in an order that depends on when
+  // cat reads); a terminal ends lines with \r\n.
+  t.deepEqual(cat.stdout.split('\r\n').sort(), ['', 'line one', 'line one', 'line two', 'line two']);
+  t.is(cat.stderr, '');
+  const sh = await runCli(
+    ['exec', '-t', id, 'root/a', '--', 'sh', '-c', 'read x; test -t 0 && echo "got $x"; exit 5'],
+    {
+      input: 'abc\n',
+    },
+  );
+  t.is(sh.code, 5);
+  t.regex(sh.stdout, /got abc\r\n$/);
+});
+
+test('exec -t names a tree that is not running as exec -T does: one line, exit 2, no stack trace', async (t) => {
+  const missing = `tty-missing-${run}`;
+  const plain = await runCli(['exec', '-T', missing, 'root', '--', 'true']);
+  const onTerminal = await runCli(['exec', '-t', missing, 'root', '--', 'true']);
+  t.is(plain.code, 2);
+  t.is(plain.stderr, `pidns-tree: no running tree "${missing}" here (see pidns-tree ls)\n`);
+  t.is(onTerminal.code, plain.code);
+  t.is(onTerminal.stderr, plain.stderr);
+  t.is(onTerminal.stdout, '');
+});
+
+test('exec --help lists -t and -T', async (t) => {
+  const r = await runCli(['exec', '--help']);
+  t.is(r.code, 0);
+  t.regex(r.stdout, /-t, --tty\s+a terminal of its own/);
+  t.regex(r.stdout, /-T, --no-tty\s+no terminal/);
+});
