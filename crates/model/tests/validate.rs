@@ -397,8 +397,8 @@ fn tty_rules() {
     assert_eq!(hint(&proc_with(r#""command": ["x"], "tty": "true""#)), "remove the quotes: \"tty\": true");
     assert_eq!(one(&proc_with(r#""command": ["x"], "tty": 1"#)).0, "$.processes[0].tty");
     // The user's PID 1 takes no terminal: it is not a field of `init`.
-    let (path, _) = one(r#"{"name": "root", "init": {"command": ["x"], "tty": true}}"#);
-    assert_eq!(path, "$.init.tty");
+    let (path, _) = one(r#"{"name": "root", "children": [{"name": "a", "init": {"command": ["x"], "tty": true}}]}"#);
+    assert_eq!(path, "$.children[0].init.tty");
 }
 
 #[test]
