@@ -13,18 +13,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import test from 'ava';
-import { chromium } from 'playwright-core';
 
+import { browserPath as browser, launchBrowser, NO_BROWSER } from './helpers/browser.js';
 import { root } from './helpers/cli.js';
-
-const browser = [
-  process.env['PIDNS_TREE_CHROMIUM'],
-  '/usr/bin/chromium',
-  '/usr/bin/google-chrome',
-  '/usr/bin/chromium-browser',
-]
-  .filter((p): p is string => p !== undefined)
-  .find((p) => existsSync(p));
 
 const PAGE = `<!doctype html>
 <html lang="en"><meta charset="utf-8"><title>pidns-tree model</title>
@@ -112,7 +103,7 @@ function serve(dir: string): Promise<{ server: Server; url: string; requests: st
 
 test('in headless Chromium, pidns-tree/model validates, plans and simulates with the packed .wasm', async (t) => {
   if (browser === undefined) {
-    t.fail('no Chromium or Chrome here: install chromium (Debian) or set PIDNS_TREE_CHROMIUM');
+    t.fail(NO_BROWSER);
     return;
   }
   t.timeout(120_000);
@@ -122,20 +113,7 @@ test('in headless Chromium, pidns-tree/model validates, plans and simulates with
   mkdirSync(path.join(dir, 'pkg'));
   execFileSync('tar', ['-xzf', path.join(dir, tarball), '-C', path.join(dir, 'pkg'), '--strip-components=1']);
   const { server, url, requests } = await serve(dir);
-  const context = await chromium.launchPersistentContext(mkdtempSync(path.join(tmpdir(), 'pidns-tree-chromium-')), {
-    executablePath: browser,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const context = await launchBrowser();
   try {
     const page = await context.newPage();
     const errors: string[] = [];

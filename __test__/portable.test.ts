@@ -145,12 +145,13 @@ for (const args of [
   ['stop', 'x'],
   ['inspect', '1'],
   ['init', '--', 'true'],
+  ['ui'],
 ]) {
   test(`without the native part, \`${args.join(' ')}\` says it needs Linux and which package (125)`, async (t) => {
     const r = await cli(args, work);
     t.is(r.code, 125, r.stdout + r.stderr);
     const said = r.stdout + r.stderr;
-    t.regex(said, /validate, plan and simulate work without it/);
+    t.regex(said, /validate, plan, simulate and the playground \(ui --playground\) work without it/);
     t.regex(said, linux ? /the package pidns-tree-linux-(x64|arm64)-(gnu|musl)\) is turned off/ : /need Linux/);
   });
 }
@@ -161,7 +162,10 @@ test("on another system, the message names the system and Linux's packages", (t)
     error?.message ?? '',
     /need Linux: .* this is darwin-arm64\. On Linux x64 or arm64 npm installs .* pidns-tree-linux-arm64-gnu/,
   );
-  t.regex(error?.message ?? '', /here, validate, plan and simulate work without it$/);
+  t.regex(
+    error?.message ?? '',
+    /here, validate, plan, simulate and the playground \(ui --playground\) work without it$/,
+  );
 });
 
 /** The package as npm publishes it, installed in an empty directory: no native part at all. */

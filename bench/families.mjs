@@ -11,4 +11,5 @@ export const FAMILY_MODULES = [
   './families/memory.mjs',
   './families/wasm.mjs',
   './families/selfcheck.mjs',
+  './families/ui.mjs',
 ];

@@ -33,7 +33,7 @@ requirements=(
   "command -v bash|bash|bash"
   "command -v cc|gcc|a C compiler and linker (cc) for Rust to link with"
   "test -e /usr/include/stdio.h|libc6-dev|the C library's headers and startup files (libc6-dev), for linking"
-  "have_chromium|chromium|a Chromium (Debian's chromium, or Chrome; PIDNS_TREE_CHROMIUM names another): the browser tests load pidns-tree/model in it"
+  "have_chromium|chromium|a Chromium (Debian's chromium, or Chrome; PIDNS_TREE_CHROMIUM names another): the browser tests (pidns-tree/model, pidns-tree ui, the playground, the Mermaid export) run in it"
   # For `pidns-tree test` (issue 15): its JUnit reports are checked against the JUnit schemas.
   "command -v xmllint|libxml2-utils|xmllint (__test__/selfcheck-cli.test.ts checks JUnit reports against the JUnit schemas)"
 )

@@ -131,6 +131,12 @@ export interface LiveProblem {
  */
 export declare function liveRequest(id: string, request: string, passStdio: boolean, timeoutMs?: number | undefined | null): string
 
+/**
+ * `live_request` off the JavaScript thread (never with stdio): for requests that wait, such
+ * as the `events` long poll of `pidns-tree ui`, which must not block a server's event loop.
+ */
+export declare function liveRequestAsync(id: string, request: string, timeoutMs?: number | undefined | null): Promise<string>
+
 /** The path of the state root of detached trees (not checked, not created). */
 export declare function liveStateRoot(): string
 

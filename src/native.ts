@@ -47,9 +47,9 @@ function libc(): 'gnu' | 'musl' {
 }
 
 /** What works without the native part, for every message that says it is missing. */
-const WITHOUT_NATIVE = 'validate, plan and simulate work without it';
+const WITHOUT_NATIVE = 'validate, plan, simulate and the playground (ui --playground) work without it';
 
-const NEEDS_NATIVE = 'spawn, test, ls, ps, exec, kill, stop, inspect and init';
+const NEEDS_NATIVE = 'spawn, test, ls, ps, exec, kill, stop, ui, inspect and init';
 
 /**
  * The platform package's tag (`linux-x64-gnu`), or NATIVE_MISSING saying why there is none:

@@ -131,6 +131,20 @@ export async function main(argv: readonly string[], from: Launcher = launcher): 
             default: false,
             describe: 'start in plan order so every PID is the one `plan` predicts (as "reproduciblePids": true)',
           })
+          .option('format', {
+            choices: ['text', 'svg', 'mermaid'] as const,
+            describe: 'svg or mermaid: at the end, the diagram of the tree on stdout (the run goes to stderr)',
+          })
+          .option('summary', {
+            type: 'string',
+            describe:
+              'append a Markdown summary (Mermaid picture, PIDs, exits, reaps) to FILE; default: $GITHUB_STEP_SUMMARY when set; --no-summary: none',
+          })
+          .option('ui', {
+            type: 'boolean',
+            default: false,
+            describe: 'also serve a live web page of the tree on 127.0.0.1 (its address goes to stderr)',
+          })
           .example('$0 spawn examples/nested.json', 'run the example tree')
           .example('$0 spawn tree.json --json', 'events as NDJSON (start, output, exit, end)')
           .example('$0 spawn - < tree.json', 'read the tree from stdin'),
@@ -148,6 +162,13 @@ export async function main(argv: readonly string[], from: Launcher = launcher): 
           detach: args.detach,
           name: args.name,
           reproduciblePids: args.reproduciblePids,
+          format: args.format,
+          summary: argv.includes('--no-summary')
+            ? undefined
+            : typeof args.summary === 'string' && args.summary !== ''
+              ? args.summary
+              : process.env['GITHUB_STEP_SUMMARY'] || undefined,
+          ui: args.ui,
         });
       },
     )
@@ -179,6 +200,10 @@ export async function main(argv: readonly string[], from: Launcher = launcher): 
             default: false,
             describe: 'the PIDs of spawn --reproducible-pids (all exact)',
           })
+          .option('format', {
+            choices: ['text', 'svg', 'mermaid'] as const,
+            describe: 'svg or mermaid: the diagram of the tree with its PIDs instead of text',
+          })
           .example('$0 plan examples/nested.json', "each process's PID in every namespace, or its range"),
       async (args) => {
         const { planCommand } = await import('./plan.js');
@@ -186,6 +211,7 @@ export async function main(argv: readonly string[], from: Launcher = launcher): 
           tree: treeArg(args.tree, argv),
           json: args.json,
           reproduciblePids: args.reproduciblePids,
+          format: args.format,
         });
       },
     )
@@ -201,6 +227,10 @@ export async function main(argv: readonly string[], from: Launcher = launcher): 
             default: false,
             describe: 'events, step results and the final tree as one JSON object',
           })
+          .option('format', {
+            choices: ['text', 'svg', 'mermaid'] as const,
+            describe: 'svg or mermaid: the diagram of the tree after the steps instead of text',
+          })
           .example('$0 simulate tree.json --steps steps.json', 'what the kernel and the inits would do'),
       async (args) => {
         const { simulateCommand } = await import('./simulate.js');
@@ -208,6 +238,7 @@ export async function main(argv: readonly string[], from: Launcher = launcher): 
           tree: treeArg(args.tree, argv),
           steps: args.steps,
           json: args.json,
+          format: args.format,
         });
       },
     )
@@ -290,12 +321,18 @@ export async function main(argv: readonly string[], from: Launcher = launcher): 
       'ps <id>',
       'Show a detached tree: every process with its PIDs at every level and its state',
       (y) =>
-        y.positional('id', { type: 'string', demandOption: true }).option('json', { type: 'boolean', default: false }),
+        y
+          .positional('id', { type: 'string', demandOption: true })
+          .option('json', { type: 'boolean', default: false })
+          .option('format', {
+            choices: ['text', 'svg', 'mermaid'] as const,
+            describe: 'svg or mermaid: the diagram of the tree now instead of text',
+          }),
       async (args) => {
         exitCode = (await withoutNative(args.json)) ?? EXIT.ok;
         if (exitCode !== EXIT.ok) return;
         const { psCommand } = await import('./ps.js');
-        exitCode = live(() => psCommand({ id: args.id, json: args.json }), args.json);
+        exitCode = live(() => psCommand({ id: args.id, json: args.json, format: args.format }), args.json);
       },
     )
     .command(
@@ -356,6 +393,38 @@ export async function main(argv: readonly string[], from: Launcher = launcher): 
       },
     )
     .command(
+      'ui [id]',
+      'A local web page of your detached trees, live (or the playground); prints its address with the token',
+      (y) =>
+        y
+          .positional('id', { type: 'string', describe: 'the tree to show first' })
+          .option('playground', {
+            type: 'boolean',
+            default: false,
+            describe: 'open the playground: edit a tree.json, see its PIDs, play the simulator (no Linux needed)',
+          })
+          .option('host', {
+            type: 'string',
+            default: '127.0.0.1',
+            describe: 'the address to listen on (anything but loopback lets others on the network try the token)',
+          })
+          .option('port', { type: 'number', default: 0, describe: 'the port (default: a free one)' })
+          .example('$0 ui', 'the live page of your detached trees')
+          .example('$0 ui --playground', 'the playground'),
+      async (args) => {
+        if (!args.playground) {
+          exitCode = (await withoutNative(false)) ?? EXIT.ok;
+          if (exitCode !== EXIT.ok) return;
+        }
+        const { uiCommand } = await import('./ui.js');
+        try {
+          exitCode = await uiCommand({ id: args.id, playground: args.playground, host: args.host, port: args.port });
+        } catch (error) {
+          exitCode = reportError(error, false);
+        }
+      },
+    )
+    .command(
       'inspect <pid>',
       "Show a host process's PID-namespace chain and its PID in each namespace",
       (y) =>
@@ -376,7 +445,7 @@ export async function main(argv: readonly string[], from: Launcher = launcher): 
     )
     .demandCommand(
       1,
-      'Name a command: spawn, validate, plan, simulate, test, ls, ps, exec, kill, stop, inspect or init (see --help).',
+      'Name a command: spawn, validate, plan, simulate, test, ls, ps, exec, kill, stop, ui, inspect or init (see --help).',
     )
     .recommendCommands()
     .strict()
@@ -385,6 +454,14 @@ export async function main(argv: readonly string[], from: Launcher = launcher): 
     .alias('V', 'version')
     .epilogue(EPILOGUE)
     .wrap(Math.min(100, process.stdout.columns ?? 100))
+    .check((args) => {
+      // Both would be the one thing on stdout (yargs' conflicts() counts a default as given).
+      if (args['json'] === true && typeof args['format'] === 'string' && args['format'] !== 'text')
+        throw new UsageError(
+          `--format ${String(args['format'])} and --json cannot be used together: both are written to stdout`,
+        );
+      return true;
+    })
     .fail((message, error) => {
       // Abort: yargs would otherwise go on to run the command it just refused.
       throw error ?? new UsageError(message);

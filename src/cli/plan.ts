@@ -4,6 +4,8 @@ import { modelSync } from '../model/node-loader.js';
 import { styleFor } from '../render/format.js';
 import { renderPlan } from '../render/model-view.js';
 import { readSpecSourceForCli, withReproduciblePids } from '../spec.js';
+import { diagramFromPlan } from '../render/diagram/model.js';
+import { drawDiagram, type OutputFormat } from './diagram-output.js';
 import { EXIT } from './exit-codes.js';
 import { errorJson, exitCodeFor, reportError } from './report-error.js';
 
@@ -11,6 +13,8 @@ export interface PlanOptions {
   tree: string;
   json: boolean;
   reproduciblePids: boolean;
+  /** `svg` or `mermaid`: the diagram instead of the text. */
+  format?: OutputFormat | undefined;
 }
 
 export async function planCommand(options: PlanOptions): Promise<number> {
@@ -19,6 +23,12 @@ export async function planCommand(options: PlanOptions): Promise<number> {
     let text = await readSpecSourceForCli(options.tree);
     if (options.reproduciblePids) text = withReproduciblePids(text);
     const planned = modelSync().plan(text, source, hostLevels());
+    if (options.format === 'svg' || options.format === 'mermaid') {
+      process.stdout.write(
+        drawDiagram(diagramFromPlan(planned, `${source}: the PIDs spawn will give`), options.format),
+      );
+      return EXIT.ok;
+    }
     if (options.json) {
       const { json: _json, ...rest } = planned;
       process.stdout.write(`${JSON.stringify({ valid: true, ...rest })}\n`);

@@ -2,11 +2,18 @@
 import { ps } from '../live/client.js';
 import { findTree } from '../live/state-dir.js';
 import { describeExit, pidChain, shellWords, styleFor, truncate } from '../render/format.js';
+import { LiveState } from '../render/diagram/live-state.js';
+import { drawDiagram, type OutputFormat } from './diagram-output.js';
 import { EXIT } from './exit-codes.js';
 
-export function psCommand(options: { id: string; json: boolean }): number {
+export function psCommand(options: { id: string; json: boolean; format?: OutputFormat | undefined }): number {
   const tree = findTree(options.id);
   const reply = ps(tree);
+  if (options.format === 'svg' || options.format === 'mermaid') {
+    const title = `tree ${tree.info.id} (${tree.info.mode})`;
+    process.stdout.write(drawDiagram(LiveState.fromSnapshot(reply).diagram(title), options.format));
+    return EXIT.ok;
+  }
   if (options.json) {
     const processes = reply.processes.map((p) => ({
       node: p.start.node,

@@ -8,6 +8,8 @@ import { modelSync } from '../model/node-loader.js';
 import { styleFor } from '../render/format.js';
 import { renderSimulation } from '../render/model-view.js';
 import { readSpecSourceForCli } from '../spec.js';
+import { diagramFromSimulation } from '../render/diagram/model.js';
+import { drawDiagram, type OutputFormat } from './diagram-output.js';
 import { EXIT } from './exit-codes.js';
 import { errorJson, exitCodeFor, reportError } from './report-error.js';
 import { PidnsTreeError } from '../errors.js';
@@ -16,6 +18,8 @@ export interface SimulateOptions {
   tree: string;
   steps?: string | undefined;
   json: boolean;
+  /** `svg` or `mermaid`: the diagram of the tree after the steps instead of the text. */
+  format?: OutputFormat | undefined;
 }
 
 export async function simulateCommand(options: SimulateOptions): Promise<number> {
@@ -34,6 +38,12 @@ export async function simulateCommand(options: SimulateOptions): Promise<number>
       return EXIT.ok;
     }
     const plan = model.check(text, source, hostLevels());
+    if (options.format === 'svg' || options.format === 'mermaid') {
+      const n = sim.steps.length;
+      const title = `${source}: after ${n} simulated ${n === 1 ? 'step' : 'steps'}`;
+      process.stdout.write(drawDiagram(diagramFromSimulation(sim, plan.nodes, title), options.format));
+      return EXIT.ok;
+    }
     const style = styleFor(process.stdout);
     const n = sim.steps.length;
     const header = `${source}: simulated with ${n} ${n === 1 ? 'step' : 'steps'} (nothing runs)`;

@@ -7,10 +7,18 @@
  * Output lines reach us already rendered, in batches (see frames.ts), and go out as they are:
  * the cost per line is the native collector's, not JavaScript's.
  */
+import { appendFileSync } from 'node:fs';
 import { once } from 'node:events';
 
 import type { SpawnMode } from '../native.js';
+import type { ReapEvent, TreeEvent } from '../events.js';
+import { parseEvents } from '../frames.js';
+import { LiveState } from '../render/diagram/live-state.js';
+import { markdownSummary } from '../render/diagram/summary.js';
 import { RunningTree, signalNumber } from '../running-tree.js';
+import type { ForegroundSource } from '../ui/foreground-source.js';
+import type { UiServer } from '../ui/server.js';
+import { drawDiagram, type OutputFormat } from './diagram-output.js';
 import { HumanRenderer, prefixWidth } from '../render/human.js';
 import { styleFor } from '../render/format.js';
 import { checkSpecText, readSpecSourceForCli, withReproduciblePids } from '../spec.js';
@@ -27,6 +35,40 @@ export interface SpawnOptions {
   name?: string | undefined;
   /** Start in plan order with reproducible PIDs, as "reproduciblePids": true. */
   reproduciblePids?: boolean;
+  /** `svg` or `mermaid`: the diagram of the tree at its end on stdout; the run goes to stderr. */
+  format?: OutputFormat | undefined;
+  /** Append a Markdown summary to this file at the end (GITHUB_STEP_SUMMARY). */
+  summary?: string | undefined;
+  /** Serve a live page of the tree (`pidns-tree ui`'s) while it runs. */
+  ui?: boolean;
+}
+
+/** What spawn keeps of the events for its picture, its summary and its live page. */
+class Observer {
+  readonly state = new LiveState();
+  readonly reaps: ReapEvent[] = [];
+  source: ForegroundSource | undefined;
+
+  take(events: readonly TreeEvent[]): void {
+    for (const e of events) {
+      this.state.apply(e);
+      if (e.event === 'reap') this.reaps.push(e);
+    }
+    this.source?.push(events);
+  }
+}
+
+/** The lifecycle events of an NDJSON frame; output lines (the bulk) are not parsed. */
+function lifecycle(body: Buffer): TreeEvent[] {
+  const events: TreeEvent[] = [];
+  const text = body.toString('utf8');
+  let start = 0;
+  for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
+    if (nl > start && !text.startsWith('{"event":"output"', start))
+      events.push(JSON.parse(text.slice(start, nl)) as TreeEvent);
+    start = nl + 1;
+  }
+  return events;
 }
 
 /** Waits while a stream's buffer is full: the tree then waits on its pipes, nothing is lost. */
@@ -38,6 +80,12 @@ export async function spawnCommand(options: SpawnOptions): Promise<number> {
   const source = options.tree === '-' ? '<stdin>' : options.tree;
   let tree: RunningTree;
   let human: HumanRenderer | undefined;
+  const diagram = options.format === 'svg' || options.format === 'mermaid' ? options.format : undefined;
+  const observer =
+    diagram !== undefined || options.summary !== undefined || options.ui === true ? new Observer() : undefined;
+  // With a diagram on stdout, the run itself goes to stderr.
+  const out = diagram === undefined ? process.stdout : process.stderr;
+  let server: UiServer | undefined;
   try {
     let text = await readSpecSourceForCli(options.tree);
     if (options.reproduciblePids === true) text = withReproduciblePids(text);
@@ -48,18 +96,29 @@ export async function spawnCommand(options: SpawnOptions): Promise<number> {
     }
     // The native side watches stdout: a reader that goes away ends the tree even while it
     // prints nothing.
-    if (options.json) {
+    if (options.json && observer !== undefined) {
+      // The same NDJSON bytes, through here: the observer reads the lifecycle events.
+      tree = RunningTree.start(plan, options.mode, { format: 'events', watchFd: 1 });
+    } else if (options.json) {
       // The events go from the native collector straight to stdout: not a byte through here.
       tree = RunningTree.start(plan, options.mode, { format: 'ndjson', outputFd: 1, watchFd: 1 });
     } else {
-      human = new HumanRenderer(plan, { verbose: options.verbose });
-      const color = styleFor(process.stdout).dim('x') !== 'x';
+      human = new HumanRenderer(plan, { verbose: options.verbose }, out, process.stderr);
+      const color = styleFor(out).dim('x') !== 'x';
       tree = RunningTree.start(plan, options.mode, {
         format: 'human',
         color,
         prefixWidth: prefixWidth(plan),
         watchFd: 1,
       });
+    }
+    if (observer !== undefined && options.ui === true) {
+      const { ForegroundSource } = await import('../ui/foreground-source.js');
+      const { serveUi, pageUrl } = await import('./ui.js');
+      const id = plan.nodes[0]?.path ?? 'root';
+      observer.source = new ForegroundSource(tree, id);
+      server = await serveUi(observer.source, { host: '127.0.0.1', port: 0, defaultTree: id });
+      process.stderr.write(`pidns-tree: live page of this tree: ${pageUrl(server, 'live', id)}\n`);
     }
   } catch (error) {
     return reportError(error, options.json, source);
@@ -92,17 +151,41 @@ export async function spawnCommand(options: SpawnOptions): Promise<number> {
       if (frame.kind === 'c') code = frame.body.readInt32LE(0);
       if (frame.kind === 'x') readerGone = true;
       if (readerGone) continue;
-      if (human !== undefined) {
+      if (human !== undefined && observer !== undefined && frame.kind === 'e') {
+        const events = parseEvents<TreeEvent>(frame.body);
+        events.forEach((e) => human?.handle(e));
+        observer.take(events);
+        code = human.endCode ?? code;
+      } else if (human !== undefined) {
         human.frame(frame);
         if (frame.kind === 'e') code = human.endCode ?? code;
       } else if (frame.kind === 'o') {
         process.stdout.write(frame.body);
+      } else if (frame.kind === 'e' && observer !== undefined) {
+        // --json with an observer: the collector's NDJSON as it wrote it, then what it says.
+        process.stdout.write(frame.body);
+        const events = lifecycle(frame.body);
+        observer.take(events);
+        for (const e of events) if (e.event === 'end') code = e.code;
       }
       await drained(process.stdout);
       await drained(process.stderr);
     }
   } finally {
     signals.forEach((s) => process.off(s, onSignal));
+    await server?.close();
+  }
+  if (observer !== undefined && !readerGone) {
+    const title = `${source}: ${observer.state.ended === null ? 'the tree' : `ended with exit ${observer.state.ended}`}`;
+    if (diagram !== undefined) process.stdout.write(drawDiagram(observer.state.diagram(title), diagram));
+    if (options.summary !== undefined) {
+      try {
+        appendFileSync(options.summary, markdownSummary(observer.state, { source, code, reaps: observer.reaps }));
+      } catch (error) {
+        const why = error instanceof Error ? error.message : String(error);
+        process.stderr.write(`pidns-tree: the summary could not be written to ${options.summary}: ${why}\n`);
+      }
+    }
   }
   if (readerGone) return EXIT.outputClosed;
   return interrupted === undefined ? code : 128 + signalNumber(interrupted);

@@ -3,7 +3,7 @@
  * protocol's table of messages heads crates/core/src/wire/live.rs.
  */
 import { isErrorCode, PidnsTreeError } from '../errors.js';
-import type { ExitEvent, StartEvent } from '../events.js';
+import type { ExitEvent, StartEvent, TreeEvent } from '../events.js';
 import type { NativeTerminal } from '../native.js';
 import { live } from './native-live.js';
 import type { LiveTree } from './state-dir.js';
@@ -18,6 +18,21 @@ export interface PsReply {
   readonly processes: readonly PsProcess[];
   /** Zombies under a user's PID 1, by namespace. */
   readonly zombies: Readonly<Record<string, number>>;
+  /** Orphans reaped so far, by namespace. */
+  readonly reaped: Readonly<Record<string, number>>;
+  /** The number of the last event this picture includes (see `events`). */
+  readonly seq: number;
+}
+
+/** The events a supervisor recorded after some point (see `events`). */
+export interface EventsReply {
+  /** The number of the last event in `events` (or of the last recorded, when none are new). */
+  readonly seq: number;
+  /** The oldest event still kept: a caller who asked for events after less than `first - 1` missed some. */
+  readonly first: number;
+  readonly ended: boolean;
+  /** Lifecycle events only: start, exit, reap, zombies, error, end (no output). */
+  readonly events: readonly TreeEvent[];
 }
 
 /** What a client may ask, tagged by `t`. */
@@ -26,6 +41,7 @@ export type LiveRequest =
   | { readonly t: 'kill'; readonly node: string; readonly process: string; readonly signal: number }
   | { readonly t: 'stop'; readonly graceMs: number }
   | { readonly t: 'wait' }
+  | { readonly t: 'events'; readonly after: number; readonly waitMs: number }
   | {
       readonly t: 'exec';
       readonly node: string;
@@ -72,4 +88,18 @@ export async function requestOnTerminal(
 
 export function ps(tree: LiveTree): PsReply {
   return request(tree, { t: 'ps' }) as unknown as PsReply;
+}
+
+/** The longest the supervisor waits for an event before it answers `events` empty. */
+export const EVENTS_WAIT_MS = 20_000;
+
+/**
+ * The lifecycle events the supervisor recorded after number `after`, waiting up to `waitMs`
+ * for one (a long poll, off the JavaScript thread). It keeps the last 4,096: a caller that
+ * fell further behind (`first > after + 1`) reads `ps` again.
+ */
+export async function events(tree: LiveTree, after: number, waitMs = EVENTS_WAIT_MS): Promise<EventsReply> {
+  const body: LiveRequest = { t: 'events', after, waitMs };
+  const text = await live.requestAsync(tree.info.id, JSON.stringify(body), waitMs + ANSWER_MS);
+  return parseReply(tree, text) as unknown as EventsReply;
 }

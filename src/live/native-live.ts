@@ -21,6 +21,14 @@ export const live = {
   /** `timeoutMs`: give up when the supervisor does not answer by then (none for exec and wait). */
   request: (id: string, body: string, passStdio: boolean, timeoutMs?: number): string =>
     liveCall(() => native().liveRequest(id, body, passStdio, timeoutMs)),
+  /** The same off the JavaScript thread: a request that waits (`events`) blocks nothing. */
+  requestAsync: async (id: string, body: string, timeoutMs: number): Promise<string> => {
+    try {
+      return await native().liveRequestAsync(id, body, timeoutMs);
+    } catch (error) {
+      throw nativeError(error, 'TREE_GONE');
+    }
+  },
   /** An exec on `terminal` (its slave goes along); resolves with the reply at the command's exit. */
   execOnTerminal: async (id: string, body: string, terminal: NativeTerminal): Promise<string> => {
     try {

@@ -6,7 +6,7 @@
 import type { StartEvent } from '../events.js';
 import type { PlannedTree, PredictedProcess, Simulation, SimulatedEvent, StepOutcome } from '../model/types.js';
 import type { PlanNode } from '../spec-types.js';
-import { describeExit, shellWords, truncate, type Style } from './format.js';
+import { describeExit, shellWords, truncate, type Style } from './words.js';
 
 interface Row {
   prefix: string;

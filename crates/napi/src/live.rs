@@ -5,8 +5,8 @@
 //!
 //! Errors carry their code as the JavaScript error's `code`: STATE_UNSAFE (nothing was used or
 //! sent), UNKNOWN_TREE, TREE_GONE.
-use napi::bindgen_prelude::Object;
-use napi::{Env, Error, Result};
+use napi::bindgen_prelude::{AsyncTask, Object};
+use napi::{Env, Error, Result, Task};
 use napi_derive::napi;
 use pidns_core::error_code::ErrorCode;
 use pidns_core::live::client;
@@ -84,13 +84,45 @@ pub fn live_request(
     pass_stdio: bool,
     timeout_ms: Option<u32>,
 ) -> Result<String, ErrorCode> {
+    send(&id, &request, pass_stdio, timeout_ms)
+}
+
+fn send(id: &str, request: &str, pass_stdio: bool, timeout_ms: Option<u32>) -> Result<String, ErrorCode> {
     let timeout = timeout_ms.map(|ms| std::time::Duration::from_millis(ms as u64));
-    client::request(&id, &request, pass_stdio, timeout).map_err(coded_error)
+    client::request(id, request, pass_stdio, timeout).map_err(coded_error)
 }
 
 fn coded_error(e: client::RequestError) -> Error<ErrorCode> {
     let (code, message) = e.coded();
     Error::new(code, message)
+}
+
+/// `live_request` off the JavaScript thread (never with stdio): for requests that wait, such
+/// as the `events` long poll of `pidns-tree ui`, which must not block a server's event loop.
+#[napi(ts_return_type = "Promise<string>")]
+pub fn live_request_async(id: String, request: String, timeout_ms: Option<u32>) -> AsyncTask<LiveRequestTask> {
+    AsyncTask::new(LiveRequestTask { id, request, timeout_ms })
+}
+
+pub struct LiveRequestTask {
+    id: String,
+    request: String,
+    timeout_ms: Option<u32>,
+}
+
+impl Task for LiveRequestTask {
+    /// napi's tasks fail with its own statuses only: the coded error travels as the output and
+    /// becomes the promise's rejection in `resolve`, on the JavaScript thread.
+    type Output = Result<String, ErrorCode>;
+    type JsValue = String;
+
+    fn compute(&mut self) -> Result<Result<String, ErrorCode>> {
+        Ok(send(&self.id, &self.request, false, self.timeout_ms))
+    }
+
+    fn resolve(&mut self, env: Env, reply: Result<String, ErrorCode>) -> Result<String> {
+        reply.map_err(|coded| rejection(env, coded))
+    }
 }
 
 /// An exec on a terminal (`request` has `"tty": true`): the terminal's slave goes to the command

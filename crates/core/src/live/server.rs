@@ -132,6 +132,7 @@ fn handle(server: &Server, client: OwnedFd) {
             ok().finish()
         }
         LiveRequest::Exec { .. } => exec(server, &request, &client, fds),
+        LiveRequest::Events { after, wait_ms } => events(server, *after, *wait_ms),
         LiveRequest::Wait => {
             let mut st = server.shared.state.lock().unwrap_or_else(|e| e.into_inner());
             st.replying += 1;
@@ -196,32 +197,64 @@ fn exec(server: &Server, request: &LiveRequest, client: &OwnedFd, fds: Vec<Owned
     }
 }
 
-/// Every process with its state: running, zombie (per /proc) or exited (with its exit).
+/// The events recorded after `after`, once there is one or `wait_ms` has passed (or the tree
+/// has ended): `{"ok", "seq": the last one's number, "first": the oldest still kept, "ended",
+/// "events": [...]}`. A client whose `after` is below `first - 1` has missed some: it reads `ps`
+/// again (whose `seq` says where that picture stands) and goes on from there.
+fn events(server: &Server, after: u64, wait_ms: u64) -> String {
+    let deadline = std::time::Instant::now() + Duration::from_millis(wait_ms);
+    let mut st = server.shared.state.lock().unwrap_or_else(|e| e.into_inner());
+    while st.seq <= after && st.end.is_none() {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        st = server.shared.changed.wait_timeout(st, left).map(|(g, _)| g).unwrap_or_else(|e| e.into_inner().0);
+    }
+    let first = st.log.front().map_or(st.seq + 1, |(seq, _)| *seq);
+    ok().int("seq", st.seq as i64)
+        .int("first", first as i64)
+        .bool("ended", st.end.is_some())
+        .raws("events", st.log.iter().filter(|(seq, _)| *seq > after).map(|(_, line)| line.as_str()))
+        .finish()
+}
+
+/// Every process with its state: running, zombie (per /proc) or exited (with its exit), the
+/// zombies under a user's PID 1 and the orphans reaped, by namespace, and `seq`, the number of
+/// the last event this picture includes (see `events`).
 fn ps(server: &Server) -> String {
     // A copy, so that the /proc reads below happen without the lock the collector's sink needs.
-    let (rows, zombie_counts) = {
+    let (rows, zombie_counts, reaped, seq) = {
         let st = server.shared.state.lock().unwrap_or_else(|e| e.into_inner());
         let rows: Vec<_> = st.procs.iter().map(|p| (p.start.clone(), p.exit.clone(), p.host_pid)).collect();
         let counts: Vec<_> = st.zombies.iter().map(|(node, pids)| (node.clone(), pids.len() as i64)).collect();
-        (rows, counts)
+        let reaped: Vec<_> = st.reaped.iter().map(|(node, n)| (node.clone(), *n as i64)).collect();
+        (rows, counts, reaped, st.seq)
     };
-    ok().objects("processes", &rows, |o, (start, exit, host_pid)| {
-        let state = match exit {
-            Some(_) => "exited",
-            None if crate::host::zombies::is_zombie(*host_pid as i32) => "zombie",
-            None => "running",
-        };
-        let o = o.str("state", state).raw("start", start);
-        match exit {
-            Some(e) => o.raw("exit", e),
-            None => o.null("exit"),
-        }
-    })
-    .object("zombies", |mut o| {
-        for (node, count) in &zombie_counts {
-            o = o.int_at(node, *count);
-        }
-        o
-    })
-    .finish()
+    ok().int("seq", seq as i64)
+        .objects("processes", &rows, |o, (start, exit, host_pid)| {
+            let state = match exit {
+                Some(_) => "exited",
+                None if crate::host::zombies::is_zombie(*host_pid as i32) => "zombie",
+                None => "running",
+            };
+            let o = o.str("state", state).raw("start", start);
+            match exit {
+                Some(e) => o.raw("exit", e),
+                None => o.null("exit"),
+            }
+        })
+        .object("zombies", |mut o| {
+            for (node, count) in &zombie_counts {
+                o = o.int_at(node, *count);
+            }
+            o
+        })
+        .object("reaped", |mut o| {
+            for (node, count) in &reaped {
+                o = o.int_at(node, *count);
+            }
+            o
+        })
+        .finish()
 }

@@ -10,6 +10,7 @@
 //! | client → supervisor | `{"t":"kill"}` | `node`, `process` (default `"init"`), `signal` (a number, default SIGTERM) |
 //! | client → supervisor | `{"t":"stop"}` | `graceMs` (default 10 000): SIGTERM to the root init, SIGKILL after it |
 //! | client → supervisor | `{"t":"wait"}` | the reply comes when the tree has ended |
+//! | client → supervisor | `{"t":"events"}` | `after` (a sequence number, default 0), `waitMs` (default 0, at most 30 000): the lifecycle events recorded after it, waiting that long for one (a long poll: `pidns-tree ui`) |
 //! | client → supervisor | `{"t":"exec"}` | `node`, `command`, `env`, `cwd`, `tty` (default false), with three descriptors (one terminal with `tty`): the reply comes when it has exited |
 //! | supervisor → client | `{"ok":true,...}` | ps: `processes`, `zombies`; kill: `sent`; wait: `code`; exec: `process`, `exit` |
 //! | supervisor → client | `{"ok":false,"code","error"}` | `code` as in src/errors.ts, `error` says why |
@@ -31,11 +32,17 @@ pub enum LiveRequest {
     Stop { grace_ms: u64 },
     /// Replies with the tree's exit code once it has ended.
     Wait,
+    /// The lifecycle events recorded after sequence number `after`, waiting up to `wait_ms`
+    /// for one to come (a long poll: `pidns-tree ui` watches a tree this way).
+    Events { after: u64, wait_ms: u64 },
     /// Run a command in `node` with the client's stdio; the reply comes when it has exited.
     /// `tty`: the three descriptors are one terminal, which becomes the command's controlling
     /// terminal (see `wire::control`).
     Exec { node: String, command: Vec<String>, env: Vec<(String, String)>, cwd: Option<String>, tty: bool },
 }
+
+/// The longest an `events` request may wait for an event (a client sets its timeout above it).
+pub const MAX_EVENTS_WAIT_MS: i64 = 30_000;
 
 /// A request that cannot be served: its code and why.
 pub type Refusal = (ErrorCode, String);
@@ -68,6 +75,10 @@ impl LiveRequest {
                 signal: signal(&m)?,
             },
             "wait" => LiveRequest::Wait,
+            "events" => LiveRequest::Events {
+                after: m.opt("after", Reader::i64).map_err(bad)?.unwrap_or(0).max(0) as u64,
+                wait_ms: m.opt("waitMs", Reader::i64).map_err(bad)?.unwrap_or(0).clamp(0, MAX_EVENTS_WAIT_MS) as u64,
+            },
             "stop" => LiveRequest::Stop {
                 grace_ms: m.opt("graceMs", Reader::i64).map_err(bad)?.unwrap_or(10_000).max(0) as u64,
             },
@@ -84,7 +95,7 @@ impl LiveRequest {
                     tty: m.opt("tty", Reader::bool).map_err(bad)?.unwrap_or(false),
                 }
             }
-            other => return Err(bad(format!("unknown request {other:?}: ps, kill, stop, wait or exec"))),
+            other => return Err(bad(format!("unknown request {other:?}: ps, kill, stop, wait, events or exec"))),
         })
     }
 
@@ -150,5 +161,17 @@ mod tests {
             r#"{"ok":false,"code":"TREE_GONE","error":"the tree ended"}"#
         );
         assert_eq!(ok().bool("sent", true).finish(), r#"{"ok":true,"sent":true}"#);
+    }
+
+    #[test]
+    fn events_waits_at_most_thirty_seconds() {
+        match LiveRequest::parse(br#"{"t":"events","after":7,"waitMs":9999999}"#) {
+            Ok(LiveRequest::Events { after, wait_ms }) => assert_eq!((after, wait_ms), (7, 30_000)),
+            _ => panic!("not an events request"),
+        }
+        match LiveRequest::parse(br#"{"t":"events"}"#) {
+            Ok(LiveRequest::Events { after, wait_ms }) => assert_eq!((after, wait_ms), (0, 0)),
+            _ => panic!("not an events request"),
+        }
     }
 }

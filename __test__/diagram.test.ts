@@ -1,0 +1,175 @@
+/**
+ * The diagram without a browser: the layout puts every PID of every process in the gutter of
+ * the namespace it belongs to, boxes nest, the SVG is XML that names every process, the Mermaid
+ * text holds every process, the live state follows events, and the playground's guided examples
+ * play on the model as their captions say. Also the ui server's request guard, rule by rule.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import test from 'ava';
+
+import type { StartEvent } from '../src/events.js';
+import { modelSync } from '../src/model/node-loader.js';
+import { layoutDiagram, pidText } from '../src/render/diagram/layout.js';
+import { LiveState } from '../src/render/diagram/live-state.js';
+import { renderMermaid } from '../src/render/diagram/mermaid.js';
+import { diagramFromPlan, diagramFromSimulation, diagramProcesses } from '../src/render/diagram/model.js';
+import { renderSvg } from '../src/render/diagram/svg.js';
+import { checkRequest, parseHost, sameToken } from '../src/ui/guard.js';
+import { GUIDES } from '../src/ui/web/guides.js';
+import { root } from './helpers/cli.js';
+
+const spec = {
+  name: 'root',
+  processes: [{ name: 'web', command: ['sleep', 'infinity'] }],
+  children: [
+    {
+      name: 'a',
+      processes: [{ name: 'worker', command: ['sh', '-c', 'echo "<&>"'] }],
+      children: [{ name: 'b', processes: [{ name: 'leaf', command: ['sleep', '1'] }] }],
+    },
+    { name: 'c', processes: [{ name: 'other', command: ['true'] }] },
+  ],
+};
+
+test('layout: every PID of every process sits in the gutter of its namespace, boxes nest', (t) => {
+  const planned = modelSync().plan(spec);
+  const layout = layoutDiagram(diagramFromPlan(planned, 'plan'));
+  const boxes = new Map(layout.boxes.map((b) => [b.path, b]));
+  for (const p of planned.predicted) {
+    const row = layout.lines.find((r) => r.key === `${p.node}:${p.process}`);
+    if (row === undefined) return t.fail(`no row for ${p.node}:${p.process}`);
+    const levels = Object.keys({ ...p.pids, ...p.ranges });
+    t.deepEqual(
+      row.pids.map((c) => c.level),
+      levels.sort((x, y) => x.length - y.length),
+    );
+    for (const cell of row.pids) {
+      t.is(cell.text, pidText(p.pids[cell.level] ?? p.ranges[cell.level]));
+      // Inside the box of that level, left of the next one.
+      const box = boxes.get(cell.level);
+      if (box === undefined) return t.fail(`no box ${cell.level}`);
+      t.true(cell.col > box.left && cell.col + cell.text.length <= box.right, `${row.key} ${cell.level}`);
+      t.true(row.row > box.top && row.row < box.bottom);
+    }
+  }
+  for (const b of layout.boxes) {
+    const parent = boxes.get(b.path.slice(0, b.path.lastIndexOf('/')));
+    if (parent === undefined) continue;
+    t.true(b.left > parent.left && b.right < parent.right && b.top > parent.top && b.bottom < parent.bottom, b.path);
+  }
+});
+
+test('SVG: well-formed XML (xmllint), escapes commands, names every process', (t) => {
+  const planned = modelSync().plan(spec);
+  const svg = renderSvg(layoutDiagram(diagramFromPlan(planned, 'a <plan> & "quotes"')), { standalone: true });
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'pidns-svg-')), 'plan.svg');
+  writeFileSync(file, svg);
+  execFileSync('xmllint', ['--noout', file]);
+  for (const p of planned.predicted) t.true(svg.includes(`>${p.process}<`) || p.process === 'init', p.process);
+  t.true(svg.includes('&#60;&#38;&#62;'), 'the command text is escaped');
+});
+
+test('Mermaid: a subgraph per namespace and a node per process, labels escaped', (t) => {
+  const planned = modelSync().plan(spec);
+  const text = renderMermaid(diagramFromPlan(planned, 'plan'));
+  t.true(text.startsWith('flowchart TB\n'));
+  t.is(text.match(/^\s*subgraph /gm)?.length, 4);
+  for (const p of planned.predicted) t.regex(text, new RegExp(`<b>${p.process === 'init' ? 'init' : p.process}</b>`));
+  t.false(/"[^"\n]*<&>[^"\n]*"/.test(text), 'no raw < & > inside a label');
+});
+
+test('simulation: the cascade of a killed middle init shows in the diagram', (t) => {
+  const model = modelSync();
+  const planned = model.plan(spec);
+  const sim = model.simulate(spec, [{ op: 'kill', from: 'host', target: 'root/a', signal: 'KILL' }]);
+  const d = diagramFromSimulation(sim, planned.nodes, 'after');
+  const state = new Map(diagramProcesses(d).map((p) => [p.key, p]));
+  for (const key of ['root/a:init', 'root/a:worker', 'root/a/b:init', 'root/a/b:leaf']) {
+    t.is(state.get(key)?.exit?.signal, 'SIGKILL', key);
+  }
+  t.is(state.get('root:web')?.state, 'running');
+  t.is(state.get('root/c:other')?.state, 'running');
+});
+
+const start = (node: string, process: string, pids: Record<string, number>): StartEvent => ({
+  event: 'start',
+  node,
+  process,
+  pid: pids[node] ?? 0,
+  pids,
+  command: process === 'init' ? ['pidns-init'] : ['sleep', '1'],
+});
+
+test('live state: starts, exits, reaps and zombies, from a snapshot on', (t) => {
+  const s = LiveState.fromSnapshot({
+    processes: [{ start: start('root', 'init', { host: 10, root: 1 }), state: 'running', exit: null }],
+    zombies: {},
+    reaped: { root: 2 },
+  });
+  t.is(s.apply(start('root/a', 'init', { host: 11, root: 2, 'root/a': 1 })), 'structure');
+  t.is(s.apply({ event: 'exit', node: 'root/a', process: 'init', code: 137, signal: 'SIGKILL' }), 'state');
+  t.is(s.apply({ event: 'reap', node: 'root', pid: 5, code: 0, signal: null }), 'state');
+  t.is(s.apply({ event: 'zombies', node: 'root/a', count: 2, pids: [3, 4] }), 'state');
+  const d = s.diagram('t');
+  t.is(d.root.path, 'root');
+  t.is(d.root.reaped, 3);
+  t.is(d.root.init?.role, 'init');
+  t.is(d.root.children[0]?.init?.exit?.signal, 'SIGKILL');
+  t.deepEqual(d.root.children[0]?.zombies, { count: 2, pids: [3, 4] });
+});
+
+test('the guided examples play on the model as their captions say', (t) => {
+  const model = modelSync();
+  for (const g of GUIDES) {
+    const text = execFileSync('cat', [path.join(root, 'examples', 'rules', g.file)], { encoding: 'utf8' });
+    const sim = model.simulate(
+      text,
+      g.steps.map((s) => s.step),
+    );
+    t.deepEqual(
+      sim.steps.map((s) => s.result),
+      g.steps.map((s) => s.expect),
+      g.title,
+    );
+  }
+});
+
+const config = { token: 'secret-token', port: 8123, names: ['localhost'] };
+const req = (headers: Record<string, string>, url = '/api/trees?token=secret-token', method = 'GET') => ({
+  method,
+  url: new URL(url, 'http://x'),
+  headers,
+});
+
+test('guard: the token on every request, compared in constant time', (t) => {
+  t.true(checkRequest(config, req({ host: '127.0.0.1:8123' })).ok);
+  t.like(checkRequest(config, req({ host: '127.0.0.1:8123' }, '/api/trees')), { ok: false, status: 401 });
+  t.like(checkRequest(config, req({ host: '127.0.0.1:8123' }, '/?token=secret-tokeN')), { ok: false, status: 403 });
+  t.true(checkRequest(config, req({ host: '127.0.0.1:8123', authorization: 'Bearer secret-token' }, '/')).ok);
+  t.true(sameToken('a', 'a'));
+  t.false(sameToken('a', 'a '));
+});
+
+test('guard: Host must name this server (DNS rebinding), Origin and Sec-Fetch-Site must be its own', (t) => {
+  t.true(checkRequest(config, req({ host: 'localhost:8123' })).ok);
+  t.true(checkRequest(config, req({ host: '[::1]:8123' })).ok);
+  t.like(checkRequest(config, req({ host: 'evil.example:8123' })), { ok: false, status: 421 });
+  t.like(checkRequest(config, req({ host: 'localhost:9999' })), { ok: false, status: 421 });
+  t.like(checkRequest(config, req({})), { ok: false, status: 421 });
+  t.like(checkRequest(config, req({ host: '127.0.0.1:8123', origin: 'http://evil.example' })), {
+    ok: false,
+    status: 403,
+  });
+  t.like(checkRequest(config, req({ host: '127.0.0.1:8123', origin: 'null' })), { ok: false, status: 403 });
+  t.true(checkRequest(config, req({ host: '127.0.0.1:8123', origin: 'http://127.0.0.1:8123' })).ok);
+  t.like(checkRequest(config, req({ host: '127.0.0.1:8123', 'sec-fetch-site': 'cross-site' })), {
+    ok: false,
+    status: 403,
+  });
+  t.deepEqual(parseHost('[::1]:80'), { name: '[::1]', port: 80 });
+  t.is(parseHost('a:b:c'), null);
+});

@@ -1,0 +1,62 @@
+/**
+ * Headless Chromium for the tests that need a real browser: Debian's `chromium` (which
+ * scripts/prepare-test-host.sh installs), or Chrome; PIDNS_TREE_CHROMIUM names another. Driven by
+ * playwright-core, which brings no browser of its own.
+ */
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+import { root } from './cli.js';
+
+export const browserPath = [
+  process.env['PIDNS_TREE_CHROMIUM'],
+  '/usr/bin/chromium',
+  '/usr/bin/google-chrome',
+  '/usr/bin/chromium-browser',
+]
+  .filter((p): p is string => p !== undefined)
+  .find((p) => existsSync(p));
+
+export const NO_BROWSER = 'no Chromium or Chrome here: install chromium (Debian) or set PIDNS_TREE_CHROMIUM';
+
+/** A fresh headless browser with a profile of its own, and no network but what the page asks for. */
+export async function launchBrowser(): Promise<BrowserContext> {
+  if (browserPath === undefined) throw new Error(NO_BROWSER);
+  return chromium.launchPersistentContext(mkdtempSync(path.join(tmpdir(), 'pidns-tree-chromium-')), {
+    executablePath: browserPath,
+    headless: true,
+    viewport: { width: 1400, height: 900 },
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** Every console error, failed request and uncaught exception of a page, as text. */
+export function watchProblems(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`uncaught: ${e.message}`));
+  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
+  return problems;
+}
+
+/** dist/artifacts/<name>.png: a screenshot kept for a person to look at. */
+export async function screenshot(page: Page, name: string, fullPage = false): Promise<string> {
+  const file = path.join(root, 'dist', 'artifacts', `${name}.png`);
+  mkdirSync(path.dirname(file), { recursive: true });
+  await page.screenshot({ path: file, fullPage });
+  return file;
+}

@@ -1,0 +1,157 @@
+// The live page of `pidns-tree ui` (issue 14) in headless Chromium: a detached tree of 1,032
+// processes over 32 levels, one of which makes 1,000 orphans a second for root's init to reap
+// (bench/ui/orphan-pump.c), so that the page receives about 1,000 events a second throughout.
+// Per round, a fresh browser context loads the page: the time from navigation to the diagram
+// painted (target 500 ms), the render alone (from the snapshot's arrival), then for 5 s under
+// the events the longest frame (Chromium's Long Animation Frames timeline, and the gaps between
+// animation frames; target: none over 50 ms), and the events the page applied per second.
+// Baseline: `pidns-tree ps ID`, what one would run instead to see the tree.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+
+import { chromium } from 'playwright-core';
+
+import { TIME } from '../lib/metrics.mjs';
+
+const CHROMIUM = [process.env.PIDNS_TREE_CHROMIUM, '/usr/bin/chromium', '/usr/bin/google-chrome'].find(
+  (p) => p !== undefined && existsSync(p),
+);
+const WINDOW_MS = 5000;
+const RATE = 1000;
+
+function bigSpec(pump) {
+  const sleepers = (n) => Array.from({ length: n }, (_, i) => ({ name: `p${i}`, command: ['sleep', 'infinity'] }));
+  let spec = { name: 'l32', processes: sleepers(1000 - 31 * 31) };
+  for (let d = 31; d >= 1; d -= 1) spec = { name: `l${d}`, processes: sleepers(31), children: [spec] };
+  // 32 inits and 1,000 processes: the pump is one of root's 31.
+  spec.processes[0] = { name: 'pump', command: [pump, String(RATE)] };
+  return spec;
+}
+
+// Installed before the page's own scripts: every long animation frame, and the animation
+// frames' own rhythm (a gap between two is a frame the page could not paint in time).
+const OBSERVER = `(() => {
+  const frames = { long: [], maxGap: 0, last: 0, from: 0 };
+  globalThis.__frames = frames;
+  try {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) if (e.startTime >= frames.from) frames.long.push(e.duration);
+    }).observe({ type: 'long-animation-frame', buffered: true });
+  } catch {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) if (e.startTime >= frames.from) frames.long.push(e.duration);
+    }).observe({ type: 'longtask', buffered: true });
+  }
+  const tick = (t) => {
+    if (frames.last > 0 && frames.from > 0 && t >= frames.from) frames.maxGap = Math.max(frames.maxGap, t - frames.last);
+    frames.last = t;
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+})();`;
+
+export default {
+  name: 'ui',
+  title: 'The live page (pidns-tree ui)',
+  async prepare(ctx) {
+    if (CHROMIUM === undefined) throw new Error('no chromium: apt-get install chromium (scripts/prepare-test-host.sh)');
+    const pump = path.join(ctx.tmp, 'orphan-pump');
+    execFileSync('gcc', ['-O2', '-Wall', '-o', pump, path.join(ctx.root, 'bench', 'ui', 'orphan-pump.c')]);
+    const id = `bench-${process.pid}-ui`;
+    const file = ctx.writeSpec('ui-big', bigSpec(pump));
+    let ui;
+    let browser;
+    ctx.onCleanup(() => {
+      ui?.kill('SIGTERM');
+      try {
+        execFileSync(process.execPath, [ctx.cli, 'stop', id, '--grace-ms', '2000'], { stdio: 'ignore' });
+      } catch {
+        // not started, or already gone
+      }
+    });
+    await ctx.command([process.execPath, ctx.cli, 'spawn', '--detach', '--name', id, file]);
+    ui = spawn(process.execPath, [ctx.cli, 'ui', id], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const url = await new Promise((resolve, reject) => {
+      const lines = readline.createInterface({ input: ui.stdout });
+      lines.once('line', resolve);
+      ui.once('exit', (code) => reject(new Error(`pidns-tree ui exited ${code}`)));
+    });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+    ctx.onCleanup(() => void browser?.close());
+
+    const page = async () => {
+      const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+      try {
+        const p = await context.newPage();
+        const errors = [];
+        p.on('pageerror', (e) => errors.push(e.message));
+        await p.addInitScript(OBSERVER);
+        await p.goto(url);
+        await p.waitForFunction(() => globalThis.pidnsTreePerf?.paintedAt !== undefined, null, { timeout: 60_000 });
+        const first = await p.evaluate(() => ({ ...globalThis.pidnsTreePerf }));
+        if (first.rows < 1032) throw new Error(`the diagram has ${first.rows} rows, not the 1,032 processes`);
+        await p.evaluate(() => {
+          globalThis.__frames.from = performance.now();
+          globalThis.__frames.long.length = 0;
+          globalThis.__frames.maxGap = 0;
+          globalThis.__eventsFrom = globalThis.pidnsTreePerf.events ?? 0;
+        });
+        await p.waitForTimeout(WINDOW_MS);
+        const storm = await p.evaluate(() => ({
+          long: [...globalThis.__frames.long],
+          maxGap: globalThis.__frames.maxGap,
+          events: (globalThis.pidnsTreePerf.events ?? 0) - globalThis.__eventsFrom,
+        }));
+        if (errors.length > 0) throw new Error(`page errors: ${errors.join('; ')}`);
+        if (storm.events < RATE * (WINDOW_MS / 1000) * 0.5) {
+          throw new Error(`only ${storm.events} events reached the page in ${WINDOW_MS} ms`);
+        }
+        return {
+          ms: first.paintedAt,
+          openMs: first.openAt,
+          answerMs: first.messageAt - first.openAt,
+          renderMs: first.paintedAt - first.snapshotAt,
+          maxFrameMs: Math.max(storm.maxGap, ...storm.long),
+          longFrames: storm.long.length,
+          eventsPerSec: storm.events / (WINDOW_MS / 1000),
+        };
+      } finally {
+        await context.close();
+      }
+    };
+
+    return {
+      groups: [
+        {
+          id: 'live-1032',
+          title: 'the live page of a tree of 1,032 processes over 32 levels, under 1,000 reaped orphans a second',
+          note: 'ms: from navigation to the diagram painted, in three parts: the page loaded and its event stream asked for; the snapshot arrived (the server asks the supervisor for ps and sends it); render: from the snapshot to the diagram painted; longest frame: the longest Long Animation Frame, or gap between animation frames, in 5 s under the events; events/s: what the page applied.',
+          baseline: 'ps-cli',
+          metrics: [
+            { ...TIME, label: 'to the diagram on screen' },
+            { key: 'openMs', label: 'page up, stream asked', unit: 'ms' },
+            { key: 'answerMs', label: 'snapshot arrives', unit: 'ms' },
+            { key: 'renderMs', label: 'render', unit: 'ms' },
+            { key: 'maxFrameMs', label: 'longest frame', unit: 'ms' },
+            { key: 'longFrames', label: 'frames over 50 ms' },
+            { key: 'eventsPerSec', label: 'events/s on the page' },
+          ],
+          contenders: [
+            {
+              id: 'ps-cli',
+              label: 'pidns-tree ps ID (text, cold CLI)',
+              run: () => ctx.command([process.execPath, ctx.cli, 'ps', id]),
+            },
+            { id: 'page', label: 'pidns-tree ui: the live page in Chromium', run: page },
+          ],
+          targets: [
+            { contender: 'page', atMost: 500 },
+            { contender: 'page', metric: 'maxFrameMs', atMost: 50 },
+          ],
+        },
+      ],
+    };
+  },
+};

@@ -1,0 +1,95 @@
+/**
+ * `pidns-tree ui [id] [--playground] [--host H] [--port P]`: a local web server with a live
+ * page of this user's detached trees (and the playground), until Ctrl-C. It prints the address,
+ * with the token every request needs.
+ */
+import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
+import path from 'node:path';
+
+import { PidnsTreeError } from '../errors.js';
+import { packageRoot } from '../package-root.js';
+import type { TreeCatalog } from '../ui/source.js';
+import { startUiServer, type UiServer } from '../ui/server.js';
+import { EXIT } from './exit-codes.js';
+
+export interface UiOptions {
+  id: string | undefined;
+  playground: boolean;
+  host: string;
+  port: number;
+}
+
+/** dist/ui, where `npm run build` puts the pages. */
+export function uiAssets(): string {
+  const dir = path.join(packageRoot, 'dist', 'ui');
+  if (!existsSync(path.join(dir, 'live.html'))) {
+    throw new PidnsTreeError(
+      'NATIVE_MISSING',
+      `the web pages are missing (no ${dir}/live.html): run \`npm run build\``,
+    );
+  }
+  return dir;
+}
+
+/** Starts the server for `catalog` (null: the playground only); its address and how to stop. */
+export async function serveUi(
+  catalog: TreeCatalog | null,
+  options: { host: string; port: number; defaultTree?: string | undefined },
+): Promise<UiServer> {
+  const names = isIP(options.host) === 0 ? [options.host] : [];
+  return startUiServer({
+    host: options.host,
+    port: options.port,
+    catalog,
+    assets: uiAssets(),
+    names,
+    ...(options.defaultTree === undefined ? {} : { defaultTree: options.defaultTree }),
+  });
+}
+
+/** The address of a page of the server: the live page (of tree `id`) or the playground. */
+export function pageUrl(server: UiServer, page: 'live' | 'playground', id?: string): string {
+  const url = new URL(server.url);
+  if (page === 'playground') url.pathname = '/playground';
+  if (id !== undefined) url.hash = `tree=${encodeURIComponent(id)}`;
+  return url.href;
+}
+
+export async function uiCommand(options: UiOptions): Promise<number> {
+  let catalog: TreeCatalog | null = null;
+  try {
+    const { requireNative } = await import('../native.js');
+    requireNative();
+    const { DetachedCatalog } = await import('../ui/detached-source.js');
+    const detached = new DetachedCatalog();
+    // The tree named here is followed from the start: its page opens from memory.
+    if (options.id !== undefined && !detached.keep(options.id)) {
+      throw new PidnsTreeError(
+        'UNKNOWN_TREE',
+        `no running tree ${JSON.stringify(options.id)} here (see pidns-tree ls)`,
+      );
+    }
+    catalog = detached;
+  } catch (error) {
+    if (!options.playground || (error instanceof PidnsTreeError && error.code === 'UNKNOWN_TREE')) throw error;
+  }
+  const server = await serveUi(catalog, { host: options.host, port: options.port, defaultTree: options.id });
+  const url = pageUrl(server, options.playground ? 'playground' : 'live', options.id);
+  process.stdout.write(`${url}\n`);
+  if (process.stderr.isTTY)
+    process.stderr.write(
+      `pidns-tree ui: open the address above (it holds this server's token); Ctrl-C stops the server\n`,
+    );
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      ['SIGINT', 'SIGTERM', 'SIGHUP'].forEach((s) => process.off(s, stop));
+      resolve();
+    };
+    ['SIGINT', 'SIGTERM', 'SIGHUP'].forEach((s) => process.on(s, stop));
+  });
+  await server.close();
+  // A tree's watcher may be waiting in the supervisor's long poll (up to 20 s, in a native call
+  // nothing can cancel): exit now rather than when it returns.
+  process.exit(EXIT.ok);
+}

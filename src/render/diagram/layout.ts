@@ -1,0 +1,301 @@
+/**
+ * Where everything of a diagram goes, on a grid of character cells: namespaces are boxes
+ * nested in their parent's box, and each process is a row that crosses every box around it,
+ * with its PID in that namespace written just inside that box's left edge (its gutter). Read a
+ * row from the left: host PID, PID in the root, in the next box... down to its own namespace,
+ * then its name, state and command. Pure and deterministic: the CLI's SVG export and the web
+ * pages draw the same layout (svg.ts), and tests check it without a browser.
+ *
+ *   host  ┌ root ───────────────────────────────────┐
+ *   4711  │ 1     init                              │
+ *   4713  │ 2     web      running   sleep 10       │
+ *         │   ┌ root/a ───────────────────────────┐ │
+ *   4714  │ 3 │ 1  init                           │ │
+ *   4716  │ 4 │ 2  worker  exited 0  sh -c …      │ │
+ *         │   └───────────────────────────────────┘ │
+ *         └─────────────────────────────────────────┘
+ */
+import { describeExit, shellWords, truncate } from '../words.js';
+import type { Diagram, DiagramNamespace, DiagramProcess, PidValue } from './model.js';
+
+/** How a row's state is coloured. */
+export type Tone = 'planned' | 'running' | 'stopped' | 'zombie' | 'ok' | 'failed' | 'gone';
+
+/** Text starting at column `col`. */
+export interface Cell {
+  readonly col: number;
+  readonly text: string;
+}
+
+/** A PID in a gutter: `col` is where the right-aligned text starts. */
+export interface PidCell extends Cell {
+  /** The namespace path, or `host`. */
+  readonly level: string;
+}
+
+export interface LayoutRow {
+  readonly row: number;
+  /** `node:process`, `node:init`, or `node:zombies`. */
+  readonly key: string;
+  readonly kind: 'init' | 'process' | 'zombies';
+  readonly node: string;
+  readonly depth: number;
+  readonly pids: readonly PidCell[];
+  readonly name: Cell;
+  readonly state: Cell & { readonly tone: Tone };
+  readonly command: Cell;
+  /** The row in words, for screen readers and tooltips. */
+  readonly label: string;
+}
+
+export interface LayoutBox {
+  readonly path: string;
+  readonly depth: number;
+  readonly top: number;
+  readonly bottom: number;
+  readonly left: number;
+  readonly right: number;
+  /** On the top border: the path, then what is counted there (reaped orphans, zombies). */
+  readonly label: Cell;
+  readonly summary: Cell;
+}
+
+export interface Layout {
+  readonly title: string;
+  /** Grid size in cells. */
+  readonly columns: number;
+  readonly rows: number;
+  /** Column headings on row 0 (`host` above the host PIDs). */
+  readonly headings: readonly Cell[];
+  readonly boxes: readonly LayoutBox[];
+  readonly lines: readonly LayoutRow[];
+  /** Room for a state, and for a command, in cells: a page that patches a row checks its text fits. */
+  readonly stateWidth: number;
+  readonly commandRoom: number;
+}
+
+export interface LayoutOptions {
+  /** Commands are cut to this many characters (default 48). */
+  readonly commandWidth?: number;
+  /** Room for states at least this wide (a live page keeps room for `killed by SIGKILL (137)`). */
+  readonly minStateWidth?: number;
+}
+
+export function pidText(v: PidValue | undefined): string {
+  if (v === undefined) return '';
+  return typeof v === 'number' ? String(v) : `${v[0]}–${v[1]}`;
+}
+
+export function toneOf(p: Pick<DiagramProcess, 'state' | 'exit'>): Tone {
+  switch (p.state) {
+    case 'exited':
+    case 'gone':
+      if (p.exit === null) return 'gone';
+      return p.exit.code === 0 && p.exit.signal === null ? 'ok' : 'failed';
+    default:
+      return p.state;
+  }
+}
+
+/** `running`, `zombie`, `exited 0`, `killed by SIGKILL (137)`; nothing for a plan. */
+export function stateText(p: Pick<DiagramProcess, 'state' | 'exit'>): string {
+  switch (p.state) {
+    case 'planned':
+      return '';
+    case 'exited':
+    case 'gone':
+      return p.exit === null ? 'gone' : describeExit(p.exit.code, p.exit.signal);
+    default:
+      return p.state;
+  }
+}
+
+function nameOf(p: DiagramProcess): string {
+  return p.role === 'user-init' ? 'your init' : p.name;
+}
+
+/** The PIDs of a process, innermost first, for words: `pid 2 in root/a · 4 in root · 4716 on host`. */
+export function pidWords(p: DiagramProcess): string {
+  const levels = Object.keys(p.pids).filter((l) => l !== 'host');
+  const parts = [...levels].reverse().map((l, i) => `${i === 0 ? 'pid ' : ''}${pidText(p.pids[l])} in ${l}`);
+  const host = p.pids['host'];
+  if (host !== undefined) parts.push(`${pidText(host)} on host`);
+  return parts.join(' · ');
+}
+
+/** What the top border of a namespace's box says after its path. */
+export function boxSummary(ns: Pick<DiagramNamespace, 'reaped' | 'zombies'>): string {
+  const parts: string[] = [];
+  if (ns.reaped > 0) parts.push(`reaped ${ns.reaped} ${ns.reaped === 1 ? 'orphan' : 'orphans'}`);
+  if (ns.zombies.count > 0) parts.push(`${ns.zombies.count} ${ns.zombies.count === 1 ? 'zombie' : 'zombies'}`);
+  return parts.join(' · ');
+}
+
+interface Entry {
+  readonly ns: DiagramNamespace;
+  readonly depth: number;
+  readonly levels: readonly string[];
+}
+
+export function layoutDiagram(diagram: Diagram, options: LayoutOptions = {}): Layout {
+  const commandWidth = options.commandWidth ?? 48;
+  const entries: Entry[] = [];
+  const walk = (ns: DiagramNamespace, levels: readonly string[]): void => {
+    const here = [...levels, ns.path];
+    entries.push({ ns, depth: levels.length, levels: here });
+    ns.children.forEach((c) => walk(c, here));
+  };
+  walk(diagram.root, []);
+  const entryOf = new Map(entries.map((e) => [e.ns, e]));
+  const maxDepth = Math.max(...entries.map((e) => e.depth));
+  const members = (ns: DiagramNamespace): DiagramProcess[] => [...(ns.init === null ? [] : [ns.init]), ...ns.processes];
+  const all = entries.flatMap((e) => members(e.ns).map((p) => ({ p, e })));
+
+  // Gutter widths: the widest PID text at each depth, and on the host.
+  const gutter = Array.from({ length: maxDepth + 1 }, () => 1);
+  let host = 0;
+  for (const { p, e } of all) {
+    e.levels.forEach((level, d) => (gutter[d] = Math.max(gutter[d] ?? 1, pidText(p.pids[level]).length)));
+    host = Math.max(host, pidText(p.pids['host']).length);
+  }
+  if (host > 0) host = Math.max(host, 'host'.length);
+  // Columns: the host gutter, then for each depth d a box border (left[d]), a space, the
+  // gutter, a space; a namespace's rows start where a child's border would be.
+  const left: number[] = [];
+  let col = host > 0 ? host + 1 : 0;
+  for (let d = 0; d <= maxDepth; d += 1) {
+    left.push(col);
+    col += 2 + (gutter[d] ?? 1) + 1;
+  }
+  const gutterCol = (d: number) => (left[d] ?? 0) + 2;
+  const nameCol = (d: number) => gutterCol(d) + (gutter[d] ?? 1) + 1;
+
+  const zombieName = (ns: DiagramNamespace) =>
+    `${ns.zombies.count} ${ns.zombies.count === 1 ? 'zombie' : 'zombies'}${ns.zombies.pids.length > 0 ? ` (pid ${ns.zombies.pids.join(', ')})` : ''}`;
+  let stateCol = 0;
+  let stateWidth = options.minStateWidth ?? 0;
+  let commandLen = 0;
+  for (const { p, e } of all) {
+    stateCol = Math.max(stateCol, nameCol(e.depth) + nameOf(p).length);
+    stateWidth = Math.max(stateWidth, stateText(p).length);
+    commandLen = Math.max(commandLen, Math.min(commandWidth, commandText(p).length));
+  }
+  for (const e of entries) {
+    if (e.ns.zombies.count > 0) {
+      stateCol = Math.max(stateCol, nameCol(e.depth) + zombieName(e.ns).length);
+      stateWidth = Math.max(stateWidth, 'zombie'.length);
+    }
+  }
+  stateCol += 2;
+  const commandCol = stateCol + stateWidth + (stateWidth > 0 ? 2 : 0);
+  let contentEnd = commandCol + commandLen;
+  // A box must also be wide enough for its label on the top border.
+  for (const e of entries) {
+    const need = (left[e.depth] ?? 0) + 3 + e.ns.path.length + 2 + (maxDepth - e.depth) + 1;
+    contentEnd = Math.max(contentEnd, need);
+  }
+  const right = (d: number) => contentEnd + 1 + (maxDepth - d);
+  const columns = right(0) + 1;
+
+  const headings: Cell[] = host > 0 ? [{ col: 0, text: 'host' }] : [];
+  const boxes: LayoutBox[] = [];
+  const lines: LayoutRow[] = [];
+  let row = 1;
+  const place = (e: Entry): void => {
+    const top = row;
+    row += 1;
+    const pidCells = (p: DiagramProcess): PidCell[] => {
+      const cells: PidCell[] = [];
+      const h = pidText(p.pids['host']);
+      if (h !== '') cells.push({ col: host - h.length, text: h, level: 'host' });
+      e.levels.forEach((level, d) => {
+        const t = pidText(p.pids[level]);
+        if (t !== '') cells.push({ col: gutterCol(d) + (gutter[d] ?? 1) - t.length, text: t, level });
+      });
+      return cells;
+    };
+    for (const p of members(e.ns)) {
+      const state = stateText(p);
+      const command = truncate(commandText(p), commandWidth);
+      lines.push({
+        row,
+        key: p.key,
+        kind: p.role === 'process' ? 'process' : 'init',
+        node: e.ns.path,
+        depth: e.depth,
+        pids: pidCells(p),
+        name: { col: nameCol(e.depth), text: nameOf(p) },
+        state: { col: stateCol, text: state, tone: toneOf(p) },
+        command: { col: commandCol, text: command },
+        // Words for screen readers, made only for the rows a page draws (a thousand-row tree
+        // draws a hundred).
+        get label() {
+          return [
+            p.role === 'process' ? p.key : `${e.ns.path}'s ${p.role === 'user-init' ? 'PID 1 (your command)' : 'init'}`,
+            pidWords(p),
+            state,
+            p.note ?? '',
+            shellWords(p.command),
+          ]
+            .filter((s) => s !== '')
+            .join(', ');
+        },
+      });
+      row += 1;
+    }
+    if (e.ns.zombies.count > 0) {
+      lines.push({
+        row,
+        key: `${e.ns.path}:zombies`,
+        kind: 'zombies',
+        node: e.ns.path,
+        depth: e.depth,
+        pids: [],
+        name: { col: nameCol(e.depth), text: zombieName(e.ns) },
+        state: { col: stateCol, text: 'zombie', tone: 'zombie' },
+        command: { col: commandCol, text: '' },
+        label: `${zombieName(e.ns)} under ${e.ns.path}'s PID 1, which does not reap`,
+      });
+      row += 1;
+    }
+    for (const child of e.ns.children) {
+      const c = entryOf.get(child);
+      if (c !== undefined) place(c);
+    }
+    const l = left[e.depth] ?? 0;
+    const summary = boxSummary(e.ns);
+    const labelText = e.ns.path;
+    const room = right(e.depth) - l - 3 - labelText.length - 3;
+    boxes.push({
+      path: e.ns.path,
+      depth: e.depth,
+      top,
+      bottom: row,
+      left: l,
+      right: right(e.depth),
+      label: { col: l + 2, text: labelText },
+      summary: { col: l + 2 + labelText.length + 3, text: room > 3 ? truncate(summary, room) : '' },
+    });
+    row += 1;
+  };
+  const root = entries[0];
+  if (root !== undefined) place(root);
+  // Outer boxes first, so that inner ones are drawn over them.
+  boxes.sort((a, b) => a.depth - b.depth || a.top - b.top);
+  return {
+    title: diagram.title,
+    columns,
+    rows: row,
+    headings,
+    boxes,
+    lines,
+    stateWidth,
+    commandRoom: right(maxDepth) - 1 - commandCol,
+  };
+}
+
+/** The command column: the command, and the note (why it ended, who reaped it). */
+export function commandText(p: Pick<DiagramProcess, 'command' | 'note'>): string {
+  const what = p.command.length > 0 ? shellWords(p.command) : '';
+  return p.note === undefined ? what : what === '' ? `(${p.note})` : `${what}  (${p.note})`;
+}

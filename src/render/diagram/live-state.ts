@@ -1,0 +1,256 @@
+/**
+ * A running tree as its events tell it: every process that started (with its PIDs at every
+ * level), whether it runs, is a zombie or has exited and how, the zombies under a PID 1 that
+ * does not reap, and the orphans each init reaped. Built from a detached tree's `ps` and kept
+ * up to date by the events that follow (`pidns-tree ui`), or from the events alone (`spawn`,
+ * for its picture and summary at the end). Pure: the web page runs the same code.
+ */
+import type { ExitEvent, ReapEvent, StartEvent, TreeEvent } from '../../events.js';
+import type { Diagram, DiagramNamespace, DiagramProcess } from './model.js';
+
+export interface LiveProcess {
+  readonly start: StartEvent;
+  readonly state: 'running' | 'zombie' | 'exited';
+  readonly exit: ExitEvent | null;
+}
+
+/** What `ps` (the supervisor) answers, and what a foreground tree's server sends the same way. */
+export interface LiveSnapshot {
+  readonly processes: readonly LiveProcess[];
+  /** Zombies under a user's PID 1, by namespace. */
+  readonly zombies: Readonly<Record<string, number>>;
+  /** Orphans reaped so far, by namespace (the supervisor does not count them: absent). */
+  readonly reaped?: Readonly<Record<string, number>>;
+  /** The exit code, once the tree has ended. */
+  readonly ended?: number | null;
+}
+
+/** How many reaped orphans each namespace remembers in detail (the count goes on). */
+export const RECENT_REAPS = 20;
+
+/** What an event changed: `structure` (a process appeared), `state`, or nothing shown. */
+export type Change = 'structure' | 'state' | 'none';
+
+export class LiveState {
+  readonly #processes = new Map<string, LiveProcess>();
+  readonly #zombies = new Map<string, { count: number; pids: readonly number[] }>();
+  readonly #reaped = new Map<string, number>();
+  readonly #recentReaps = new Map<string, ReapEvent[]>();
+  #ended: number | null = null;
+
+  static fromSnapshot(snapshot: LiveSnapshot): LiveState {
+    const s = new LiveState();
+    for (const p of snapshot.processes) s.#processes.set(`${p.start.node}:${p.start.process}`, p);
+    for (const [node, count] of Object.entries(snapshot.zombies)) s.#zombies.set(node, { count, pids: [] });
+    for (const [node, count] of Object.entries(snapshot.reaped ?? {})) s.#reaped.set(node, count);
+    s.#ended = snapshot.ended ?? null;
+    return s;
+  }
+
+  /** Takes in one event; says what it changed. */
+  apply(e: TreeEvent): Change {
+    switch (e.event) {
+      case 'start': {
+        const key = `${e.node}:${e.process}`;
+        const known = this.#processes.has(key);
+        this.#processes.set(key, { start: e, state: 'running', exit: null });
+        return known ? 'state' : 'structure';
+      }
+      case 'exit': {
+        const key = `${e.node}:${e.process}`;
+        const p = this.#processes.get(key);
+        if (p === undefined) return 'none';
+        this.#processes.set(key, { start: p.start, state: 'exited', exit: e });
+        return 'state';
+      }
+      case 'reap': {
+        this.#reaped.set(e.node, (this.#reaped.get(e.node) ?? 0) + 1);
+        const recent = this.#recentReaps.get(e.node) ?? [];
+        recent.push(e);
+        if (recent.length > RECENT_REAPS) recent.shift();
+        this.#recentReaps.set(e.node, recent);
+        return 'state';
+      }
+      case 'zombies':
+        this.#zombies.set(e.node, { count: e.count, pids: e.pids });
+        return 'state';
+      case 'end':
+        this.#ended = e.code;
+        return 'state';
+      default:
+        return 'none';
+    }
+  }
+
+  get ended(): number | null {
+    return this.#ended;
+  }
+
+  process(key: string): LiveProcess | undefined {
+    return this.#processes.get(key);
+  }
+
+  processes(): LiveProcess[] {
+    return [...this.#processes.values()];
+  }
+
+  reaped(node: string): number {
+    return this.#reaped.get(node) ?? 0;
+  }
+
+  recentReaps(node: string): readonly ReapEvent[] {
+    return this.#recentReaps.get(node) ?? [];
+  }
+
+  zombies(node: string): { count: number; pids: readonly number[] } {
+    return this.#zombies.get(node) ?? { count: 0, pids: [] };
+  }
+
+  /** The state as a snapshot (what a new page gets first). */
+  snapshot(): LiveSnapshot {
+    return {
+      processes: this.processes(),
+      zombies: Object.fromEntries([...this.#zombies].map(([node, z]) => [node, z.count])),
+      reaped: Object.fromEntries(this.#reaped),
+      ended: this.#ended,
+    };
+  }
+
+  /**
+   * The diagram: namespaces are the nodes whose init started, nested by path, in the order
+   * they started; processes in the order they started.
+   */
+  diagram(title: string): Diagram {
+    const spaces = new Map<string, { init: DiagramProcess | null; processes: DiagramProcess[]; children: string[] }>();
+    const order: string[] = [];
+    const space = (path: string) => {
+      let s = spaces.get(path);
+      if (s === undefined) {
+        s = { init: null, processes: [], children: [] };
+        spaces.set(path, s);
+        order.push(path);
+        const cut = path.lastIndexOf('/');
+        if (cut > 0) space(path.slice(0, cut)).children.push(path);
+      }
+      return s;
+    };
+    for (const p of this.#processes.values()) {
+      const d = toDiagramProcess(p);
+      const s = space(p.start.node);
+      if (p.start.process === 'init') s.init = d;
+      else s.processes.push(d);
+    }
+    const build = (path: string): DiagramNamespace => {
+      const s = spaces.get(path) ?? { init: null, processes: [], children: [] };
+      return {
+        path,
+        name: path.slice(path.lastIndexOf('/') + 1),
+        init: s.init,
+        processes: s.processes,
+        children: s.children.map(build),
+        zombies: this.zombies(path),
+        reaped: this.reaped(path),
+      };
+    };
+    const rootPath = order.find((p) => !p.includes('/')) ?? order[0] ?? 'root';
+    return { title, root: build(rootPath) };
+  }
+}
+
+/** A process of the running tree as the diagram shows it. */
+export function toDiagramProcess(p: LiveProcess): DiagramProcess {
+  const s = p.start;
+  const userInit = s.process === 'init' && !isOurInit(s);
+  return {
+    key: `${s.node}:${s.process}`,
+    node: s.node,
+    name: s.process,
+    role: s.process === 'init' ? (userInit ? 'user-init' : 'init') : 'process',
+    pids: s.pids,
+    state: p.state,
+    exit: p.exit === null ? null : { code: p.exit.code, signal: p.exit.signal },
+    ...(p.exit?.reason !== undefined
+      ? { note: p.exit.reason }
+      : p.exit?.error !== undefined
+        ? { note: p.exit.error }
+        : {}),
+    command: userInit ? s.command : s.process === 'init' ? [] : s.command,
+  };
+}
+
+/** pidns-tree's own init announces itself with its own binary as the command. */
+function isOurInit(s: StartEvent): boolean {
+  const first = s.command[0] ?? '';
+  return s.command.length === 0 || /(^|\/)pidns-init$/.test(first);
+}
+
+/**
+ * A snapshot as the ui server sends it: each process as an array, its PIDs as a list from the
+ * host down (the levels are the prefixes of its node's path). A tree 32 levels deep names each
+ * PID by a path of up to 32 names: a thousand processes would be a megabyte of JSON, this is a
+ * tenth of it.
+ */
+export interface PackedSnapshot {
+  readonly processes: readonly PackedProcess[];
+  readonly zombies: Readonly<Record<string, number>>;
+  readonly reaped: Readonly<Record<string, number>>;
+  readonly ended: number | null;
+}
+
+/** [node, process, pid, [host PID or null, PID in root, ..., PID in its own], command, state, exit] */
+export type PackedProcess = readonly [
+  string,
+  string,
+  number,
+  readonly (number | null)[],
+  readonly string[],
+  LiveProcess['state'],
+  ExitEvent | null,
+];
+
+/** The paths of a node and its ancestors, root first; the same arrays for the same node. */
+const levelCache = new Map<string, readonly string[]>();
+function levels(node: string): readonly string[] {
+  let found = levelCache.get(node);
+  if (found === undefined) {
+    const cut = node.lastIndexOf('/');
+    found = cut < 0 ? [node] : [...levels(node.slice(0, cut)), node];
+    levelCache.set(node, found);
+  }
+  return found;
+}
+
+export function packSnapshot(s: LiveSnapshot): PackedSnapshot {
+  return {
+    processes: s.processes.map((p) => [
+      p.start.node,
+      p.start.process,
+      p.start.pid,
+      [p.start.pids['host'] ?? null, ...levels(p.start.node).map((l) => p.start.pids[l] ?? null)],
+      p.start.command,
+      p.state,
+      p.exit,
+    ]),
+    zombies: s.zombies,
+    reaped: s.reaped ?? {},
+    ended: s.ended ?? null,
+  };
+}
+
+export function unpackSnapshot(s: PackedSnapshot): LiveSnapshot {
+  return {
+    processes: s.processes.map(([node, process, pid, list, command, state, exit]) => {
+      const pids: Record<string, number> = {};
+      const [host, ...rest] = list;
+      if (host !== null && host !== undefined) pids['host'] = host;
+      levels(node).forEach((l, i) => {
+        const v = rest[i];
+        if (v !== null && v !== undefined) pids[l] = v;
+      });
+      return { start: { event: 'start', node, process, pid, pids, command }, state, exit };
+    }),
+    zombies: s.zombies,
+    reaped: s.reaped,
+    ended: s.ended,
+  };
+}

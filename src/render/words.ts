@@ -1,0 +1,41 @@
+/**
+ * Text helpers that use nothing of Node: the CLI's renderers (through format.ts), the diagram
+ * (render/diagram/) and the web pages share them.
+ */
+import type { Pids } from '../events.js';
+
+export interface Style {
+  bold(text: string): string;
+  dim(text: string): string;
+  red(text: string): string;
+}
+
+export const plain: Style = { bold: (t) => t, dim: (t) => t, red: (t) => t };
+
+/**
+ * `pid 2 in root/a/b · 5 in root/a · 9 in root · 48211 on host`: innermost level first, the
+ * way one reads a process from where it lives outwards.
+ */
+export function pidChain(pids: Pids, style: Style = plain): string {
+  const levels = Object.entries(pids)
+    .filter(([level]) => level !== 'host')
+    .reverse();
+  const parts = levels.map(([level, pid], i) => `${i === 0 ? 'pid ' : ''}${pid} in ${level}`);
+  const host = pids['host'];
+  if (host !== undefined) parts.push(style.dim(`${host} on host`));
+  return parts.join(' · ');
+}
+
+/** A command line as a user would type it: quoted only where needed. */
+export function shellWords(argv: readonly string[]): string {
+  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`)).join(' ');
+}
+
+export function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** `exited 0`, `exited 3`, `killed by SIGKILL (137)`. */
+export function describeExit(code: number, signal: string | null): string {
+  return signal === null ? `exited ${code}` : `killed by ${signal} (${code})`;
+}

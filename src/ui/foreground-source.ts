@@ -1,0 +1,59 @@
+/**
+ * The tree `spawn --ui` started: its events come from the spawn (which also prints them), and
+ * signals go through the tree's own pidfds, as the API's `tree.kill` does.
+ */
+import type { TreeEvent } from '../events.js';
+import { LiveState } from '../render/diagram/live-state.js';
+import type { RunningTree } from '../running-tree.js';
+import { Broadcast, type TreeCatalog, type TreeSource, type TreeSummary, type Update } from './source.js';
+
+export class ForegroundSource implements TreeSource, TreeCatalog {
+  readonly summary: TreeSummary;
+  readonly #tree: RunningTree;
+  readonly #state = new LiveState();
+  readonly #listeners = new Broadcast();
+
+  constructor(tree: RunningTree, id: string) {
+    this.#tree = tree;
+    const root = tree.plan.nodes[0]?.path ?? 'root';
+    this.summary = {
+      id,
+      root,
+      namespaces: tree.plan.nodes.length,
+      mode: tree.rootless ? 'rootless' : 'privileged',
+      createdAt: Date.now(),
+      foreground: true,
+    };
+  }
+
+  /** The spawn hands over every lifecycle event here as it reads it. */
+  push(events: readonly TreeEvent[]): void {
+    const kept = events.filter((e) => e.event !== 'output');
+    if (kept.length === 0) return;
+    for (const e of kept) this.#state.apply(e);
+    this.#listeners.send({ kind: 'events', events: kept });
+  }
+
+  subscribe(listener: (u: Update) => void): () => void {
+    listener({ kind: 'snapshot', snapshot: this.#state.snapshot() });
+    return this.#listeners.add(listener);
+  }
+
+  kill(node: string, process: string, signal: number): Promise<boolean> {
+    return Promise.resolve(this.#tree.native.signalProcess(node, process, signal));
+  }
+
+  stop(graceMs: number): Promise<void> {
+    this.#tree.signal('SIGTERM');
+    setTimeout(() => this.#tree.signal('SIGKILL'), graceMs).unref();
+    return Promise.resolve();
+  }
+
+  list(): TreeSummary[] {
+    return [this.summary];
+  }
+
+  get(id: string): TreeSource | undefined {
+    return id === this.summary.id ? this : undefined;
+  }
+}

@@ -1,0 +1,243 @@
+/**
+ * `pidns-tree ui`'s web server (Node's http, Server-Sent Events): the pages and their bundled
+ * assets (dist/ui, nothing from the network), the list of trees, each tree's updates as a
+ * stream, and the actions. Every request passes guard.ts first: Host, Origin and the token.
+ * Every answer forbids what the pages do not need (Content-Security-Policy), caching and
+ * referrers (the token is in the address).
+ */
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import path from 'node:path';
+
+import { PidnsTreeError } from '../errors.js';
+import { packSnapshot } from '../render/diagram/live-state.js';
+import { parseSignal } from '../signals.js';
+import { checkRequest, newToken, type GuardConfig } from './guard.js';
+import type { TreeCatalog, Update } from './source.js';
+
+export const CSP =
+  "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; " +
+  "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+const HEADERS = {
+  'content-security-policy': CSP,
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+  'cross-origin-resource-policy': 'same-origin',
+  'x-frame-options': 'DENY',
+};
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+};
+
+/** The files the pages load, by name: nothing else under the directory is served. */
+export const ASSETS = ['live.js', 'playground.js', 'ui.css', 'pidns_tree.wasm'] as const;
+const PAGES = { '/': 'live.html', '/playground': 'playground.html' } as const;
+
+export interface UiServerOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly catalog: TreeCatalog | null;
+  /** dist/ui: the built pages and assets. */
+  readonly assets: string;
+  /** Host names besides IP addresses that name this server (localhost is always one). */
+  readonly names?: readonly string[];
+  /** For tests and `spawn --ui`: a tree to open when the page names none. */
+  readonly defaultTree?: string;
+}
+
+export interface UiServer {
+  readonly url: string;
+  readonly token: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** A request this server cannot take as it is (400). */
+class BadRequest extends Error {}
+
+/** A request body of at most 16 KiB, as JSON. */
+async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) {
+    throw new BadRequest('send the request as application/json');
+  }
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > 16 * 1024) throw new BadRequest('the request is larger than 16 KiB');
+    chunks.push(chunk);
+  }
+  const value = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new BadRequest('the request must be a JSON object');
+  }
+  return value as Record<string, unknown>;
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string | Buffer): void {
+  res.writeHead(status, { ...HEADERS, 'content-type': type, 'content-length': Buffer.byteLength(body) }).end(body);
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  send(res, status, TYPES['.json'] ?? '', JSON.stringify(value));
+}
+
+function statusFor(error: unknown): number {
+  if (!(error instanceof PidnsTreeError))
+    return error instanceof SyntaxError || error instanceof BadRequest ? 400 : 500;
+  switch (error.code) {
+    case 'BAD_SIGNAL':
+    case 'BAD_TARGET':
+      return 400;
+    case 'UNKNOWN_TREE':
+      return 404;
+    case 'TREE_GONE':
+      return 410;
+    case 'NATIVE_MISSING':
+      return 501;
+    default:
+      return 500;
+  }
+}
+
+export async function startUiServer(options: UiServerOptions): Promise<UiServer> {
+  const token = newToken();
+  const pages = new Map<string, string>();
+  for (const [route, file] of Object.entries(PAGES))
+    pages.set(route, readFileSync(path.join(options.assets, file), 'utf8'));
+  const assets = new Map<string, Buffer>();
+  for (const name of ASSETS) assets.set(name, readFileSync(path.join(options.assets, name)));
+  // Known once the server listens (the port is part of it); until then everything is refused.
+  const guarding: { config?: GuardConfig } = {};
+  const streams = new Set<ServerResponse>();
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const verdict =
+      guarding.config === undefined
+        ? { ok: false as const, status: 503, why: 'starting' }
+        : checkRequest(guarding.config, {
+            method: req.method ?? 'GET',
+            url,
+            headers: req.headers,
+          });
+    if (!verdict.ok) {
+      send(res, verdict.status, 'text/plain; charset=utf-8', `pidns-tree ui: refused: ${verdict.why}\n`);
+      return;
+    }
+    const page = pages.get(url.pathname);
+    if (page !== undefined && req.method === 'GET') {
+      const html = page
+        .replaceAll('__TOKEN__', encodeURIComponent(token))
+        .replaceAll('__DEFAULT_TREE__', encodeURIComponent(options.defaultTree ?? ''));
+      send(res, 200, TYPES['.html'] ?? '', html);
+      return;
+    }
+    const asset = /^\/assets\/([^/]+)$/.exec(url.pathname)?.[1];
+    if (asset !== undefined && req.method === 'GET') {
+      const body = assets.get(asset);
+      if (body === undefined) send(res, 404, 'text/plain; charset=utf-8', 'no such file\n');
+      else send(res, 200, TYPES[path.extname(asset)] ?? 'application/octet-stream', body);
+      return;
+    }
+    const api = /^\/api\/trees(?:\/([A-Za-z0-9][A-Za-z0-9._-]{0,63})(?:\/(events|kill|stop))?)?$/.exec(url.pathname);
+    if (api === null) {
+      send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
+      return;
+    }
+    const catalog = options.catalog;
+    if (catalog === null) {
+      throw new PidnsTreeError(
+        'NATIVE_MISSING',
+        'live trees need the native part (Linux); this server only has the playground',
+      );
+    }
+    const [, id, action] = api;
+    if (id === undefined) {
+      sendJson(res, 200, { trees: catalog.list(), defaultTree: options.defaultTree ?? null });
+      return;
+    }
+    const source = catalog.get(id);
+    if (source === undefined) throw new PidnsTreeError('UNKNOWN_TREE', `no running tree ${JSON.stringify(id)} here`);
+    if (action === 'events' && req.method === 'GET') {
+      res.writeHead(200, { ...HEADERS, 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive' });
+      res.write(`retry: 2000\n: pidns-tree ui ${source.summary.id}\n\n`);
+      streams.add(res);
+      const write = (u: Update) => {
+        const wire = u.kind === 'snapshot' ? { kind: u.kind, snapshot: packSnapshot(u.snapshot) } : u;
+        res.write(`event: ${u.kind}\ndata: ${JSON.stringify(wire)}\n\n`);
+      };
+      const unsubscribe = source.subscribe(write);
+      const beat = setInterval(() => res.write(': beat\n\n'), 15_000);
+      res.on('close', () => {
+        clearInterval(beat);
+        unsubscribe();
+        streams.delete(res);
+      });
+      return;
+    }
+    if (action === 'kill' && req.method === 'POST') {
+      const body = await jsonBody(req);
+      const node = typeof body['node'] === 'string' ? body['node'] : '';
+      const process = typeof body['process'] === 'string' ? body['process'] : 'init';
+      if (node === '') throw new PidnsTreeError('BAD_TARGET', '"node" is missing');
+      const given = body['signal'];
+      const signal = parseSignal(typeof given === 'number' || typeof given === 'string' ? String(given) : 'TERM');
+      const sent = await source.kill(node, process, signal);
+      sendJson(res, 200, { id, node, process, signal, sent });
+      return;
+    }
+    if (action === 'stop' && req.method === 'POST') {
+      const body = await jsonBody(req);
+      const graceMs = typeof body['graceMs'] === 'number' && body['graceMs'] >= 0 ? body['graceMs'] : 10_000;
+      await source.stop(graceMs);
+      sendJson(res, 200, { id, stopping: true, graceMs });
+      return;
+    }
+    send(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n');
+  };
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      const message = error instanceof Error ? error.message : String(error);
+      const code =
+        error instanceof PidnsTreeError
+          ? error.code
+          : error instanceof BadRequest || error instanceof SyntaxError
+            ? 'BAD_REQUEST'
+            : 'INTERNAL';
+      sendJson(res, statusFor(error), { error: { code, message } });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : options.port;
+  guarding.config = { token, port, names: ['localhost', ...(options.names ?? [])].map((n) => n.toLowerCase()) };
+  const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
+  return {
+    url: `http://${shownHost}:${port}/?token=${encodeURIComponent(token)}`,
+    token,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of streams) s.end();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

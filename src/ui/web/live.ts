@@ -1,0 +1,303 @@
+/**
+ * The live page: this user's detached trees (or the tree of `spawn --ui`), the chosen one drawn
+ * as nested namespace boxes, kept up to date by the server's event stream (applied once per
+ * animation frame, whatever the rate), and actions on it, each confirmed first.
+ */
+import type { TreeEvent } from '../../events.js';
+import { LiveState, toDiagramProcess, unpackSnapshot, type PackedSnapshot } from '../../render/diagram/live-state.js';
+import { pidWords } from '../../render/diagram/layout.js';
+import { describeExit, pidChain } from '../../render/words.js';
+import { ActionDialog, field, signalSelect } from './actions-dialog.js';
+import { DiagramView } from './diagram-view.js';
+import { byId, h, meta } from './dom.js';
+
+interface TreeSummary {
+  id: string;
+  root: string;
+  namespaces: number;
+  mode: string;
+  createdAt: number;
+  foreground: boolean;
+}
+
+type Update =
+  | { kind: 'snapshot'; snapshot: PackedSnapshot }
+  | { kind: 'events'; events: TreeEvent[] }
+  | { kind: 'gone'; message: string };
+
+const token = meta('pidns-tree-token');
+const api = (path: string) => `${path}${path.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}`;
+
+const status = byId('status');
+const title = byId('tree-title');
+const log = byId('events');
+const dialog = new ActionDialog('action');
+const view = new DiagramView(byId('diagram'), (key) => act(key));
+
+let current: { id: string; source: EventSource; state: LiveState | undefined } | undefined;
+let queued: TreeEvent[] = [];
+let frame = 0;
+
+/** The page's own record of how long things took (the benchmark reads it). */
+const perf: Record<string, number> = {};
+(globalThis as unknown as { pidnsTreePerf: Record<string, number> }).pidnsTreePerf = perf;
+
+function say(text: string, tone: 'ok' | 'bad' | '' = ''): void {
+  // Only when it changes: under a storm of events, most frames change nothing here.
+  if (status.textContent !== text) status.textContent = text;
+  if (status.className !== tone) status.className = tone;
+}
+
+async function postJson(path: string, body: unknown): Promise<Record<string, unknown>> {
+  const res = await fetch(api(path), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const reply = (await res.json()) as Record<string, unknown> & { error?: { message: string } };
+  if (!res.ok) throw new Error(reply.error?.message ?? `HTTP ${res.status}`);
+  return reply;
+}
+
+async function loadTrees(): Promise<void> {
+  const list = byId('tree-list');
+  const res = await fetch(api('/api/trees'));
+  const reply = (await res.json()) as {
+    trees?: TreeSummary[];
+    defaultTree: string | null;
+    error?: { message: string };
+  };
+  if (!res.ok || reply.trees === undefined) {
+    list.replaceChildren(h('li', { class: 'bad' }, reply.error?.message ?? `HTTP ${res.status}`));
+    return;
+  }
+  list.replaceChildren(
+    ...reply.trees.map((t) => {
+      const b = h(
+        'button',
+        { type: 'button', 'data-tree': t.id },
+        h('strong', {}, t.id),
+        ` ${t.namespaces} namespaces · ${t.mode}`,
+      );
+      if (current?.id === t.id) b.setAttribute('aria-current', 'true');
+      b.addEventListener('click', () => open(t.id));
+      return h('li', {}, b);
+    }),
+  );
+  if (reply.trees.length === 0)
+    list.replaceChildren(h('li', {}, 'No detached trees: start one with pidns-tree spawn --detach tree.json'));
+  const wanted = new URLSearchParams(location.hash.slice(1)).get('tree') ?? reply.defaultTree ?? reply.trees[0]?.id;
+  if (current === undefined && wanted !== undefined && reply.trees.some((t) => t.id === wanted)) open(wanted);
+}
+
+function open(id: string): void {
+  current?.source.close();
+  queued = [];
+  history.replaceState(null, '', `#tree=${encodeURIComponent(id)}`);
+  for (const b of document.querySelectorAll('#tree-list button')) {
+    if (b.getAttribute('data-tree') === id) b.setAttribute('aria-current', 'true');
+    else b.removeAttribute('aria-current');
+  }
+  title.textContent = `tree ${id}`;
+  say('connecting…');
+  perf['openAt'] ??= performance.now();
+  const source = new EventSource(api(`/api/trees/${encodeURIComponent(id)}/events`));
+  current = { id, source, state: undefined };
+  const mine = current;
+  const take = (e: MessageEvent<string>) => {
+    perf['messageAt'] ??= performance.now();
+    receive(mine, JSON.parse(e.data) as Update);
+  };
+  source.addEventListener('snapshot', take);
+  source.addEventListener('events', take);
+  source.addEventListener('gone', take);
+  source.addEventListener('error', () => {
+    if (mine.state?.ended == null) say('the server is not answering (it stops with its tree, or with Ctrl-C)', 'bad');
+    source.close();
+  });
+}
+
+function receive(target: NonNullable<typeof current>, u: Update): void {
+  if (current !== target) return;
+  if (u.kind === 'snapshot') {
+    perf['snapshotAt'] ??= performance.now();
+    target.state = LiveState.fromSnapshot(unpackSnapshot(u.snapshot));
+    queued = [];
+    redraw();
+    if (perf['renderedAt'] === undefined) {
+      perf['renderedAt'] = performance.now();
+      // The next frame's start: the diagram has been laid out and painted once.
+      requestAnimationFrame(() => requestAnimationFrame(() => (perf['paintedAt'] ??= performance.now())));
+    }
+    showEnd();
+    return;
+  }
+  if (u.kind === 'gone') {
+    say(`the tree is gone: ${u.message}`, 'bad');
+    return;
+  }
+  queued.push(...u.events);
+  if (frame === 0) frame = requestAnimationFrame(flush);
+}
+
+function redraw(): void {
+  const state = current?.state;
+  if (state === undefined) return;
+  view.render(state.diagram(`tree ${current?.id ?? ''}`));
+  perf['rows'] = view.layout?.lines.length ?? 0;
+  const n = state.processes();
+  say(`${n.filter((p) => p.state === 'running').length} running of ${n.length} processes`, 'ok');
+}
+
+/** Applies what came since the last frame: a redraw if the shape changed, else patches. */
+function flush(): void {
+  frame = 0;
+  const state = current?.state;
+  if (state === undefined) return;
+  const events = queued;
+  queued = [];
+  perf['events'] = (perf['events'] ?? 0) + events.length;
+  let reshaped = false;
+  const rows = new Set<string>();
+  const spaces = new Set<string>();
+  for (const e of events) {
+    const change = state.apply(e);
+    if (change === 'structure' || e.event === 'zombies') reshaped = true;
+    else if (e.event === 'exit' || e.event === 'start') rows.add(`${e.node}:${e.process}`);
+    else if (e.event === 'reap') spaces.add(e.node);
+  }
+  if (!reshaped) {
+    for (const key of rows) {
+      const p = state.process(key);
+      if (p !== undefined && !view.patchProcess(toDiagramProcess(p))) reshaped = true;
+    }
+  }
+  if (reshaped) redraw();
+  else {
+    for (const path of spaces) view.patchNamespace(path, { reaped: state.reaped(path), zombies: state.zombies(path) });
+    const n = state.processes();
+    say(`${n.filter((p) => p.state === 'running').length} running of ${n.length} processes`, 'ok');
+  }
+  appendLog(events);
+  showEnd();
+}
+
+function showEnd(): void {
+  const ended = current?.state?.ended;
+  if (ended != null) say(`the tree has ended: exit ${ended}`, ended === 0 ? 'ok' : 'bad');
+}
+
+const LOG_KEPT = 200;
+
+function describe(e: TreeEvent): string | undefined {
+  switch (e.event) {
+    case 'start':
+      return `${e.node}:${e.process} started, ${pidChain(e.pids)}`;
+    case 'exit':
+      return `${e.node}:${e.process} ${e.process === 'init' ? 'namespace ended, init ' : ''}${describeExit(e.code, e.signal)}${e.reason === undefined ? '' : `: ${e.reason}`}`;
+    case 'reap':
+      return `${e.node}:init reaped orphan ${e.pids === undefined ? `pid ${e.pid}` : pidChain(e.pids)}, ${describeExit(e.code, e.signal)}`;
+    case 'zombies':
+      return `${e.node}: ${e.count} zombies under its PID 1${e.count > 0 ? ` (pid ${e.pids.join(', ')})` : ''}`;
+    case 'error':
+      return `${e.node}: error: ${e.message}`;
+    case 'end':
+      return `the tree ended: exit ${e.code}`;
+    default:
+      return undefined;
+  }
+}
+
+function appendLog(events: readonly TreeEvent[]): void {
+  // Reaps come in storms: one line per namespace and frame says how many.
+  const reaps = new Map<string, TreeEvent[]>();
+  const lines: string[] = [];
+  for (const e of events) {
+    if (e.event === 'reap') reaps.set(e.node, [...(reaps.get(e.node) ?? []), e]);
+    else {
+      const text = describe(e);
+      if (text !== undefined) lines.push(text);
+    }
+  }
+  for (const [node, list] of reaps) {
+    const last = list.at(-1);
+    if (list.length === 1 && last !== undefined) lines.push(describe(last) ?? '');
+    else lines.push(`${node}:init reaped ${list.length} orphans`);
+  }
+  const items = lines.slice(-50).map((t) => h('li', {}, t));
+  log.prepend(...items.reverse());
+  while (log.childElementCount > LOG_KEPT) log.lastElementChild?.remove();
+}
+
+/** Click or Enter on a row: what can be done to that process, confirmed before it is done. */
+function act(key: string): void {
+  const state = current?.state;
+  const id = current?.id;
+  const p = state?.process(key);
+  if (state === undefined || id === undefined || p === undefined) return;
+  const d = toDiagramProcess(p);
+  const who = d.role === 'process' ? key : `${d.node}'s PID 1${d.role === 'user-init' ? ' (your command)' : ''}`;
+  const about = h('p', {}, `${who}: ${pidWords(d)}`);
+  if (p.state === 'exited') {
+    dialog.show(who, about, h('p', {}, 'It has exited: there is nothing to signal.'), dialog.buttons());
+    return;
+  }
+  const select = signalSelect('signal');
+  const target = { node: d.node, process: d.name };
+  const confirm = () => {
+    const signal = select.value;
+    const consequence =
+      d.name === 'init' && (signal === 'SIGKILL' || signal === 'SIGTERM')
+        ? signal === 'SIGKILL'
+          ? `${d.node} ends: the kernel kills every process in it and in every namespace below it.`
+          : `pidns-tree's init stops ${d.node}: SIGTERM to every process, SIGKILL after its stopTimeout.`
+        : 'Its default action applies unless it handles the signal.';
+    dialog.show(
+      `Send ${signal} to ${who}?`,
+      h('p', {}, consequence),
+      dialog.buttons({
+        label: `Send ${signal}`,
+        primary: true,
+        danger: true,
+        run: () => {
+          dialog.close();
+          postJson(`/api/trees/${encodeURIComponent(id)}/kill`, { ...target, signal })
+            .then((r) =>
+              say(
+                r['sent'] === true ? `${signal} sent to ${who}` : `${who} is not running`,
+                r['sent'] === true ? 'ok' : 'bad',
+              ),
+            )
+            .catch((error: unknown) => say(String(error), 'bad'));
+        },
+      }),
+    );
+  };
+  dialog.show(who, about, field('Signal', select), dialog.buttons({ label: 'Send…', primary: true, run: confirm }));
+}
+
+byId('stop').addEventListener('click', () => {
+  const id = current?.id;
+  if (id === undefined) return;
+  dialog.show(
+    `Stop tree ${id}?`,
+    h('p', {}, 'SIGTERM to every namespace, then SIGKILL to what is left after 10 seconds.'),
+    dialog.buttons({
+      label: 'Stop the tree',
+      primary: true,
+      danger: true,
+      run: () => {
+        dialog.close();
+        postJson(`/api/trees/${encodeURIComponent(id)}/stop`, { graceMs: 10_000 })
+          .then(() => say(`stopping tree ${id}…`))
+          .catch((error: unknown) => say(String(error), 'bad'));
+      },
+    }),
+  );
+});
+byId('refresh').addEventListener('click', () => void loadTrees());
+
+// The tree the address names is opened at once, while the list loads.
+const named = new URLSearchParams(location.hash.slice(1)).get('tree');
+if (named !== null) open(named);
+void loadTrees().catch((error: unknown) => say(String(error), 'bad'));
