@@ -8,6 +8,7 @@ export default tseslint.config(
     ignores: [
       'dist/',
       'native/',
+      'src/native-binding.ts',
       'node_modules/',
       'target/',
       'npm/',

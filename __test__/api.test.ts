@@ -10,7 +10,6 @@ import {
   PidnsTreeError,
   spawnTree,
   type ExitEvent,
-  type OutputEvent,
   type PidnsTreeErrorCode,
   type Tree,
   type TreeEvent,
@@ -18,6 +17,7 @@ import {
 import { withTree } from '../src/ava.js';
 import { root } from './helpers/cli.js';
 import { deathWatch, nspid, stillRunning, tempDir } from './helpers/host.js';
+import { hostPid, isOutput, ofKind } from './helpers/events.js';
 
 const run = promisify(execFile);
 const sleeper = (name: string) => ({ name, command: ['sleep', 'infinity'] });
@@ -37,7 +37,7 @@ test('spawnTree resolves with every PID known; pids(), nodes(), processes()', as
   await using tree = await spawnTree(spec);
   const worker = tree.pids('root/a:worker');
   t.deepEqual(Object.keys(worker), ['host', 'root', 'root/a']);
-  t.deepEqual(nspid(worker['host'] ?? -1), Object.values(worker));
+  t.deepEqual(nspid(hostPid(worker)), Object.values(worker));
   t.is(tree.pids('root/a')['root/a'], 1, 'a namespace target is its init');
   t.deepEqual(
     tree.nodes().map((n) => [n.path, n.depth, n.pids[n.path]]),
@@ -140,7 +140,7 @@ test('events() replays from the start to every reader, in order, until end', asy
   t.is(a[0]?.event, 'start');
   t.is(a.at(-1)?.event, 'end');
   t.deepEqual(
-    a.filter((e): e is OutputEvent => e.event === 'output').map((e) => e.line),
+    a.filter(ofKind('output')).map((e) => e.line),
     ['one', 'two'],
   );
 });
@@ -225,7 +225,7 @@ test('by default a reader that comes after the end gets every lifecycle event an
   t.is((await tree.wait()).code, 0);
   const events: TreeEvent[] = [];
   for await (const e of tree.events()) events.push(e);
-  const lines = events.filter((e): e is OutputEvent => e.event === 'output').map((e) => Number(e.line));
+  const lines = events.filter(ofKind('output')).map((e) => Number(e.line));
   t.deepEqual([lines.length, lines[0], lines.at(-1)], [10_000, 40_001, 50_000]);
   t.deepEqual(
     events.filter((e) => e.event !== 'output').map((e) => `${e.event}:${'process' in e ? e.process : ''}`),
@@ -310,4 +310,38 @@ test('pidns-tree/ava gives each test its own tree and stops it however the test 
 test("the root init writes its diagnostics to the host's stderr", async (t) => {
   await using tree = await spawnTree({ name: 'r', processes: [{ name: 'p', command: ['sleep', 'infinity'] }] });
   t.is(readlinkSync(`/proc/${tree.pid}/fd/2`), readlinkSync('/proc/self/fd/2'));
+});
+
+test('a waitFor predicate that throws fails that wait only; the tree and other waits go on', async (t) => {
+  await using tree = await spawnTree({
+    name: 'r',
+    processes: [{ name: 'p', command: ['sh', '-c', 'echo one; sleep infinity'] }],
+  });
+  const boom = new Error('predicate bug');
+  await t.throwsAsync(
+    tree.waitFor(() => {
+      throw boom;
+    }),
+    { is: boom },
+  );
+  const line = await tree.waitFor(isOutput('r', 'p', 'one'), { timeoutMs: 5_000 });
+  t.is(line.process, 'p');
+  t.like(await tree.exec('r', ['echo', 'still here']), { code: 0, stdout: 'still here\n' });
+});
+
+test('spawnTree fails fast with START_FAILED when an init cannot start its processes', async (t) => {
+  const started = Date.now();
+  const error = await t.throwsAsync(
+    spawnTree(
+      {
+        name: 'root',
+        processes: [{ name: 'long', command: ['sleep', 'infinity'] }],
+        children: [{ name: 'u', init: { command: ['/no/such/init'] }, processes: [{ name: 'p', command: ['true'] }] }],
+      },
+      { startTimeoutMs: 20_000 },
+    ),
+    { instanceOf: PidnsTreeError },
+  );
+  t.is(error?.code, 'START_FAILED');
+  t.true(Date.now() - started < 15_000, 'not after the start timeout');
 });

@@ -4,12 +4,12 @@
  */
 import test from 'ava';
 
-import type { StartEvent } from '../src/events.js';
 import { RunningTree } from '../src/running-tree.js';
 import { runCli, startCli, stdoutIncludes } from './helpers/cli.js';
 import { deathWatch, mountTable, stillRunning } from './helpers/host.js';
 import { plan, threeLevels } from './helpers/specs.js';
 import { watch } from './helpers/watch.js';
+import { hostPid, ofKind } from './helpers/events.js';
 
 /** Each process holds the watch FIFO open for writing until it dies. */
 function holding(fifo: string): string[] {
@@ -21,9 +21,9 @@ test('after a run no process of the tree is alive and no mount was added on the 
   const tree = RunningTree.start(plan(threeLevels(['sh', '-c', 'sleep 0.01 & echo started'])));
   const w = watch(tree);
   await w.ended;
-  const starts = w.events.filter((e): e is StartEvent => e.event === 'start');
+  const starts = w.events.filter(ofKind('start'));
   t.is(starts.length, 9);
-  for (const s of starts) t.false(stillRunning(s.pids['host'] ?? -1, Object.values(s.pids)), `${s.node}:${s.process}`);
+  for (const s of starts) t.false(stillRunning(hostPid(s), Object.values(s.pids)), `${s.node}:${s.process}`);
   t.is(mountTable(), before);
 });
 

@@ -1,8 +1,8 @@
 /** What a user reads: the tree view with PIDs at every level, prefixed output, --json events. */
 import test from 'ava';
 
-import type { TreeEvent } from '../src/events.js';
 import { runCli } from './helpers/cli.js';
+import { ndjson } from './helpers/events.js';
 
 const spec = JSON.stringify({
   name: 'root',
@@ -45,10 +45,7 @@ test('output is prefixed with node:process, stdout to stdout and stderr to stder
 test('--json is NDJSON: start with pids per level, output, exit, and a final end', async (t) => {
   const r = await runCli(['spawn', '-', '--json'], { input: spec });
   t.is(r.code, 0);
-  const events = r.stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as TreeEvent);
+  const events = ndjson(r.stdout);
   t.true(events.every((e) => typeof e.event === 'string'));
   t.like(events.at(-1), { event: 'end', code: 0 });
   const worker = events.find((e) => e.event === 'start' && e.process === 'worker');

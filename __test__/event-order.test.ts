@@ -14,6 +14,7 @@ import { bin, root } from './helpers/cli.js';
 import { deathWatch } from './helpers/host.js';
 import { plan } from './helpers/specs.js';
 import { watch } from './helpers/watch.js';
+import { hostPid, isExit, ndjson } from './helpers/events.js';
 
 /** Every way the stream could break causality, as readable complaints (none when it holds). */
 function causalityViolations(events: readonly TreeEvent[], spec: { nodes: readonly { path: string }[] }): string[] {
@@ -71,8 +72,8 @@ test('SIGKILL of a middle init: the cascade is reported deepest first, before th
   const w = watch(tree);
   const starts = await w.allStarted();
   const middle = starts.find((s) => s.node === 'l1/l2/l3' && s.process === 'init');
-  process.kill(middle?.pids['host'] ?? -1, 'SIGKILL');
-  await w.waitFor((e): e is ExitEvent => e.event === 'exit' && e.node === 'l1/l2/l3' && e.process === 'init', 'l3');
+  process.kill(hostPid(middle), 'SIGKILL');
+  await w.waitFor(isExit('l1/l2/l3', 'init'), 'l3');
   tree.signal('SIGTERM');
   await w.ended;
   t.deepEqual(causalityViolations(w.events, tree.plan), []);
@@ -108,10 +109,7 @@ test.serial('Ctrl-C during the start-up of 500 siblings: every exit has its star
   });
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   t.is(code, 130);
-  const events = out
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as TreeEvent);
+  const events = ndjson(out);
   t.true(events.filter((e) => e.event === 'start').length < 1001, 'stopped during start-up');
   t.deepEqual(causalityViolations(events, { nodes: [] }), []);
   t.like(events.at(-1), { event: 'end' });

@@ -10,6 +10,7 @@ import { runCli } from './helpers/cli.js';
 import { tempDir } from './helpers/host.js';
 import { plan } from './helpers/specs.js';
 import { watch } from './helpers/watch.js';
+import { ndjson } from './helpers/events.js';
 
 const exitOf = (events: readonly { event: string }[], process: string) =>
   events.find((e): e is ExitEvent => e.event === 'exit' && (e as ExitEvent).process === process);
@@ -77,10 +78,7 @@ test('a process in a nested namespace that fails makes the tree fail with its co
   );
   const r = await runCli(['spawn', file, '--json']);
   t.is(r.code, 42);
-  const events = r.stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as { event: string; code?: number });
+  const events = ndjson<{ event: string; code?: number }>(r.stdout);
   t.like(events.at(-1), { event: 'end', code: 42 });
   t.like(exitOf(events, 'bad'), { node: 'root/a/b', code: 42 });
   // The inits above it report the failure too: a namespace fails when something in it failed.
@@ -142,4 +140,15 @@ test('commands are found as execvp finds them: the spec PATH first, scripts with
   t.like(exitOf(w.events, 'b'), { code: 12 });
   t.like(exitOf(w.events, 'a2'), { code: 22 });
   t.like(exitOf(w.events, 'long'), { code: 31 });
+});
+
+test("the tree's status is the first failing process's, also when an init reported an error first", async (t) => {
+  const r = await runCli(['spawn', '--json', '-'], {
+    input: JSON.stringify({
+      name: 'root',
+      children: [{ name: 'u', init: { command: ['/no/such/init'] }, processes: [{ name: 'p', command: ['true'] }] }],
+    }),
+  });
+  t.is(r.code, 127);
+  t.regex(r.stdout, /"event":"end","code":127/);
 });

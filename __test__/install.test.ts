@@ -9,9 +9,10 @@ import { promisify } from 'node:util';
 
 import test from 'ava';
 
-import type { StartEvent, TreeEvent } from '../src/events.js';
+import type { StartEvent } from '../src/events.js';
 import { root } from './helpers/cli.js';
 import { tempDir } from './helpers/host.js';
+import { ndjson } from './helpers/events.js';
 
 const run = promisify(execFile);
 const tag = `linux-${process.arch}-gnu`;
@@ -30,13 +31,6 @@ function user(): string[] {
 
 /** No cargo, no rustc: what a user without Rust has. */
 const env = { ...process.env, PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', NO_COLOR: '1' };
-
-function events(stdout: string): TreeEvent[] {
-  return stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as TreeEvent);
-}
 
 test.before(async () => {
   const dir = tempDir();
@@ -77,7 +71,7 @@ test('the packed tarball installs without Rust and runs an example tree', async 
     ['--no-install', 'pidns-tree', 'spawn', 'node_modules/pidns-tree/examples/nested.json', '--json'],
     { cwd: app, env },
   );
-  const all = events(stdout);
+  const all = ndjson(stdout);
   t.like(all.at(-1), { event: 'end', code: 0 });
   t.truthy(all.find((e) => e.event === 'output' && e.line === 'leaf is pid 2 and its parent is 1'));
 });
@@ -95,7 +89,7 @@ test('as an unprivileged user, a tree runs rootless with a PID at every level', 
     ],
     { cwd: app, env },
   );
-  const all = events(stdout);
+  const all = ndjson(stdout);
   t.like(all.at(-1), { event: 'end', code: 0 });
   const leaf = all.find((e): e is StartEvent => e.event === 'start' && e.process === 'leaf');
   t.deepEqual(Object.keys(leaf?.pids ?? {}), ['host', 'root', 'root/a', 'root/a/b']);

@@ -31,11 +31,11 @@ const flood = `import os, socket, sys
 sock, probe, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
 fd = os.open(probe, os.O_RDONLY)
 requests = [
-    (b'{"cmd":"ps"}', 8),                       # more descriptors than a request may carry
+    (b'{"t":"ps"}', 8),                       # more descriptors than a request may carry
     (b'not json at all', 3),                    # garbage
-    (b'{"cmd":"ps","pad":"' + b'x' * 300000 + b'"}', 2),  # larger than a request may be
-    (b'{"cmd":"exec","node":"root","command":["true"]}', 2),  # exec with too few
-    (b'{"cmd":"nope"}', 4),                     # an unknown command
+    (b'{"t":"ps","pad":"' + b'x' * 300000 + b'"}', 2),  # larger than a request may be
+    (b'{"t":"exec","node":"root","command":["true"]}', 2),  # exec with too few
+    (b'{"t":"nope"}', 4),                     # an unknown command
 ]
 answers = set()
 for _ in range(rounds):

@@ -191,7 +191,7 @@ try:
 except OSError as e:
     print("refused", e.errno); sys.exit(0)
 try:
-    s.send(b'{"cmd":"ps"}')
+    s.send(b'{"t":"ps"}')
 except BrokenPipeError:
     pass  # refused before reading: the reply is already waiting
 print("reply", s.recv(65536).decode())`;

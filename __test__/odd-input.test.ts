@@ -11,6 +11,7 @@ import { PidnsTreeError, spawnTree } from '../src/index.js';
 import { native } from '../src/native.js';
 import { parseSignal } from '../src/signals.js';
 import { runCli } from './helpers/cli.js';
+import { ndjson } from './helpers/events.js';
 
 const NOT_SIGNALS = ['4294967305', '0', '65', '1.5', '0x9', '-9', 'NOPE', 'SIGSIGTERM', 'RTMIN+31', 'RTMAX+1', ''];
 
@@ -66,8 +67,12 @@ test('the native binding refuses a signal number that is not one, before napi co
   try {
     await next('start', 'p');
     for (const bad of [4294967305, 0, 65, 1.5]) {
-      t.throws(() => tree.native.signal(bad), { message: /is not a signal/ }, String(bad));
-      t.throws(() => tree.native.signalProcess('root', 'p', bad), { message: /is not a signal/ }, String(bad));
+      t.throws(() => tree.native.signal(bad), { message: /is not a signal/, code: 'BAD_SIGNAL' }, String(bad));
+      t.throws(
+        () => tree.native.signalProcess('root', 'p', bad),
+        { message: /is not a signal/, code: 'BAD_SIGNAL' },
+        String(bad),
+      );
     }
     t.true(tree.native.signalProcess('root', 'p', 15), 'a real signal still goes through');
   } finally {
@@ -104,7 +109,7 @@ test('kill -s refuses what is not a signal (exit 2, nothing sent); names in any 
   }
   t.is(await state(id), 'running', 'nothing was delivered');
   const json = await runCli(['kill', '--json', id, 'root:p', '-s', 'sigterm']);
-  t.is(json.code, 0, json.stderr);
+  t.is(json.code, 0, `${json.stdout}${json.stderr}`);
   t.like(JSON.parse(json.stdout) as object, { signal: 15, sent: true });
 });
 
@@ -112,13 +117,14 @@ test('the supervisor refuses a request whose signal is not one, and sends nothin
   const { id } = await detached(t);
   for (const signal of ['4294967305', '0', '65', '1.5', '"9"', 'null', '-1e300']) {
     const reply = JSON.parse(
-      native().liveRequest(id, `{"cmd":"kill","node":"root","process":"p","signal":${signal}}`, false),
-    ) as { ok: boolean; error?: string };
+      native().liveRequest(id, `{"t":"kill","node":"root","process":"p","signal":${signal}}`, false),
+    ) as { ok: boolean; code?: string; error?: string };
     t.false(reply.ok, signal);
+    t.is(reply.code, 'BAD_SIGNAL', 'the refusal says its code, as the binding does');
     t.regex(reply.error ?? '', /"signal" must be a signal number from 1 to 64/, signal);
   }
   t.is(await state(id), 'running');
-  const absent = JSON.parse(native().liveRequest(id, '{"cmd":"kill","node":"root","process":"p"}', false)) as {
+  const absent = JSON.parse(native().liveRequest(id, '{"t":"kill","node":"root","process":"p"}', false)) as {
     sent: boolean;
   };
   t.true(absent.sent, 'no signal at all still means SIGTERM');
@@ -149,10 +155,7 @@ test('inspect tells "no such process" from "not allowed to read it", and --json 
   t.is(denied.code, 1, denied.stderr);
   t.regex(denied.stderr, new RegExp(`process ${sleeper.pid} exists, but you may not read /proc/${sleeper.pid}/ns/pid`));
   const deniedJson = await runCli(['inspect', '--json', String(sleeper.pid)], { wrap: asUser });
-  const [error, end] = deniedJson.stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const [error, end] = ndjson<Record<string, unknown>>(deniedJson.stdout);
   t.like(error, { event: 'error', code: 'NOT_PERMITTED' });
   t.deepEqual(end, { event: 'end', code: 1 });
   t.is(deniedJson.code, 1);
@@ -162,10 +165,7 @@ test('inspect tells "no such process" from "not allowed to read it", and --json 
   await new Promise((resolve) => done.on('exit', resolve));
   const gone = await runCli(['inspect', '--json', String(done.pid)]);
   t.is(gone.code, 1);
-  const lines = gone.stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = ndjson<Record<string, unknown>>(gone.stdout);
   t.like(lines[0], { event: 'error', code: 'UNKNOWN_PROCESS', message: `no process ${done.pid}` });
   t.deepEqual(lines[1], { event: 'end', code: 1 }, 'the same code as the exit status (it said 125)');
   const bad = await runCli(['inspect', '--json', 'abc']);

@@ -8,10 +8,11 @@ import path from 'node:path';
 
 import test from 'ava';
 
-import type { OutputEvent, TreeEvent } from '../src/events.js';
+import type { TreeEvent } from '../src/events.js';
 import { spawnTree } from '../src/index.js';
 import { runCli } from './helpers/cli.js';
 import { tempDir } from './helpers/host.js';
+import { ndjson, ofKind } from './helpers/events.js';
 
 /** A deterministic generator (xorshift), so a failure can be replayed. */
 function random(seed: number): () => number {
@@ -91,7 +92,7 @@ test('random binary and UTF-8 output, lines of 0 to 200 KiB, comes back byte for
     t.true(bytesOf(mine, 'stdout').equals(bytes), `w${i} stdout`);
     t.true(bytesOf(mine, 'stderr').equals(outputs[(i + 1) % outputs.length] ?? Buffer.alloc(0)), `w${i} stderr`);
   });
-  const pieces = events.filter((e): e is OutputEvent => e.event === 'output');
+  const pieces = events.filter(ofKind('output'));
   t.true(
     pieces.every((e) => Buffer.byteLength(e.base64 === undefined ? e.line : Buffer.from(e.base64, 'base64')) <= 65536),
   );
@@ -112,10 +113,7 @@ test('the same through spawn --json, and a line of exactly 64 KiB is one line', 
   };
   const r = await runCli(['spawn', '--json', '-'], { input: JSON.stringify(spec) });
   t.is(r.code, 0, r.stderr);
-  const events = r.stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as TreeEvent);
+  const events = ndjson(r.stdout);
   const of = (p: string) => events.filter((e) => 'process' in e && e.process === p);
   t.true(bytesOf(of('a'), 'stdout').equals(outputs[0] ?? Buffer.alloc(0)));
   t.true(bytesOf(of('b'), 'stdout').equals(outputs[1] ?? Buffer.alloc(0)));

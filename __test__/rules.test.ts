@@ -8,29 +8,14 @@ import path from 'node:path';
 
 import test from 'ava';
 
-import type { ExitEvent, OutputEvent, ReapEvent, StartEvent, TreeEvent, ZombiesEvent } from '../src/events.js';
+import type { OutputEvent, StartEvent, ZombiesEvent } from '../src/events.js';
 import { RunningTree } from '../src/running-tree.js';
 import type { TreeSpec } from '../src/spec.js';
 import { stdoutIncludes } from './helpers/cli.js';
+import { hostPid, isExit, isOutput, isStart, ofKind } from './helpers/events.js';
 import { gate, mountTable, stillRunning, tempDir } from './helpers/host.js';
 import { plan } from './helpers/specs.js';
 import { watch, type Watch } from './helpers/watch.js';
-
-const isStart =
-  (node: string, process: string) =>
-  (e: TreeEvent): e is StartEvent =>
-    e.event === 'start' && e.node === node && e.process === process;
-const isExit =
-  (node: string, process: string) =>
-  (e: TreeEvent): e is ExitEvent =>
-    e.event === 'exit' && e.node === node && e.process === process;
-const isOutput =
-  (node: string, process: string, line: string | RegExp) =>
-  (e: TreeEvent): e is OutputEvent =>
-    e.event === 'output' &&
-    e.node === node &&
-    e.process === process &&
-    (typeof line === 'string' ? e.line === line : line.test(e.line));
 
 type Mode = 'privileged' | 'rootless';
 type Run = (spec: TreeSpec) => { tree: RunningTree; w: Watch };
@@ -53,7 +38,7 @@ function both(title: string, body: (t: import('ava').ExecutionContext, run: Run,
   }
 }
 
-async function hostPid(w: Watch, node: string, process = 'init'): Promise<StartEvent> {
+async function started(w: Watch, node: string, process = 'init'): Promise<StartEvent> {
   return w.waitFor(isStart(node, process), `${node}:${process} to start`);
 }
 
@@ -109,14 +94,11 @@ both(
         },
       ],
     });
-    const init = await hostPid(w, 'root/stubborn');
+    const init = await started(w, 'root/stubborn');
     await w.waitFor(isOutput('root/stubborn', 'try', 'sent'), 'the signals to be sent');
     await w.waitFor(isExit('root/stubborn', 'try'), 'try to exit');
-    t.true(
-      stillRunning(init.pids['host'] ?? -1, Object.values(init.pids)),
-      'PID 1 ignored SIGTERM and SIGKILL from inside',
-    );
-    t.notThrows(() => process.kill(init.pids['host'] ?? -1, 'SIGKILL'), 'it was still there for the parent to kill');
+    t.true(stillRunning(hostPid(init), Object.values(init.pids)), 'PID 1 ignored SIGTERM and SIGKILL from inside');
+    t.notThrows(() => process.kill(hostPid(init), 'SIGKILL'), 'it was still there for the parent to kill');
     const exit = await w.waitFor(isExit('root/stubborn', 'init'), 'the namespace to end');
     t.is(exit.signal, 'SIGKILL');
     tree.signal('SIGTERM');
@@ -161,13 +143,13 @@ both(
     const byName = (node: string, p: string) => starts.find((s) => s.node === node && s.process === p);
     const aInit = byName('root/a', 'init');
     // Hold the namespace itself open (an fd on its nsfs inode) to try fork into it afterwards.
-    const holder = spawn('python3', ['-c', HOLD_AND_FORK, `/proc/${aInit?.pids['host']}/ns/pid`], {
+    const holder = spawn('python3', ['-c', HOLD_AND_FORK, `/proc/${hostPid(aInit)}/ns/pid`], {
       stdio: ['pipe', 'pipe', 'inherit'],
     });
     let said = '';
     holder.stdout.setEncoding('utf8').on('data', (d: string) => (said += d));
     await stdoutIncludes(holder, 'held');
-    process.kill(aInit?.pids['host'] ?? -1, 'SIGKILL');
+    process.kill(hostPid(aInit), 'SIGKILL');
     t.like(await w.waitFor(isExit('root/a', 'init'), 'root/a to end'), { signal: 'SIGKILL' });
     for (const [node, p] of [
       ['root/a', 'a1'],
@@ -175,7 +157,7 @@ both(
       ['root/a/b', 'b1'],
     ] as const) {
       const s = byName(node, p);
-      t.false(stillRunning(s?.pids['host'] ?? -1, Object.values(s?.pids ?? {})), `${node}:${p} was killed with it`);
+      t.false(stillRunning(hostPid(s), Object.values(s?.pids ?? {})), `${node}:${p} was killed with it`);
       t.like(await w.waitFor(isExit(node, p), `${node}:${p}'s exit`), {
         signal: 'SIGKILL',
         reason: "killed by the kernel when its namespace's init exited",
@@ -187,10 +169,7 @@ both(
       ['root/c', 'c1'],
     ] as const) {
       const s = byName(node, p);
-      t.true(
-        stillRunning(s?.pids['host'] ?? -1, Object.values(s?.pids ?? {})),
-        `${node}:${p}, above or beside, lives on`,
-      );
+      t.true(stillRunning(hostPid(s), Object.values(s?.pids ?? {})), `${node}:${p}, above or beside, lives on`);
     }
     holder.stdin.write('fork now\n');
     await new Promise((resolve) => holder.on('close', resolve));
@@ -273,7 +252,7 @@ both(
     });
     const end = await w.ended;
     t.is(end.code, 0);
-    const reaps = w.events.filter((e): e is ReapEvent => e.event === 'reap');
+    const reaps = w.events.filter(ofKind('reap'));
     t.is(reaps.length, 200, 'one reap per orphan, in a storm of them');
     t.true(reaps.every((r) => r.node === 'root' && r.pids?.['root'] === r.pid && typeof r.pids['host'] === 'number'));
     // An orphan still alive when `spawner` (the node's only process) is done gets SIGTERM: the
@@ -293,14 +272,14 @@ both('rule 6: under a PID 1 that does not reap, zombies pile up, and the tree sh
       },
     ],
   });
-  const init = await hostPid(w, 'root/noreap');
+  const init = await started(w, 'root/noreap');
   const zombies = await w.waitFor((e): e is ZombiesEvent => e.event === 'zombies' && e.count === 3, 'three zombies');
   t.is(zombies.node, 'root/noreap');
-  const inNs = readFileSync(`/proc/${init.pids['host']}/task/${init.pids['host']}/children`, 'utf8')
+  const inNs = readFileSync(`/proc/${hostPid(init)}/task/${hostPid(init)}/children`, 'utf8')
     .trim()
     .split(/\s+/);
   t.is(inNs.length, 3, 'the kernel holds them as children of that PID 1');
-  process.kill(init.pids['host'] ?? -1, 'SIGKILL');
+  process.kill(hostPid(init), 'SIGKILL');
   await w.waitFor(isExit('root/noreap', 'init'), 'the namespace to end');
   tree.signal('SIGTERM');
   await w.ended;
@@ -369,8 +348,8 @@ both('rule 9: kill(-1) from PID 1 reaches everyone in its namespace but itself',
     t.like(await w.waitFor(isExit('root/ns', p), `${p} to die`), { signal: 'SIGTERM', code: 143 });
   await w.waitFor(isOutput('root/ns', 'init', 'pid 1 is still here'), 'PID 1 to go on');
   const init = starts.find((s) => s.node === 'root/ns' && s.process === 'init');
-  t.true(stillRunning(init?.pids['host'] ?? -1, Object.values(init?.pids ?? {})));
-  process.kill(init?.pids['host'] ?? -1, 'SIGKILL');
+  t.true(stillRunning(hostPid(init), Object.values(init?.pids ?? {})));
+  process.kill(hostPid(init), 'SIGKILL');
   tree.signal('SIGTERM');
   await w.ended;
   g.close();

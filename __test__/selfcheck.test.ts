@@ -13,6 +13,7 @@ import type { ExpectationResult, TreeResult } from '../src/check/results.js';
 import { testTree } from '../src/check/test-tree.js';
 import type { StartEvent, TreeEvent } from '../src/events.js';
 import { gate, mountTable, stillRunning, tempDir } from './helpers/host.js';
+import { hostPid, ofKind } from './helpers/events.js';
 
 /** Writes a tree.json and returns its path. */
 function treeFile(text: string): string {
@@ -301,7 +302,7 @@ for (const mode of ['privileged', 'rootless'] as const) {
     {"name": "a", "expect": {"processesSeen": 4}, "processes": [{"name": "a1", "command": ${wait}}, {"name": "a2", "command": ${wait}}]}
   ]
 }`;
-    const starts = (seen: TreeEvent[]): StartEvent[] => seen.filter((e): e is StartEvent => e.event === 'start');
+    const starts = (seen: TreeEvent[]): StartEvent[] => seen.filter(ofKind('start'));
     // The tree is up at its fifth start: by then the runner has read /proc; let them go.
     const { r, events } = await runGated(text, g, 3, (_e, seen) => starts(seen).length === 5);
     const inA = starts(events)
@@ -352,7 +353,7 @@ test('a hung tree is stopped at its bound and reported; nothing of it is left', 
   );
   check(t, r, 'tree root exits with 0', false, /^it exited \d+/, valueAt(text, '"code"'));
   t.is(started.length, 6);
-  for (const s of started) t.false(stillRunning(s.pids['host'] ?? -1, Object.values(s.pids)), `${s.node}:${s.process}`);
+  for (const s of started) t.false(stillRunning(hostPid(s), Object.values(s.pids)), `${s.node}:${s.process}`);
   t.is(mountTable(), before);
 });
 

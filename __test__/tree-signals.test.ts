@@ -1,11 +1,14 @@
 /**
- * A tree's processes start with every signal at its default action and nothing blocked,
- * whatever pidns-tree inherited: Node ignores SIGPIPE, and whoever started Node may have
- * ignored more (real-time signals included), which exec would otherwise hand down.
+ * Signals in a tree: its processes start with every signal at its default action and nothing
+ * blocked, whatever pidns-tree inherited (Node ignores SIGPIPE, and whoever started Node may
+ * have ignored more, real-time signals included, which exec would otherwise hand down); a
+ * death by any signal is told as 128+N; stopping a tree signals each process once.
  */
 import test from 'ava';
 
+import { spawnTree } from '../src/index.js';
 import { runCli } from './helpers/cli.js';
+import { ndjson } from './helpers/events.js';
 
 test('processes start with default signal actions and an empty mask: yes | head ends yes by SIGPIPE', async (t) => {
   const spec = {
@@ -19,10 +22,7 @@ test('processes start with default signal actions and an empty mask: yes | head 
   const wrap = ['bash', '-c', 'trap "" HUP RTMIN+6; exec "$@"', 'launcher'];
   const r = await runCli(['spawn', '--json', '-'], { input: JSON.stringify(spec), wrap });
   t.is(r.code, 0, r.stderr);
-  const lines = r.stdout
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as { event: string; process?: string; line?: string })
+  const lines = ndjson<{ event: string; process?: string; line?: string }>(r.stdout)
     .filter((e) => e.event === 'output')
     .map((e) => `${e.process}: ${e.line}`);
   t.deepEqual(
@@ -38,12 +38,37 @@ test('processes start with default signal actions and an empty mask: yes | head 
 test('a process killed by a real-time signal is reported with 128+N, not as killed with its namespace', async (t) => {
   const spec = { name: 'root', processes: [{ name: 'rt', command: ['bash', '-c', 'kill -s RTMIN+6 $$'] }] };
   const r = await runCli(['spawn', '--json', '-'], { input: JSON.stringify(spec) });
-  const events = r.stdout
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as { event: string; process?: string; code?: number; reason?: string });
+  const events = ndjson<{ event: string; process?: string; code?: number; reason?: string }>(r.stdout);
   const exit = events.find((e) => e.event === 'exit' && e.process === 'rt');
   t.is(exit?.code, 128 + 40, JSON.stringify(exit));
   t.is(exit?.reason, undefined);
   t.is(r.code, 168, 'the tree fails with its code');
 });
+
+test('stopping signals each process once: no SIGTERM to a wrong PID from an outer init', async (t) => {
+  const trap = ['sh', '-c', "trap 'echo TERM' TERM; echo ready; while :; do sleep 1 & wait; done"];
+  const tree = await spawnTree({
+    name: 'root',
+    init: { stopTimeout: 2 },
+    children: [
+      {
+        name: 'n',
+        init: { stopTimeout: 1 },
+        processes: [
+          { name: 'x', command: trap },
+          { name: 'y', command: trap },
+        ],
+      },
+    ],
+  });
+  for (const p of ['x', 'y']) await tree.waitFor((e) => e.event === 'output' && e.process === p && e.line === 'ready');
+  await tree.stop({ graceMs: 10_000 });
+  const terms = (await collectOutput(tree)).filter((l) => l === 'TERM');
+  t.is(terms.length, 2, 'one SIGTERM each, from their own init');
+});
+
+async function collectOutput(tree: Awaited<ReturnType<typeof spawnTree>>): Promise<string[]> {
+  const lines: string[] = [];
+  for await (const e of tree.events()) if (e.event === 'output') lines.push(e.line);
+  return lines;
+}

@@ -101,6 +101,13 @@ test('rule 8: a tree one level deeper than the kernel allows is refused before a
   const limit = plan(chain(1)).maxDepth;
   const error = issuesOf(JSON.stringify(chain(limit + 1)));
   t.is(error.code, 'DEPTH_LIMIT');
+  t.is(error.issues[0]?.kind, 'depth', 'told by the kind of its one issue, not by its text');
+  // Too deep and wrong besides: a mistake in the file, which comes first.
+  const both = chain(limit + 1) as { processes?: unknown };
+  both.processes = 'none';
+  const mixed = issuesOf(JSON.stringify(both));
+  t.is(mixed.code, 'INVALID_SPEC');
+  t.deepEqual(mixed.issues.map((i) => i.kind).sort(), ['depth', 'invalid']);
   t.regex(
     error.issues[0]?.message ?? '',
     new RegExp(`${limit + 1} levels deep but only ${limit} PID-namespace levels are left`),
@@ -126,13 +133,15 @@ test('the CLI exits 2 and shows file:line:column, the JSON path and a hint', asy
   t.is(r.stdout, '');
 });
 
-test('validate --json gives the issues as data', async (t) => {
+test('validate --json gives the issues as data, each with its kind', async (t) => {
   const r = await runCli(['validate', '-', '--json'], { input: '{"name":"r","bogus":true}' });
   t.is(r.code, 2);
-  const out = JSON.parse(r.stdout) as { valid: boolean; code: string; issues: { path: string }[] };
+  const out = JSON.parse(r.stdout) as { valid: boolean; code: string; issues: { path: string; kind: string }[] };
   t.false(out.valid);
   t.is(out.code, 'INVALID_SPEC');
-  t.is(out.issues[0]?.path, '$.bogus');
+  t.like(out.issues[0], { path: '$.bogus', kind: 'invalid' });
+  const syntax = await runCli(['validate', '-', '--json'], { input: '{"name":' });
+  t.like((JSON.parse(syntax.stdout) as typeof out).issues[0], { path: '$', kind: 'syntax' });
 });
 
 test('init.command on the root namespace: validate, plan, simulate and spawn refuse it, naming the field and where to put it', async (t) => {

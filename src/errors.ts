@@ -1,4 +1,8 @@
-/** Stable error codes: match on `error.code`, never on message text. */
+/**
+ * Stable error codes: match on `error.code`, never on message text. The native part gives its
+ * errors these codes itself (crates/core/src/error_code.rs, as the JavaScript error's `code`),
+ * and the model gives each spec issue a `kind`: nothing here reads a message to sort an error.
+ */
 export type PidnsTreeErrorCode =
   /** The spec is not valid JSON or not a valid tree; `issues` says where and why. */
   | 'INVALID_SPEC'
@@ -16,6 +20,10 @@ export type PidnsTreeErrorCode =
   | 'NATIVE_MISSING'
   /** Starting the tree failed for another reason. */
   | 'SPAWN_FAILED'
+  /** An argument cannot be used (an empty command, ...); the message says which and why. */
+  | 'BAD_ARGUMENT'
+  /** A system call failed where nothing else explains it (out of descriptors or memory); the message names it. */
+  | 'SYSCALL_FAILED'
   /** The tree ended before every namespace and process was up (see the message). */
   | 'START_FAILED'
   /** No namespace has this path in the tree. */
@@ -44,8 +52,16 @@ export type PidnsTreeErrorCode =
    */
   | 'STATE_UNSAFE';
 
+/**
+ * What sort of problem a spec issue is: `syntax` (not JSON), `invalid` (a value breaks a rule),
+ * `depth` (deeper than the PID-namespace levels left), `impossible` (an expectation that can
+ * never hold).
+ */
+export type SpecIssueKind = 'syntax' | 'invalid' | 'depth' | 'impossible';
+
 /** One problem found in a spec. */
 export interface SpecIssue {
+  readonly kind: SpecIssueKind;
   /** JSON path of the offending value, e.g. `$.children[0].processes[1].command`. */
   readonly path: string;
   readonly line?: number;
@@ -66,4 +82,45 @@ export class PidnsTreeError extends Error {
     this.code = code;
     this.issues = issues;
   }
+}
+
+/** Every code, to tell ours from what else an error's `code` may hold. */
+const CODES: Readonly<Record<PidnsTreeErrorCode, true>> = {
+  INVALID_SPEC: true,
+  INVALID_STEPS: true,
+  SPEC_UNREADABLE: true,
+  NO_PRIVILEGE: true,
+  NO_USERNS: true,
+  DEPTH_LIMIT: true,
+  NATIVE_MISSING: true,
+  SPAWN_FAILED: true,
+  BAD_ARGUMENT: true,
+  SYSCALL_FAILED: true,
+  START_FAILED: true,
+  UNKNOWN_NODE: true,
+  UNKNOWN_PROCESS: true,
+  BAD_TARGET: true,
+  BAD_SIGNAL: true,
+  BAD_PID: true,
+  NOT_PERMITTED: true,
+  TREE_GONE: true,
+  TIMEOUT: true,
+  UNKNOWN_TREE: true,
+  STATE_UNSAFE: true,
+};
+
+export function isErrorCode(code: unknown): code is PidnsTreeErrorCode {
+  return typeof code === 'string' && Object.hasOwn(CODES, code);
+}
+
+/**
+ * A native call's error as a PidnsTreeError with the code the binding gave it. `fallback` is
+ * for errors napi makes itself before our code runs (an argument of the wrong type); `prefix`
+ * says what was being done.
+ */
+export function nativeError(error: unknown, fallback: PidnsTreeErrorCode, prefix = ''): PidnsTreeError {
+  if (error instanceof PidnsTreeError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: unknown } | null | undefined)?.code;
+  return new PidnsTreeError(isErrorCode(code) ? code : fallback, `${prefix}${message}`);
 }

@@ -8,7 +8,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
-import { PidnsTreeError, type SpecIssue } from './errors.js';
+import { PidnsTreeError } from './errors.js';
+import type * as Binding from './native-binding.js';
 import { packageRoot } from './package-root.js';
 
 /**
@@ -18,97 +19,13 @@ import { packageRoot } from './package-root.js';
  */
 export type SpawnMode = 'auto' | 'rootless' | 'privileged';
 
-export interface NativeTree {
-  /** The root init's PID on the host. */
-  readonly pid: number;
-  /** True when the tree runs in a user namespace. */
-  readonly rootless: boolean;
-  /** Read end of the frame pipe (see frames.ts); the caller owns and closes it. */
-  readonly eventsFd: number;
-  /** Signals the root init through its pidfd; false once the tree is gone. */
-  signal(signal: number): boolean;
-  /** Signals a process (`init` for a namespace's PID 1) through a checked pidfd; false if not running. */
-  signalProcess(node: string, process: string, signal: number): boolean;
-  /**
-   * Starts a command in a namespace as a child of the init serving it; resolves with the caller's stdio ends
-   * (all -1 with `terminal`: the command runs on that terminal, as the leader of a session).
-   */
-  exec(
-    node: string,
-    name: string,
-    command: string[],
-    env: Record<string, string>,
-    cwd: string | null,
-    terminal?: NativeTerminal,
-  ): Promise<{ stdin: number; stdout: number; stderr: number; slot: number }>;
-}
+/**
+ * The binding as napi generated its types from the Rust (src/native-binding.ts, written by
+ * `npm run build:native`): a change there that TypeScript does not follow breaks the build.
+ */
+type NativeBinding = typeof Binding;
 
-/** A pseudo-terminal for one exec (src/api/terminal.ts): its master is relayed to a socket. */
-export interface NativeTerminal {
-  /** The socket (once): written bytes are typed, read bytes were output. The caller owns it. */
-  takeSocket(): number;
-  /** False once the terminal has ended. */
-  resize(cols: number, rows: number): boolean;
-  /** Takes the size of terminal `fd`; false when it is none. */
-  resizeFrom(fd: number): boolean;
-  /** The command has exited: the socket ends once its output is relayed. */
-  finish(): void;
-}
-
-/** The CLI's own terminal in raw mode (src/cli/exec-terminal.ts). */
-export interface RawTerminal {
-  restore(): void;
-  reapply(): void;
-}
-
-export interface NativeSpawnOptions {
-  mode: SpawnMode;
-  format: 'events' | 'ndjson' | 'human';
-  color?: boolean;
-  prefixWidth?: number;
-  watchFd?: number;
-  outputFd?: number;
-}
-
-export interface NativeSpecCheck {
-  plan?: string;
-  errors: SpecIssue[];
-  hostLevels: number;
-  maxDepth: number;
-}
-
-export interface Inspected {
-  readonly pid: number;
-  readonly name: string;
-  /** From the caller's namespace down to the process's own: namespace inode and PID there. */
-  readonly levels: readonly { readonly namespace: number; readonly pid: number }[];
-}
-
-interface NativeBinding {
-  /** The native build of the same model (the benchmark compares it with the wasm one). */
-  checkSpec(text: string): NativeSpecCheck;
-  inspectPid(pid: number): Inspected;
-  /** Detached trees (src/live/native-live.ts): the checked state root, listed and cleaned. */
-  liveStateRoot(): string;
-  liveList(): {
-    root: string;
-    trees: { id: string; dir: string; info: string }[];
-    cleaned: string[];
-    problems: { id: string; message: string }[];
-  };
-  /** One request to tree `id`'s supervisor (peer checked); its JSON reply. Blocks (exec: until done). */
-  liveRequest(id: string, request: string, passStdio: boolean, timeoutMs?: number): string;
-  /** liveRequest off the JavaScript thread (no stdio): for requests that wait (`events`). */
-  liveRequestAsync(id: string, request: string, timeoutMs?: number): Promise<string>;
-  /** An exec with `"tty": true` on `terminal` (its slave goes to the command); resolves at its exit. */
-  liveExecOnTerminal(id: string, request: string, terminal: NativeTerminal): Promise<string>;
-  openTerminal(cols: number, rows: number): NativeTerminal;
-  /** [cols, rows] of terminal `fd`, or null. */
-  terminalSize(fd: number): number[] | null;
-  /** Raw mode for terminal `fd`; null when it is not a terminal. */
-  makeRaw(fd: number): RawTerminal | null;
-  spawnTree(initPath: string, planJson: string, options: NativeSpawnOptions): NativeTree;
-}
+export type { Inspected, NativeTerminal, NativeTree, RawTerminal } from './native-binding.js';
 
 const requireHere = createRequire(import.meta.url);
 

@@ -4,7 +4,7 @@
  */
 import net from 'node:net';
 
-import { PidnsTreeError } from './errors.js';
+import { nativeError } from './errors.js';
 import type { TreeEvent } from './events.js';
 import { parseEvents, readFrames, type Frame } from './frames.js';
 import { initPath, native, type NativeTree, type SpawnMode } from './native.js';
@@ -30,18 +30,6 @@ export interface OutputOptions {
   readonly outputFd?: number;
 }
 
-/** Maps the kernel's refusals to errors that say what to do. */
-function spawnError(error: unknown): PidnsTreeError {
-  const message = error instanceof Error ? error.message : String(error);
-  if (message.includes('CAP_SYS_ADMIN')) {
-    return new PidnsTreeError('NO_PRIVILEGE', message);
-  }
-  if (message.startsWith('rootless mode needs a user namespace')) return new PidnsTreeError('NO_USERNS', message);
-  if (message.includes('ENOSPC')) return new PidnsTreeError('DEPTH_LIMIT', message);
-  if (error instanceof PidnsTreeError) return error;
-  return new PidnsTreeError('SPAWN_FAILED', message);
-}
-
 export class RunningTree {
   readonly plan: Plan;
   /** The root init's PID on the host. */
@@ -59,13 +47,16 @@ export class RunningTree {
     this.#socket = new net.Socket({ fd: tree.eventsFd, readable: true, writable: false });
   }
 
-  /** Starts the tree; its processes run from here on. */
+  /**
+   * Starts the tree; its processes run from here on. The kernel's refusals come with their code
+   * (NO_PRIVILEGE, NO_USERNS, DEPTH_LIMIT) and a message that says what to do.
+   */
   static start(plan: Plan, mode: SpawnMode = 'auto', output: OutputOptions = { format: 'events' }): RunningTree {
     try {
       const options = { mode, ...output };
       return new RunningTree(plan, native().spawnTree(initPath(), plan.json, options));
     } catch (error) {
-      throw spawnError(error);
+      throw nativeError(error, 'SPAWN_FAILED');
     }
   }
 
@@ -96,10 +87,28 @@ export class RunningTree {
 
   /** Sends a signal to the root init, which passes it on to every process and namespace. */
   signal(signal: SignalName | number): boolean {
-    return this.#native.signal(signalNumber(signal));
+    const number = signalNumber(signal);
+    try {
+      return this.#native.signal(number);
+    } catch (error) {
+      throw nativeError(error, 'SYSCALL_FAILED');
+    }
   }
 
-  /** The native handle, for what the scripting API adds (exec, per-process signals). */
+  /**
+   * Signals process `process` of namespace `node` (`init` for its PID 1) through a checked
+   * pidfd; false when it is not running.
+   */
+  signalProcess(node: string, process: string, signal: SignalName | number): boolean {
+    const number = signalNumber(signal);
+    try {
+      return this.#native.signalProcess(node, process, number);
+    } catch (error) {
+      throw nativeError(error, 'SYSCALL_FAILED');
+    }
+  }
+
+  /** The native handle, for what the scripting API adds (exec). */
   get native(): NativeTree {
     return this.#native;
   }

@@ -1,6 +1,7 @@
 /** Consumes a tree's events in the background and lets a test wait for the one it needs. */
 import type { EndEvent, StartEvent, TreeEvent } from '../../src/events.js';
 import type { RunningTree } from '../../src/running-tree.js';
+import { ofKind } from './events.js';
 
 export interface Watch {
   readonly events: TreeEvent[];
@@ -47,7 +48,7 @@ export function watch(tree: RunningTree): Watch {
     waitFor: (pred, what) => waitUntil(() => events.find(pred), what),
     allStarted: () =>
       waitUntil(() => {
-        const starts = events.filter((e): e is StartEvent => e.event === 'start');
+        const starts = events.filter(ofKind('start'));
         return starts.length === expected ? starts : undefined;
       }, `all ${expected} starts`),
   };

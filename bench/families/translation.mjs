@@ -29,8 +29,8 @@ export default {
     ctx.onCleanup(() => {
       try {
         tree ??= findTree(id);
-        request(tree, { cmd: 'stop', graceMs: 2000 });
-        request(tree, { cmd: 'wait' });
+        request(tree, { t: 'stop', graceMs: 2000 });
+        request(tree, { t: 'wait' });
       } catch {
         // not started, or already gone
       }

@@ -21,6 +21,7 @@ import { peakOf, runApiWorker, runSupervisor, timeCommand, timePipeline } from '
  * @property {() => Promise<{ catatonit: string }>} peers   unshare, tini, dumb-init, catatonit, bwrap
  * @property {object} pkg           the built package's own functions: spawnTree, native (the
  *                                  binding), checkSpecObject, prefixWidth, startSupervisor,
+ *                                  supervisorAnswer (its first line),
  *                                  findTree, request, ps (src/live/client.ts)
  * @property {(fn: () => void) => void} onCleanup   synchronous; runs at the end and on Ctrl-C
  * @property {(message: string) => void} log
@@ -69,6 +70,7 @@ export async function createContext(root, { log }) {
     checkSpecObject: spec.checkSpecObject,
     prefixWidth: human.prefixWidth,
     startSupervisor: supervisor.startSupervisor,
+    supervisorAnswer: supervisor.supervisorAnswer,
     findTree: stateDir.findTree,
     request: client.request,
     ps: client.ps,
@@ -83,7 +85,7 @@ export async function createContext(root, { log }) {
   onCleanup(() => {
     for (const id of live) {
       try {
-        pkg.request(pkg.findTree(id), { cmd: 'stop', graceMs: 0 });
+        pkg.request(pkg.findTree(id), { t: 'stop', graceMs: 0 });
       } catch {}
     }
   });
@@ -142,6 +144,7 @@ export async function createContext(root, { log }) {
       runSupervisor(
         await floor(),
         pkg.startSupervisor,
+        pkg.supervisorAnswer,
         pkg.checkSpecObject(treeSpec),
         `bench-${process.pid}-${trees++}`,
         live,

@@ -106,7 +106,7 @@ export async function runApiWorker(floor, worker, root, specFile) {
  * its exit), code (the tree's), peakKiB }. `live` holds the ids of trees still running, for a
  * clean-up that stops them if we are interrupted.
  */
-export async function runSupervisor(floor, startSupervisor, plan, id, live) {
+export async function runSupervisor(floor, startSupervisor, supervisorAnswer, plan, id, live) {
   const t0 = process.hrtime.bigint();
   const child = startSupervisor(plan, id, id, 'auto');
   live.add(id);
@@ -116,13 +116,14 @@ export async function runSupervisor(floor, startSupervisor, plan, id, live) {
     const lines = readline.createInterface({ input: child.stdout });
     const first = await new Promise((resolve) => {
       lines.once('line', resolve);
-      lines.once('close', () => resolve('(no answer)'));
+      lines.once('close', () => resolve(undefined));
     });
     lines.on('line', () => {});
     const { code } = await exit;
     const ms = msSince(t0);
     const { peakKiB } = await peaked;
-    if (first !== 'ready') throw new Error(`supervisor: ${first}`);
+    const failure = supervisorAnswer(first);
+    if (failure !== undefined) throw new Error(`supervisor: ${failure.message}`);
     return { ms, code, peakKiB };
   } finally {
     live.delete(id);

@@ -2,10 +2,10 @@
  * A running tree, as the scripting API hands it out: its PIDs at every level, exec and spawn
  * into any namespace, signals, events, and a guaranteed clean-up.
  */
-import { PidnsTreeError } from '../errors.js';
+import { nativeError, PidnsTreeError } from '../errors.js';
 import type { EndEvent, ExitEvent, Pids, StartEvent, TreeEvent } from '../events.js';
 import { native } from '../native.js';
-import { signalNumber, type RunningTree, type SignalName } from '../running-tree.js';
+import type { RunningTree, SignalName } from '../running-tree.js';
 import type { Plan } from '../spec.js';
 import type { EventLog } from './event-log.js';
 import { closeFds, collect, stdioFromFds } from './stdio.js';
@@ -148,7 +148,7 @@ export class Tree implements AsyncDisposable {
   /** Sends a signal to `'root/a:worker'` or to the init of `'root/a'`, through its pidfd. */
   kill(target: string, signal: SignalName | number = 'SIGTERM'): boolean {
     const { node, process } = parseTarget(target, this.plan, this.#extra);
-    return this.#running.native.signalProcess(node, process, signalNumber(signal));
+    return this.#running.signalProcess(node, process, signal);
   }
 
   /** Resolves with `end` once every process of the tree has exited. */
@@ -200,17 +200,19 @@ export class Tree implements AsyncDisposable {
     if (this.#log.ended !== undefined) throw new PidnsTreeError('TREE_GONE', 'the tree has ended');
     // An exec on a terminal: the pty is made here, its slave goes to the command (see
     // crates/core/src/host/terminal.rs for why here and not in the init).
-    const terminal = options.tty === true ? native().openTerminal(...terminalSize(options)) : undefined;
+    let terminal;
+    try {
+      terminal = options.tty === true ? native().openTerminal(...terminalSize(options)) : undefined;
+    } catch (error) {
+      throw nativeError(error, 'SYSCALL_FAILED');
+    }
     const name = this.#name(node);
     let fds;
     try {
       fds = await this.#running.native.exec(node, name, [...argv], options.env ?? {}, options.cwd ?? null, terminal);
     } catch (error) {
       if (terminal !== undefined) discardTerminal(terminal);
-      throw new PidnsTreeError(
-        'TREE_GONE',
-        `cannot start ${argv[0]} in ${node}: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      throw nativeError(error, 'TREE_GONE', `cannot start ${argv[0]} in ${node}: `);
     }
     const exited = this.#log.find(
       (e) => (e.event === 'exit' && e.node === node && e.process === name ? e : undefined),
@@ -238,8 +240,7 @@ export class Tree implements AsyncDisposable {
       throw error;
     }
     const pids = started.event === 'start' ? started.pids : {};
-    const kill = (signal: SignalName | number = 'SIGTERM'): boolean =>
-      this.#running.native.signalProcess(node, name, signalNumber(signal));
+    const kill = (signal: SignalName | number = 'SIGTERM'): boolean => this.#running.signalProcess(node, name, signal);
     // The streams are made only now, in the same turn the caller gets them: a stream that ends
     // without data may emit 'end' as soon as libuv reports EOF, and nobody must miss it.
     if (terminal !== undefined) return terminalProcess(terminal, { node, name, pids, kill, exited });

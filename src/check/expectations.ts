@@ -94,6 +94,7 @@ export function readExpectations(
         new RegExp(e.value, MATCH_FLAGS);
       } catch (error) {
         issues.push({
+          kind: 'invalid',
           path: e.path,
           ...(e.line === undefined ? {} : { line: e.line, column: e.column }),
           message: `not a valid regular expression: ${(error instanceof Error ? error.message : String(error)).replace(/^Invalid regular expression: /, '')}`,

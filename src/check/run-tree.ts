@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { PidnsTreeError, type PidnsTreeErrorCode } from '../errors.js';
 import type { TreeEvent } from '../events.js';
 import type { SpawnMode } from '../native.js';
-import { RunningTree, signalNumber } from '../running-tree.js';
+import { RunningTree } from '../running-tree.js';
 import { evaluate, seconds } from './evaluate.js';
 import { targetOf, type Expectation } from './expectations.js';
 import { expectationsToCheck, type LoadedTree } from './load.js';
@@ -132,14 +132,12 @@ export async function runTree(tree: LoadedTree, options: RunOptions = {}): Promi
         if (ms !== undefined) {
           const stop = (): void => {
             // False when it has exited already (its exit is on its way): then it kept its bound.
-            const signalled = running.native.signalProcess(event.node, event.process, signalNumber('SIGTERM'));
+            const signalled = running.signalProcess(event.node, event.process, 'SIGTERM');
             if (!signalled) return;
             obs.stopped.set(target, `within ${seconds(ms)} passed`);
             processTimers.set(
               target,
-              stops.after(STOP_GRACE_MS, () =>
-                running.native.signalProcess(event.node, event.process, signalNumber('SIGKILL')),
-              ),
+              stops.after(STOP_GRACE_MS, () => running.signalProcess(event.node, event.process, 'SIGKILL')),
             );
           };
           processTimers.set(target, stops.after(ms, stop));

@@ -8,19 +8,11 @@
 import path from 'node:path';
 import readline from 'node:readline';
 
-import { PidnsTreeError, type PidnsTreeErrorCode } from '../errors.js';
 import type { SpawnMode } from '../native.js';
 import type { Plan } from '../spec.js';
 import { newId, stateRoot } from '../live/state-dir.js';
-import { startSupervisor } from '../live/supervisor.js';
+import { startSupervisor, supervisorAnswer } from '../live/supervisor.js';
 import { EXIT } from './exit-codes.js';
-
-/** The supervisor's first line when it did not start: `taken|refused|failed: why`. */
-const FAILURES: Record<string, { code: PidnsTreeErrorCode; prefix: string }> = {
-  taken: { code: 'BAD_TARGET', prefix: '' },
-  refused: { code: 'STATE_UNSAFE', prefix: '' },
-  failed: { code: 'SPAWN_FAILED', prefix: 'the tree could not be started: ' },
-};
 
 export async function detach(
   plan: Plan,
@@ -32,16 +24,14 @@ export async function detach(
   const lines = readline.createInterface({ input: child.stdout });
   const first = await Promise.race([
     new Promise<string>((resolve) => lines.once('line', resolve)),
-    closed.then(() => 'failed: the supervisor exited before the tree was up'),
+    closed.then(() => undefined),
   ]);
   lines.close();
-  if (first !== 'ready') {
+  const failure = supervisorAnswer(first);
+  if (failure !== undefined) {
     // It has torn down what it started; wait until it is gone itself.
     await closed;
-    const [kind = 'failed', ...rest] = first.split(': ');
-    const failure = FAILURES[kind] ?? FAILURES['failed'];
-    const why = FAILURES[kind] === undefined ? first : rest.join(': ');
-    throw new PidnsTreeError(failure?.code ?? 'SPAWN_FAILED', `${failure?.prefix ?? ''}${why}`);
+    throw failure;
   }
   child.stdout.destroy();
   child.unref();

@@ -15,6 +15,7 @@ import net from 'node:net';
 import { constants } from 'node:os';
 import { isatty } from 'node:tty';
 
+import { nativeError } from '../errors.js';
 import type { ExitEvent } from '../events.js';
 import { native, type NativeTerminal, type RawTerminal } from '../native.js';
 import { requestOnTerminal } from '../live/client.js';
@@ -89,8 +90,9 @@ export async function execOnTerminal(id: string, node: string, command: readonly
   try {
     session = openSession(id);
   } catch (error) {
-    // As an exec without a terminal reports it (a tree that is not running: exit 2).
-    return reportError(error, false);
+    // As an exec without a terminal reports it (a tree that is not running: exit 2); the
+    // terminal's own failures with the code the binding gave them.
+    return reportError(nativeError(error, 'SYSCALL_FAILED'), false);
   }
   const { tree, terminal, socket, user, sizeFd } = session;
 
@@ -130,7 +132,7 @@ export async function execOnTerminal(id: string, node: string, command: readonly
   if (process.env['TERM'] !== undefined) env['TERM'] = process.env['TERM'];
   let outcome: { exit: ExitEvent } | { error: unknown };
   try {
-    const reply = await requestOnTerminal(tree, { cmd: 'exec', node, command, env, cwd: null, tty: true }, terminal);
+    const reply = await requestOnTerminal(tree, { t: 'exec', node, command, env, cwd: null, tty: true }, terminal);
     outcome = { exit: reply['exit'] as ExitEvent };
   } catch (error) {
     outcome = { error };

@@ -62,7 +62,7 @@ export async function execCommand(args: readonly string[]): Promise<number> {
     return execOnTerminal(id, node, command);
   }
   try {
-    const reply = request(findTree(id), { cmd: 'exec', node, command, env: {}, cwd: null }, true);
+    const reply = request(findTree(id), { t: 'exec', node, command, env: {}, cwd: null }, true);
     const exit = reply['exit'] as ExitEvent;
     if (exit.error !== undefined) process.stderr.write(`pidns-tree: ${exit.error}\n`);
     return exit.code;

@@ -2,7 +2,7 @@
  * `pidns-tree inspect <pid>`: any host process's PID-namespace chain and its PID in each
  * namespace, outermost (yours) first: what `lsns` and `NSpid` give, in one view.
  */
-import { PidnsTreeError, type PidnsTreeErrorCode } from '../errors.js';
+import { nativeError, PidnsTreeError } from '../errors.js';
 import { native } from '../native.js';
 import { styleFor } from '../render/format.js';
 import { EXIT } from './exit-codes.js';
@@ -27,14 +27,6 @@ function parsePid(text: string): number {
   return Number(pid);
 }
 
-/** The native side's refusal as the CLI's error: its `code` says which one it is. */
-function inspectError(error: unknown): PidnsTreeError {
-  const message = error instanceof Error ? error.message : String(error);
-  const code = (error as { code?: unknown } | undefined)?.code;
-  const known: PidnsTreeErrorCode[] = ['BAD_PID', 'UNKNOWN_PROCESS', 'NOT_PERMITTED'];
-  return new PidnsTreeError(known.find((k) => k === code) ?? 'UNKNOWN_PROCESS', message);
-}
-
 /** 2 for what is not a PID (a usage error), 1 when there is no such process or it may not be read. */
 function report(error: PidnsTreeError, json: boolean): number {
   const code = error.code === 'BAD_PID' ? EXIT.usage : 1;
@@ -50,7 +42,8 @@ export function inspectCommand(options: { pid: string; json: boolean }): number 
     try {
       found = native().inspectPid(pid);
     } catch (error) {
-      throw error instanceof PidnsTreeError ? error : inspectError(error);
+      // Its `code` says which refusal it is: BAD_PID, UNKNOWN_PROCESS or NOT_PERMITTED.
+      throw nativeError(error, 'UNKNOWN_PROCESS');
     }
   } catch (error) {
     if (error instanceof PidnsTreeError && error.code !== 'NATIVE_MISSING') return report(error, options.json);

@@ -17,7 +17,7 @@ export function killCommand(options: {
   const tree = findTree(options.id);
   const target = options.target ?? tree.info.root;
   const { node, process: process_ } = splitTarget(target);
-  const sent = request(tree, { cmd: 'kill', node, process: process_, signal })['sent'] === true;
+  const sent = request(tree, { t: 'kill', node, process: process_, signal })['sent'] === true;
   if (options.json)
     process.stdout.write(`${JSON.stringify({ id: tree.info.id, node, process: process_, signal, sent })}\n`);
   else if (!sent) process.stderr.write(`pidns-tree: ${node}:${process_} is not running in tree ${tree.info.id}\n`);

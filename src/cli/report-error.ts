@@ -29,6 +29,7 @@ export function exitCodeFor(error: unknown): number {
       error.code === 'BAD_TARGET' ||
       error.code === 'BAD_SIGNAL' ||
       error.code === 'BAD_PID' ||
+      error.code === 'BAD_ARGUMENT' ||
       error.code === 'UNKNOWN_TREE'
       ? EXIT.usage
       : EXIT.cannotRun;

@@ -5,10 +5,10 @@ import { EXIT } from './exit-codes.js';
 
 export function stopCommand(options: { id: string; graceMs: number; json: boolean }): number {
   const tree = findTree(options.id);
-  request(tree, { cmd: 'stop', graceMs: options.graceMs });
+  request(tree, { t: 'stop', graceMs: options.graceMs });
   let code = 0;
   try {
-    code = Number(request(tree, { cmd: 'wait' })['code'] ?? 0);
+    code = Number(request(tree, { t: 'wait' })['code'] ?? 0);
   } catch {
     // it ended before we asked
   }

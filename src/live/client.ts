@@ -1,5 +1,8 @@
-/** Requests to a detached tree's supervisor (through the binding: the socket is SEQPACKET). */
-import { PidnsTreeError } from '../errors.js';
+/**
+ * Requests to a detached tree's supervisor (through the binding: the socket is SEQPACKET). The
+ * protocol's table of messages heads crates/core/src/wire/live.rs.
+ */
+import { isErrorCode, PidnsTreeError } from '../errors.js';
 import type { ExitEvent, StartEvent, TreeEvent } from '../events.js';
 import type { NativeTerminal } from '../native.js';
 import { live } from './native-live.js';
@@ -32,11 +35,31 @@ export interface EventsReply {
   readonly events: readonly TreeEvent[];
 }
 
+/** What a client may ask, tagged by `t`. */
+export type LiveRequest =
+  | { readonly t: 'ps' }
+  | { readonly t: 'kill'; readonly node: string; readonly process: string; readonly signal: number }
+  | { readonly t: 'stop'; readonly graceMs: number }
+  | { readonly t: 'wait' }
+  | {
+      readonly t: 'exec';
+      readonly node: string;
+      readonly command: readonly string[];
+      readonly env: Readonly<Record<string, string>>;
+      readonly cwd: string | null;
+      /** The three descriptors are one terminal (see requestOnTerminal). */
+      readonly tty?: boolean;
+    };
+
 type Reply = { ok: true } & Record<string, unknown>;
 
+/** The supervisor's reply; its refusal as a PidnsTreeError with the code it says (TREE_GONE, BAD_SIGNAL, ...). */
 function parseReply(tree: LiveTree, text: string): Reply {
-  const reply = JSON.parse(text) as { ok: boolean; error?: string } & Record<string, unknown>;
-  if (!reply.ok) throw new PidnsTreeError('TREE_GONE', `tree ${tree.info.id}: ${reply.error ?? 'refused'}`);
+  const reply = JSON.parse(text) as { ok: boolean; code?: unknown; error?: string } & Record<string, unknown>;
+  if (!reply.ok) {
+    const code = isErrorCode(reply.code) ? reply.code : 'TREE_GONE';
+    throw new PidnsTreeError(code, `tree ${tree.info.id}: ${reply.error ?? 'refused'}`);
+  }
   return reply as Reply;
 }
 
@@ -47,8 +70,8 @@ const ANSWER_MS = 10_000;
  * One request to the tree's supervisor; with `passStdio`, our stdin, stdout and stderr go with
  * it, and only after the supervisor has shown (SO_PEERCRED) that it runs as us or root.
  */
-export function request(tree: LiveTree, body: Record<string, unknown>, passStdio = false): Reply {
-  const waits = body['cmd'] === 'exec' || body['cmd'] === 'wait';
+export function request(tree: LiveTree, body: LiveRequest, passStdio = false): Reply {
+  const waits = body.t === 'exec' || body.t === 'wait';
   const text = live.request(tree.info.id, JSON.stringify(body), passStdio, waits ? undefined : ANSWER_MS);
   return parseReply(tree, text);
 }
@@ -56,14 +79,14 @@ export function request(tree: LiveTree, body: Record<string, unknown>, passStdio
 /** An exec on `terminal` (`body` has `tty: true`): resolves with the reply once the command has exited. */
 export async function requestOnTerminal(
   tree: LiveTree,
-  body: Record<string, unknown>,
+  body: LiveRequest & { readonly t: 'exec'; readonly tty: true },
   terminal: NativeTerminal,
 ): Promise<Reply> {
   return parseReply(tree, await live.execOnTerminal(tree.info.id, JSON.stringify(body), terminal));
 }
 
 export function ps(tree: LiveTree): PsReply {
-  return request(tree, { cmd: 'ps' }) as unknown as PsReply;
+  return request(tree, { t: 'ps' }) as unknown as PsReply;
 }
 
 /** The longest the supervisor waits for an event before it answers `events` empty. */
@@ -77,10 +100,8 @@ export const EVENTS_WAIT_MS = 20_000;
 export async function events(tree: LiveTree, after: number, waitMs = EVENTS_WAIT_MS): Promise<EventsReply> {
   const text = await live.requestAsync(
     tree.info.id,
-    JSON.stringify({ cmd: 'events', after, waitMs }),
+    JSON.stringify({ t: 'events', after, waitMs }),
     waitMs + ANSWER_MS,
   );
-  const reply = JSON.parse(text) as { ok: boolean; error?: string } & EventsReply;
-  if (!reply.ok) throw new PidnsTreeError('TREE_GONE', `tree ${tree.info.id}: ${reply.error ?? 'refused'}`);
-  return reply;
+  return parseReply(tree, text) as Reply & EventsReply;
 }

@@ -1,27 +1,17 @@
 /**
  * The binding's live-tree calls. The state root, the tree directories and the control socket
  * are found and checked by pidns-core (Rust), the same code the supervisor uses; its errors come
- * as `CODE: message` and become PidnsTreeErrors here.
+ * with their code (STATE_UNSAFE, UNKNOWN_TREE, TREE_GONE) and become PidnsTreeErrors here.
  */
-import { PidnsTreeError, type PidnsTreeErrorCode } from '../errors.js';
+import { nativeError } from '../errors.js';
 import { native, type NativeTerminal } from '../native.js';
-
-const CODED = /^(STATE_UNSAFE|UNKNOWN_TREE|TREE_GONE): ([\s\S]*)$/;
-
-/** A binding error as a PidnsTreeError (its code comes first in the message). */
-function liveError(error: unknown): PidnsTreeError {
-  const message = error instanceof Error ? error.message : String(error);
-  const coded = CODED.exec(message);
-  if (coded === null) return new PidnsTreeError('TREE_GONE', message);
-  return new PidnsTreeError(coded[1] as PidnsTreeErrorCode, coded[2] ?? message);
-}
 
 /** Runs a binding call, turning its coded errors into PidnsTreeErrors. */
 export function liveCall<T>(call: () => T): T {
   try {
     return call();
   } catch (error) {
-    throw liveError(error);
+    throw nativeError(error, 'TREE_GONE');
   }
 }
 
@@ -36,7 +26,7 @@ export const live = {
     try {
       return await native().liveRequestAsync(id, body, timeoutMs);
     } catch (error) {
-      throw liveError(error);
+      throw nativeError(error, 'TREE_GONE');
     }
   },
   /** An exec on `terminal` (its slave goes along); resolves with the reply at the command's exit. */
@@ -44,7 +34,7 @@ export const live = {
     try {
       return await native().liveExecOnTerminal(id, body, terminal);
     } catch (error) {
-      throw liveError(error);
+      throw nativeError(error, 'TREE_GONE');
     }
   },
 };

@@ -111,7 +111,8 @@ export class Model {
         result.issues,
       );
     }
-    const depth = count === 1 && result.issues.some((e) => e.message.includes('levels deep'));
+    // Too deep and nothing else: the kernel's limit, not a mistake in the file.
+    const depth = count === 1 && result.issues[0]?.kind === 'depth';
     throw new PidnsTreeError(
       depth ? 'DEPTH_LIMIT' : 'INVALID_SPEC',
       `${source} is not a valid tree (${problems(count)})`,

@@ -92,11 +92,11 @@ class DetachedSource implements TreeSource {
   }
 
   kill(node: string, process: string, signal: number): Promise<boolean> {
-    return Promise.resolve(request(this.#tree, { cmd: 'kill', node, process, signal })['sent'] === true);
+    return Promise.resolve(request(this.#tree, { t: 'kill', node, process, signal })['sent'] === true);
   }
 
   stop(graceMs: number): Promise<void> {
-    request(this.#tree, { cmd: 'stop', graceMs });
+    request(this.#tree, { t: 'stop', graceMs });
     return Promise.resolve();
   }
 }

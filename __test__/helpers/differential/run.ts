@@ -17,6 +17,7 @@ import type { Simulation, Step, StepOutcome } from '../../../src/model/types.js'
 import type { TreeSpec } from '../../../src/spec.js';
 import { Feed, tell, type HostHelper } from './agent.js';
 import { buildSpec, resolveStep, specId, within, type Scenario } from './scenario.js';
+import { hostPid as hostPidOf, ofKind } from '../events.js';
 
 export class Disagreement extends Error {
   override readonly name = 'Disagreement';
@@ -170,7 +171,7 @@ export async function runScenario(s: Scenario, env: Env): Promise<void> {
         e.process === 'init' && !p.userInit
           ? undefined
           : specId(nodeIndex(e.node), e.process === 'init' ? 'init' : Number(e.process.slice(1)));
-      const hostPid = e.pids['host'] ?? -1;
+      const hostPid = hostPidOf(e);
       const watchedAt = await watch(host, hostPid);
       known.set(key(e.node, e.process), {
         ...(id === undefined ? {} : { id }),
@@ -635,9 +636,7 @@ function compareEvents(sim: Simulation, real: TreeEvent[], disagree: Disagree): 
       );
   }
   const exits = (events: readonly TreeEvent[]) =>
-    events
-      .filter((e): e is ExitEvent => e.event === 'exit')
-      .map((e) => ({ k: key(e.node, e.process), code: e.code, signal: e.signal }));
+    events.filter(ofKind('exit')).map((e) => ({ k: key(e.node, e.process), code: e.code, signal: e.signal }));
   const modelExits = exits(sim.events);
   for (const e of exits(real)) {
     const i = modelExits.findIndex(
@@ -657,7 +656,7 @@ function compareEvents(sim: Simulation, real: TreeEvent[], disagree: Disagree): 
     throw disagree(`the model has exits the run did not report: ${JSON.stringify(modelExits)}`);
   const reaps = (events: readonly TreeEvent[]) =>
     events
-      .filter((e): e is ReapEvent => e.event === 'reap')
+      .filter(ofKind('reap'))
       .map((e) => {
         const { host: _host, ...pids } = e.pids ?? {};
         return `${e.node} ${e.pid} ${JSON.stringify(pids)} ${e.code} ${e.signal}`;

@@ -5,9 +5,10 @@
 //! - `init`: pidns-init's tree mode, PID 1 of every namespace.
 //! - `host`: starting a tree from a host process and collecting its events.
 //! - `wire`: the messages between the tree's inits, the host and JavaScript.
+//! - `error_code`: the codes of the errors TypeScript receives.
+pub mod error_code;
 pub mod host;
 pub mod init;
-pub mod json_out;
 pub mod live;
 pub mod status;
 pub mod sys;

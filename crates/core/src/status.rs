@@ -43,9 +43,5 @@ impl ExitStatus {
     }
 }
 
-/// "SIGKILL" for 9: the name users grep for.
-pub fn signal_name(signal: i32) -> String {
-    nix::sys::signal::Signal::try_from(signal)
-        .map(|s| s.as_str().to_string())
-        .unwrap_or_else(|_| format!("SIG{signal}"))
-}
+/// "SIGKILL" for 9: the name users grep for (the model's, one naming for every message).
+pub use pidns_model::signals::signal_name;

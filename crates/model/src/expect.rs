@@ -5,7 +5,8 @@
 //! They are kept apart from [`crate::TreeSpec`] and the plan: the init never needs them, and
 //! what checks them (the TypeScript runner) reads them as JSON ([`expectations_json`]).
 
-use crate::json::{write_string, Pos};
+use crate::json::Pos;
+use crate::json_write::{array, JsonObject};
 
 /// What an expectation is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,138 +82,65 @@ pub struct Expectation {
     pub pos: Pos,
 }
 
-/// Signal names as the events report them (Linux's numbers, the same on x86-64 and arm64).
-pub const SIGNALS: [(&str, u8); 31] = [
-    ("SIGHUP", 1),
-    ("SIGINT", 2),
-    ("SIGQUIT", 3),
-    ("SIGILL", 4),
-    ("SIGTRAP", 5),
-    ("SIGABRT", 6),
-    ("SIGBUS", 7),
-    ("SIGFPE", 8),
-    ("SIGKILL", 9),
-    ("SIGUSR1", 10),
-    ("SIGSEGV", 11),
-    ("SIGUSR2", 12),
-    ("SIGPIPE", 13),
-    ("SIGALRM", 14),
-    ("SIGTERM", 15),
-    ("SIGSTKFLT", 16),
-    ("SIGCHLD", 17),
-    ("SIGCONT", 18),
-    ("SIGSTOP", 19),
-    ("SIGTSTP", 20),
-    ("SIGTTIN", 21),
-    ("SIGTTOU", 22),
-    ("SIGURG", 23),
-    ("SIGXCPU", 24),
-    ("SIGXFSZ", 25),
-    ("SIGVTALRM", 26),
-    ("SIGPROF", 27),
-    ("SIGWINCH", 28),
-    ("SIGIO", 29),
-    ("SIGPWR", 30),
-    ("SIGSYS", 31),
-];
-
-/// The number of a signal named as in [`SIGNALS`].
-pub fn signal_number(name: &str) -> Option<u8> {
-    SIGNALS.iter().find(|(n, _)| *n == name).map(|(_, s)| *s)
-}
-
 /// The expectations as JSON, for the runner: `[{"node", "subject", "process"?, "kind", ...,
 /// "path", "line", "column"}]`, in document order. The kinds and their fields:
 /// `exitCode`/`code` `codes`; `signal` `signal`; `output` `stream`, `match` and `value`;
 /// `within` `ms`; `zombies` `bound` (`max` or `atEnd`) and `count`; `reaped` `min`/`max`;
 /// `processesSeen` `count`.
 pub fn expectations_json(expectations: &[Expectation]) -> String {
-    let mut out = String::from("[");
-    for (i, e) in expectations.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str("{\"node\":");
-        write_string(&mut out, &e.node);
-        match &e.subject {
-            Subject::Tree => out.push_str(",\"subject\":\"tree\""),
-            Subject::Namespace => out.push_str(",\"subject\":\"namespace\""),
-            Subject::Process(name) => {
-                out.push_str(",\"subject\":\"process\",\"process\":");
-                write_string(&mut out, name);
-            }
-        }
-        write_check(&mut out, &e.check);
-        out.push_str(",\"path\":");
-        write_string(&mut out, &e.path);
-        out.push_str(&format!(",\"line\":{},\"column\":{}}}", e.pos.line, e.pos.col));
-    }
-    out.push(']');
-    out
+    let items: Vec<String> = expectations
+        .iter()
+        .map(|e| {
+            let o = JsonObject::new().str("node", &e.node);
+            let o = match &e.subject {
+                Subject::Tree => o.str("subject", "tree"),
+                Subject::Namespace => o.str("subject", "namespace"),
+                Subject::Process(name) => o.str("subject", "process").str("process", name),
+            };
+            check_fields(o, &e.check)
+                .str("path", &e.path)
+                .int("line", i64::from(e.pos.line))
+                .int("column", i64::from(e.pos.col))
+                .finish()
+        })
+        .collect();
+    array(&items)
 }
 
-fn write_codes(out: &mut String, kind: &str, codes: &[u8]) {
-    let list: Vec<String> = codes.iter().map(u8::to_string).collect();
-    out.push_str(&format!(",\"kind\":\"{kind}\",\"codes\":[{}]", list.join(",")));
-}
-
-fn write_check(out: &mut String, check: &Check) {
+fn check_fields(o: JsonObject, check: &Check) -> JsonObject {
     match check {
-        Check::ExitCode(codes) => write_codes(out, "exitCode", codes),
-        Check::Code(codes) => write_codes(out, "code", codes),
-        Check::Signal(name) => {
-            out.push_str(",\"kind\":\"signal\",\"signal\":");
-            write_string(out, name);
-        }
+        Check::ExitCode(codes) => o.str("kind", "exitCode").ints("codes", codes),
+        Check::Code(codes) => o.str("kind", "code").ints("codes", codes),
+        Check::Signal(name) => o.str("kind", "signal").str("signal", name),
         Check::Output(stream, m) => {
-            out.push_str(&format!(",\"kind\":\"output\",\"stream\":\"{}\"", stream.as_str()));
+            let o = o.str("kind", "output").str("stream", stream.as_str());
             match m {
-                OutputMatch::Contains(s) | OutputMatch::Matches(s) => {
-                    let name = if matches!(m, OutputMatch::Contains(_)) { "contains" } else { "matches" };
-                    out.push_str(&format!(",\"match\":\"{name}\",\"value\":"));
-                    write_string(out, s);
-                }
-                OutputMatch::Lines(lines) => {
-                    out.push_str(",\"match\":\"lines\",\"value\":[");
-                    for (i, l) in lines.iter().enumerate() {
-                        if i > 0 {
-                            out.push(',');
-                        }
-                        write_string(out, l);
-                    }
-                    out.push(']');
-                }
+                OutputMatch::Contains(s) => o.str("match", "contains").str("value", s),
+                OutputMatch::Matches(s) => o.str("match", "matches").str("value", s),
+                OutputMatch::Lines(lines) => o.str("match", "lines").strs("value", lines),
             }
         }
-        Check::Within(ms) => out.push_str(&format!(",\"kind\":\"within\",\"ms\":{ms}")),
-        Check::ZombiesMax(n) => out.push_str(&format!(",\"kind\":\"zombies\",\"bound\":\"max\",\"count\":{n}")),
-        Check::ZombiesAtEnd(n) => out.push_str(&format!(",\"kind\":\"zombies\",\"bound\":\"atEnd\",\"count\":{n}")),
+        Check::Within(ms) => o.str("kind", "within").int("ms", *ms as i64),
+        Check::ZombiesMax(n) => o.str("kind", "zombies").str("bound", "max").int("count", i64::from(*n)),
+        Check::ZombiesAtEnd(n) => o.str("kind", "zombies").str("bound", "atEnd").int("count", i64::from(*n)),
         Check::Reaped { min, max } => {
-            out.push_str(",\"kind\":\"reaped\"");
-            if let Some(min) = min {
-                out.push_str(&format!(",\"min\":{min}"));
-            }
-            if let Some(max) = max {
-                out.push_str(&format!(",\"max\":{max}"));
+            let o = o.str("kind", "reaped");
+            let o = match min {
+                Some(min) => o.int("min", i64::from(*min)),
+                None => o,
+            };
+            match max {
+                Some(max) => o.int("max", i64::from(*max)),
+                None => o,
             }
         }
-        Check::ProcessesSeen(n) => out.push_str(&format!(",\"kind\":\"processesSeen\",\"count\":{n}")),
+        Check::ProcessesSeen(n) => o.str("kind", "processesSeen").int("count", i64::from(*n)),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn signal_table() {
-        assert_eq!(signal_number("SIGKILL"), Some(9));
-        assert_eq!(signal_number("SIGTERM"), Some(15));
-        assert_eq!(signal_number("SIGSYS"), Some(31));
-        assert_eq!(signal_number("TERM"), None);
-        // One entry per number, in order.
-        assert!(SIGNALS.iter().enumerate().all(|(i, (_, n))| usize::from(*n) == i + 1));
-    }
 
     #[test]
     fn json_of_each_kind() {

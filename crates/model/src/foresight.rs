@@ -9,8 +9,9 @@
 //! kills it. [`crate::validate_checked`] and [`crate::parse_checked`] take the list of judges.
 
 use crate::error::SpecError;
-use crate::expect::{signal_number, Check, Expectation, OutputMatch, Stream, Subject};
+use crate::expect::{Check, Expectation, OutputMatch, Stream, Subject};
 use crate::json::quote;
+use crate::signals::signal_number;
 use crate::spec::TreeSpec;
 
 /// Something that can tell, before a tree runs, that some of its expectations can never hold.

@@ -134,30 +134,9 @@ pub fn parse(text: &str) -> Result<Value, JsonError> {
     Ok(value)
 }
 
-/// Appends `s` as a JSON string literal (with quotes).
-///
-/// U+2028/U+2029 are escaped too: valid JSON, but they break the output if
-/// it is ever pasted into JavaScript source.
-pub fn write_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
-                out.push_str(&format!("\\u{:04x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
-/// `s` as a JSON string literal, for quoting user text in messages.
+/// `s` as a JSON string literal, for quoting user text in messages (see [`crate::json_write`]).
 pub fn quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    write_string(&mut out, s);
-    out
+    crate::json_write::string(s)
 }
 
 /// How a character is shown in "found X": quoted if visible, else by code

@@ -4,11 +4,15 @@
 //! in an init whose memory every namespace below it is forked from. Errors name the JSON path
 //! of the value that did not read (`plan.nodes[3].processes[0].command`).
 //!
+//! A message (a flat object whose members come in the writer's order) is read with
+//! [`Members`]: each member by name, its errors naming it (`message 'X'.slot is missing`).
+//!
 //! Users' files go through [`crate::json::parse`], which keeps every position for messages.
 
 /// Reads one JSON document. Each call consumes one value; objects and arrays call back for
 /// each member or item, which the callback must consume (read or `skip`).
 pub struct Reader<'a> {
+    src: &'a str,
     text: &'a [u8],
     i: usize,
     /// The path of the value being read, for errors.
@@ -30,7 +34,7 @@ pub type ReadResult<T> = Result<T, String>;
 impl<'a> Reader<'a> {
     /// `root` names the document in error paths (`plan`, `message`).
     pub fn new(text: &'a str, root: &str) -> Reader<'a> {
-        Reader { text: text.as_bytes(), i: 0, path: vec![Segment::Key(root.to_string())], depth: 0 }
+        Reader { src: text, text: text.as_bytes(), i: 0, path: vec![Segment::Key(root.to_string())], depth: 0 }
     }
 
     /// The path of the value at hand, as `plan.nodes[3].name`.
@@ -295,6 +299,22 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// A number that fits an i32.
+    pub fn i32(&mut self) -> ReadResult<i32> {
+        let n = self.i64()?;
+        i32::try_from(n).map_err(|_| self.error("expected a 32-bit integer, found one out of range"))
+    }
+
+    /// An array of i32s.
+    pub fn i32s(&mut self) -> ReadResult<Vec<i32>> {
+        let mut out = Vec::new();
+        self.array(|r, _| {
+            out.push(r.i32()?);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
     /// An array of strings.
     pub fn strings(&mut self) -> ReadResult<Vec<String>> {
         let mut out = Vec::new();
@@ -313,6 +333,15 @@ impl<'a> Reader<'a> {
             Ok(())
         })?;
         Ok(out)
+    }
+
+    /// Any value, as its JSON text (checked, not decoded).
+    pub fn raw(&mut self) -> ReadResult<&'a str> {
+        self.ws();
+        let start = self.i;
+        self.skip()?;
+        // A value starts and ends at an ASCII byte: char boundaries.
+        Ok(&self.src[start..self.i])
     }
 
     /// Any value, ignored (a field this reader does not know).
@@ -340,9 +369,111 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// A message: a flat object read once, its members then read by name in any order, each with
+/// the reader's checks and errors that name it (`request.node is missing`, `message 'X'.slot:
+/// expected an integer, found a string`).
+#[derive(Debug)]
+pub struct Members<'a> {
+    root: String,
+    members: Vec<(String, &'a str)>,
+}
+
+impl<'a> Members<'a> {
+    /// Reads the object in `text`; `root` names it in errors.
+    pub fn parse(text: &'a str, root: &str) -> ReadResult<Members<'a>> {
+        let mut r = Reader::new(text, root);
+        let mut members = Vec::new();
+        r.object(|r, key| {
+            members.push((key.to_string(), r.raw()?));
+            Ok(())
+        })?;
+        r.end()?;
+        Ok(Members { root: root.to_string(), members })
+    }
+
+    /// Member `key`'s JSON text (the first, should there be two).
+    pub fn raw(&self, key: &str) -> Option<&'a str> {
+        self.members.iter().find(|(k, _)| k == key).map(|(_, v)| *v)
+    }
+
+    /// Whether `key` is there and not null.
+    pub fn has(&self, key: &str) -> bool {
+        self.raw(key).is_some_and(|v| v != "null")
+    }
+
+    /// Reads member `key` with `read`, which must consume it whole.
+    pub fn read<T>(&self, key: &str, read: impl FnOnce(&mut Reader<'a>) -> ReadResult<T>) -> ReadResult<T> {
+        let text = self.raw(key).ok_or_else(|| format!("{}.{key} is missing", self.root))?;
+        let mut r = Reader::new(text, &format!("{}.{key}", self.root));
+        let value = read(&mut r)?;
+        r.end()?;
+        Ok(value)
+    }
+
+    /// Member `key` read with `read`; None when it is absent or null.
+    pub fn opt<T>(&self, key: &str, read: impl FnOnce(&mut Reader<'a>) -> ReadResult<T>) -> ReadResult<Option<T>> {
+        if self.has(key) {
+            self.read(key, read).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    pub fn string(&self, key: &str) -> ReadResult<String> {
+        self.read(key, Reader::string)
+    }
+
+    pub fn i64(&self, key: &str) -> ReadResult<i64> {
+        self.read(key, Reader::i64)
+    }
+
+    pub fn u32(&self, key: &str) -> ReadResult<u32> {
+        self.read(key, Reader::u32)
+    }
+
+    pub fn u64(&self, key: &str) -> ReadResult<u64> {
+        self.read(key, Reader::u64)
+    }
+
+    pub fn bool(&self, key: &str) -> ReadResult<bool> {
+        self.read(key, Reader::bool)
+    }
+
+    pub fn i32s(&self, key: &str) -> ReadResult<Vec<i32>> {
+        self.read(key, Reader::i32s)
+    }
+
+    pub fn strings(&self, key: &str) -> ReadResult<Vec<String>> {
+        self.read(key, Reader::strings)
+    }
+
+    pub fn string_map(&self, key: &str) -> ReadResult<Vec<(String, String)>> {
+        self.read(key, Reader::string_map)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn members_are_read_by_name_with_errors_that_name_them() {
+        let text = r#"{"node": 3, "name": "w\"x", "nspid": [7, 1], "env": {"A": "1"}, "cwd": null, "big": 5000000000}"#;
+        let m = Members::parse(text, "message 'S'").unwrap();
+        assert_eq!(m.u32("node").unwrap(), 3);
+        assert_eq!(m.string("name").unwrap(), "w\"x");
+        assert_eq!(m.i32s("nspid").unwrap(), [7, 1]);
+        assert_eq!(m.string_map("env").unwrap(), [("A".to_string(), "1".to_string())]);
+        assert_eq!(m.opt("cwd", Reader::string).unwrap(), None);
+        assert!(!m.has("cwd") && m.has("node"));
+        assert_eq!(m.raw("nspid"), Some("[7, 1]"));
+        assert_eq!(m.string("slot").unwrap_err(), "message 'S'.slot is missing");
+        assert_eq!(m.string("node").unwrap_err(), "message 'S'.node: expected a string, found a number");
+        assert_eq!(m.u32("big").unwrap_err(), "message 'S'.big: expected an integer from 0 to 4294967295");
+        assert_eq!(m.strings("nspid").unwrap_err(), "message 'S'.nspid[0]: expected a string, found a number");
+        assert!(Members::parse("[1]", "m").unwrap_err().contains("expected an object"));
+        assert!(Members::parse(r#"{"a": 1} x"#, "m").unwrap_err().contains("extra text"));
+    }
 
     #[test]
     fn reads_into_types_and_names_the_path_on_error() {

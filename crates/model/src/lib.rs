@@ -24,17 +24,19 @@ pub mod expect;
 pub mod foresight;
 pub mod json;
 pub mod json_read;
+pub mod json_write;
 pub mod plan;
+pub mod signals;
 pub mod spec;
 pub mod validate;
 mod validate_expect;
 
-pub use error::SpecError;
+pub use error::{IssueKind, SpecError};
 pub use expect::{expectations_json, Check, Expectation, OutputMatch, Stream, Subject};
 pub use foresight::{Foresight, StaticRules};
 pub use json::{parse as parse_json, JsonError, Kind, Member, Pos, Value};
 pub use plan::{Plan, PlanNode};
-pub use spec::{Forward, InitSpec, ProcessSpec, TreeSpec, DEFAULT_STOP_TIMEOUT_MS};
+pub use spec::{Forward, InitSpec, ProcessSpec, TreeSpec, DEFAULT_STOP_TIMEOUT_MS, INIT_NAME};
 pub use validate::{validate, validate_checked, Checked, Limits, KERNEL_MAX_LEVELS, MAX_NAME_LEN};
 
 /// Parses and validates a tree.json in one call.

@@ -4,8 +4,8 @@
 //! the plan crosses a pipe from the Node binding as JSON, so it has its own
 //! compact (de)serialisation here, checked for consistency on the way in.
 
-use crate::json::write_string;
 use crate::json_read::Reader;
+use crate::json_write::{Buf, JsonObject};
 use crate::spec::{Forward, InitSpec, ProcessSpec, TreeSpec};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,35 +59,27 @@ impl Plan {
 
     /// Compact JSON; `from_json` reads it back.
     pub fn to_json(&self) -> String {
-        let mut out = String::from("{\"nodes\":[");
-        for (i, n) in self.nodes.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push_str("{\"path\":");
-            write_string(&mut out, &n.path);
-            out.push_str(",\"name\":");
-            write_string(&mut out, &n.name);
-            out.push_str(&format!(",\"depth\":{},\"parent\":", n.depth));
-            match n.parent {
-                Some(p) => out.push_str(&p.to_string()),
-                None => out.push_str("null"),
-            }
-            let children: Vec<String> = n.children.iter().map(|c| c.to_string()).collect();
-            out.push_str(&format!(",\"children\":[{}],\"mountProc\":{}", children.join(","), n.mount_proc));
-            out.push_str(",\"processes\":[");
-            for (j, p) in n.processes.iter().enumerate() {
-                if j > 0 {
-                    out.push(',');
-                }
-                write_process(&mut out, p);
-            }
-            out.push_str("],\"init\":");
-            write_init(&mut out, &n.init);
-            out.push('}');
-        }
-        out.push_str(&format!("],\"reproduciblePids\":{}}}", self.reproducible_pids));
-        out
+        JsonObject::new()
+            .objects("nodes", &self.nodes, |o, n| {
+                o.str("path", &n.path)
+                    .str("name", &n.name)
+                    .int("depth", i64::from(n.depth))
+                    .opt_int("parent", n.parent.map(|p| p as i64))
+                    .ints("children", &n.children)
+                    .bool("mountProc", n.mount_proc)
+                    .objects("processes", &n.processes, process_fields)
+                    .object("init", |o| {
+                        let o = o
+                            .str("forward", n.init.forward.as_str())
+                            .int("stopTimeoutMs", n.init.stop_timeout_ms as i64);
+                        match &n.init.command {
+                            Some(p) => o.object("command", |o| process_fields(o, p)),
+                            None => o.null("command"),
+                        }
+                    })
+            })
+            .bool("reproduciblePids", self.reproducible_pids)
+            .finish()
     }
 
     /// Reads `to_json` output, rejecting anything inconsistent: the reader
@@ -145,46 +137,23 @@ fn push(nodes: &mut Vec<PlanNode>, spec: &TreeSpec, parent: Option<usize>) -> us
     index
 }
 
-fn write_process(out: &mut String, p: &ProcessSpec) {
-    out.push_str("{\"name\":");
-    write_string(out, &p.name);
-    out.push_str(",\"command\":[");
-    for (i, arg) in p.command.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        write_string(out, arg);
-    }
-    out.push_str("],\"env\":{");
-    for (i, (k, v)) in p.env.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        write_string(out, k);
-        out.push(':');
-        write_string(out, v);
-    }
-    out.push_str("},\"cwd\":");
-    match &p.cwd {
-        Some(c) => write_string(out, c),
-        None => out.push_str("null"),
-    }
+fn process_fields<'b, B: Buf>(o: JsonObject<&'b mut B>, p: &ProcessSpec) -> JsonObject<&'b mut B> {
+    let o = o
+        .str("name", &p.name)
+        .strs("command", &p.command)
+        .object("env", |mut env| {
+            for (k, v) in &p.env {
+                env = env.str_at(k, v);
+            }
+            env
+        })
+        .opt_str("cwd", p.cwd.as_deref());
     // Only when set: a plan without terminals reads as it did before `tty` existed.
     if p.tty {
-        out.push_str(",\"tty\":true");
+        o.bool("tty", true)
+    } else {
+        o
     }
-    out.push('}');
-}
-
-fn write_init(out: &mut String, init: &InitSpec) {
-    out.push_str("{\"forward\":");
-    write_string(out, init.forward.as_str());
-    out.push_str(&format!(",\"stopTimeoutMs\":{},\"command\":", init.stop_timeout_ms));
-    match &init.command {
-        Some(p) => write_process(out, p),
-        None => out.push_str("null"),
-    }
-    out.push('}');
 }
 
 /// A required member read by an object callback.

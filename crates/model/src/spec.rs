@@ -45,6 +45,10 @@ impl Forward {
 /// How long a stopping init waits after SIGTERM before it sends SIGKILL, as `docker stop` does.
 pub const DEFAULT_STOP_TIMEOUT_MS: u64 = 10_000;
 
+/// What a namespace's PID 1 is called in events and targets (`root/a:init`), ours or the
+/// user's command; reserved: no process of a spec may have this name.
+pub const INIT_NAME: &str = "init";
+
 /// The PID 1 of a namespace: pidns-tree's init (with its options), or the user's own command.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InitSpec {

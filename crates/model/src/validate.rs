@@ -4,11 +4,11 @@
 //! once a value has the wrong type nothing inside it is checked: errors about
 //! its contents would only be noise.
 
-use crate::error::SpecError;
+use crate::error::{IssueKind, SpecError};
 use crate::expect::Expectation;
 use crate::foresight::{Foresight, StaticRules};
 use crate::json::{describe_char, quote, Kind, Member, Pos, Value};
-use crate::spec::{Forward, InitSpec, ProcessSpec, TreeSpec};
+use crate::spec::{Forward, InitSpec, ProcessSpec, TreeSpec, INIT_NAME};
 use crate::validate_expect::misplaced_hint;
 
 /// Linux's MAX_PID_NS_LEVEL: namespaces below the initial one.
@@ -105,7 +105,9 @@ pub fn validate_checked(
     let spec = v.node(value, "$", 1, "");
     if v.errors.is_empty() {
         for judge in foresight {
-            v.errors.extend(judge.never_holds(&spec, &v.expectations));
+            v.errors.extend(
+                judge.never_holds(&spec, &v.expectations).into_iter().map(|e| e.of_kind(IssueKind::Impossible)),
+            );
         }
     }
     if v.errors.is_empty() {
@@ -292,7 +294,7 @@ impl Validator<'_> {
         let command = get(&f, "command");
         if let Some(c) = command {
             let mut user = ProcessSpec {
-                name: "init".into(),
+                name: INIT_NAME.into(),
                 command: self.command(c, &key_path(path, "command")),
                 env: Vec::new(),
                 cwd: None,
@@ -387,7 +389,7 @@ to start the tree's processes and create its namespaces"
             if m == 1 { " is" } else { "s are" },
         );
         let hint = "flatten the tree or run from a shallower namespace".to_string();
-        self.error(path, pos, message, Some(hint));
+        self.errors.push(SpecError::new(path, Some(pos), message, Some(hint)).of_kind(IssueKind::Depth));
     }
 
     fn children(&mut self, v: &Value, path: &str, depth: u32, ns: &str) -> Vec<TreeSpec> {
@@ -462,7 +464,7 @@ to start the tree's processes and create its namespaces"
             Some(n) => {
                 let npath = key_path(path, "name");
                 p.name = self.name(n, &npath, "process");
-                if p.name == "init" {
+                if p.name == INIT_NAME {
                     let hint = "each namespace's own init is reported as \"init\"; choose another name".to_string();
                     self.error(&npath, n.pos, "the process name \"init\" is reserved".into(), Some(hint));
                 }

@@ -1,8 +1,9 @@
 //! `expect`, checked like every other field (JSON path, position, what to do) and collected as
 //! [`Expectation`]s, each with the position of the value that states it.
 
-use crate::expect::{signal_number, Check, Expectation, OutputMatch, Stream, Subject, SIGNALS};
+use crate::expect::{Check, Expectation, OutputMatch, Stream, Subject};
 use crate::json::{quote, Kind, Value};
+use crate::signals::{signal_number, SIGNALS};
 use crate::validate::{describe_value, get, index_path, key_path, Fields, Shape, Validator};
 
 /// A day: more than a test should ever need, and milliseconds stay exact.

@@ -1,8 +1,8 @@
 //! `expect` in tree.json: each kind read with the position of its value, each mistake reported
 //! at its path and position, and the expectations that can never hold.
 use pidns_model::{
-    expectations_json, parse_checked, parse_spec, Check, Expectation, Foresight, Limits, OutputMatch, Pos, SpecError,
-    StaticRules, Stream, Subject, TreeSpec,
+    expectations_json, parse_checked, parse_spec, Check, Expectation, Foresight, IssueKind, Limits, OutputMatch, Pos,
+    SpecError, StaticRules, Stream, Subject, TreeSpec,
 };
 
 fn checked(text: &str) -> Vec<Expectation> {
@@ -332,6 +332,7 @@ fn other_judges_plug_in() {
         (errs[0].path.as_str(), errs[0].message.as_str()),
         ("$.processes[0].expect.exitCode", "the model says no")
     );
+    assert_eq!(errs[0].kind, IssueKind::Impossible, "whatever a judge finds can never hold");
     // Judges see only trees that are otherwise valid.
     let errs = parse_checked(&proc_expect(r#"{"exitCode": 0, "x": 1}"#), Limits::default(), &[&EveryExitIsImpossible])
         .unwrap_err();

@@ -186,5 +186,5 @@ fn nesting_limit() {
 
 #[test]
 fn quote_escapes_for_json() {
-    assert_eq!(quote("a\"b\\c\n\u{1}\u{2028}é"), r#""a\"b\\c\u000a\u0001\u2028é""#);
+    assert_eq!(quote("a\"b\\c\n\u{1}\u{2028}é"), r#""a\"b\\c\n\u0001\u2028é""#);
 }

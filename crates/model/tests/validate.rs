@@ -1,4 +1,4 @@
-use pidns_model::{parse_spec, InitSpec, Limits, ProcessSpec, SpecError, TreeSpec};
+use pidns_model::{parse_spec, InitSpec, IssueKind, Limits, ProcessSpec, SpecError, TreeSpec};
 
 fn errors_with(text: &str, limits: Limits) -> Vec<SpecError> {
     parse_spec(text, limits).expect_err("expected validation errors")
@@ -452,6 +452,7 @@ fn depth_limit_boundary() {
 (the kernel allows 32 in all; the host already uses 0)"
     );
     assert_eq!(errs[0].hint.as_deref(), Some("flatten the tree or run from a shallower namespace"));
+    assert_eq!(errs[0].kind, IssueKind::Depth, "callers tell the depth limit by its kind, not its text");
 
     let nested = Limits::for_host_levels(3);
     assert_eq!(nested, Limits { max_depth: 29, host_levels: 3 });
@@ -504,4 +505,11 @@ fn reproducible_pids_is_a_top_level_boolean() {
     let nested = r#"{"name": "r", "children": [{"name": "a", "reproduciblePids": true}]}"#;
     assert_eq!(one(nested), ("$.children[0].reproduciblePids".into(), "unknown field \"reproduciblePids\"".into()));
     assert_eq!(hint(nested), "\"reproduciblePids\" is only allowed at the top level");
+}
+
+#[test]
+fn each_issue_says_what_kind_it_is() {
+    assert_eq!(errors("{").iter().map(|e| e.kind).collect::<Vec<_>>(), [IssueKind::Syntax]);
+    let errs = errors(r#"{"name": 1, "processes": {}}"#);
+    assert!(errs.len() == 2 && errs.iter().all(|e| e.kind == IssueKind::Invalid), "{errs:#?}");
 }

@@ -1,8 +1,11 @@
 //! `pidns-tree inspect <pid>`: a host process's PID at every level, with each level's namespace.
+//! Its errors carry their code (`err.code`): BAD_PID, UNKNOWN_PROCESS or NOT_PERMITTED, so that
+//! the CLI tells "no such process" from "not allowed to look" without reading the message.
 use napi::{Error, Result};
 use napi_derive::napi;
 use nix::errno::Errno;
 use nix::unistd::Pid;
+use pidns_core::error_code::ErrorCode;
 use pidns_core::sys::{hostproc, nschain};
 
 #[napi(object)]
@@ -25,27 +28,6 @@ pub struct Inspected {
 /// The kernel's highest possible PID (PID_MAX_LIMIT on 64-bit: 4194304); pid_max may be lower.
 const PID_MAX_LIMIT: f64 = 4_194_304.0;
 
-/// Why there is nothing to show: the JavaScript error's `code`, so that the CLI tells "no such
-/// process" from "not allowed to look" without reading the message.
-pub enum Failure {
-    /// Not a PID at all (0, negative, fractional, past PID_MAX_LIMIT).
-    BadPid,
-    /// No process has that PID (here).
-    NoProcess,
-    /// It exists, but the kernel will not show us its namespaces.
-    NotPermitted,
-}
-
-impl AsRef<str> for Failure {
-    fn as_ref(&self) -> &str {
-        match self {
-            Failure::BadPid => "BAD_PID",
-            Failure::NoProcess => "UNKNOWN_PROCESS",
-            Failure::NotPermitted => "NOT_PERMITTED",
-        }
-    }
-}
-
 /// Whether process `pid` exists for the caller: kill(pid, 0) says so (EPERM: it exists but is
 /// not ours) even where /proc does not show it (hidepid, another namespace's /proc).
 fn exists(pid: i32) -> bool {
@@ -53,24 +35,26 @@ fn exists(pid: i32) -> bool {
 }
 
 /// The error for an `errno` met while reading `file` (under /proc/PID) for `pid`.
-fn failure(pid: i32, file: &str, errno: Errno) -> Error<Failure> {
+fn failure(pid: i32, file: &str, errno: Errno) -> Error<ErrorCode> {
     let path = format!("/proc/{pid}/{file}");
     match errno {
         Errno::EACCES | Errno::EPERM => Error::new(
-            Failure::NotPermitted,
+            ErrorCode::NotPermitted,
             format!(
                 "process {pid} exists, but you may not read {path} ({}): run as its owner or as root",
                 errno.desc()
             ),
         ),
-        Errno::ENOENT | Errno::ESRCH if !exists(pid) => Error::new(Failure::NoProcess, format!("no process {pid}")),
+        Errno::ENOENT | Errno::ESRCH if !exists(pid) => {
+            Error::new(ErrorCode::UnknownProcess, format!("no process {pid}"))
+        }
         Errno::ENOENT | Errno::ESRCH => Error::new(
-            Failure::NotPermitted,
+            ErrorCode::NotPermitted,
             format!(
                 "process {pid} exists, but this /proc does not show it (hidepid=, or another PID namespace's /proc)"
             ),
         ),
-        other => Error::new(Failure::NotPermitted, format!("process {pid}: cannot read {path}: {}", other.desc())),
+        other => Error::new(ErrorCode::NotPermitted, format!("process {pid}: cannot read {path}: {}", other.desc())),
     }
 }
 
@@ -81,10 +65,10 @@ fn io_errno(e: std::io::Error) -> Errno {
 /// The PID-namespace chain of host process `pid` and its PID in each namespace. `pid` is taken
 /// as a JavaScript number, not an i32, which napi would wrap (4294967298 would become 2).
 #[napi]
-pub fn inspect_pid(pid: f64) -> Result<Inspected, Failure> {
+pub fn inspect_pid(pid: f64) -> Result<Inspected, ErrorCode> {
     if pid.fract() != 0.0 || !(1.0..=PID_MAX_LIMIT).contains(&pid) {
         return Err(Error::new(
-            Failure::BadPid,
+            ErrorCode::BadPid,
             format!("{pid} is not a PID: a whole number from 1 to {PID_MAX_LIMIT}"),
         ));
     }
@@ -92,7 +76,10 @@ pub fn inspect_pid(pid: f64) -> Result<Inspected, Failure> {
     let status =
         std::fs::read_to_string(format!("/proc/{pid}/status")).map_err(|e| failure(pid, "status", io_errno(e)))?;
     let nspid = hostproc::parse_nspid(&status).ok_or_else(|| {
-        Error::new(Failure::NotPermitted, format!("/proc/{pid}/status has no NSpid line: Linux 4.1 or later is needed"))
+        Error::new(
+            ErrorCode::NotPermitted,
+            format!("/proc/{pid}/status has no NSpid line: Linux 4.1 or later is needed"),
+        )
     })?;
     let chain = nschain::pid_ns_chain(pid).map_err(|e| failure(pid, "ns/pid", e))?;
     let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default().trim_end().to_string();

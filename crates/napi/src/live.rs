@@ -3,19 +3,21 @@
 //! uses, so there is one implementation of them. SOCK_SEQPACKET and SCM_RIGHTS (exec passes
 //! our stdio) are beyond Node's net module anyway.
 //!
-//! Errors carry a stable code first, `CODE: message`, which src/live/native-live.ts turns into
-//! a PidnsTreeError: STATE_UNSAFE (nothing was used or sent), UNKNOWN_TREE, TREE_GONE.
+//! Errors carry their code as the JavaScript error's `code`: STATE_UNSAFE (nothing was used or
+//! sent), UNKNOWN_TREE, TREE_GONE.
 use napi::bindgen_prelude::{AsyncTask, Object};
-use napi::{Env, Error, Result, Status, Task};
+use napi::{Env, Error, Result, Task};
 use napi_derive::napi;
-use pidns_core::live::client::{self, RequestError};
-use pidns_core::live::state_root::StateRoot;
+use pidns_core::error_code::ErrorCode;
+use pidns_core::live::client;
+use pidns_core::live::state_root::{StateRoot, Unsafe};
 use pidns_core::live::tree_dir;
 
+use crate::coded::{from_napi, rejection};
 use crate::terminal::NativeTerminal;
 
-fn coded(code: &str, message: String) -> Error {
-    Error::new(Status::GenericFailure, format!("{code}: {message}"))
+fn unsafe_state(u: Unsafe) -> Error<ErrorCode> {
+    Error::new(ErrorCode::StateUnsafe, u.0)
 }
 
 #[napi(object)]
@@ -46,19 +48,19 @@ pub struct LiveProblem {
 
 /// The path of the state root of detached trees (not checked, not created).
 #[napi]
-pub fn live_state_root() -> Result<String> {
-    StateRoot::path().map(|p| p.display().to_string()).map_err(|u| coded("STATE_UNSAFE", u.0))
+pub fn live_state_root() -> Result<String, ErrorCode> {
+    StateRoot::path().map(|p| p.display().to_string()).map_err(unsafe_state)
 }
 
 /// The detached trees running here; the state of dead ones is removed (only pidns-tree's own
 /// files, by name) and reported.
 #[napi]
-pub fn live_list() -> Result<LiveListing> {
-    let path = StateRoot::path().map_err(|u| coded("STATE_UNSAFE", u.0))?;
-    let Some(root) = StateRoot::open(false).map_err(|u| coded("STATE_UNSAFE", u.0))? else {
+pub fn live_list() -> Result<LiveListing, ErrorCode> {
+    let path = StateRoot::path().map_err(unsafe_state)?;
+    let Some(root) = StateRoot::open(false).map_err(unsafe_state)? else {
         return Ok(LiveListing { root: path.display().to_string(), trees: vec![], cleaned: vec![], problems: vec![] });
     };
-    let listing = tree_dir::list(&root).map_err(|m| coded("STATE_UNSAFE", m))?;
+    let listing = tree_dir::list(&root).map_err(|m| Error::new(ErrorCode::StateUnsafe, m))?;
     Ok(LiveListing {
         root: root.path.display().to_string(),
         trees: listing
@@ -76,21 +78,19 @@ pub fn live_list() -> Result<LiveListing> {
 /// runs as us or root. Blocks until the reply comes (for exec, until the command has exited), or
 /// until `timeout_ms` when given.
 #[napi]
-pub fn live_request(id: String, request: String, pass_stdio: bool, timeout_ms: Option<u32>) -> Result<String> {
-    send(&id, &request, pass_stdio, timeout_ms)
-}
-
-fn send(id: &str, request: &str, pass_stdio: bool, timeout_ms: Option<u32>) -> Result<String> {
+pub fn live_request(
+    id: String,
+    request: String,
+    pass_stdio: bool,
+    timeout_ms: Option<u32>,
+) -> Result<String, ErrorCode> {
     let timeout = timeout_ms.map(|ms| std::time::Duration::from_millis(ms as u64));
-    client::request(id, request, pass_stdio, timeout).map_err(coded_error)
+    client::request(&id, &request, pass_stdio, timeout).map_err(coded_error)
 }
 
-fn coded_error(e: RequestError) -> Error {
-    match e {
-        RequestError::Unsafe(m) => coded("STATE_UNSAFE", m),
-        RequestError::NoTree(m) => coded("UNKNOWN_TREE", m),
-        RequestError::Gone(m) => coded("TREE_GONE", m),
-    }
+fn coded_error(e: client::RequestError) -> Error<ErrorCode> {
+    let (code, message) = e.coded();
+    Error::new(code, message)
 }
 
 /// `live_request` off the JavaScript thread (never with stdio): for requests that wait, such
@@ -107,15 +107,18 @@ pub struct LiveRequestTask {
 }
 
 impl Task for LiveRequestTask {
-    type Output = String;
+    /// The reply, or the refusal's code and message (made a JavaScript error in `resolve`, on
+    /// the JavaScript thread, so that it keeps its code).
+    type Output = std::result::Result<String, (ErrorCode, String)>;
     type JsValue = String;
 
-    fn compute(&mut self) -> Result<String> {
-        send(&self.id, &self.request, false, self.timeout_ms)
+    fn compute(&mut self) -> Result<Self::Output> {
+        let timeout = self.timeout_ms.map(|ms| std::time::Duration::from_millis(ms as u64));
+        Ok(client::request(&self.id, &self.request, false, timeout).map_err(|e| e.coded()))
     }
 
-    fn resolve(&mut self, _env: Env, reply: String) -> Result<String> {
-        Ok(reply)
+    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<String> {
+        output.map_err(|(code, message)| rejection(env, Error::new(code, message)))
     }
 }
 
@@ -130,18 +133,23 @@ pub fn live_exec_on_terminal<'env>(
     id: String,
     request: String,
     terminal: &NativeTerminal,
-) -> Result<Object<'env>> {
+) -> Result<Object<'env>, ErrorCode> {
     let slave = terminal
         .take_slave()
-        .ok_or_else(|| Error::new(Status::InvalidArg, "this terminal was given to an exec already".to_string()))?;
-    let (deferred, promise) = env.create_deferred::<String, Resolver>()?;
+        .ok_or_else(|| Error::new(ErrorCode::BadArgument, "this terminal was given to an exec already".to_string()))?;
+    let (deferred, promise) =
+        env.create_deferred::<String, Resolver>().map_err(|e| from_napi(ErrorCode::SyscallFailed, e))?;
     std::thread::Builder::new()
         .name("pidns-exec".into())
         .spawn(move || match client::request_on_terminal(&id, &request, slave) {
             Ok(reply) => deferred.resolve(Box::new(move |_| Ok(reply))),
-            Err(e) => deferred.reject(coded_error(e)),
+            // Rejected with a JavaScript error made on the JavaScript thread: it keeps its code.
+            Err(e) => {
+                let error = coded_error(e);
+                deferred.resolve(Box::new(move |env| Err(rejection(env, error))))
+            }
         })
-        .map_err(|e| Error::new(Status::GenericFailure, format!("cannot start the exec's thread: {e}")))?;
+        .map_err(|e| Error::new(ErrorCode::SyscallFailed, format!("cannot start the exec's thread: {e}")))?;
     Ok(promise)
 }
 

@@ -5,6 +5,8 @@ use pidns_model::{parse_spec, Limits, Plan};
 
 #[napi(object)]
 pub struct SpecIssue {
+    /// "syntax", "invalid", "depth" or "impossible" (see `pidns_model::IssueKind`).
+    pub kind: String,
     /// JSON path of the offending value, e.g. `$.children[0].processes[1].command`.
     pub path: String,
     pub line: Option<u32>,
@@ -40,6 +42,7 @@ pub fn check_spec(text: String) -> SpecCheck {
             errors: errors
                 .into_iter()
                 .map(|e| SpecIssue {
+                    kind: e.kind.as_str().to_string(),
                     path: e.path,
                     line: e.pos.map(|p| p.line),
                     column: e.pos.map(|p| p.col),

@@ -4,15 +4,17 @@
 use std::os::fd::{AsFd, IntoRawFd, OwnedFd};
 use std::sync::Mutex;
 
-use napi::{Error, Result, Status};
 use napi_derive::napi;
 use nix::sys::termios::Termios;
+use pidns_core::error_code::ErrorCode;
 use pidns_core::host::terminal::Terminal;
 use pidns_core::sys::fd;
 use pidns_core::sys::pty::{self, WinSize};
 
+use crate::coded::{Error, Result};
+
 fn failure(what: &str, e: nix::errno::Errno) -> Error {
-    Error::new(Status::GenericFailure, format!("{what}: {}", e.desc()))
+    Error::new(ErrorCode::SyscallFailed, format!("{what}: {}", e.desc()))
 }
 
 fn size(cols: u32, rows: u32) -> Result<WinSize> {
@@ -20,7 +22,7 @@ fn size(cols: u32, rows: u32) -> Result<WinSize> {
         u16::try_from(n)
             .ok()
             .filter(|&n| n > 0)
-            .ok_or_else(|| Error::new(Status::InvalidArg, format!("{what} must be from 1 to 65535, not {n}")))
+            .ok_or_else(|| Error::new(ErrorCode::BadArgument, format!("{what} must be from 1 to 65535, not {n}")))
     };
     Ok(WinSize::chars(dim(cols, "cols")?, dim(rows, "rows")?))
 }
@@ -55,7 +57,7 @@ impl NativeTerminal {
         let socket = self.socket.lock().unwrap_or_else(|e| e.into_inner()).take();
         socket
             .map(IntoRawFd::into_raw_fd)
-            .ok_or_else(|| Error::new(Status::GenericFailure, "the terminal's socket was taken already".to_string()))
+            .ok_or_else(|| Error::new(ErrorCode::BadArgument, "the terminal's socket was taken already".to_string()))
     }
 
     /// Sets the window size; the kernel sends SIGWINCH inside when it changes. False once the

@@ -6,17 +6,19 @@ use std::path::Path;
 use std::sync::Arc;
 
 use napi::bindgen_prelude::AsyncTask;
-use napi::{Env, Error, Result, Status, Task};
+use napi::{Env, Task};
 use napi_derive::napi;
 use nix::fcntl::OFlag;
 use nix::unistd::pipe2;
+use pidns_core::error_code::ErrorCode;
 use pidns_core::host::collector::Collector;
 use pidns_core::host::human::HumanLines;
 use pidns_core::host::output::{Format, FrameOutput};
 use pidns_core::host::registry::{ExecError, Registry};
-use pidns_core::host::spawn::{spawn_root, Isolation, SpawnError};
+use pidns_core::host::spawn::{spawn_root, Isolation};
 use pidns_core::sys::{fd, pidfd, signals};
 
+use crate::coded::{rejection, Error, Result};
 use crate::terminal::NativeTerminal;
 
 #[napi]
@@ -59,15 +61,15 @@ pub struct ExecFds {
     pub slot: u32,
 }
 
-fn failure(status: Status, message: String) -> Error {
-    Error::new(status, message)
+fn failure(code: ErrorCode, message: String) -> Error {
+    Error::new(code, message)
 }
 
 /// A JavaScript number as a signal the kernel has. Taken as f64, not i32: napi would wrap
 /// 4294967305 into 9 (SIGKILL) before we could see it.
 fn checked_signal(signal: f64) -> Result<i32> {
     signals::checked_f64(signal).ok_or_else(|| {
-        Error::new(Status::InvalidArg, format!("{signal} is not a signal: a number from 1 to {}", signals::MAX))
+        Error::new(ErrorCode::BadSignal, format!("{signal} is not a signal: a number from 1 to {}", signals::MAX))
     })
 }
 
@@ -96,7 +98,7 @@ impl NativeTree {
     pub fn signal(&self, signal: f64) -> Result<bool> {
         let signal = checked_signal(signal)?;
         pidfd::signal_if_alive(self.root_pidfd.as_fd(), signal)
-            .map_err(|e| failure(Status::GenericFailure, format!("signal {signal}: {}", e.desc())))
+            .map_err(|e| failure(ErrorCode::SyscallFailed, format!("signal {signal}: {}", e.desc())))
     }
 
     /// Signals process `process` of namespace `node` ("init" for its PID 1), through a pidfd
@@ -106,7 +108,7 @@ impl NativeTree {
         let signal = checked_signal(signal)?;
         self.registry
             .signal(&node, &process, signal)
-            .map_err(|e| failure(Status::GenericFailure, format!("signal {signal}: {}", e.desc())))
+            .map_err(|e| failure(ErrorCode::SyscallFailed, format!("signal {signal}: {}", e.desc())))
     }
 
     /// Starts `command` in namespace `node` as a child of the init serving it, named `name`;
@@ -124,11 +126,11 @@ impl NativeTree {
         terminal: Option<&NativeTerminal>,
     ) -> Result<AsyncTask<ExecTask>> {
         if command.first().is_none_or(|c| c.is_empty()) {
-            return Err(failure(Status::InvalidArg, "exec needs a command".to_string()));
+            return Err(failure(ErrorCode::BadArgument, "exec needs a command".to_string()));
         }
         let slave = match terminal {
             Some(t) => Some(t.take_slave().ok_or_else(|| {
-                failure(Status::InvalidArg, "this terminal was given to an exec already".to_string())
+                failure(ErrorCode::BadArgument, "this terminal was given to an exec already".to_string())
             })?),
             None => None,
         };
@@ -153,11 +155,8 @@ pub struct ExecDone {
     slot: u32,
 }
 
-impl Task for ExecTask {
-    type Output = ExecDone;
-    type JsValue = ExecFds;
-
-    fn compute(&mut self) -> Result<ExecDone> {
+impl ExecTask {
+    fn run(&mut self) -> Result<ExecDone> {
         let spec = self.spec.take().expect("computed once");
         let result = match self.slave.take() {
             Some(slave) => {
@@ -166,7 +165,7 @@ impl Task for ExecTask {
                 self.registry.exec(&self.node, spec, [fd, fd, fd]).map(|key| ExecDone { stdio: None, slot: key.slot })
             }
             None => {
-                let io = |e: nix::errno::Errno| failure(Status::GenericFailure, format!("exec: {}", e.desc()));
+                let io = |e: nix::errno::Errno| failure(ErrorCode::SyscallFailed, format!("exec: {}", e.desc()));
                 let (in_r, in_w) = pipe2(OFlag::O_CLOEXEC).map_err(io)?;
                 let (out_r, out_w) = pipe2(OFlag::O_CLOEXEC).map_err(io)?;
                 let (err_r, err_w) = pipe2(OFlag::O_CLOEXEC).map_err(io)?;
@@ -179,15 +178,31 @@ impl Task for ExecTask {
         match result {
             Ok(done) => Ok(done),
             Err(ExecError::UnknownNode) | Err(ExecError::Gone) => {
-                Err(failure(Status::InvalidArg, format!("no namespace {} is running", self.node)))
+                Err(failure(ErrorCode::TreeGone, format!("no namespace {} is running", self.node)))
             }
-            Err(e) => Err(failure(Status::GenericFailure, format!("exec in {}: {e}", self.node))),
+            Err(e) => Err(failure(e.code(), format!("exec in {}: {e}", self.node))),
         }
     }
+}
 
-    fn resolve(&mut self, _env: Env, done: ExecDone) -> Result<ExecFds> {
-        let [stdin, stdout, stderr] = done.stdio.map_or([-1; 3], |fds| fds.map(IntoRawFd::into_raw_fd));
-        Ok(ExecFds { stdin, stdout, stderr, slot: done.slot })
+impl Task for ExecTask {
+    /// napi's tasks fail with its own statuses only: the coded error travels as the output and
+    /// becomes the promise's rejection in `resolve`, on the JavaScript thread.
+    type Output = Result<ExecDone>;
+    type JsValue = ExecFds;
+
+    fn compute(&mut self) -> napi::Result<Result<ExecDone>> {
+        Ok(self.run())
+    }
+
+    fn resolve(&mut self, env: Env, done: Result<ExecDone>) -> napi::Result<ExecFds> {
+        match done {
+            Ok(done) => {
+                let [stdin, stdout, stderr] = done.stdio.map_or([-1; 3], |fds| fds.map(IntoRawFd::into_raw_fd));
+                Ok(ExecFds { stdin, stdout, stderr, slot: done.slot })
+            }
+            Err(coded) => Err(rejection(env, coded)),
+        }
     }
 }
 
@@ -197,42 +212,41 @@ impl Task for ExecTask {
 #[napi]
 pub fn spawn_tree(init_path: String, plan_json: String, options: SpawnOptions) -> Result<NativeTree> {
     let plan = pidns_model::Plan::from_json(&plan_json)
-        .map_err(|e| failure(Status::InvalidArg, format!("not a checked plan: {e}")))?;
+        .map_err(|e| failure(ErrorCode::BadArgument, format!("not a checked plan: {e}")))?;
     let isolation = Isolation::from_mode(&options.mode).ok_or_else(|| {
-        failure(Status::InvalidArg, format!("unknown mode {:?}: auto, rootless or privileged", options.mode))
+        failure(ErrorCode::BadArgument, format!("unknown mode {:?}: auto, rootless or privileged", options.mode))
     })?;
     let format = match options.format.as_str() {
         "events" => Format::Events,
         "ndjson" => {
-            let fd =
-                options.output_fd.ok_or_else(|| failure(Status::InvalidArg, "ndjson needs outputFd".to_string()))?;
-            let dup = fd::dup_raw(fd, 3).map_err(|e| failure(Status::InvalidArg, format!("outputFd: {}", e.desc())))?;
+            let fd = options
+                .output_fd
+                .ok_or_else(|| failure(ErrorCode::BadArgument, "ndjson needs outputFd".to_string()))?;
+            let dup =
+                fd::dup_raw(fd, 3).map_err(|e| failure(ErrorCode::BadArgument, format!("outputFd: {}", e.desc())))?;
             Format::Ndjson(std::fs::File::from(dup))
         }
         "human" => {
             Format::Human(HumanLines::new(options.prefix_width.unwrap_or(0) as usize, options.color.unwrap_or(false)))
         }
-        other => return Err(failure(Status::InvalidArg, format!("unknown format {other:?}: events, ndjson or human"))),
+        other => {
+            return Err(failure(ErrorCode::BadArgument, format!("unknown format {other:?}: events, ndjson or human")))
+        }
     };
-    let tree = spawn_root(Path::new(&init_path), &plan_json, isolation).map_err(|e| {
-        let status = match e {
-            SpawnError::Namespaces(_) | SpawnError::UserNamespace(_) => Status::Unknown,
-            _ => Status::GenericFailure,
-        };
-        failure(status, e.to_string())
-    })?;
+    let tree =
+        spawn_root(Path::new(&init_path), &plan_json, isolation).map_err(|e| failure(e.code(), e.to_string()))?;
     let (events_r, events_w) =
-        pipe2(OFlag::O_CLOEXEC).map_err(|e| failure(Status::GenericFailure, format!("pipe: {}", e.desc())))?;
+        pipe2(OFlag::O_CLOEXEC).map_err(|e| failure(ErrorCode::SpawnFailed, format!("pipe: {}", e.desc())))?;
     let root_pidfd = Arc::new(
         fd::dup_high(tree.pidfd.as_fd(), 3)
-            .map_err(|e| failure(Status::GenericFailure, format!("dup: {}", e.desc())))?,
+            .map_err(|e| failure(ErrorCode::SpawnFailed, format!("dup: {}", e.desc())))?,
     );
     let pid = tree.pid.as_raw();
     let registry = Registry::new(&plan, &tree.token);
     let collector_registry = registry.clone();
     let watch = match options.watch_fd.filter(|&fd| fd >= 0) {
         Some(fd) => {
-            Some(fd::dup_raw(fd, 3).map_err(|e| failure(Status::InvalidArg, format!("watchFd: {}", e.desc())))?)
+            Some(fd::dup_raw(fd, 3).map_err(|e| failure(ErrorCode::BadArgument, format!("watchFd: {}", e.desc())))?)
         }
         None => None,
     };
@@ -242,7 +256,7 @@ pub fn spawn_tree(init_path: String, plan_json: String, options: SpawnOptions) -
             let mut out = FrameOutput::new(std::fs::File::from(events_w), format);
             Collector::new(tree, &plan, collector_registry, &mut out, watch).run();
         })
-        .map_err(|e| failure(Status::GenericFailure, format!("collector thread: {e}")))?;
+        .map_err(|e| failure(ErrorCode::SpawnFailed, format!("collector thread: {e}")))?;
     Ok(NativeTree {
         rootless: isolation == Isolation::Rootless,
         pid,

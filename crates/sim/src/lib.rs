@@ -21,7 +21,6 @@
 //! assert!(out.contains(r#""result":"ok","signalled":["root/a:init"],"events":[]"#));
 //! ```
 pub mod collector;
-mod json_out;
 pub mod kernel;
 pub mod report;
 pub mod signal;
@@ -48,7 +47,8 @@ pub fn expectations_json(spec: &str, host_levels: u32) -> String {
     let limits = Limits::for_host_levels(host_levels);
     match pidns_model::parse_checked(spec, limits, &[&pidns_model::StaticRules]) {
         Ok(checked) => {
-            format!("{{\"valid\":true,\"expectations\":{}}}", pidns_model::expectations_json(&checked.expectations))
+            let expectations = pidns_model::expectations_json(&checked.expectations);
+            pidns_model::json_write::JsonObject::new().bool("valid", true).raw("expectations", &expectations).finish()
         }
         Err(errors) => report::issues("INVALID_SPEC", &errors),
     }

@@ -1,21 +1,22 @@
 //! The JSON a caller gets: problems, the plan with predicted PIDs, a simulation (its events,
 //! each step's outcome, the final tree). The formats are documented in README.md.
-use pidns_model::{Limits, Plan, SpecError};
+use pidns_model::{Limits, Plan, SpecError, INIT_NAME};
 
 use crate::collector::{Event, KILLED_WITH_NAMESPACE};
-use crate::json_out::{array, string, Obj};
 use crate::kernel::{ExitStatus, Parent, Pid, ProcId, Reaper, State};
 use crate::simulation::{Outcome, Simulation, StepRecord};
 use crate::startup::{self, Predicted};
 use crate::steps::{Op, ProcessRef, Sender, Target};
 use crate::world::Kind;
+use pidns_model::json_write::{array, string, JsonObject as Obj};
 
-/// `{"valid": false, "code": ..., "issues": [...]}`: each issue as the CLI shows it.
+/// `{"valid": false, "code": ..., "issues": [...]}`: each issue as the CLI shows it, with its
+/// kind (`syntax`, `invalid`, `depth`, `impossible`) for callers to decide on.
 pub fn issues(code: &str, errors: &[SpecError]) -> String {
     let items: Vec<String> = errors
         .iter()
         .map(|e| {
-            let mut o = Obj::new().str("path", &e.path);
+            let mut o = Obj::new().str("kind", e.kind.as_str()).str("path", &e.path);
             if let Some(p) = e.pos {
                 o = o.int("line", i64::from(p.line)).int("column", i64::from(p.col));
             }
@@ -61,7 +62,7 @@ fn level_paths(plan: &Plan, node: usize) -> Vec<&str> {
 fn pids_obj(plan: &Plan, node: usize, pids: &[Pid]) -> String {
     let mut o = Obj::new();
     for (path, pid) in level_paths(plan, node).into_iter().zip(pids) {
-        o = o.int(path, i64::from(*pid));
+        o = o.int_at(path, i64::from(*pid));
     }
     o.finish()
 }
@@ -85,17 +86,18 @@ fn predicted_json(plan: &Plan, p: &Predicted) -> String {
     let node = &plan.nodes[p.item.node];
     let (name, command) = match p.item.process {
         Some(i) => (node.processes[i].name.as_str(), node.processes[i].command.clone()),
-        None => {
-            ("init", node.init.command.as_ref().map(|c| c.command.clone()).unwrap_or_else(|| vec!["pidns-init".into()]))
-        }
+        None => (
+            INIT_NAME,
+            node.init.command.as_ref().map(|c| c.command.clone()).unwrap_or_else(|| vec!["pidns-init".into()]),
+        ),
     };
     let mut pids = Obj::new();
     let mut ranges = Obj::new();
     for (path, (lo, hi)) in level_paths(plan, p.item.node).into_iter().zip(&p.ranges) {
         if lo == hi {
-            pids = pids.int(path, i64::from(*lo));
+            pids = pids.int_at(path, i64::from(*lo));
         } else {
-            ranges = ranges.raw(path, &format!("[{lo},{hi}]"));
+            ranges = ranges.raw_at(path, &format!("[{lo},{hi}]"));
         }
     }
     Obj::new()
@@ -109,11 +111,7 @@ fn predicted_json(plan: &Plan, p: &Predicted) -> String {
 }
 
 fn status_fields(o: Obj, s: ExitStatus) -> Obj {
-    let o = o.int("code", i64::from(s.code));
-    match s.signal {
-        Some(sig) => o.str("signal", &sig.name()),
-        None => o.null("signal"),
-    }
+    o.exit_status(s.code, s.signal.map(|sig| sig.name()).as_deref())
 }
 
 fn event_json(sim: &Simulation, e: &Event) -> String {
@@ -149,7 +147,7 @@ fn event_json(sim: &Simulation, e: &Event) -> String {
             .str("event", "zombies")
             .str("node", &plan.nodes[*node].path)
             .int("count", pids.len() as i64)
-            .ints("pids", &pids.iter().map(|&p| i64::from(p)).collect::<Vec<_>>())
+            .ints("pids", pids.iter().map(|&p| i64::from(p)))
             .finish(),
         Event::End { code } => Obj::new().str("event", "end").int("code", i64::from(*code)).finish(),
     }

@@ -16,40 +16,6 @@ pub enum DefaultAction {
     Continue,
 }
 
-const NAMES: [(&str, u8); 31] = [
-    ("SIGHUP", 1),
-    ("SIGINT", 2),
-    ("SIGQUIT", 3),
-    ("SIGILL", 4),
-    ("SIGTRAP", 5),
-    ("SIGABRT", 6),
-    ("SIGBUS", 7),
-    ("SIGFPE", 8),
-    ("SIGKILL", 9),
-    ("SIGUSR1", 10),
-    ("SIGSEGV", 11),
-    ("SIGUSR2", 12),
-    ("SIGPIPE", 13),
-    ("SIGALRM", 14),
-    ("SIGTERM", 15),
-    ("SIGSTKFLT", 16),
-    ("SIGCHLD", 17),
-    ("SIGCONT", 18),
-    ("SIGSTOP", 19),
-    ("SIGTSTP", 20),
-    ("SIGTTIN", 21),
-    ("SIGTTOU", 22),
-    ("SIGURG", 23),
-    ("SIGXCPU", 24),
-    ("SIGXFSZ", 25),
-    ("SIGVTALRM", 26),
-    ("SIGPROF", 27),
-    ("SIGWINCH", 28),
-    ("SIGIO", 29),
-    ("SIGPWR", 30),
-    ("SIGSYS", 31),
-];
-
 impl Signal {
     pub const HUP: Signal = Signal(1);
     pub const INT: Signal = Signal(2);
@@ -67,7 +33,7 @@ impl Signal {
         }
         let upper = text.to_ascii_uppercase();
         let name = if upper.starts_with("SIG") { upper } else { format!("SIG{upper}") };
-        if let Some(n) = NAMES.iter().find(|(s, _)| *s == name).map(|(_, n)| *n) {
+        if let Some(n) = pidns_model::signals::signal_number(&name) {
             return Some(Signal(n));
         }
         // Real-time signals: SIGRTMIN (34) to SIGRTMAX (64), as glibc numbers them for users.
@@ -86,12 +52,9 @@ impl Signal {
         None
     }
 
-    /// `SIGTERM`; real-time ones as `SIGRT34`, as pidns-tree's events name them.
+    /// `SIGTERM`; real-time ones as `SIG34`, as pidns-tree's events name them.
     pub fn name(self) -> String {
-        match NAMES.iter().find(|(_, n)| *n == self.0) {
-            Some((s, _)) => (*s).to_string(),
-            None => format!("SIGRT{}", self.0),
-        }
+        pidns_model::signals::signal_name(self.number())
     }
 
     pub fn number(self) -> i32 {
@@ -131,7 +94,7 @@ mod tests {
         assert_eq!(Signal::parse("RTMIN+2"), Some(Signal(36)));
         assert_eq!(Signal::parse("SIGRTMAX-1"), Some(Signal(63)));
         assert_eq!(Signal(15).name(), "SIGTERM");
-        assert_eq!(Signal(40).name(), "SIGRT40");
+        assert_eq!(Signal(40).name(), "SIG40");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! each until nothing more follows from it (a real run's "quiet" moments between steps).
 use std::collections::{BTreeMap, BTreeSet};
 
-use pidns_model::{Plan, SpecError};
+use pidns_model::{Plan, SpecError, INIT_NAME};
 
 use crate::kernel::{Disposition, Errno, ExitStatus, Parent, Pid, ProcId, Reaper, Sender as KSender, State};
 use crate::startup::{self, Item};
@@ -119,7 +119,7 @@ impl<'p> Simulation<'p> {
 
     /// The latest process with this name in this node.
     pub fn find(&self, r: &ProcessRef) -> Option<ProcId> {
-        if r.name == "init" {
+        if r.name == INIT_NAME {
             return self.world.node_init[r.node];
         }
         self.world.labels.iter().rposition(|l| l.node == r.node && l.name == r.name).map(ProcId)
@@ -324,7 +324,7 @@ fn subtree_size(plan: &Plan, node: usize) -> Pid {
 fn pin_matches(plan: &Plan, pin: &Pin, item: Item) -> bool {
     pin.process.node == item.node
         && match item.process {
-            None => pin.process.name == "init",
+            None => pin.process.name == INIT_NAME,
             Some(i) => plan.nodes[item.node].processes[i].name == pin.process.name,
         }
 }
@@ -464,11 +464,11 @@ fn create(world: &mut World, plan: &Plan, item: Item, pids: &[Pid]) -> ProcId {
             let _ = world.kernel.setsid(p);
             let label = match &user {
                 Some(u) => {
-                    Label { node: item.node, name: "init".into(), command: u.command.clone(), kind: Kind::UserInit }
+                    Label { node: item.node, name: INIT_NAME.into(), command: u.command.clone(), kind: Kind::UserInit }
                 }
                 None => Label {
                     node: item.node,
-                    name: "init".into(),
+                    name: INIT_NAME.into(),
                     command: vec!["pidns-init".into()],
                     kind: Kind::OurInit,
                 },

@@ -13,7 +13,7 @@
 //! A bare array of steps is the same as `{"steps": [...]}`. `pids` (optional) pins start-up
 //! PIDs where the default start order races (what a real run got), per process and level.
 use pidns_model::json::{quote, Kind, Value};
-use pidns_model::{parse_json, Plan, SpecError};
+use pidns_model::{parse_json, Plan, SpecError, INIT_NAME};
 
 use crate::signal::Signal;
 
@@ -218,7 +218,7 @@ impl Reader<'_> {
             );
             return None;
         };
-        let (node, name) = s.split_once(':').unwrap_or((s, "init"));
+        let (node, name) = s.split_once(':').unwrap_or((s, INIT_NAME));
         let Some(idx) = self.plan.nodes.iter().position(|n| n.path == node) else {
             let known: Vec<String> = self.plan.nodes.iter().map(|n| quote(&n.path)).collect();
             self.error(
@@ -244,7 +244,7 @@ impl Reader<'_> {
     /// A process that acts (forks, exits...): not pidns-tree's own init, which only takes signals.
     fn actor(&mut self, v: &Value, path: &str) -> Option<ProcessRef> {
         let p = self.process(v, path)?;
-        if p.name == "init" && self.plan.nodes[p.node].init.command.is_none() {
+        if p.name == INIT_NAME && self.plan.nodes[p.node].init.command.is_none() {
             self.error(path, v, format!("PID 1 of {} is pidns-tree's init, which takes no steps", self.plan.nodes[p.node].path), Some(
                 "steps act as a process of the tree or as the user's init.command; send pidns-tree's init signals with \"kill\" or \"stop\"".into(),
             ));
@@ -257,7 +257,7 @@ impl Reader<'_> {
         match v.as_str() {
             Some(s)
                 if !s.is_empty()
-                    && s != "init"
+                    && s != INIT_NAME
                     && s.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) =>
             {
                 Some(s.to_string())

@@ -52,18 +52,18 @@ pub extern "C" fn output() -> *const u8 {
 
 fn dispatch(op: u32, host_levels: u32, split: usize, input: &[u8]) -> String {
     let (first, rest) = input.split_at(split.min(input.len()));
+    let bad_input = |message: String| {
+        pidns_sim::report::issues("BAD_INPUT", &[pidns_model::SpecError::new("$", None, message, None)])
+    };
     let (Ok(spec), Ok(steps)) = (std::str::from_utf8(first), std::str::from_utf8(rest)) else {
-        return r#"{"valid":false,"code":"BAD_INPUT","issues":[{"path":"$","message":"the input is not UTF-8"}]}"#
-            .into();
+        return bad_input("the input is not UTF-8".into());
     };
     match op {
         OP_CHECK => pidns_sim::check_json(spec, host_levels),
         OP_PLAN => pidns_sim::plan_json(spec, host_levels),
         OP_SIMULATE => pidns_sim::simulate_json(spec, steps, host_levels),
         OP_EXPECTATIONS => pidns_sim::expectations_json(spec, host_levels),
-        _ => format!(
-            r#"{{"valid":false,"code":"BAD_INPUT","issues":[{{"path":"$","message":"unknown operation {op}"}}]}}"#
-        ),
+        _ => bad_input(format!("unknown operation {op}")),
     }
 }
 

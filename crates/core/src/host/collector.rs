@@ -62,7 +62,7 @@ impl Sink for Tee<'_> {
             Event::Start { key, nspid, start_time, .. } => {
                 self.registry.started(*key, names.process_name(*key), nspid.first().copied().unwrap_or(0), *start_time)
             }
-            Event::Exit { key, .. } => self.registry.exited(*key, names.process_name(*key)),
+            Event::Exit { key, .. } => self.registry.exited(*key),
             Event::Error { .. } => *self.failed = true,
             _ => {}
         }

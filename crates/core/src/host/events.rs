@@ -1,6 +1,6 @@
 //! The events users see (NDJSON of `spawn --json`, the API's `events()`), one JSON object each
 //! with an `"event"` field. Field names and their order here are the documented contract.
-use std::io::Write;
+use pidns_model::json_write::{Buf, JsonObject};
 
 use crate::status::{signal_name, ExitStatus};
 use crate::wire::tree::{ProcKey, Stream};
@@ -55,207 +55,98 @@ pub trait Names {
     fn process_name(&self, key: ProcKey) -> &str;
 }
 
-/// Appends `event` as one line of NDJSON (with its newline).
+/// Appends `event` as one line of NDJSON (with its newline), with the model's one JSON writer,
+/// straight into `out`.
 pub fn write_ndjson(out: &mut Vec<u8>, names: &dyn Names, event: &Event<'_>) {
+    let line = JsonObject::append_to(&mut *out);
     match event {
         Event::Start { key, nspid, command, .. } => {
             let node = names.node_path(key.node);
-            head(out, "start", node);
-            process(out, names, *key);
-            let _ = write!(out, ",\"pid\":{}", nspid.last().copied().unwrap_or(0));
-            out.extend_from_slice(b",\"pids\":");
-            pids(out, node, nspid);
-            out.extend_from_slice(b",\"command\":[");
-            for (i, arg) in command.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                json_str(out, arg.as_bytes());
-            }
-            out.extend_from_slice(b"]}\n");
+            head(line, "start", node)
+                .str("process", names.process_name(*key))
+                .int("pid", nspid.last().copied().unwrap_or(0).into())
+                .object("pids", |o| pids(o, node, nspid))
+                .strs("command", *command)
+                .finish();
         }
         Event::Output { key, stream, bytes, newline } => {
-            head(out, "output", names.node_path(key.node));
-            process(out, names, *key);
-            out.extend_from_slice(b",\"stream\":\"");
-            out.extend_from_slice(stream.name().as_bytes());
-            out.extend_from_slice(b"\",\"line\":");
-            match std::str::from_utf8(bytes) {
-                Ok(text) => json_str(out, text.as_bytes()),
-                Err(_) => {
-                    // Not UTF-8: `line` is readable text (U+FFFD for what is not), `base64` the
-                    // exact bytes.
-                    json_str(out, String::from_utf8_lossy(bytes).as_bytes());
-                    out.extend_from_slice(b",\"base64\":\"");
-                    base64(out, bytes);
-                    out.push(b'"');
-                }
-            }
-            if !newline {
-                out.extend_from_slice(b",\"newline\":false");
-            }
-            out.extend_from_slice(b"}\n");
+            let line = head(line, "output", names.node_path(key.node))
+                .str("process", names.process_name(*key))
+                .word("stream", stream.name());
+            let line = match std::str::from_utf8(bytes) {
+                Ok(text) => line.str("line", text),
+                // Not UTF-8: `line` is readable text (U+FFFD for what is not), `base64` the exact
+                // bytes.
+                Err(_) => line.str("line", &String::from_utf8_lossy(bytes)).str("base64", &base64(bytes)),
+            };
+            if *newline { line } else { line.bool("newline", false) }.finish();
         }
         Event::Exit { key, status, error, reason } => {
-            head(out, "exit", names.node_path(key.node));
-            process(out, names, *key);
-            status_fields(out, status);
+            let mut line = head(line, "exit", names.node_path(key.node))
+                .str("process", names.process_name(*key))
+                .exit_status(status.code, status.signal.map(signal_name).as_deref());
             if let Some(e) = error {
-                out.extend_from_slice(b",\"error\":");
-                json_str(out, e.as_bytes());
+                line = line.str("error", e);
             }
             if let Some(r) = reason {
-                out.extend_from_slice(b",\"reason\":");
-                json_str(out, r.as_bytes());
+                line = line.str("reason", r);
             }
-            out.extend_from_slice(b"}\n");
+            line.finish();
         }
         Event::Reap { node, nspid, status } => {
             let path = names.node_path(*node);
-            head(out, "reap", path);
-            let _ = write!(out, ",\"pid\":{}", nspid.last().copied().unwrap_or(0));
+            let mut line = head(line, "reap", path).int("pid", nspid.last().copied().unwrap_or(0).into());
             // Only when the kernel still had every level of it.
             if nspid.len() > path.split('/').count() {
-                out.extend_from_slice(b",\"pids\":");
-                pids(out, path, nspid);
+                line = line.object("pids", |o| pids(o, path, nspid));
             }
-            status_fields(out, status);
-            out.extend_from_slice(b"}\n");
+            line.exit_status(status.code, status.signal.map(signal_name).as_deref()).finish();
         }
         Event::Zombies { node, pids } => {
-            head(out, "zombies", names.node_path(*node));
-            let _ = write!(out, ",\"count\":{},\"pids\":[", pids.len());
-            for (i, p) in pids.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                let _ = write!(out, "{p}");
-            }
-            out.extend_from_slice(b"]}\n");
+            head(line, "zombies", names.node_path(*node)).int("count", pids.len() as i64).ints("pids", *pids).finish();
         }
         Event::Error { node, message } => {
-            head(out, "error", names.node_path(*node));
-            out.extend_from_slice(b",\"message\":");
-            json_str(out, message.as_bytes());
-            out.extend_from_slice(b"}\n");
+            head(line, "error", names.node_path(*node)).str("message", message).finish();
         }
         Event::End { code } => {
-            let _ = writeln!(out, "{{\"event\":\"end\",\"code\":{code}}}");
+            line.word("event", "end").int("code", i64::from(*code)).finish();
         }
     }
+    out.push(b'\n');
 }
 
-fn head(out: &mut Vec<u8>, event: &str, node: &str) {
-    out.extend_from_slice(b"{\"event\":\"");
-    out.extend_from_slice(event.as_bytes());
-    out.extend_from_slice(b"\",\"node\":");
-    json_str(out, node.as_bytes());
-}
-
-fn process(out: &mut Vec<u8>, names: &dyn Names, key: ProcKey) {
-    out.extend_from_slice(b",\"process\":");
-    json_str(out, names.process_name(key).as_bytes());
-}
-
-fn status_fields(out: &mut Vec<u8>, status: &ExitStatus) {
-    let _ = write!(out, ",\"code\":{}", status.code);
-    match status.signal {
-        Some(sig) => {
-            out.extend_from_slice(b",\"signal\":");
-            json_str(out, signal_name(sig).as_bytes());
-        }
-        None => out.extend_from_slice(b",\"signal\":null"),
-    }
+fn head<B: Buf>(line: JsonObject<B>, event: &'static str, node: &str) -> JsonObject<B> {
+    line.word("event", event).str("node", node)
 }
 
 /// `{"host": 48211, "root": 9, "root/a": 2}`: a process's PID at each level, host first, from
 /// NSpid (outermost first) and the slash-joined path of its node.
-pub fn pids(out: &mut Vec<u8>, node: &str, nspid: &[i32]) {
+pub fn pids<B: Buf>(mut o: JsonObject<B>, node: &str, nspid: &[i32]) -> JsonObject<B> {
     let levels = node.split('/').count();
     // If the host's /proc belongs to an outer namespace, NSpid has more entries: ours are last.
     let nspid = &nspid[nspid.len().saturating_sub(levels + 1)..];
-    out.push(b'{');
     let mut ends = node.match_indices('/').map(|(i, _)| i).chain(std::iter::once(node.len()));
     for (i, pid) in nspid.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        if i == 0 {
-            out.extend_from_slice(b"\"host\"");
-        } else {
-            let end = ends.next().unwrap_or(node.len());
-            json_str(out, &node.as_bytes()[..end]);
-        }
-        let _ = write!(out, ":{pid}");
+        let key = if i == 0 { "host" } else { &node[..ends.next().unwrap_or(node.len())] };
+        o = o.int_at(key, i64::from(*pid));
     }
-    out.push(b'}');
+    o
 }
 
-/// Bytes that need an escape in a JSON string (below 0x80): the quote, the backslash and the
-/// control characters.
-const ESCAPE: [bool; 128] = {
-    let mut t = [false; 128];
-    let mut i = 0;
-    while i < 0x20 {
-        t[i] = true;
-        i += 1;
-    }
-    t[b'"' as usize] = true;
-    t[b'\\' as usize] = true;
-    t
-};
-
-/// `text` (UTF-8) as a JSON string literal. U+2028 and U+2029 are escaped too, so the line is
-/// also valid JavaScript.
-pub fn json_str(out: &mut Vec<u8>, text: &[u8]) {
-    out.push(b'"');
-    let mut start = 0;
-    let mut i = 0;
-    while i < text.len() {
-        let b = text[i];
-        let special = if b < 0x80 {
-            ESCAPE[b as usize]
-        } else {
-            b == 0xe2 && i + 2 < text.len() && text[i + 1] == 0x80 && (text[i + 2] == 0xa8 || text[i + 2] == 0xa9)
-        };
-        if !special {
-            i += 1;
-            continue;
-        }
-        out.extend_from_slice(&text[start..i]);
-        match b {
-            b'"' => out.extend_from_slice(b"\\\""),
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            b'\n' => out.extend_from_slice(b"\\n"),
-            b'\r' => out.extend_from_slice(b"\\r"),
-            b'\t' => out.extend_from_slice(b"\\t"),
-            0xe2 => {
-                let _ = write!(out, "\\u{}", if text[i + 2] == 0xa8 { "2028" } else { "2029" });
-                i += 2;
-            }
-            c => {
-                let _ = write!(out, "\\u{:04x}", c);
-            }
-        }
-        i += 1;
-        start = i;
-    }
-    out.extend_from_slice(&text[start..]);
-    out.push(b'"');
-}
-
-fn base64(out: &mut Vec<u8>, bytes: &[u8]) {
+fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
         let n = chunk.iter().enumerate().fold(0u32, |n, (i, &b)| n | (b as u32) << (16 - 8 * i));
         for i in 0..4 {
             if i <= chunk.len() {
-                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]);
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
             } else {
-                out.push(b'=');
+                out.push('=');
             }
         }
     }
+    out
 }
 
 #[cfg(test)]
@@ -284,13 +175,10 @@ mod tests {
 
     #[test]
     fn pids_map_every_level() {
-        let mut out = Vec::new();
-        pids(&mut out, "root/a/b", &[48211, 9, 5, 2]);
-        assert_eq!(out, br#"{"host":48211,"root":9,"root/a":5,"root/a/b":2}"#);
-        out.clear();
+        let map = |node: &str, nspid: &[i32]| pids(JsonObject::new(), node, nspid).finish();
+        assert_eq!(map("root/a/b", &[48211, 9, 5, 2]), r#"{"host":48211,"root":9,"root/a":5,"root/a/b":2}"#);
         // An outer /proc adds a leading level that is not ours.
-        pids(&mut out, "root", &[7, 300, 1]);
-        assert_eq!(out, br#"{"host":300,"root":1}"#);
+        assert_eq!(map("root", &[7, 300, 1]), r#"{"host":300,"root":1}"#);
     }
 
     #[test]
@@ -332,9 +220,7 @@ mod tests {
         for (input, expected) in
             [(&b""[..], ""), (b"f", "Zg=="), (b"fo", "Zm8="), (b"foo", "Zm9v"), (b"foob", "Zm9vYg==")]
         {
-            let mut out = Vec::new();
-            base64(&mut out, input);
-            assert_eq!(out, expected.as_bytes());
+            assert_eq!(base64(input), expected);
         }
     }
 }

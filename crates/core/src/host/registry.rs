@@ -17,8 +17,9 @@ use std::time::Duration;
 use nix::errno::Errno;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::unistd::Pid;
-use pidns_model::{Plan, ProcessSpec};
+use pidns_model::{Plan, ProcessSpec, INIT_NAME};
 
+use crate::error_code::ErrorCode;
 use crate::sys::{ctlsock, hostproc, pidfd, seqpacket};
 use crate::wire::control::{socket_name, Reply, Request};
 use crate::wire::tree::ProcKey;
@@ -27,12 +28,32 @@ use crate::wire::tree::ProcKey;
 /// (SIGSTOP) or gone.
 const EXEC_REPLY: Duration = Duration::from_secs(30);
 
+/// What identifies a started process for good (its host PID and start time), and whether it
+/// still runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Entry {
-    key: ProcKey,
     host_pid: i32,
     start_time: u64,
     alive: bool,
+}
+
+/// The processes of a tree that have started, by key, and the slot of each named one.
+#[derive(Default)]
+struct Procs {
+    entries: HashMap<ProcKey, Entry>,
+    /// (node, name) → slot, for the processes users name (`init` is not here: it is
+    /// `ProcKey::init` of its node).
+    slots: HashMap<(u32, String), u32>,
+}
+
+impl Procs {
+    /// The key of `process` in `node`: its PID 1 for `init`, else the process of that name.
+    fn key(&self, node: u32, process: &str) -> Option<ProcKey> {
+        if process == INIT_NAME {
+            return Some(ProcKey::init(node));
+        }
+        self.slots.get(&(node, process.to_string())).map(|&slot| ProcKey { node, slot })
+    }
 }
 
 struct NodeEntry {
@@ -48,7 +69,7 @@ struct Inner {
     /// The process that created the root's control socket (the host itself).
     host_pid: i32,
     nodes: Vec<NodeEntry>,
-    procs: Mutex<HashMap<(u32, String), Entry>>,
+    procs: Mutex<Procs>,
 }
 
 #[derive(Clone)]
@@ -63,6 +84,15 @@ pub enum ExecError {
     /// The init refused (it is stopping, ...), or the socket is not the tree's.
     Refused(String),
     Io(Errno),
+}
+
+impl ExecError {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            ExecError::UnknownNode | ExecError::Gone | ExecError::Refused(_) => ErrorCode::TreeGone,
+            ExecError::Io(_) => ErrorCode::SyscallFailed,
+        }
+    }
 }
 
 impl std::fmt::Display for ExecError {
@@ -95,7 +125,7 @@ impl Registry {
             token: token.to_string(),
             host_pid: std::process::id() as i32,
             nodes,
-            procs: Mutex::new(HashMap::new()),
+            procs: Mutex::new(Procs::default()),
         }))
     }
 
@@ -103,7 +133,7 @@ impl Registry {
         &self.0.token
     }
 
-    fn procs(&self) -> std::sync::MutexGuard<'_, HashMap<(u32, String), Entry>> {
+    fn procs(&self) -> std::sync::MutexGuard<'_, Procs> {
         self.0.procs.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -111,28 +141,35 @@ impl Registry {
         self.0.nodes.iter().position(|n| n.path == path).map(|i| i as u32)
     }
 
-    /// A process has started (from its `start`).
+    /// A process has started (from its `start`), under `name` (unless it is an init).
     pub fn started(&self, key: ProcKey, name: &str, host_pid: i32, start_time: u64) {
-        let entry = Entry { key, host_pid, start_time, alive: true };
-        self.procs().insert((key.node, name.to_string()), entry);
+        let mut procs = self.procs();
+        procs.entries.insert(key, Entry { host_pid, start_time, alive: true });
+        if !key.is_init() {
+            procs.slots.insert((key.node, name.to_string()), key.slot);
+        }
     }
 
     /// It has exited (from its `exit`).
-    pub fn exited(&self, key: ProcKey, name: &str) {
-        if let Some(e) = self.procs().get_mut(&(key.node, name.to_string())) {
+    pub fn exited(&self, key: ProcKey) {
+        if let Some(e) = self.procs().entries.get_mut(&key) {
             e.alive = false;
         }
     }
 
-    fn lookup(&self, node: u32, name: &str) -> Option<Entry> {
-        self.procs().get(&(node, name.to_string())).copied()
+    fn entry(&self, key: ProcKey) -> Option<Entry> {
+        self.procs().entries.get(&key).copied()
     }
 
     /// Signals `process` of namespace `node` ("init" for its PID 1). Ok(false) when there is no
     /// such process or it is not running any more.
     pub fn signal(&self, node: &str, process: &str, signal: i32) -> Result<bool, Errno> {
         let Some(node) = self.node_index(node) else { return Ok(false) };
-        match self.lookup(node, process) {
+        let entry = {
+            let procs = self.procs();
+            procs.key(node, process).and_then(|key| procs.entries.get(&key).copied())
+        };
+        match entry {
             Some(e) if e.alive => signal_verified(e.host_pid, e.start_time, signal),
             _ => Ok(false),
         }
@@ -144,13 +181,13 @@ impl Registry {
         let index = self.node_index(node).ok_or(ExecError::UnknownNode)?;
         let serving = self.0.nodes[index as usize].serving;
         // The serving init must be running; the one that made its socket is its parent (or us).
-        match self.lookup(serving, "init") {
+        match self.entry(ProcKey::init(serving)) {
             Some(e) if e.alive => {}
             _ => return Err(ExecError::Gone),
         }
         let creator = match self.0.nodes[serving as usize].parent {
             None => self.0.host_pid,
-            Some(parent) => self.lookup(parent, "init").map(|e| e.host_pid).ok_or(ExecError::Gone)?,
+            Some(parent) => self.entry(ProcKey::init(parent)).map(|e| e.host_pid).ok_or(ExecError::Gone)?,
         };
         let conn = ctlsock::connect(&socket_name(&self.0.token, serving)).map_err(|e| match e {
             Errno::ECONNREFUSED | Errno::ENOENT => ExecError::Gone,
@@ -217,6 +254,31 @@ pub fn signal_verified(pid: i32, start_time: u64, signal: i32) -> Result<bool, E
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn processes_are_found_by_key_and_init_is_a_namespace_s_pid_1() {
+        let plan = Plan::from_spec(
+            &pidns_model::parse_spec(
+                r#"{"name": "root", "processes": [{"name": "web", "command": ["x"]}], "children": [{"name": "a"}]}"#,
+                pidns_model::Limits::default(),
+            )
+            .unwrap(),
+        );
+        let registry = Registry::new(&plan, "t");
+        registry.started(ProcKey::init(0), INIT_NAME, 100, 1);
+        registry.started(ProcKey { node: 0, slot: 0 }, "web", 101, 2);
+        registry.started(ProcKey { node: 1, slot: 4 }, "exec-1", 102, 3);
+        let procs = registry.procs();
+        assert_eq!(procs.key(0, INIT_NAME), Some(ProcKey::init(0)));
+        assert_eq!(procs.key(0, "web"), Some(ProcKey { node: 0, slot: 0 }));
+        assert_eq!(procs.key(1, "exec-1"), Some(ProcKey { node: 1, slot: 4 }));
+        assert_eq!(procs.key(1, "web"), None, "names are per namespace");
+        assert_eq!(procs.entries[&ProcKey::init(0)].host_pid, 100);
+        drop(procs);
+        registry.exited(ProcKey { node: 0, slot: 0 });
+        assert!(!registry.entry(ProcKey { node: 0, slot: 0 }).unwrap().alive);
+        assert!(registry.entry(ProcKey::init(0)).unwrap().alive);
+    }
 
     #[test]
     fn signals_only_the_process_that_started_then() {

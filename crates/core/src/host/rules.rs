@@ -16,7 +16,7 @@
 //!   none failed but something went wrong (an `error`), else 0.
 use std::collections::HashMap;
 
-use pidns_model::Plan;
+use pidns_model::{Plan, INIT_NAME};
 
 use super::events::{Event, Names};
 use super::lines::LineSplitter;
@@ -86,7 +86,7 @@ impl Names for Rules {
 
     fn process_name(&self, key: ProcKey) -> &str {
         if key.is_init() {
-            return "init";
+            return INIT_NAME;
         }
         self.procs.get(&key).map_or("?", |p| p.name.as_str())
     }

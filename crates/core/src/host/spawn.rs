@@ -11,6 +11,7 @@ use nix::errno::Errno;
 use nix::fcntl::OFlag;
 use nix::unistd::{pipe2, Pid};
 
+use crate::error_code::ErrorCode;
 use crate::sys::root_exec::{exec_root, RootExec};
 use crate::sys::{clone, ctlsock, fd, hostproc, seqpacket};
 use crate::wire::control::socket_name;
@@ -91,6 +92,19 @@ pub enum SpawnError {
     /// No user namespace for a rootless tree: why, and what to do.
     UserNamespace(String),
     Io(String),
+}
+
+impl SpawnError {
+    /// What the caller is told to decide on: no privilege, no user namespace, too deep, or
+    /// another failure.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            SpawnError::Namespaces(Errno::EPERM) => ErrorCode::NoPrivilege,
+            SpawnError::Namespaces(Errno::ENOSPC) => ErrorCode::DepthLimit,
+            SpawnError::UserNamespace(_) => ErrorCode::NoUserns,
+            SpawnError::Init(_) | SpawnError::Io(_) | SpawnError::Namespaces(_) => ErrorCode::SpawnFailed,
+        }
+    }
 }
 
 impl std::fmt::Display for SpawnError {
@@ -245,11 +259,29 @@ pub fn spawn_root(init_path: &Path, plan_json: &str, isolation: Isolation) -> Re
     };
     let root_start = TreeMessage::Start {
         key: ProcKey::init(0),
-        name: "init".into(),
+        name: pidns_model::INIT_NAME.into(),
         nspid,
         start_time,
         command: vec!["pidns-init".into()],
         relayed: false,
     };
     Ok(SpawnedTree { pid, pidfd, events: host_end, token, root_start })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The caller decides on the code; the message says what to do.
+    #[test]
+    fn each_refusal_has_its_code() {
+        let coded = |e: SpawnError| (e.code(), e.to_string());
+        let (code, message) = coded(SpawnError::Namespaces(Errno::EPERM));
+        assert_eq!(code, ErrorCode::NoPrivilege);
+        assert!(message.contains("run pidns-tree as root"), "{message}");
+        assert_eq!(coded(SpawnError::Namespaces(Errno::ENOSPC)).0, ErrorCode::DepthLimit);
+        assert_eq!(coded(SpawnError::UserNamespace("they are disabled".into())).0, ErrorCode::NoUserns);
+        assert_eq!(coded(SpawnError::Namespaces(Errno::ENOMEM)).0, ErrorCode::SpawnFailed);
+        assert_eq!(coded(SpawnError::Init("cannot run x".into())).0, ErrorCode::SpawnFailed);
+    }
 }

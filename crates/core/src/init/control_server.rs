@@ -35,8 +35,8 @@ impl ControlServer {
         self.listener.as_fd()
     }
 
-    /// Takes every waiting connection; each is watched in `epoll` under `token_base + fd`.
-    pub fn accept(&mut self, epoll: &Epoll, token_base: u64) {
+    /// Takes every waiting connection; each is watched in `epoll` under `token(fd)`.
+    pub fn accept(&mut self, epoll: &Epoll, token: impl Fn(RawFd) -> u64) {
         let me = crate::sys::process::uid();
         while let Ok(Some(conn)) = ctlsock::accept(self.listener.as_fd()) {
             match ctlsock::peer(conn.as_fd()) {
@@ -51,7 +51,7 @@ impl ControlServer {
                 continue;
             }
             let raw = conn.as_raw_fd();
-            if epoll.add(conn.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, token_base + raw as u64)).is_ok() {
+            if epoll.add(conn.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, token(raw))).is_ok() {
                 self.pending.insert(raw, conn);
             }
         }

@@ -7,6 +7,7 @@
 pub mod children;
 pub mod commands;
 pub mod control_server;
+pub mod decisions;
 pub mod descendants;
 pub mod forwarding;
 pub mod launch;

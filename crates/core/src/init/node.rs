@@ -18,26 +18,20 @@ use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTime
 use nix::sys::signal::Signal;
 use nix::sys::signalfd::SignalFd;
 use nix::unistd::{pipe2, Pid};
-use pidns_model::{Forward, ProcessSpec};
+use pidns_model::{Forward, ProcessSpec, INIT_NAME};
 
 use super::control_server::{self, ControlServer, Incoming};
+use super::decisions::{self, fork_failed, Facts, Next, Token};
 use super::launch::{self, Setup};
 use super::lifecycle::{Child, Lifecycle, Reaped};
 use super::outbox::Outbox;
 use super::relay::Relay;
 use super::start_order::{self, Woken};
-use super::stopping::Stopping;
+use super::stopping::{Due, Stopping};
 use super::{children, forwarding, reaper, session, TreeContext};
 use crate::sys::{clone, ctlsock, fd, hostproc, limits, mounts, pidfd, pty, setns, signals};
 use crate::wire::control::{socket_name, Reply, Request};
 use crate::wire::tree::{ProcKey, TreeMessage};
-
-const SIGNALS: u64 = 0;
-const LISTENER: u64 = 1;
-const RELAY: u64 = 2;
-const EVENTS: u64 = 3;
-/// Connections are watched under this plus their descriptor number.
-const CONNECTION: u64 = 16;
 
 /// How often a stopping init looks for orphans adopted since the stop began.
 const ORPHAN_SCAN: Duration = Duration::from_millis(100);
@@ -68,7 +62,6 @@ struct NodeInit<'a> {
     stopping: Stopping,
     /// Children already sent SIGTERM while stopping (orphans keep arriving: each gets one).
     terminated: HashSet<i32>,
-    last_orphan_scan: Instant,
     /// Our level in the host's NSpid lists (host = 0).
     level: usize,
     /// What the epoll watches now for the relay and the event socket.
@@ -148,9 +141,9 @@ impl<'a> NodeInit<'a> {
         let epoll = Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC).map_err(sys("epoll"))?;
         let control = ControlServer::new(listener);
         let watch = |fd: BorrowedFd<'_>, flags: EpollFlags, token: u64| epoll.add(fd, EpollEvent::new(flags, token));
-        watch(signals.as_fd(), EpollFlags::EPOLLIN, SIGNALS).map_err(sys("epoll"))?;
-        watch(control.listener(), EpollFlags::EPOLLIN, LISTENER).map_err(sys("epoll"))?;
-        watch(ctx.events(), EpollFlags::empty(), EVENTS).map_err(sys("epoll"))?;
+        watch(signals.as_fd(), EpollFlags::EPOLLIN, Token::Signals.to_u64()).map_err(sys("epoll"))?;
+        watch(control.listener(), EpollFlags::EPOLLIN, Token::Listener.to_u64()).map_err(sys("epoll"))?;
+        watch(ctx.events(), EpollFlags::empty(), Token::Events.to_u64()).map_err(sys("epoll"))?;
         Ok(NodeInit {
             ctx,
             idx,
@@ -165,9 +158,8 @@ impl<'a> NodeInit<'a> {
             life: Lifecycle::default(),
             next_slot: HashMap::new(),
             sessions: HashMap::new(),
-            stopping: Stopping::default(),
+            stopping: Stopping::new(ORPHAN_SCAN),
             terminated: HashSet::new(),
-            last_orphan_scan: Instant::now(),
             level,
             relay_on: true,
             events_out: false,
@@ -192,7 +184,7 @@ impl<'a> NodeInit<'a> {
     fn relay(&mut self) -> Result<&mut Relay, Errno> {
         if self.relay.is_none() {
             let relay = Relay::new()?;
-            self.epoll.add(relay.fd(), EpollEvent::new(EpollFlags::EPOLLIN, RELAY))?;
+            self.epoll.add(relay.fd(), EpollEvent::new(EpollFlags::EPOLLIN, Token::Relay.to_u64()))?;
             self.relay = Some(relay);
         }
         Ok(self.relay.as_mut().expect("made"))
@@ -266,8 +258,9 @@ impl<'a> NodeInit<'a> {
             session: false,
             gate: self.ctx.gate(),
         };
-        let (pid, pidfd) =
-            launch::fork_process(&setup).map_err(|e| limits::explain(&format!("cannot fork {}", spec.name), e))?;
+        let into_user_ns = mounts_of.is_some();
+        let (pid, pidfd) = launch::fork_process(&setup)
+            .map_err(|e| fork_failed(&format!("cannot fork {}", spec.name), e, into_user_ns))?;
         drop((out_w, err_w));
         self.announce(pid, &pidfd, Child::Process { key, counts: true }, &spec.name, &spec.command, true)?;
         self.track_relayed(pid, &pidfd, Child::Process { key, counts: true }, out_r, err_r)
@@ -412,7 +405,7 @@ impl<'a> NodeInit<'a> {
                     pid,
                     &pidfd,
                     Child::Namespace { key, ours: true },
-                    "init",
+                    INIT_NAME,
                     &["pidns-init".to_string()],
                     false,
                 );
@@ -490,7 +483,7 @@ impl<'a> NodeInit<'a> {
             Ok(clone::Forked::Parent { pid, pidfd }) => {
                 drop((out_w, err_w, ready_w, go_r));
                 let announced =
-                    self.announce(pid, &pidfd, Child::Namespace { key, ours: false }, "init", &user.command, true);
+                    self.announce(pid, &pidfd, Child::Namespace { key, ours: false }, INIT_NAME, &user.command, true);
                 self.outbox.flush_all(self.ctx.events());
                 let _ = nix::unistd::write(&go_w, &[1]);
                 announced?;
@@ -536,13 +529,7 @@ impl<'a> NodeInit<'a> {
                 .insert(pidfd::open(nix::unistd::getpid()).map_err(|e| limits::explain("a pidfd of the init", e))?),
         };
         setns::pid_ns_for_children(me.as_fd()).map_err(|e| format!("cannot return to our namespace: {}", e.desc()))?;
-        result.map_err(|m| {
-            if m.contains("(ENOMEM)") {
-                format!("{m}: its PID 1 has exited (fork into the namespace fails with ENOMEM)")
-            } else {
-                m
-            }
-        })
+        result
     }
 
     /// Serves an exec request: the command runs in `node` (ours, or a child whose PID 1 is the
@@ -585,7 +572,8 @@ impl<'a> NodeInit<'a> {
                 // Exec'd once the tree is up: never gated.
                 gate: None,
             };
-            let (pid, pidfd) = launch::fork_process(&setup).map_err(|e| limits::explain("cannot fork", e))?;
+            let (pid, pidfd) =
+                launch::fork_process(&setup).map_err(|e| fork_failed("cannot fork", e, mounts_of.is_some()))?;
             let child = Child::Process { key, counts: false };
             init.announce(pid, &pidfd, child, &spec.name, &spec.command, false)?;
             init.life.started(pid.as_raw(), child, 0);
@@ -617,19 +605,18 @@ impl<'a> NodeInit<'a> {
             if self.reap_needed {
                 self.reap_all();
             }
-            if self.life.all_reaped() {
-                if self.life.all_reported() && !reaper::has_children() {
-                    break;
-                }
-                // Only adopted orphans are left (daemons of finished processes), or they hold
-                // the output pipes of a process that has ended: stop them gracefully rather
-                // than let the kernel SIGKILL them when we exit.
-                self.begin_stop();
+            let facts = Facts { all_reaped: self.life.all_reaped(), all_reported: self.life.all_reported() };
+            match decisions::next(facts, reaper::has_children) {
+                Next::GoOn => {}
+                Next::StopOrphans => self.begin_stop(),
+                Next::Finish => break,
             }
-            if self.stopping.deadline_passed() {
-                forwarding::everyone_below(Signal::SIGKILL);
-            } else if self.stopping.started() && self.last_orphan_scan.elapsed() >= ORPHAN_SCAN {
-                self.terminate_new_children();
+            match self.stopping.due(Instant::now()) {
+                Due::Kill => {
+                    forwarding::everyone_below(Signal::SIGKILL);
+                }
+                Due::ScanOrphans => self.terminate_new_children(),
+                Due::Nothing => {}
             }
             if self.outbox.host_gone() {
                 // Our owner is gone. As PID 1, exiting makes the kernel kill everything below.
@@ -642,24 +629,25 @@ impl<'a> NodeInit<'a> {
                 Err(_) => return 1,
             };
             for event in &ready[..n] {
-                match event.data() {
-                    SIGNALS => self.read_signals(),
-                    LISTENER => self.control.accept(&self.epoll, CONNECTION),
-                    RELAY => {
+                let Some(token) = Token::from_u64(event.data()) else { continue };
+                match token {
+                    Token::Signals => self.read_signals(),
+                    Token::Listener => self.control.accept(&self.epoll, |fd| Token::Connection(fd).to_u64()),
+                    Token::Relay => {
                         let Some(relay) = self.relay.as_mut() else { continue };
                         for key in relay.pump(&mut self.outbox, self.ctx.events()) {
                             self.life.streams_closed(key);
                             self.send(&TreeMessage::Closed { key });
                         }
                     }
-                    EVENTS => {
+                    Token::Events => {
                         if event.events().intersects(EpollFlags::EPOLLHUP | EpollFlags::EPOLLERR) {
                             return 1;
                         }
                         self.outbox.flush(self.ctx.events());
                     }
-                    token => {
-                        if let Some(incoming) = self.control.take((token - CONNECTION) as RawFd, &self.epoll) {
+                    Token::Connection(fd) => {
+                        if let Some(incoming) = self.control.take(fd, &self.epoll) {
                             self.serve(incoming);
                         }
                     }
@@ -676,27 +664,21 @@ impl<'a> NodeInit<'a> {
         let relay_on = !self.outbox.backlogged();
         if let Some(relay) = self.relay.as_ref().filter(|_| relay_on != self.relay_on) {
             let flags = if relay_on { EpollFlags::EPOLLIN } else { EpollFlags::empty() };
-            let _ = self.epoll.modify(relay.fd(), &mut EpollEvent::new(flags, RELAY));
+            let _ = self.epoll.modify(relay.fd(), &mut EpollEvent::new(flags, Token::Relay.to_u64()));
             self.relay_on = relay_on;
         }
         let events_out = self.outbox.pending();
         if events_out != self.events_out {
             let flags = if events_out { EpollFlags::EPOLLOUT } else { EpollFlags::empty() };
-            let _ = self.epoll.modify(self.ctx.events(), &mut EpollEvent::new(flags, EVENTS));
+            let _ = self.epoll.modify(self.ctx.events(), &mut EpollEvent::new(flags, Token::Events.to_u64()));
             self.events_out = events_out;
         }
     }
 
     fn timeout(&self) -> EpollTimeout {
-        let mut ms = self.stopping.poll_timeout_ms();
-        if self.stopping.started() {
-            let scan = ORPHAN_SCAN.saturating_sub(self.last_orphan_scan.elapsed()).as_millis() as i32;
-            ms = if ms < 0 { scan } else { ms.min(scan) };
-        }
-        if ms < 0 {
-            EpollTimeout::NONE
-        } else {
-            EpollTimeout::try_from(ms.max(1)).unwrap_or(EpollTimeout::NONE)
+        match self.stopping.wait(Instant::now()) {
+            None => EpollTimeout::NONE,
+            Some(wait) => EpollTimeout::try_from(wait.max(Duration::from_millis(1))).unwrap_or(EpollTimeout::NONE),
         }
     }
 
@@ -715,7 +697,7 @@ impl<'a> NodeInit<'a> {
     /// orphans), then SIGKILL to everything below once `stopTimeout` has passed.
     fn begin_stop(&mut self) {
         let grace = Duration::from_millis(self.node().init.stop_timeout_ms);
-        if !self.stopping.begin(grace) {
+        if !self.stopping.begin(grace, Instant::now()) {
             return;
         }
         self.forward(libc::SIGTERM);
@@ -726,7 +708,7 @@ impl<'a> NodeInit<'a> {
 
     /// SIGTERM to every child not yet sent one: orphans adopted since the stop began.
     fn terminate_new_children(&mut self) {
-        self.last_orphan_scan = Instant::now();
+        self.stopping.scanned(Instant::now());
         for pid in children::list(self.ctx.host_proc(), Some(self.level)) {
             if self.terminated.insert(pid.as_raw()) {
                 let _ = forwarding::send(pid, libc::SIGTERM, Forward::Process);

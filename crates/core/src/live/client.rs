@@ -12,6 +12,7 @@ use super::peer;
 use super::server::REPLY_END;
 use super::state_root::{who, StateRoot};
 use super::tree_dir::{self, Found, TreeDir, SOCKET};
+use crate::error_code::ErrorCode;
 use crate::sys::{dirfd, seqpacket};
 
 /// Why a request got no answer.
@@ -23,6 +24,17 @@ pub enum RequestError {
     NoTree(String),
     /// The tree went away (or is not up yet) before it answered.
     Gone(String),
+}
+
+impl RequestError {
+    /// The error's code and message.
+    pub fn coded(self) -> (ErrorCode, String) {
+        match self {
+            RequestError::Unsafe(m) => (ErrorCode::StateUnsafe, m),
+            RequestError::NoTree(m) => (ErrorCode::UnknownTree, m),
+            RequestError::Gone(m) => (ErrorCode::TreeGone, m),
+        }
+    }
 }
 
 /// Opens tree `id` of the checked state root, if it runs.

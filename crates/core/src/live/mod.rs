@@ -2,7 +2,6 @@
 //! of its owner through a control socket in a state directory only the owner can read.
 pub mod client;
 pub mod peer;
-pub mod protocol;
 pub mod server;
 pub mod state;
 pub mod state_root;

@@ -11,12 +11,12 @@ use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::socket::{accept, bind, listen, socket, AddressFamily, Backlog, SockFlag, SockType, UnixAddr};
 
 use super::peer;
-use super::protocol::LiveRequest;
 use super::state::Shared;
 use super::tree_dir::SOCKET;
+use crate::error_code::ErrorCode;
 use crate::host::registry::Registry;
-use crate::json_out::JsonObject;
 use crate::sys::{dirfd, pidfd, seqpacket};
+use crate::wire::live::{ok, refused, LiveRequest};
 
 pub struct Server {
     pub shared: Arc<Shared>,
@@ -72,10 +72,6 @@ fn reply(client: &OwnedFd, json: String) {
     let _ = seqpacket::send(client.as_fd(), REPLY_END, &[]);
 }
 
-fn error(message: &str) -> String {
-    JsonObject::new().raw("ok", "false").str("error", message).finish()
-}
-
 fn handle(server: &Server, client: OwnedFd) {
     let mut pfd = [PollFd::new(client.as_fd(), PollFlags::POLLIN)];
     if poll(&mut pfd, PollTimeout::from(5_000u16)).unwrap_or(0) == 0 {
@@ -87,7 +83,10 @@ fn handle(server: &Server, client: OwnedFd) {
     let (bytes, mut fds) = match seqpacket::recv(client.as_fd(), &mut buf) {
         Ok(seqpacket::Received::Message { truncated: true, fds, .. }) => {
             drop(fds);
-            return reply(&client, error("request refused: larger than 256 KiB or with more than 4 descriptors"));
+            return reply(
+                &client,
+                refused(ErrorCode::BadArgument, "request refused: larger than 256 KiB or with more than 4 descriptors"),
+            );
         }
         Ok(seqpacket::Received::Message { bytes, fds, .. }) => (bytes, fds),
         _ => return,
@@ -95,13 +94,16 @@ fn handle(server: &Server, client: OwnedFd) {
     // Only the tree's owner, or root.
     if peer::trusted(&client).is_err() {
         drop(fds);
-        return reply(&client, error("permission denied: this tree belongs to another user"));
+        return reply(
+            &client,
+            refused(ErrorCode::NotPermitted, "permission denied: this tree belongs to another user"),
+        );
     }
     let request = match LiveRequest::parse(&bytes) {
         Ok(r) => r,
-        Err(e) => {
+        Err((code, why)) => {
             drop(fds);
-            return reply(&client, error(&e));
+            return reply(&client, refused(code, &why));
         }
     };
     // Descriptors are for exec only; whatever else came is closed before we answer, so that a
@@ -112,8 +114,8 @@ fn handle(server: &Server, client: OwnedFd) {
     let answer = match &request {
         LiveRequest::Ps => ps(server),
         LiveRequest::Kill { node, process, signal } => match server.registry.signal(node, process, *signal) {
-            Ok(sent) => JsonObject::new().raw("ok", "true").raw("sent", if sent { "true" } else { "false" }).finish(),
-            Err(e) => error(e.desc()),
+            Ok(sent) => ok().bool("sent", sent).finish(),
+            Err(e) => refused(ErrorCode::SyscallFailed, e.desc()),
         },
         LiveRequest::Stop { grace_ms } => {
             let _ = pidfd::send_signal(server.root.as_fd(), libc::SIGTERM);
@@ -127,7 +129,7 @@ fn handle(server: &Server, client: OwnedFd) {
                 // No thread for the grace period (a pids limit): the end must still come.
                 let _ = pidfd::send_signal(root.as_fd(), libc::SIGKILL);
             }
-            JsonObject::new().raw("ok", "true").finish()
+            ok().finish()
         }
         LiveRequest::Exec { .. } => exec(server, &request, &client, fds),
         LiveRequest::Events { after, wait_ms } => events(server, *after, *wait_ms),
@@ -139,7 +141,7 @@ fn handle(server: &Server, client: OwnedFd) {
             }
             let code = st.end.unwrap_or(0);
             drop(st);
-            reply(&client, JsonObject::new().raw("ok", "true").int("code", code).finish());
+            reply(&client, ok().int("code", code).finish());
             let mut st = server.shared.state.lock().unwrap_or_else(|e| e.into_inner());
             st.replying -= 1;
             drop(st);
@@ -159,21 +161,26 @@ fn exec(server: &Server, request: &LiveRequest, client: &OwnedFd, fds: Vec<Owned
             break n;
         }
     };
-    let Some((node, spec)) = request.exec_spec(name.clone()) else { return error("not an exec") };
-    let Ok(stdio) = <[OwnedFd; 3]>::try_from(fds) else { return error("exec needs stdin, stdout and stderr") };
+    let Some((node, spec)) = request.exec_spec(name.clone()) else {
+        return refused(ErrorCode::BadArgument, "not an exec");
+    };
+    let Ok(stdio) = <[OwnedFd; 3]>::try_from(fds) else {
+        return refused(ErrorCode::BadArgument, "exec needs stdin, stdout and stderr");
+    };
     let raw = [stdio[0].as_raw_fd(), stdio[1].as_raw_fd(), stdio[2].as_raw_fd()];
-    if let Err(e) = server.registry.exec(&node, spec, raw) {
-        return error(&format!("cannot run it in {node}: {e}"));
-    }
+    let key = match server.registry.exec(&node, spec, raw) {
+        Ok(key) => key,
+        Err(e) => return refused(e.code(), &format!("cannot run it in {node}: {e}")),
+    };
     drop(stdio);
     // Wait for its exit; if the client goes away first (Ctrl-C), the command goes too.
     let mut st = server.shared.state.lock().unwrap_or_else(|e| e.into_inner());
     loop {
-        if let Some(exit) = st.procs.iter().find(|p| p.node == node && p.process == name).and_then(|p| p.exit.clone()) {
-            return JsonObject::new().raw("ok", "true").str("process", &name).raw("exit", &exit).finish();
+        if let Some(exit) = st.procs.iter().find(|p| p.key == key).and_then(|p| p.exit.clone()) {
+            return ok().str("process", &name).raw("exit", &exit).finish();
         }
         if st.end.is_some() {
-            return error("the tree ended");
+            return refused(ErrorCode::TreeGone, "the tree ended");
         }
         st = server
             .shared
@@ -213,11 +220,9 @@ fn events(server: &Server, after: u64, wait_ms: u64) -> String {
     }
     list.push(']');
     let first = st.log.front().map_or(st.seq + 1, |(seq, _)| *seq);
-    JsonObject::new()
-        .raw("ok", "true")
-        .int("seq", st.seq as i64)
+    ok().int("seq", st.seq as i64)
         .int("first", first as i64)
-        .raw("ended", if st.end.is_some() { "true" } else { "false" })
+        .bool("ended", st.end.is_some())
         .raw("events", &list)
         .finish()
 }
@@ -234,39 +239,30 @@ fn ps(server: &Server) -> String {
         let reaped: Vec<_> = st.reaped.iter().map(|(node, n)| (node.clone(), *n as i64)).collect();
         (rows, counts, reaped, st.seq)
     };
-    let mut procs = String::from("[");
-    for (i, (start, exit, host_pid)) in rows.iter().enumerate() {
-        if i > 0 {
-            procs.push(',');
-        }
-        let state = match exit {
-            Some(_) => "exited",
-            None if crate::host::zombies::is_zombie(*host_pid as i32) => "zombie",
-            None => "running",
-        };
-        let obj = JsonObject::new().str("state", state).raw("start", start);
-        procs.push_str(
-            &match exit {
-                Some(e) => obj.raw("exit", e),
-                None => obj.null("exit"),
+    ok().int("seq", seq as i64)
+        .objects("processes", &rows, |o, (start, exit, host_pid)| {
+            let state = match exit {
+                Some(_) => "exited",
+                None if crate::host::zombies::is_zombie(*host_pid as i32) => "zombie",
+                None => "running",
+            };
+            let o = o.str("state", state).raw("start", start);
+            match exit {
+                Some(e) => o.raw("exit", e),
+                None => o.null("exit"),
             }
-            .finish(),
-        );
-    }
-    procs.push(']');
-    let mut zombies = JsonObject::new();
-    for (node, count) in &zombie_counts {
-        zombies = zombies.int(node, *count);
-    }
-    let mut reaped_by = JsonObject::new();
-    for (node, count) in &reaped {
-        reaped_by = reaped_by.int(node, *count);
-    }
-    JsonObject::new()
-        .raw("ok", "true")
-        .int("seq", seq as i64)
-        .raw("processes", &procs)
-        .raw("zombies", &zombies.finish())
-        .raw("reaped", &reaped_by.finish())
+        })
+        .object("zombies", |mut o| {
+            for (node, count) in &zombie_counts {
+                o = o.int_at(node, *count);
+            }
+            o
+        })
+        .object("reaped", |mut o| {
+            for (node, count) in &reaped {
+                o = o.int_at(node, *count);
+            }
+            o
+        })
         .finish()
 }

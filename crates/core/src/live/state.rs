@@ -3,12 +3,12 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Condvar, Mutex};
 
 use crate::host::events::{write_ndjson, Event, Names};
+use crate::wire::tree::ProcKey;
 
 /// One process (or namespace init) as `ps` shows it.
 #[derive(Clone)]
 pub struct Proc {
-    pub node: String,
-    pub process: String,
+    pub key: ProcKey,
     /// The `start` event, as JSON.
     pub start: String,
     pub host_pid: i64,
@@ -83,15 +83,13 @@ impl Shared {
         st.log.push_back((seq, line.clone()));
         match event {
             Event::Start { key, nspid, .. } => st.procs.push(Proc {
-                node: names.node_path(key.node).to_string(),
-                process: names.process_name(*key).to_string(),
+                key: *key,
                 start: line,
                 host_pid: nspid.first().copied().unwrap_or(0) as i64,
                 exit: None,
             }),
             Event::Exit { key, .. } => {
-                let (node, process) = (names.node_path(key.node), names.process_name(*key));
-                if let Some(p) = st.procs.iter_mut().rev().find(|p| p.node == node && p.process == process) {
+                if let Some(p) = st.procs.iter_mut().rev().find(|p| p.key == *key) {
                     p.exit = Some(line);
                 }
             }

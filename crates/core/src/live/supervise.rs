@@ -1,11 +1,12 @@
 //! `pidns-init --supervise --id ID [--name NAME] [--mode MODE]`: own a tree detached from the
 //! CLI. Reads the plan on stdin; claims `<state root>/<ID>` (`tree_dir::claim`: atomically, in
 //! the checked state root); starts the tree; serves `control.sock` there; writes `info.json`
-//! once the whole tree is up and then says `ready` on stdout. When the tree ends, or fails to
-//! start, it removes its own files and directory, and only then, on failure, says why: one line,
-//! `taken: ...` (a live tree has the name), `refused: ...` (the state, or what is at the path,
-//! is not safe or not pidns-tree's) or `failed: ...` (the tree could not be started; everything
-//! it started has been killed and waited for).
+//! once the whole tree is up and then says so on stdout, in one JSON line: `{"t":"ready"}`. When
+//! the tree ends, or fails to start, it removes its own files and directory, and only then, on
+//! failure, says why: `{"t":"failed","code":CODE,"message":WHY}`, where CODE is BAD_TARGET (a
+//! live tree has the name), STATE_UNSAFE (the state, or what is at the path, is not safe or not
+//! pidns-tree's), or the start's own (NO_PRIVILEGE, NO_USERNS, DEPTH_LIMIT, SPAWN_FAILED:
+//! everything it started has been killed and waited for).
 use std::io::{Read, Write};
 use std::os::fd::{AsFd, OwnedFd};
 use std::sync::atomic::AtomicU32;
@@ -15,14 +16,16 @@ use super::server::{serve, Server};
 use super::state::{Recorded, Shared};
 use super::state_root::StateRoot;
 use super::tree_dir::{self, ClaimError, Claimed, INFO, INFO_TMP};
+use crate::error_code::ErrorCode;
 use crate::host::collector::Collector;
 use crate::host::events::{Event, Names};
 use crate::host::output::Output;
 use crate::host::registry::Registry;
 use crate::host::rules::Sink;
 use crate::host::spawn::{spawn_root, Isolation};
-use crate::json_out::JsonObject;
 use crate::sys::{dirfd, fd, pidfd};
+use crate::wire::live;
+use crate::wire::JsonObject;
 
 pub struct Options {
     pub id: String,
@@ -30,11 +33,25 @@ pub struct Options {
     pub isolation: Isolation,
 }
 
-/// Why a detached start failed, as the CLI reads it (the line's first word).
-enum Failure {
-    Taken(String),
-    Refused(String),
-    Failed(String),
+/// Why a detached start failed, as the CLI reads it: its code and what to tell the user.
+struct Failure {
+    code: ErrorCode,
+    message: String,
+}
+
+impl Failure {
+    /// The tree could not be started (`code` says whether for lack of privileges, ...).
+    fn start(code: ErrorCode, why: impl std::fmt::Display) -> Failure {
+        Failure { code, message: format!("the tree could not be started: {why}") }
+    }
+
+    fn failed(why: impl std::fmt::Display) -> Failure {
+        Failure::start(ErrorCode::SpawnFailed, why)
+    }
+
+    fn refused(why: String) -> Failure {
+        Failure { code: ErrorCode::StateUnsafe, message: why }
+    }
 }
 
 /// The start time of process `pid` in clock ticks since boot (/proc/PID/stat, field 22): with
@@ -45,7 +62,8 @@ pub fn start_time(pid: u32) -> Option<u64> {
     after.split_whitespace().nth(19)?.parse().ok()
 }
 
-fn say(line: &str) {
+/// The one line the CLI waits for (`wire::live`; src/live/supervisor.ts reads it).
+fn say(line: String) {
     let mut out = std::io::stdout();
     let _ = writeln!(out, "{line}");
     let _ = out.flush();
@@ -54,12 +72,8 @@ fn say(line: &str) {
 pub fn supervise(o: Options) -> i32 {
     match run(&o) {
         Ok(code) => code,
-        Err(failure) => {
-            say(&match failure {
-                Failure::Taken(why) => format!("taken: {why}"),
-                Failure::Refused(why) => format!("refused: {why}"),
-                Failure::Failed(why) => format!("failed: {why}"),
-            });
+        Err(Failure { code, message }) => {
+            say(live::failed(code, &message));
             125
         }
     }
@@ -78,14 +92,14 @@ fn pause_for_tests() {
 
 fn run(o: &Options) -> Result<i32, Failure> {
     let mut plan_json = String::new();
-    std::io::stdin().read_to_string(&mut plan_json).map_err(|e| Failure::Failed(format!("reading the plan: {e}")))?;
-    let plan = pidns_model::Plan::from_json(&plan_json).map_err(Failure::Failed)?;
+    std::io::stdin().read_to_string(&mut plan_json).map_err(|e| Failure::failed(format!("reading the plan: {e}")))?;
+    let plan = pidns_model::Plan::from_json(&plan_json).map_err(Failure::failed)?;
     let root = StateRoot::open(true)
-        .map_err(|u| Failure::Refused(u.0))?
-        .ok_or_else(|| Failure::Refused("the state directory vanished as it was made".into()))?;
+        .map_err(|u| Failure::refused(u.0))?
+        .ok_or_else(|| Failure::refused("the state directory vanished as it was made".into()))?;
     let claimed = tree_dir::claim(&root, &o.id).map_err(|e| match e {
-        ClaimError::Taken(why) => Failure::Taken(why),
-        ClaimError::Refused(why) => Failure::Refused(why),
+        ClaimError::Taken(why) => Failure { code: ErrorCode::BadTarget, message: why },
+        ClaimError::Refused(why) => Failure::refused(why),
     })?;
     pause_for_tests();
     let shared = Arc::new(Shared::default());
@@ -108,9 +122,9 @@ fn run_tree(
     claimed: &Claimed,
     shared: &Arc<Shared>,
 ) -> Result<i32, Failure> {
-    let init = std::env::current_exe().map_err(|e| Failure::Failed(e.to_string()))?;
-    let tree = spawn_root(&init, plan_json, o.isolation).map_err(|e| Failure::Failed(e.to_string()))?;
-    let root = Arc::new(fd::dup_high(tree.pidfd.as_fd(), 3).map_err(|e| Failure::Failed(e.desc().to_string()))?);
+    let init = std::env::current_exe().map_err(Failure::failed)?;
+    let tree = spawn_root(&init, plan_json, o.isolation).map_err(|e| Failure::start(e.code(), e))?;
+    let root = Arc::new(fd::dup_high(tree.pidfd.as_fd(), 3).map_err(|e| Failure::failed(e.desc()))?);
     let registry = Registry::new(plan, &tree.token);
     let server = Arc::new(Server {
         shared: shared.clone(),
@@ -137,13 +151,13 @@ fn run_tree(
     }
     let code = Collector::new(tree, plan, registry, &mut out, None).run();
     match out.failure {
-        Some(why) => Err(Failure::Failed(why)),
+        Some(why) => Err(Failure::failed(why)),
         None => Ok(code),
     }
 }
 
 /// The supervisor's destination for events: its state (for ps, exec, wait); once every
-/// process of the tree has started, info.json and `ready` on stdout. A start that fails is
+/// process of the tree has started, info.json and `{"t":"ready"}` on stdout. A start that fails is
 /// decided here: the tree is killed, and the cause kept for after the teardown.
 struct Recorder<'a> {
     shared: &'a Shared,
@@ -178,7 +192,7 @@ impl Sink for Recorder<'_> {
         if self.starts == self.expected {
             self.decided = true;
             match (self.publish)() {
-                Ok(()) => say("ready"),
+                Ok(()) => say(live::ready()),
                 Err(why) => self.fail(format!("cannot write {INFO}: {why}")),
             }
         } else if let Event::Error { node, message } = event {

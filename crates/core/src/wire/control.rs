@@ -8,10 +8,9 @@
 //! | `E` | [`Request::Exec`] | host → init, with the process's stdin, stdout and stderr as SCM_RIGHTS (with `"tty": true`, the same terminal three times) | JSON |
 //! | `K` | [`Reply::Started`] | init → host: forked, its `Start` event is on the event socket | JSON |
 //! | `!` | [`Reply::Refused`] | init → host: why not | JSON |
+use pidns_model::json_read::{Members, Reader};
+use pidns_model::json_write::JsonObject;
 use pidns_model::ProcessSpec;
-
-use crate::json_out::JsonObject;
-use crate::wire::Fields;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Request {
@@ -40,32 +39,32 @@ pub fn socket_name(token: &str, node: u32) -> String {
     format!("pidns-tree/{token}/{node}")
 }
 
+fn text(body: &[u8]) -> Result<&str, String> {
+    std::str::from_utf8(body).map_err(|e| format!("not UTF-8: {e}"))
+}
+
 impl Request {
     pub fn to_bytes(&self) -> Vec<u8> {
         let Request::Exec { node, process } = self;
-        let mut env = JsonObject::new();
-        for (k, v) in &process.env {
-            env = env.str(k, v);
-        }
-        let obj = JsonObject::new()
+        JsonObject::append_to(vec![b'E'])
             .int("node", *node as i64)
             .str("name", &process.name)
             .strs("command", &process.command)
-            .raw("env", &env.finish());
-        let obj = match &process.cwd {
-            Some(cwd) => obj.str("cwd", cwd),
-            None => obj.null("cwd"),
-        };
-        let obj = obj.raw("tty", if process.tty { "true" } else { "false" });
-        let mut out = vec![b'E'];
-        out.extend_from_slice(obj.finish().as_bytes());
-        out
+            .object("env", |mut env| {
+                for (k, v) in &process.env {
+                    env = env.str_at(k, v);
+                }
+                env
+            })
+            .opt_str("cwd", process.cwd.as_deref())
+            .bool("tty", process.tty)
+            .finish()
     }
 
     pub fn decode(bytes: &[u8]) -> Result<Request, String> {
         match bytes.split_first() {
             Some((b'E', body)) => {
-                let f = Fields::parse(body)?;
+                let f = Members::parse(text(body)?, "request 'E'")?;
                 let command = f.strings("command")?;
                 if command.first().is_none_or(|c| c.is_empty()) {
                     return Err("exec needs a command".into());
@@ -76,7 +75,7 @@ impl Request {
                         name: f.string("name")?,
                         command,
                         env: f.string_map("env")?,
-                        cwd: f.opt_string("cwd")?,
+                        cwd: f.opt("cwd", Reader::string)?,
                         tty: f.bool("tty")?,
                     },
                 })
@@ -89,19 +88,18 @@ impl Request {
 
 impl Reply {
     pub fn to_bytes(&self) -> Vec<u8> {
-        let (tag, body) = match self {
-            Reply::Started { slot } => (b'K', JsonObject::new().int("slot", *slot as i64)),
-            Reply::Refused { message } => (b'!', JsonObject::new().str("message", message)),
-        };
-        let mut out = vec![tag];
-        out.extend_from_slice(body.finish().as_bytes());
-        out
+        match self {
+            Reply::Started { slot } => JsonObject::append_to(vec![b'K']).int("slot", *slot as i64).finish(),
+            Reply::Refused { message } => JsonObject::append_to(vec![b'!']).str("message", message).finish(),
+        }
     }
 
     pub fn decode(bytes: &[u8]) -> Result<Reply, String> {
         match bytes.split_first() {
-            Some((b'K', body)) => Ok(Reply::Started { slot: Fields::parse(body)?.u32("slot")? }),
-            Some((b'!', body)) => Ok(Reply::Refused { message: Fields::parse(body)?.string("message")? }),
+            Some((b'K', body)) => Ok(Reply::Started { slot: Members::parse(text(body)?, "reply 'K'")?.u32("slot")? }),
+            Some((b'!', body)) => {
+                Ok(Reply::Refused { message: Members::parse(text(body)?, "reply '!'")?.string("message")? })
+            }
             Some((tag, _)) => Err(format!("unknown reply tag {:?}", *tag as char)),
             None => Err("an empty reply".into()),
         }

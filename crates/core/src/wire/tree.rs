@@ -20,9 +20,11 @@
 //! events only with both its `Exit` and its `Closed`, in either order: a process can exit
 //! while something it started still writes to its pipes, and its exit status is told at once
 //! so that it is known even if its init dies before the pipes close.
-use crate::json_out::JsonObject;
+use pidns_model::json_read::Members;
+use pidns_model::json_write::JsonObject;
+use pidns_model::signals::{signal_from_name, signal_name};
+
 use crate::status::ExitStatus;
-use crate::wire::Fields;
 
 /// The slot of a namespace's PID 1 (ours or the user's command).
 pub const INIT_SLOT: u32 = u32::MAX;
@@ -114,17 +116,17 @@ pub fn output_header(out: &mut Vec<u8>, key: ProcKey, stream: Stream) {
     out.push(stream.byte());
 }
 
+/// An exit status as every message says it (`"code"`, `"signal"` by name or null).
 fn with_status(obj: JsonObject, status: &ExitStatus) -> JsonObject {
-    let obj = obj.int("code", status.code as i64);
-    match status.signal {
-        Some(sig) => obj.int("signal", sig as i64),
-        None => obj.null("signal"),
-    }
+    obj.exit_status(status.code, status.signal.map(signal_name).as_deref())
 }
 
-fn status(f: &Fields) -> Result<ExitStatus, String> {
-    let code = f.int("code")? as i32;
-    let signal = f.opt_int("signal")?.map(|s| s as i32);
+fn status(f: &Members, what: &str) -> Result<ExitStatus, String> {
+    let code = f.read("code", |r| r.i32())?;
+    let signal = match f.opt("signal", |r| r.string())? {
+        Some(name) => Some(signal_from_name(&name).ok_or_else(|| format!("{what}.signal: {name:?} is not a signal"))?),
+        None => None,
+    };
     Ok(ExitStatus { code, signal })
 }
 
@@ -132,7 +134,7 @@ fn key_fields(obj: JsonObject, key: ProcKey) -> JsonObject {
     obj.int("node", key.node as i64).int("slot", key.slot as i64)
 }
 
-fn key(f: &Fields) -> Result<ProcKey, String> {
+fn key(f: &Members) -> Result<ProcKey, String> {
     Ok(ProcKey { node: f.u32("node")?, slot: f.u32("slot")? })
 }
 
@@ -152,7 +154,7 @@ impl<'a> TreeMessage<'a> {
                     .ints("nspid", nspid)
                     .int("startTime", *start_time as i64)
                     .strs("command", command)
-                    .raw("relayed", if *relayed { "true" } else { "false" }),
+                    .bool("relayed", *relayed),
             ),
             TreeMessage::ExecFailed { key, error } => (b'F', key_fields(JsonObject::new(), *key).str("error", error)),
             TreeMessage::Exit { key, status } => (b'X', with_status(key_fields(JsonObject::new(), *key), status)),
@@ -186,26 +188,27 @@ impl<'a> TreeMessage<'a> {
             let stream = Stream::from_byte(body[8]).ok_or("an output message for no stream")?;
             return Ok(TreeMessage::Output { key: ProcKey { node, slot }, stream, bytes: &body[9..] });
         }
-        let f = Fields::parse(body).map_err(|e| format!("message {:?}: {e}", tag as char))?;
-        let read = || -> Result<TreeMessage<'a>, String> {
-            Ok(match tag {
-                b'S' => TreeMessage::Start {
-                    key: key(&f)?,
-                    name: f.string("name")?,
-                    nspid: f.ints("nspid")?,
-                    start_time: f.u64("startTime")?,
-                    command: f.strings("command")?,
-                    relayed: f.bool("relayed")?,
-                },
-                b'F' => TreeMessage::ExecFailed { key: key(&f)?, error: f.string("error")? },
-                b'X' => TreeMessage::Exit { key: key(&f)?, status: status(&f)? },
-                b'C' => TreeMessage::Closed { key: key(&f)? },
-                b'R' => TreeMessage::Reap { node: f.u32("node")?, nspid: f.ints("nspid")?, status: status(&f)? },
-                b'!' => TreeMessage::Error { node: f.u32("node")?, message: f.string("message")? },
-                other => return Err(format!("unknown message tag {:?}", other as char)),
-            })
-        };
-        read().map_err(|e| format!("message {:?}: {e}", tag as char))
+        if !b"SFXCR!".contains(&tag) {
+            return Err(format!("unknown message tag {:?}", tag as char));
+        }
+        let what = format!("message {:?}", tag as char);
+        let text = std::str::from_utf8(body).map_err(|e| format!("{what}: not UTF-8: {e}"))?;
+        let f = Members::parse(text, &what)?;
+        Ok(match tag {
+            b'S' => TreeMessage::Start {
+                key: key(&f)?,
+                name: f.string("name")?,
+                nspid: f.i32s("nspid")?,
+                start_time: f.u64("startTime")?,
+                command: f.strings("command")?,
+                relayed: f.bool("relayed")?,
+            },
+            b'F' => TreeMessage::ExecFailed { key: key(&f)?, error: f.string("error")? },
+            b'X' => TreeMessage::Exit { key: key(&f)?, status: status(&f, &what)? },
+            b'C' => TreeMessage::Closed { key: key(&f)? },
+            b'R' => TreeMessage::Reap { node: f.u32("node")?, nspid: f.i32s("nspid")?, status: status(&f, &what)? },
+            _ => TreeMessage::Error { node: f.u32("node")?, message: f.string("message")? },
+        })
     }
 }
 
@@ -238,6 +241,7 @@ mod tests {
             TreeMessage::Output { key: ProcKey { node: 0, slot: 0 }, stream: Stream::Stdout, bytes: b"" },
             TreeMessage::ExecFailed { key: ProcKey { node: 0, slot: 1 }, error: "ENOENT".into() },
             TreeMessage::Exit { key: ProcKey::init(4), status: ExitStatus::killed(9) },
+            TreeMessage::Exit { key: ProcKey::init(5), status: ExitStatus::killed(40) },
             TreeMessage::Exit { key: ProcKey { node: 4, slot: 1 }, status: ExitStatus::exited(3) },
             TreeMessage::Reap { node: 1, nspid: vec![900, 17], status: ExitStatus::exited(3) },
             TreeMessage::Error { node: 3, message: "mount".into() },
@@ -254,6 +258,10 @@ mod tests {
         assert!(TreeMessage::decode(b"O\x01").unwrap_err().contains("header"));
         assert!(TreeMessage::decode(b"O\0\0\0\0\0\0\0\0\x07").unwrap_err().contains("stream"));
         assert!(TreeMessage::decode(b"Z{}").unwrap_err().contains("unknown message tag"));
-        assert_eq!(TreeMessage::decode(br#"X{"node":1}"#).unwrap_err(), "message 'X': \"slot\" is missing");
+        assert_eq!(TreeMessage::decode(br#"X{"node":1}"#).unwrap_err(), "message 'X'.slot is missing");
+        assert_eq!(
+            TreeMessage::decode(br#"X{"node":1,"slot":0,"code":1,"signal":9}"#).unwrap_err(),
+            "message 'X'.signal: expected a string, found a number"
+        );
     }
 }
