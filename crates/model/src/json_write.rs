@@ -325,20 +325,6 @@ impl<B: Buf> JsonObject<B> {
         self
     }
 
-    /// An array of values that are JSON text already.
-    pub fn raws<'v>(mut self, key: &'static str, values: impl IntoIterator<Item = &'v str>) -> Self {
-        self.key(key);
-        self.buf.put_ascii(b'[');
-        for (i, v) in values.into_iter().enumerate() {
-            if i > 0 {
-                self.buf.put_ascii(b',');
-            }
-            self.buf.put(v);
-        }
-        self.buf.put_ascii(b']');
-        self
-    }
-
     /// An array of strings.
     pub fn strs<S: AsRef<str>>(mut self, key: &'static str, values: impl IntoIterator<Item = S>) -> Self {
         self.key(key);

@@ -84,12 +84,8 @@ pub fn live_request(
     pass_stdio: bool,
     timeout_ms: Option<u32>,
 ) -> Result<String, ErrorCode> {
-    send(&id, &request, pass_stdio, timeout_ms)
-}
-
-fn send(id: &str, request: &str, pass_stdio: bool, timeout_ms: Option<u32>) -> Result<String, ErrorCode> {
     let timeout = timeout_ms.map(|ms| std::time::Duration::from_millis(ms as u64));
-    client::request(id, request, pass_stdio, timeout).map_err(coded_error)
+    client::request(&id, &request, pass_stdio, timeout).map_err(coded_error)
 }
 
 fn coded_error(e: client::RequestError) -> Error<ErrorCode> {
@@ -111,17 +107,18 @@ pub struct LiveRequestTask {
 }
 
 impl Task for LiveRequestTask {
-    /// napi's tasks fail with its own statuses only: the coded error travels as the output and
-    /// becomes the promise's rejection in `resolve`, on the JavaScript thread.
-    type Output = Result<String, ErrorCode>;
+    /// The reply, or the refusal's code and message (made a JavaScript error in `resolve`, on
+    /// the JavaScript thread, so that it keeps its code).
+    type Output = std::result::Result<String, (ErrorCode, String)>;
     type JsValue = String;
 
-    fn compute(&mut self) -> Result<Result<String, ErrorCode>> {
-        Ok(send(&self.id, &self.request, false, self.timeout_ms))
+    fn compute(&mut self) -> Result<Self::Output> {
+        let timeout = self.timeout_ms.map(|ms| std::time::Duration::from_millis(ms as u64));
+        Ok(client::request(&self.id, &self.request, false, timeout).map_err(|e| e.coded()))
     }
 
-    fn resolve(&mut self, env: Env, reply: Result<String, ErrorCode>) -> Result<String> {
-        reply.map_err(|coded| rejection(env, coded))
+    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<String> {
+        output.map_err(|(code, message)| rejection(env, Error::new(code, message)))
     }
 }
 

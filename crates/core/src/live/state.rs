@@ -89,7 +89,7 @@ impl Shared {
                 exit: None,
             }),
             Event::Exit { key, .. } => {
-                if let Some(p) = st.procs.iter_mut().find(|p| p.key == *key) {
+                if let Some(p) = st.procs.iter_mut().rev().find(|p| p.key == *key) {
                     p.exit = Some(line);
                 }
             }

@@ -10,9 +10,9 @@
 //! | client → supervisor | `{"t":"kill"}` | `node`, `process` (default `"init"`), `signal` (a number, default SIGTERM) |
 //! | client → supervisor | `{"t":"stop"}` | `graceMs` (default 10 000): SIGTERM to the root init, SIGKILL after it |
 //! | client → supervisor | `{"t":"wait"}` | the reply comes when the tree has ended |
-//! | client → supervisor | `{"t":"events"}` | `after` (a sequence number, default 0), `waitMs` (default 0, at most 30 000): the lifecycle events recorded after it, waiting that long for one (a long poll: `pidns-tree ui`) |
+//! | client → supervisor | `{"t":"events"}` | `after` (default 0), `waitMs` (default 0, at most 30 000): the lifecycle events recorded after `after`, once there is one or `waitMs` has passed |
 //! | client → supervisor | `{"t":"exec"}` | `node`, `command`, `env`, `cwd`, `tty` (default false), with three descriptors (one terminal with `tty`): the reply comes when it has exited |
-//! | supervisor → client | `{"ok":true,...}` | ps: `processes`, `zombies`; kill: `sent`; wait: `code`; exec: `process`, `exit` |
+//! | supervisor → client | `{"ok":true,...}` | ps: `seq`, `processes`, `zombies`, `reaped`; kill: `sent`; wait: `code`; events: `seq`, `first`, `ended`, `events`; exec: `process`, `exit` |
 //! | supervisor → client | `{"ok":false,"code","error"}` | `code` as in src/errors.ts, `error` says why |
 //! | supervisor → `spawn --detach` | `{"t":"ready"}` | every process of the tree is up |
 //! | supervisor → `spawn --detach` | `{"t":"failed","code","message"}` | it did not start; everything it started is gone |
