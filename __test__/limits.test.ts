@@ -1,9 +1,9 @@
 /** When a limit stops a tree, the user reads which limit, its value, and what to do. */
 import test from 'ava';
 
-import type { TreeEvent } from '../src/events.js';
 import { runCli, startCli } from './helpers/cli.js';
 import { pidsCgroup } from './helpers/cgroup.js';
+import { hostPid, ndjson } from './helpers/events.js';
 import { stillRunning } from './helpers/host.js';
 
 test('a pids cgroup limit: the error names pids.max and its value, and the tree ends', async (t) => {
@@ -70,10 +70,7 @@ test('a namespace wider than the descriptor limit allows: an error names RLIMIT_
     wrap: ['bash', '-c', 'ulimit -n 1024 && exec "$@"', 'bash'],
   });
   t.not(r.code, 0, 'the tree did not run as declared');
-  const events = r.stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as TreeEvent);
+  const events = ndjson(r.stdout);
   const errors = events.filter((e) => e.event === 'error');
   t.is(errors.length, 1);
   t.regex(
@@ -85,7 +82,7 @@ test('a namespace wider than the descriptor limit allows: an error names RLIMIT_
   t.true(starts.length > 100, 'it got part of the way');
   t.is(exits.length, starts.length, 'every process that started has its exit');
   for (const s of starts) {
-    if (s.event === 'start') t.false(stillRunning(s.pids['host'] ?? -1, Object.values(s.pids)), `${s.process} is gone`);
+    if (s.event === 'start') t.false(stillRunning(hostPid(s), Object.values(s.pids)), `${s.process} is gone`);
   }
   t.like(events.at(-1), { event: 'end' });
 });

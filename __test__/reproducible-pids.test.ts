@@ -7,10 +7,10 @@ import { spawn } from 'node:child_process';
 
 import test from 'ava';
 
-import type { TreeEvent } from '../src/events.js';
 import type { TreeSpec } from '../src/spec.js';
 import { bin, root, runCli } from './helpers/cli.js';
 import { pidsCgroup } from './helpers/cgroup.js';
+import { hostPid, ndjson } from './helpers/events.js';
 import { stillRunning } from './helpers/host.js';
 
 interface Predicted {
@@ -52,13 +52,6 @@ const racy: TreeSpec = {
   ],
 };
 
-function parse(stdout: string): TreeEvent[] {
-  return stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as TreeEvent);
-}
-
 async function predicted(spec: TreeSpec): Promise<Predicted[]> {
   const r = await runCli(['plan', '--json', '-'], { input: JSON.stringify(spec) });
   return (JSON.parse(r.stdout) as { predicted: Predicted[] }).predicted;
@@ -77,14 +70,14 @@ for (const rootless of [false, true]) {
         input: JSON.stringify(racy),
       });
       t.is(r.code, 0, r.stderr);
-      const starts = parse(r.stdout).filter((e) => e.event === 'start');
+      const starts = ndjson(r.stdout).filter((e) => e.event === 'start');
       t.is(starts.length, plan.length);
       for (const s of starts) {
         const { host: _host, ...pids } = s.pids;
         t.deepEqual(pids, want.get(`${s.node}:${s.process}`), `${s.node}:${s.process}, run ${run + 1}`);
       }
       // What the programs themselves say ($$) is their PID in their own namespace.
-      const said = parse(r.stdout).filter((e) => e.event === 'output' && e.process !== 'init');
+      const said = ndjson(r.stdout).filter((e) => e.event === 'output' && e.process !== 'init');
       for (const o of said) {
         if (o.event !== 'output') continue;
         t.is(Number(o.line), want.get(`${o.node}:${o.process}`)?.[o.node] ?? -1, `${o.node}:${o.process} says its PID`);
@@ -113,7 +106,7 @@ test('a "tty": true process waits at the gate like any other: every PID is the p
   const want = new Map((await predicted(spec)).map((p) => [`${p.node}:${p.process}`, p.pids]));
   const r = await runCli(['spawn', '--json', '-'], { input: JSON.stringify(spec) });
   t.is(r.code, 0, r.stderr);
-  const events = parse(r.stdout);
+  const events = ndjson(r.stdout);
   for (const e of events) {
     if (e.event !== 'start') continue;
     const { host: _host, ...pids } = e.pids;
@@ -132,7 +125,7 @@ test('--reproducible-pids on spawn gives the same PIDs as the spec field', async
   const r = await runCli(['spawn', '--json', '--reproducible-pids', '-'], { input: JSON.stringify(plain) });
   t.is(r.code, 0, r.stderr);
   const got = new Map<string, Record<string, number>>();
-  for (const e of parse(r.stdout)) {
+  for (const e of ndjson(r.stdout)) {
     if (e.event !== 'start') continue;
     const { host: _host, ...pids } = e.pids;
     got.set(`${e.node}:${e.process}`, pids);
@@ -163,7 +156,7 @@ test.serial('Ctrl-C while a reproducible tree starts: held programs end at once,
   });
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   t.is(code, 130);
-  const events = parse(out);
+  const events = ndjson(out);
   const starts = events.filter((e) => e.event === 'start');
   t.true(starts.length < 601, 'stopped during start-up');
   // Every held program ended by the stop's SIGTERM, not by a SIGKILL after the stop timeout.
@@ -172,7 +165,7 @@ test.serial('Ctrl-C while a reproducible tree starts: held programs end at once,
   for (const e of exits) if (e.event === 'exit') t.is(e.signal, 'SIGTERM', `${e.node}:${e.process}`);
   for (const s of starts) {
     if (s.event !== 'start') continue;
-    t.false(stillRunning(s.pids['host'] ?? -1, Object.values(s.pids)), `${s.node}:${s.process} is gone`);
+    t.false(stillRunning(hostPid(s), Object.values(s.pids)), `${s.node}:${s.process} is gone`);
   }
   t.like(events.at(-1), { event: 'end' });
 });
@@ -194,14 +187,14 @@ test.serial('a fork refused halfway through a reproducible start-up ends the tre
     wrap: ['sh', '-c', `echo $$ > ${cgroup.dir}/cgroup.procs && exec "$@"`, 'sh'],
   });
   t.not(r.code, 0);
-  const events = parse(r.stdout);
+  const events = ndjson(r.stdout);
   t.true(
     events.some((e) => e.event === 'error' && /pids\.max/.test(e.message)),
     'an error event names the limit',
   );
   for (const s of events) {
     if (s.event !== 'start') continue;
-    t.false(stillRunning(s.pids['host'] ?? -1, Object.values(s.pids)), `${s.node}:${s.process} is gone`);
+    t.false(stillRunning(hostPid(s), Object.values(s.pids)), `${s.node}:${s.process} is gone`);
   }
   t.like(events.at(-1), { event: 'end' });
 });
