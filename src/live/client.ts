@@ -41,6 +41,7 @@ export type LiveRequest =
   | { readonly t: 'kill'; readonly node: string; readonly process: string; readonly signal: number }
   | { readonly t: 'stop'; readonly graceMs: number }
   | { readonly t: 'wait' }
+  | { readonly t: 'events'; readonly after: number; readonly waitMs: number }
   | {
       readonly t: 'exec';
       readonly node: string;
@@ -98,10 +99,7 @@ export const EVENTS_WAIT_MS = 20_000;
  * fell further behind (`first > after + 1`) reads `ps` again.
  */
 export async function events(tree: LiveTree, after: number, waitMs = EVENTS_WAIT_MS): Promise<EventsReply> {
-  const text = await live.requestAsync(
-    tree.info.id,
-    JSON.stringify({ t: 'events', after, waitMs }),
-    waitMs + ANSWER_MS,
-  );
+  const body: LiveRequest = { t: 'events', after, waitMs };
+  const text = await live.requestAsync(tree.info.id, JSON.stringify(body), waitMs + ANSWER_MS);
   return parseReply(tree, text) as Reply & EventsReply;
 }

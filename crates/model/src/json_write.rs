@@ -325,6 +325,20 @@ impl<B: Buf> JsonObject<B> {
         self
     }
 
+    /// An array of values that are JSON text already (lines a writer made before).
+    pub fn raws<'v>(mut self, key: &'static str, values: impl IntoIterator<Item = &'v str>) -> Self {
+        self.key(key);
+        self.buf.put_ascii(b'[');
+        for (i, v) in values.into_iter().enumerate() {
+            if i > 0 {
+                self.buf.put_ascii(b',');
+            }
+            self.buf.put(v);
+        }
+        self.buf.put_ascii(b']');
+        self
+    }
+
     /// An array of strings.
     pub fn strs<S: AsRef<str>>(mut self, key: &'static str, values: impl IntoIterator<Item = S>) -> Self {
         self.key(key);
@@ -463,10 +477,11 @@ mod tests {
             .ints("nspid", [40, 2])
             .objects("procs", [1, 2], |o, n| o.int("n", n).opt_int("x", None))
             .object("empty", |o| o)
+            .raws("raw", [r#"{"a":1}"#, "2"])
             .finish();
         assert_eq!(
             String::from_utf8(line).unwrap(),
-            r#"prefix {"argv":["sh","-c"],"nspid":[40,2],"procs":[{"n":1,"x":null},{"n":2,"x":null}],"empty":{}}"#
+            r#"prefix {"argv":["sh","-c"],"nspid":[40,2],"procs":[{"n":1,"x":null},{"n":2,"x":null}],"empty":{},"raw":[{"a":1},2]}"#
         );
         assert_eq!(JsonObject::new().exit_status(0, None).finish(), r#"{"code":0,"signal":null}"#);
     }

@@ -211,19 +211,11 @@ fn events(server: &Server, after: u64, wait_ms: u64) -> String {
         }
         st = server.shared.changed.wait_timeout(st, left).map(|(g, _)| g).unwrap_or_else(|e| e.into_inner().0);
     }
-    let mut list = String::from("[");
-    for (i, (_, line)) in st.log.iter().filter(|(seq, _)| *seq > after).enumerate() {
-        if i > 0 {
-            list.push(',');
-        }
-        list.push_str(line);
-    }
-    list.push(']');
     let first = st.log.front().map_or(st.seq + 1, |(seq, _)| *seq);
     ok().int("seq", st.seq as i64)
         .int("first", first as i64)
         .bool("ended", st.end.is_some())
-        .raw("events", &list)
+        .raws("events", st.log.iter().filter(|(seq, _)| *seq > after).map(|(_, line)| line.as_str()))
         .finish()
 }
 
