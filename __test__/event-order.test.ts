@@ -10,7 +10,7 @@ import test from 'ava';
 import type { ExitEvent, TreeEvent } from '../src/events.js';
 import { RunningTree } from '../src/running-tree.js';
 import type { TreeSpec } from '../src/spec.js';
-import { bin, root } from './helpers/cli.js';
+import { bin, interruptDuringStartUp, root } from './helpers/cli.js';
 import { deathWatch } from './helpers/host.js';
 import { plan } from './helpers/specs.js';
 import { watch } from './helpers/watch.js';
@@ -92,24 +92,9 @@ test.serial('Ctrl-C during the start-up of 500 siblings: every exit has its star
       processes: [{ name: 'p', command: ['sleep', 'infinity'] }],
     })),
   };
-  const child = spawn(process.execPath, [bin, 'spawn', '--json', '-'], {
-    cwd: root,
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  child.stdin.end(JSON.stringify(spec));
-  let out = '';
-  let interrupted = false;
-  child.stdout.setEncoding('utf8').on('data', (d: string) => {
-    out += d;
-    // As soon as the tree is partly up: some namespaces exist, others do not yet.
-    if (!interrupted && (out.match(/"event":"start"/g)?.length ?? 0) >= 40) {
-      interrupted = true;
-      child.kill('SIGINT');
-    }
-  });
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  t.is(code, 130);
-  const events = ndjson(out);
+  const r = await interruptDuringStartUp(spec);
+  t.is(r.code, 130, r.stderr);
+  const events = ndjson(r.stdout);
   t.true(events.filter((e) => e.event === 'start').length < 1001, 'stopped during start-up');
   t.deepEqual(causalityViolations(events, { nodes: [] }), []);
   t.like(events.at(-1), { event: 'end' });

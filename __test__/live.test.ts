@@ -105,6 +105,11 @@ test('exec runs in the namespace as a child of its PID 1 with our stdio, and ret
   const missing = await runCli(['exec', id, 'root/a', '--', 'no-such-command']);
   t.is(missing.code, 127);
   t.regex(missing.stderr, /cannot execute "no-such-command"/);
+  // After `--`, `--help` and `-h` are the command's arguments, not a request for our help.
+  const help = await runCli(['exec', id, 'root/a', '--', 'sh', '-c', 'echo "args: $*"', 'sh', '--help', '-h']);
+  t.is(help.code, 0, help.stderr);
+  t.is(help.stdout, 'args: --help -h\n');
+  t.regex((await runCli(['exec', '--help'])).stdout, /pidns-tree exec/);
   await runCli(['stop', id, '--grace-ms', '2000']);
 });
 

@@ -3,12 +3,11 @@
  * every program until the tree exists, so every PID at every level is the one `plan` shows,
  * even when the programs fork at once and sibling namespaces would otherwise race.
  */
-import { spawn } from 'node:child_process';
 
 import test from 'ava';
 
 import type { TreeSpec } from '../src/spec.js';
-import { bin, root, runCli } from './helpers/cli.js';
+import { interruptDuringStartUp, runCli } from './helpers/cli.js';
 import { pidsCgroup } from './helpers/cgroup.js';
 import { hostPid, ndjson } from './helpers/events.js';
 import { stillRunning } from './helpers/host.js';
@@ -142,21 +141,9 @@ test.serial('Ctrl-C while a reproducible tree starts: held programs end at once,
       processes: [{ name: 'p', command: ['sleep', 'infinity'] }],
     })),
   };
-  const child = spawn(process.execPath, [bin, 'spawn', '--json', '-'], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
-  child.stdin.end(JSON.stringify(spec));
-  let out = '';
-  let interrupted = false;
-  child.stdout.setEncoding('utf8').on('data', (d: string) => {
-    out += d;
-    // Partly up: the first namespaces and their (held) programs exist, the rest not yet.
-    if (!interrupted && (out.match(/"event":"start"/g)?.length ?? 0) >= 40) {
-      interrupted = true;
-      child.kill('SIGINT');
-    }
-  });
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  t.is(code, 130);
-  const events = ndjson(out);
+  const r = await interruptDuringStartUp(spec);
+  t.is(r.code, 130, r.stderr);
+  const events = ndjson(r.stdout);
   const starts = events.filter((e) => e.event === 'start');
   t.true(starts.length < 601, 'stopped during start-up');
   // Every held program ended by the stop's SIGTERM, not by a SIGKILL after the stop timeout.

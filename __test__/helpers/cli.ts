@@ -53,6 +53,24 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
   return startCli(args, options).result;
 }
 
+/**
+ * `spawn --json -` of `spec`, sent SIGINT (Ctrl-C) as soon as `starts` processes have started,
+ * so the tree is partly up: some namespaces exist, others not yet. Resolves once the CLI ended.
+ */
+export function interruptDuringStartUp(spec: object, starts = 40): Promise<CliResult> {
+  const { child, result } = startCli(['spawn', '--json', '-'], { input: JSON.stringify(spec) });
+  let out = '';
+  let sent = false;
+  child.stdout?.on('data', (d: string) => {
+    out += d;
+    if (!sent && (out.match(/"event":"start"/g)?.length ?? 0) >= starts) {
+      sent = true;
+      child.kill('SIGINT');
+    }
+  });
+  return result;
+}
+
 /** Resolves once the CLI's stdout contains `text`. */
 export function stdoutIncludes(child: ChildProcess, text: string): Promise<void> {
   return new Promise((resolve, reject) => {

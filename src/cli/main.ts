@@ -78,8 +78,9 @@ export async function main(argv: readonly string[], from: Launcher = launcher): 
     const { initCommand } = await import('./init.js');
     return initCommand(argv.slice(1));
   }
-  // `exec` too: everything after `--` is the command's, options included.
-  if (argv[0] === 'exec' && !argv.includes('--help')) {
+  // `exec` too: everything after `--` is the command's, options included (its `--help` too).
+  const ours = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
+  if (argv[0] === 'exec' && !ours.includes('--help') && !ours.includes('-h')) {
     const missing = await withoutNative(false);
     if (missing !== undefined) return missing;
     // It blocks until the command ends; dying of Ctrl-C is what kills the command (README).

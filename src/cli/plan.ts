@@ -7,7 +7,7 @@ import { readSpecSourceForCli, withReproduciblePids } from '../spec.js';
 import { diagramFromPlan } from '../render/diagram/model.js';
 import { drawDiagram, type OutputFormat } from './diagram-output.js';
 import { EXIT } from './exit-codes.js';
-import { errorJson, exitCodeFor, reportError } from './report-error.js';
+import { reportInvalid } from './report-error.js';
 
 export interface PlanOptions {
   tree: string;
@@ -56,9 +56,6 @@ export async function planCommand(options: PlanOptions): Promise<number> {
     process.stdout.write(`${lines.join('\n')}\n`);
     return EXIT.ok;
   } catch (error) {
-    if (!options.json) return reportError(error, false, source);
-    const { event: _event, ...details } = errorJson(error);
-    process.stdout.write(`${JSON.stringify({ valid: false, ...details })}\n`);
-    return exitCodeFor(error);
+    return reportInvalid(error, options.json, source);
   }
 }

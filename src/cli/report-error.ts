@@ -54,3 +54,14 @@ export function reportError(error: unknown, json: boolean, source?: string): num
   }
   return code;
 }
+
+/**
+ * How a check (`validate`, `plan`) reports a failure: the human error on stderr, or with `--json`
+ * one object on stdout that says `valid: false` and why (the same fields as the `error` event).
+ */
+export function reportInvalid(error: unknown, json: boolean, source: string): number {
+  if (!json) return reportError(error, false, source);
+  const { event: _event, ...details } = errorJson(error);
+  process.stdout.write(`${JSON.stringify({ valid: false, ...details })}\n`);
+  return exitCodeFor(error);
+}

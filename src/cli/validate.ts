@@ -3,7 +3,7 @@ import { readExpectations } from '../check/expectations.js';
 import { PidnsTreeError } from '../errors.js';
 import { checkSpecText, planProcesses, readSpecSourceForCli } from '../spec.js';
 import { EXIT } from './exit-codes.js';
-import { errorJson, exitCodeFor, reportError } from './report-error.js';
+import { reportInvalid } from './report-error.js';
 
 export interface ValidateOptions {
   tree: string;
@@ -48,9 +48,6 @@ export async function validateCommand(options: ValidateOptions): Promise<number>
     }
     return EXIT.ok;
   } catch (error) {
-    if (!options.json) return reportError(error, false, source);
-    const { event: _event, ...details } = errorJson(error);
-    process.stdout.write(`${JSON.stringify({ valid: false, ...details })}\n`);
-    return exitCodeFor(error);
+    return reportInvalid(error, options.json, source);
   }
 }

@@ -1,20 +1,13 @@
 /**
  * Human output of `plan` and `simulate`: the tree with the PIDs the model gives it (ranges
  * where sibling namespaces race), each step with its result and what followed, the final tree.
- * Drawn like `spawn`'s tree (render/tree-view.ts), without host PIDs: nothing runs.
+ * Drawn with `spawn`'s layout (render/tree-rows.ts), without host PIDs: nothing runs.
  */
 import type { StartEvent } from '../events.js';
 import type { PlannedTree, PredictedProcess, Simulation, SimulatedEvent, StepOutcome } from '../model/types.js';
 import type { PlanNode } from '../spec-types.js';
-import { describeExit, shellWords, truncate, type Style } from './words.js';
-
-interface Row {
-  prefix: string;
-  label: string;
-  namespace: boolean;
-  detail: string;
-  command: string;
-}
+import { drawRows as draw, treeRows as rows } from './tree-rows.js';
+import { describeExit, shellWords, type Style } from './words.js';
 
 /** `pid 2 in root/a · 5–7 in root`: innermost first, a range where it varies. */
 export function predictedChain(p: Pick<PredictedProcess, 'pids' | 'ranges'>, levels: readonly string[]): string {
@@ -33,52 +26,6 @@ export function predictedChain(p: Pick<PredictedProcess, 'pids' | 'ranges'>, lev
 export function levelsOf(nodes: readonly PlanNode[], path: string): string[] {
   const parts = path.split('/');
   return parts.map((_, i) => parts.slice(0, i + 1).join('/')).filter((p) => nodes.some((n) => n.path === p));
-}
-
-/**
- * The tree as rows, each namespace then its processes then its children; `describe` gives a
- * row's detail and command (`process` is `init` for the namespace's PID 1).
- */
-function rows(
-  nodes: readonly PlanNode[],
-  describe: (node: PlanNode, process: string) => { detail: string; command: string },
-  extra: (node: PlanNode) => string[] = () => [],
-): Row[] {
-  const out: Row[] = [];
-  const visit = (node: PlanNode, prefix: string, childPrefix: string): void => {
-    out.push({ prefix, label: node.path, namespace: true, ...describe(node, 'init') });
-    const kids = [
-      ...[...node.processes.map((p) => p.name), ...extra(node)].map((name) => ({ kind: 'process' as const, name })),
-      ...node.children.map((i) => ({ kind: 'node' as const, index: i })),
-    ];
-    kids.forEach((kid, i) => {
-      const last = i === kids.length - 1;
-      const branch = childPrefix + (last ? '└── ' : '├── ');
-      const below = childPrefix + (last ? '    ' : '│   ');
-      if (kid.kind === 'node') {
-        const child = nodes[kid.index];
-        if (child !== undefined) visit(child, branch, below);
-        return;
-      }
-      out.push({ prefix: branch, label: kid.name, namespace: false, ...describe(node, kid.name) });
-    });
-  };
-  const root = nodes[0];
-  if (root !== undefined) visit(root, '', '');
-  return out;
-}
-
-function draw(lines: Row[], style: Style, columns: number): string {
-  const width = Math.max(...lines.map((r) => r.prefix.length + r.label.length));
-  return lines
-    .map((r) => {
-      const pad = ' '.repeat(width - r.prefix.length - r.label.length);
-      const label = r.namespace ? style.bold(r.label) : r.label;
-      const room = Math.max(16, columns - (width + 2 + r.detail.length + 3));
-      const command = r.command === '' ? '' : `   ${style.dim(truncate(r.command, room))}`;
-      return `${r.prefix}${label}${pad}  ${r.detail}${command}`;
-    })
-    .join('\n');
 }
 
 /** `plan`: every init and process with the PIDs `spawn` will give it. */

@@ -8,8 +8,9 @@
  *       └── worker  pid 2 in root/a · 4 in root · 6909 on host   ./worker
  */
 import type { StartEvent } from '../events.js';
-import type { Plan, PlanNode } from '../spec.js';
-import { pidChain, shellWords, truncate, type Style } from './format.js';
+import type { Plan } from '../spec.js';
+import { pidChain, shellWords, type Style } from './format.js';
+import { drawRows, treeRows } from './tree-rows.js';
 
 export type Starts = ReadonlyMap<string, StartEvent>;
 
@@ -17,69 +18,23 @@ export function startKey(node: string, process: string): string {
   return `${node}:${process}`;
 }
 
-interface Row {
-  prefix: string;
-  label: string;
-  namespace: boolean;
-  detail: string;
-  command: string;
-}
-
 /** `columns`: the width to fit; commands are cut to what is left of it (never below 16). */
 export function renderTree(plan: Plan, starts: Starts, style: Style, columns = 100): string {
-  const rows: Row[] = [];
-  const visit = (node: PlanNode, prefix: string, childPrefix: string): void => {
-    const init = starts.get(startKey(node.path, 'init'));
-    // A user's PID 1 shows its command, so one sees at a glance whose init this is.
-    const userInit = node.init.command !== null;
-    rows.push({
-      prefix,
-      label: node.path,
-      namespace: true,
-      detail:
-        init === undefined ? 'init not started' : `${userInit ? 'your init' : 'init'} ${pidChain(init.pids, style)}`,
-      command: userInit && init !== undefined ? shellWords(init.command) : '',
-    });
-    const kids = [
-      ...node.processes.map((p) => ({ kind: 'process' as const, name: p.name })),
-      ...node.children.map((i) => ({ kind: 'node' as const, index: i })),
-    ];
-    kids.forEach((kid, i) => {
-      const last = i === kids.length - 1;
-      const branch = childPrefix + (last ? '└── ' : '├── ');
-      const below = childPrefix + (last ? '    ' : '│   ');
-      if (kid.kind === 'node') {
-        const child = plan.nodes[kid.index];
-        if (child !== undefined) visit(child, branch, below);
-        return;
-      }
-      const start = starts.get(startKey(node.path, kid.name));
-      rows.push({
-        prefix: branch,
-        label: kid.name,
-        namespace: false,
+  const rows = treeRows(plan.nodes, (node, process) => {
+    const start = starts.get(startKey(node.path, process));
+    if (process !== 'init') {
+      return {
         detail: start === undefined ? 'not started' : pidChain(start.pids, style),
         command: start === undefined ? '' : shellWords(start.command),
-      });
-    });
-  };
-  const root = plan.nodes[0];
-  if (root !== undefined) visit(root, '', '');
-  const width = Math.max(...rows.map((r) => r.prefix.length + r.label.length));
-  return rows
-    .map((r) => {
-      const pad = ' '.repeat(width - r.prefix.length - r.label.length);
-      const label = r.namespace ? style.bold(r.label) : r.label;
-      // Width of what precedes the command, without the colour codes `style` may have added.
-      const used = width + 2 + visibleLength(r.detail) + 3;
-      const room = Math.max(16, columns - used);
-      const command = r.command === '' ? '' : `   ${style.dim(truncate(r.command, room))}`;
-      return `${r.prefix}${label}${pad}  ${r.detail}${command}`;
-    })
-    .join('\n');
-}
-
-function visibleLength(text: string): number {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/\u001b\[[0-9;]*m/g, '').length;
+      };
+    }
+    // A user's PID 1 shows its command, so one sees at a glance whose init this is.
+    const userInit = node.init.command !== null;
+    return {
+      detail:
+        start === undefined ? 'init not started' : `${userInit ? 'your init' : 'init'} ${pidChain(start.pids, style)}`,
+      command: userInit && start !== undefined ? shellWords(start.command) : '',
+    };
+  });
+  return drawRows(rows, style, columns);
 }

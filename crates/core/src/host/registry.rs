@@ -81,8 +81,11 @@ pub enum ExecError {
     UnknownNode,
     /// The namespace (or the tree) is not running any more.
     Gone,
-    /// The init refused (it is stopping, ...), or the socket is not the tree's.
+    /// The init refused (it is stopping, did not answer, ...).
     Refused(String),
+    /// The namespace's control socket is held by another process than the init that made it
+    /// (another user, or a process of ours that is not this tree's): nothing was sent to it.
+    ForeignSocket(String),
     Io(Errno),
 }
 
@@ -90,6 +93,7 @@ impl ExecError {
     pub fn code(&self) -> ErrorCode {
         match self {
             ExecError::UnknownNode | ExecError::Gone | ExecError::Refused(_) => ErrorCode::TreeGone,
+            ExecError::ForeignSocket(_) => ErrorCode::StateUnsafe,
             ExecError::Io(_) => ErrorCode::SyscallFailed,
         }
     }
@@ -100,7 +104,7 @@ impl std::fmt::Display for ExecError {
         match self {
             ExecError::UnknownNode => f.write_str("there is no such namespace in this tree"),
             ExecError::Gone => f.write_str("the namespace is not running"),
-            ExecError::Refused(m) => f.write_str(m),
+            ExecError::Refused(m) | ExecError::ForeignSocket(m) => f.write_str(m),
             ExecError::Io(e) => f.write_str(e.desc()),
         }
     }
@@ -196,7 +200,7 @@ impl Registry {
         let me = crate::sys::process::euid();
         let peer = ctlsock::peer(conn.as_fd()).map_err(ExecError::Io)?;
         if peer.uid != me || peer.pid != creator {
-            return Err(ExecError::Refused(format!(
+            return Err(ExecError::ForeignSocket(format!(
                 "the control socket of {node} is not this tree's (it belongs to pid {} of uid {}): refusing to send it anything",
                 peer.pid, peer.uid
             )));
@@ -254,6 +258,15 @@ pub fn signal_verified(pid: i32, start_time: u64, signal: i32) -> Result<bool, E
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_foreign_control_socket_is_unsafe_state_not_a_gone_tree() {
+        // A caller deciding on the code must not retry or report "the tree ended" when someone
+        // else holds the socket: that is the hostile case README's STATE_UNSAFE describes.
+        assert_eq!(ExecError::ForeignSocket("x".into()).code(), ErrorCode::StateUnsafe);
+        assert_eq!(ExecError::Gone.code(), ErrorCode::TreeGone);
+        assert_eq!(ExecError::Io(Errno::EMFILE).code(), ErrorCode::SyscallFailed);
+    }
 
     #[test]
     fn processes_are_found_by_key_and_init_is_a_namespace_s_pid_1() {
