@@ -10,9 +10,11 @@
 //     --rounds N                  rounds (default: BENCH_ROUNDS, or 7)
 //     --out FILE.md               write the markdown there and the JSON beside it (FILE.json)
 //     --no-build                  use the build as it is (default: npm run build first)
+//     --update                    with --only (whole families): replace those families' sections
+//                                 of BENCHMARKS.md, keep the others; each section names its run
 //     --list                      the families, then exit
 // A full run (no --only, no --out) writes BENCHMARKS.md and bench/results/<time>.json; a run
-// with --only and no --out writes no file. The markdown also goes to stdout. The exit code is 1
+// with --only and no --out writes no file, unless --update (then BENCHMARKS.md and the JSON). The markdown also goes to stdout. The exit code is 1
 // when any measurement failed (a lost line, a wrong exit code, a crash).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -26,6 +28,7 @@ import { createContext } from './lib/context.mjs';
 import { checkFamily, checkPrepared } from './lib/family.mjs';
 import { measureRounds } from './lib/measure.mjs';
 import { renderJson, renderMarkdown } from './lib/render.mjs';
+import { splice } from './lib/splice.mjs';
 import { summarise } from './lib/summarise.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -40,12 +43,19 @@ function options() {
       out: { type: 'string' },
       'no-build': { type: 'boolean' },
       list: { type: 'boolean' },
+      update: { type: 'boolean' },
     },
   });
   const rounds = Number(values.rounds ?? process.env.BENCH_ROUNDS ?? 7);
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds / BENCH_ROUNDS: ${rounds} is not a count`);
   const only = (values.only ?? []).flatMap((o) => o.split(',')).filter((o) => o !== '');
-  return { rounds, only, out: values.out, build: !values['no-build'], list: values.list === true };
+  const update = values.update === true;
+  if (update && (only.length === 0 || only.some((o) => o.includes('/')) || values.out !== undefined)) {
+    throw new Error(
+      '--update replaces whole families of BENCHMARKS.md: give --only FAMILY[,...] (no /GROUP), no --out',
+    );
+  }
+  return { rounds, only, out: values.out, build: !values['no-build'], list: values.list === true, update };
 }
 
 async function loadFamilies() {
@@ -133,7 +143,7 @@ async function main() {
 
   const summary = summarise(prepared, records);
   const about = machine(opts.rounds);
-  const full = opts.only.length === 0 && opts.out === undefined;
+  const full = (opts.only.length === 0 && opts.out === undefined) || opts.update;
   const mdFile = opts.out !== undefined ? path.resolve(opts.out) : full ? path.join(root, 'BENCHMARKS.md') : undefined;
   let jsonFile;
   if (opts.out !== undefined) jsonFile = path.resolve(opts.out).replace(/(\.md)?$/, '.json');
@@ -151,7 +161,10 @@ async function main() {
     mkdirSync(path.dirname(jsonFile), { recursive: true });
     writeFileSync(jsonFile, renderJson(summary, { machine: about, records }));
   }
-  if (mdFile) writeFileSync(mdFile, md);
+  if (mdFile) {
+    const titles = families.map((f) => f.title);
+    writeFileSync(mdFile, opts.update ? splice(readFileSync(mdFile, 'utf8'), md, titles) : md);
+  }
   console.log(md);
   const shown = (file) => (file.startsWith(`${process.cwd()}${path.sep}`) ? path.relative(process.cwd(), file) : file);
   if (mdFile) log(`wrote ${shown(mdFile)}${jsonFile ? ` and ${shown(jsonFile)}` : ''}`);
