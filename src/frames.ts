@@ -4,9 +4,13 @@
  */
 import type { Readable } from 'node:stream';
 
+import type { OutputEvent } from './events.js';
+
 export type FrameKind =
   /** NDJSON events, one per line, to parse. */
   | 'e'
+  /** Output lines of one process and stream, in binary (format `lines`): see LineRun. */
+  | 'l'
   /** Bytes for standard output, already rendered. */
   | 'o'
   /** Bytes for standard error, already rendered. */
@@ -63,4 +67,84 @@ export function parseEvents<T>(body: Buffer): T[] {
     start = nl + 1;
   }
   return events;
+}
+
+/** In a line record's header: the line's bytes are not valid UTF-8. */
+const NOT_UTF8 = 1 << 30;
+/** In a line record's header: no newline followed this piece of a line. */
+const NO_NEWLINE = 0x80000000;
+const LENGTH = NOT_UTF8 - 1;
+
+/**
+ * The output lines of an `l` frame (crates/core/src/wire/frames.rs): whose they are, then one
+ * record per line (a u32 header, its bytes). Nothing is decoded until a line is asked for, so
+ * lines kept for later stay as the frame's bytes, not as objects.
+ */
+export class LineRun {
+  readonly node: string;
+  readonly process: string;
+  readonly stream: 'stdout' | 'stderr';
+  /** How many lines. */
+  readonly length: number;
+  readonly #body: Buffer;
+  /** Where each line's record starts (outside V8's heap, 4 bytes a line). */
+  readonly #records: Uint32Array;
+
+  /** `offsets` gives the room for the lines' offsets (the event log's block pool). */
+  constructor(body: Buffer, offsets: (count: number) => Uint32Array = (count) => new Uint32Array(count)) {
+    let at = 0;
+    const text = (): string => {
+      const length = body.readUInt32LE(at);
+      at += 4 + length;
+      return body.toString('utf8', at - length, at);
+    };
+    this.node = text();
+    this.process = text();
+    this.stream = body[at++] === 1 ? 'stderr' : 'stdout';
+    const first = at;
+    let count = 0;
+    for (; at + 4 <= body.length; count++) at += 4 + (body.readUInt32LE(at) & LENGTH);
+    if (at !== body.length) throw new Error('a line frame ends inside a line');
+    this.#records = offsets(count);
+    at = first;
+    for (let i = 0; i < count; i++) {
+      this.#records[i] = at;
+      at += 4 + (body.readUInt32LE(at) & LENGTH);
+    }
+    this.#body = body;
+    this.length = count;
+  }
+
+  /** Line `index` as the event `spawn --json` prints for it. */
+  event(index: number): OutputEvent {
+    const at = this.#records[index] as number;
+    const body = this.#body;
+    const header = body.readUInt32LE(at);
+    const start = at + 4;
+    const end = start + (header & LENGTH);
+    // Node decodes bytes that are not UTF-8 as the collector's NDJSON does (Rust's
+    // from_utf8_lossy): one U+FFFD for each maximal invalid subpart.
+    const line = body.toString('utf8', start, end);
+    if ((header & (NOT_UTF8 | NO_NEWLINE)) === 0) {
+      return { event: 'output', node: this.node, process: this.process, stream: this.stream, line };
+    }
+    const event: { -readonly [K in keyof OutputEvent]: OutputEvent[K] } = {
+      event: 'output',
+      node: this.node,
+      process: this.process,
+      stream: this.stream,
+      line,
+    };
+    if ((header & NOT_UTF8) !== 0) event.base64 = body.toString('base64', start, end);
+    if ((header & NO_NEWLINE) !== 0) event.newline = false;
+    return event;
+  }
+}
+
+/** The events of an `e` or `l` frame; none for other kinds. */
+export function frameEvents<T>(frame: Frame): (T | OutputEvent)[] {
+  if (frame.kind === 'e') return parseEvents<T>(frame.body);
+  if (frame.kind !== 'l') return [];
+  const run = new LineRun(frame.body);
+  return Array.from({ length: run.length }, (_, i) => run.event(i));
 }

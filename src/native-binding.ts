@@ -158,8 +158,9 @@ export interface SpawnOptions {
   /** "auto", "rootless" or "privileged". */
   mode: string
   /**
-   * "events" (NDJSON to parse), "ndjson" (NDJSON to print) or "human" (output lines
-   * rendered for a person, other events as NDJSON).
+   * "events" (NDJSON to parse), "lines" (output lines in binary frames, other events as
+   * NDJSON), "ndjson" (NDJSON to print) or "human" (output lines rendered for a person,
+   * other events as NDJSON).
    */
   format: string
   /** human: ANSI colours in the rendered lines. */

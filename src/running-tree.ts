@@ -4,22 +4,25 @@
  */
 import net from 'node:net';
 
+import type { BlockPool } from './block-pool.js';
 import { nativeError } from './errors.js';
 import type { TreeEvent } from './events.js';
-import { parseEvents, readFrames, type Frame } from './frames.js';
+import { frameEvents, readFrames, type Frame } from './frames.js';
 import { initPath, native, type NativeTree, type SpawnMode } from './native.js';
 import { signalNumber, type SignalName } from './signals.js';
 import type { Plan } from './spec.js';
+import { readStoredFrames, type StoredFrame } from './stored-frames.js';
 
 // Checked signal numbers live in signals.ts; re-exported where callers have always found them.
 export { signalNumber, type SignalName } from './signals.js';
 
 /**
- * How the events come: `events` as objects (the API), `ndjson` as text to print (`spawn
+ * How the events come: `events` as NDJSON to parse, `lines` the same but output lines in binary
+ * `l` frames (the API: no JSON per line, see frames.ts), `ndjson` as text to print (`spawn
  * --json`), `human` with output lines rendered for a person and the rest as objects (`spawn`).
  */
 export interface OutputOptions {
-  readonly format: 'events' | 'ndjson' | 'human';
+  readonly format: 'events' | 'lines' | 'ndjson' | 'human';
   /** human: ANSI colours in the rendered lines. */
   readonly color?: boolean;
   /** human: the width of the `node:process` prefix. */
@@ -73,14 +76,23 @@ export class RunningTree {
     }
   }
 
-  /** The events of each frame, a batch at a time (format `events`). */
-  async *eventBatches(): AsyncGenerator<TreeEvent[], void, undefined> {
-    for await (const frame of this.frames()) {
-      if (frame.kind === 'e') yield parseEvents<TreeEvent>(frame.body);
+  /** The same frames, each copied into `pool` (the API's event log: see stored-frames.ts). */
+  async *storedFrames(pool: BlockPool): AsyncGenerator<StoredFrame, void, undefined> {
+    try {
+      yield* readStoredFrames(this.#socket, pool);
+    } finally {
+      this.#socket.destroy();
     }
   }
 
-  /** Every event, in order, ending with `end` (format `events`). */
+  /** The events of each frame, a batch at a time (format `events` or `lines`). */
+  async *eventBatches(): AsyncGenerator<TreeEvent[], void, undefined> {
+    for await (const frame of this.frames()) {
+      if (frame.kind === 'e' || frame.kind === 'l') yield frameEvents<TreeEvent>(frame);
+    }
+  }
+
+  /** Every event, in order, ending with `end` (format `events` or `lines`). */
   async *events(): AsyncGenerator<TreeEvent, void, undefined> {
     for await (const batch of this.eventBatches()) yield* batch;
   }

@@ -8,6 +8,10 @@
  * stops and the tree's processes wait on their pipes, as with any pipe. A reader that starts
  * later gets every lifecycle event and the output lines still kept.
  *
+ * Output is kept as the collector's `l` frames (frames.ts, LineRun), not as objects: a line
+ * becomes an event object only when a reader or a wait asks for it, and that object is the
+ * reader's. So the objects a flood makes die young, and what is kept costs its bytes.
+ *
  * Until the tree has been handed to its caller, nothing is dropped: no reader can exist before
  * spawnTree resolves, and a reader that starts at once (`for await (const e of
  * tree.events())` right after it) must get every line, also those printed while the rest of
@@ -16,6 +20,8 @@
  */
 import { PidnsTreeError } from '../errors.js';
 import type { EndEvent, TreeEvent } from '../events.js';
+import { BlockPool, type Block } from '../block-pool.js';
+import { LineRun, parseEvents } from '../frames.js';
 import type { RunningTree } from '../running-tree.js';
 
 interface Entry {
@@ -23,41 +29,62 @@ interface Entry {
   readonly event: TreeEvent;
 }
 
+/** The lines of one `l` frame, numbered from `first`; its bytes and offsets are in `blocks`. */
+interface Chunk {
+  readonly first: number;
+  readonly run: LineRun;
+  readonly blocks: readonly Block[];
+}
+
 /** An iterator that is reading: the number of the next event it wants. */
 interface Cursor {
   next: number;
 }
 
+/** Called with each new event, and once (undefined) at the end. */
+type Watch = (event: TreeEvent | undefined) => void;
+
 export const DEFAULT_KEEP_OUTPUT = 10_000;
 
-/** The first entry of `entries` (from `from` on, sorted by seq) with a seq >= `seq`. */
-function firstAtOrAfter(entries: readonly Entry[], from: number, seq: number): number {
+/** The last index of `items` (sorted by `key`) whose key is <= `value`, or -1. */
+function lastAtOrBefore<T>(items: readonly T[], from: number, key: (item: T) => number, value: number): number {
   let lo = from;
-  let hi = entries.length;
+  let hi = items.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if ((entries[mid] as Entry).seq < seq) lo = mid + 1;
+    if (key(items[mid] as T) <= value) lo = mid + 1;
     else hi = mid;
   }
-  return lo;
+  return lo - 1;
 }
+
+const seqOf = (entry: Entry): number => entry.seq;
+const firstOf = (chunk: Chunk): number => chunk.first;
 
 export class EventLog {
   readonly #lifecycle: Entry[] = [];
   readonly #lifecycleEvents: TreeEvent[] = [];
-  #output: Entry[] = [];
-  /** Output before this index is no longer kept. */
-  #outputHead = 0;
+  #chunks: Chunk[] = [];
+  /** Chunks before this index are no longer kept. */
+  #chunkHead = 0;
+  /** Lines of the head chunk before this index are no longer kept. */
+  #lineHead = 0;
+  /** Output lines kept. */
+  #kept = 0;
   #seq = 0;
   readonly #keep: number;
   readonly #cursors = new Set<Cursor>();
-  /** Called with each new event (waits), and once at the end. */
-  readonly #watchers = new Set<(event: TreeEvent | undefined) => void>();
+  /** Waits that look at every event, output included. */
+  readonly #watchers = new Set<Watch>();
+  /** Waits that look at lifecycle events only: lines need not be made into objects for them. */
+  readonly #lifecycleWatchers = new Set<Watch>();
   /** Iterators waiting for more. */
   readonly #wakeups = new Set<() => void>();
-  /** The pump waiting for a lagging iterator. */
+  /** The pump waiting for a lagging iterator, and the event number it waits for them to reach. */
   #resumePump: (() => void) | undefined;
+  #resumeAt = 0;
   readonly #tree: RunningTree;
+  readonly #pool = new BlockPool();
   #end: EndEvent | undefined;
   #failure: Error | undefined;
   #holds = 0;
@@ -73,8 +100,13 @@ export class EventLog {
 
   async #pump(): Promise<void> {
     try {
-      for await (const batch of this.#tree.eventBatches()) {
-        for (const event of batch) this.#add(event);
+      for await (const frame of this.#tree.storedFrames(this.#pool)) {
+        if (frame.kind === 'l') this.#addLines(frame.bytes, frame.block);
+        else {
+          if (frame.kind === 'e') parseEvents<TreeEvent>(frame.bytes).forEach((event) => this.#add(event));
+          this.#pool.release(frame.block);
+          if (frame.kind !== 'e') continue;
+        }
         this.#wakeups.forEach((wake) => wake());
         for (let lagging = this.#trim(); lagging !== undefined; lagging = this.#trim()) await lagging;
       }
@@ -86,18 +118,38 @@ export class EventLog {
       this.#failure ??= new PidnsTreeError('TREE_GONE', 'the event stream ended without an end event');
     }
     this.#watchers.forEach((watch) => watch(undefined));
+    this.#lifecycleWatchers.forEach((watch) => watch(undefined));
     this.#wakeups.forEach((wake) => wake());
   }
 
   #add(event: TreeEvent): void {
-    const entry = { seq: this.#seq++, event };
-    if (event.event === 'output') this.#output.push(entry);
-    else {
-      this.#lifecycle.push(entry);
-      this.#lifecycleEvents.push(event);
-    }
+    this.#lifecycle.push({ seq: this.#seq++, event });
+    this.#lifecycleEvents.push(event);
     if (event.event === 'end') this.#end = event;
     this.#watchers.forEach((watch) => watch(event));
+    this.#lifecycleWatchers.forEach((watch) => watch(event));
+  }
+
+  #addLines(bytes: Buffer, block: Block): void {
+    let offsets: Block | undefined;
+    const run = new LineRun(bytes, (count) => {
+      const room = this.#pool.take(count * 4);
+      offsets = room.block;
+      return new Uint32Array(room.bytes.buffer, room.bytes.byteOffset, count);
+    });
+    const blocks = offsets === undefined ? [block] : [block, offsets];
+    if (run.length === 0) {
+      blocks.forEach((b) => this.#pool.release(b));
+      return;
+    }
+    this.#chunks.push({ first: this.#seq, run, blocks });
+    this.#seq += run.length;
+    this.#kept += run.length;
+    if (this.#watchers.size === 0) return;
+    for (let i = 0; i < run.length; i++) {
+      const event = run.event(i);
+      this.#watchers.forEach((watch) => watch(event));
+    }
   }
 
   /**
@@ -107,44 +159,73 @@ export class EventLog {
   handedOut(): void {
     setImmediate(() => {
       this.#pinned = false;
+      // What came while the tree started is trimmed now, not only once more comes.
+      void this.#trim(false);
     });
   }
 
-  /** Drops output beyond what is kept; a promise when an iterator still needs it. */
-  #trim(): Promise<void> | undefined {
+  /**
+   * Drops output beyond what is kept; a promise when an iterator still needs it (the pump
+   * waits on it), or with `wait` false, just stops there.
+   */
+  #trim(wait = true): Promise<void> | undefined {
     if (this.#pinned) return undefined;
-    while (this.#output.length - this.#outputHead > this.#keep) {
-      const oldest = this.#output[this.#outputHead] as Entry;
-      for (const cursor of this.#cursors) {
-        if (cursor.next <= oldest.seq) return new Promise((resolve) => (this.#resumePump = resolve));
+    while (this.#kept > this.#keep) {
+      const chunk = this.#chunks[this.#chunkHead] as Chunk;
+      const oldest = chunk.first + this.#lineHead;
+      let reached = Infinity;
+      for (const cursor of this.#cursors) reached = Math.min(reached, cursor.next);
+      // Lines of this chunk that every iterator has read, as many as are beyond the bound.
+      const drop = Math.min(this.#kept - this.#keep, chunk.run.length - this.#lineHead, reached - oldest);
+      if (drop <= 0) {
+        if (!wait) return undefined;
+        // Resumed once the iterators have read what keeps us over the bound (or this chunk),
+        // not at every event they take.
+        this.#resumeAt = oldest + Math.min(this.#kept - this.#keep, chunk.run.length - this.#lineHead);
+        return new Promise((resolve) => (this.#resumePump = resolve));
       }
-      this.#outputHead += 1;
+      this.#kept -= drop;
+      this.#lineHead += drop;
+      if (this.#lineHead === chunk.run.length) {
+        chunk.blocks.forEach((b) => this.#pool.release(b));
+        this.#chunkHead += 1;
+        this.#lineHead = 0;
+      }
     }
-    if (this.#outputHead > 4096 && this.#outputHead * 2 > this.#output.length) {
-      this.#output = this.#output.slice(this.#outputHead);
-      this.#outputHead = 0;
+    if (this.#chunkHead > 64 && this.#chunkHead * 2 > this.#chunks.length) {
+      this.#chunks = this.#chunks.slice(this.#chunkHead);
+      this.#chunkHead = 0;
     }
     return undefined;
   }
 
-  /** An iterator moved on: the pump may go on if it was waiting for it. */
-  #progress(): void {
+  /** An iterator moved on (or went away): the pump may go on if it was waiting for that. */
+  #progress(cursor: Cursor | undefined): void {
     const resume = this.#resumePump;
-    if (resume !== undefined) {
+    if (resume !== undefined && (cursor === undefined || cursor.next >= this.#resumeAt)) {
       this.#resumePump = undefined;
       resume();
     }
   }
 
-  /** The first kept event numbered `seq` or later. */
+  /** The first kept event numbered `seq` or later, and its number. */
   #at(seq: number): Entry | undefined {
-    const li = firstAtOrAfter(this.#lifecycle, 0, seq);
-    const oi = firstAtOrAfter(this.#output, this.#outputHead, seq);
-    const l = this.#lifecycle[li];
-    const o = this.#output[oi];
-    if (l === undefined) return o;
-    if (o === undefined) return l;
-    return l.seq < o.seq ? l : o;
+    const li = lastAtOrBefore(this.#lifecycle, 0, seqOf, seq - 1) + 1;
+    const lifecycle = this.#lifecycle[li];
+    let ci = lastAtOrBefore(this.#chunks, this.#chunkHead, firstOf, seq);
+    if (ci < this.#chunkHead) ci = this.#chunkHead;
+    let line: Entry | undefined;
+    for (; ci < this.#chunks.length; ci++) {
+      const chunk = this.#chunks[ci] as Chunk;
+      const from = ci === this.#chunkHead ? chunk.first + this.#lineHead : chunk.first;
+      const at = Math.max(seq, from);
+      if (at < chunk.first + chunk.run.length) {
+        if (lifecycle !== undefined && lifecycle.seq < at) return lifecycle;
+        line = { seq: at, event: chunk.run.event(at - chunk.first) };
+        break;
+      }
+    }
+    return line ?? lifecycle;
   }
 
   get ended(): EndEvent | undefined {
@@ -174,11 +255,17 @@ export class EventLog {
 
   /**
    * The first event, kept or still to come, for which `pick` returns a value. Rejects with
-   * TREE_GONE if the tree ends first, TIMEOUT after `timeoutMs`.
+   * TREE_GONE if the tree ends first, TIMEOUT after `timeoutMs`. With `lifecycleOnly`, `pick`
+   * sees no output lines (which then need not become objects).
    */
-  find<T>(pick: (event: TreeEvent) => T | undefined, what: string, timeoutMs?: number): Promise<T> {
+  find<T>(
+    pick: (event: TreeEvent) => T | undefined,
+    what: string,
+    timeoutMs?: number,
+    lifecycleOnly = false,
+  ): Promise<T> {
     try {
-      for (const event of this.kept()) {
+      for (const event of lifecycleOnly ? this.#lifecycleEvents : this.kept()) {
         const found = pick(event);
         if (found !== undefined) return Promise.resolve(found);
       }
@@ -188,10 +275,11 @@ export class EventLog {
     if (this.#end !== undefined || this.#failure !== undefined) {
       return Promise.reject(new PidnsTreeError('TREE_GONE', `the tree ended before ${what}`));
     }
+    const watchers = lifecycleOnly ? this.#lifecycleWatchers : this.#watchers;
     return new Promise<T>((resolve, reject) => {
       const release = this.#hold();
       const finish = (settle: () => void): void => {
-        this.#watchers.delete(watch);
+        watchers.delete(watch);
         if (timer !== undefined) clearTimeout(timer);
         release();
         settle();
@@ -220,38 +308,65 @@ export class EventLog {
           : setTimeout(() => {
               finish(() => reject(new PidnsTreeError('TIMEOUT', `no ${what} within ${timeoutMs} ms`)));
             }, timeoutMs);
-      this.#watchers.add(watch);
+      watchers.add(watch);
     });
   }
 
-  /** Every kept event from the first, then each as it comes, until `end`. */
-  async *iterate(): AsyncGenerator<TreeEvent, void, undefined> {
+  /**
+   * Every kept event from the first, then each as it comes, until `end`. Written out rather than
+   * as an async generator: when the next event is there, `next()` costs one settled promise,
+   * where a generator's `yield` adds awaits of its own for every event of a flood.
+   */
+  iterate(): AsyncGenerator<TreeEvent, void, undefined> {
     const cursor: Cursor = { next: 0 };
     this.#cursors.add(cursor);
-    try {
-      for (;;) {
-        const entry = this.#at(cursor.next);
-        if (entry !== undefined) {
-          cursor.next = entry.seq + 1;
-          this.#progress();
-          yield entry.event;
-          if (entry.event.event === 'end') return;
-          continue;
-        }
-        if (this.#failure !== undefined) throw this.#failure;
-        await new Promise<void>((resolve) => {
-          const release = this.#hold();
-          const wake = (): void => {
-            this.#wakeups.delete(wake);
-            release();
-            resolve();
-          };
-          this.#wakeups.add(wake);
-        });
-      }
-    } finally {
+    let done = false;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
       this.#cursors.delete(cursor);
-      this.#progress();
-    }
+      this.#progress(undefined);
+    };
+    const over: IteratorResult<TreeEvent, void> = { done: true, value: undefined };
+    const next = (): Promise<IteratorResult<TreeEvent, void>> => {
+      if (done) return Promise.resolve(over);
+      const entry = this.#at(cursor.next);
+      if (entry !== undefined) {
+        cursor.next = entry.seq + 1;
+        if (entry.event.event === 'end') finish();
+        else this.#progress(cursor);
+        return Promise.resolve({ done: false, value: entry.event });
+      }
+      if (this.#failure !== undefined) {
+        finish();
+        return Promise.reject(this.#failure);
+      }
+      return new Promise<void>((resolve) => {
+        const release = this.#hold();
+        const wake = (): void => {
+          this.#wakeups.delete(wake);
+          release();
+          resolve();
+        };
+        this.#wakeups.add(wake);
+      }).then(next);
+    };
+    const iterator: AsyncGenerator<TreeEvent, void, undefined> = {
+      next,
+      return: async (value?: void | PromiseLike<void>) => {
+        finish();
+        return { done: true, value: await value };
+      },
+      throw: (error: unknown) => {
+        finish();
+        return Promise.reject(error);
+      },
+      [Symbol.asyncIterator]: () => iterator,
+      [Symbol.asyncDispose]: () => {
+        finish();
+        return Promise.resolve();
+      },
+    };
+    return iterator;
   }
 }

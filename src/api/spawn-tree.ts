@@ -28,7 +28,8 @@ export interface SpawnTreeOptions {
  */
 export async function spawnTree(spec: TreeSpec | string, options: SpawnTreeOptions = {}): Promise<Tree> {
   const plan = typeof spec === 'string' ? checkSpecText(await readSpecSource(spec), spec) : checkSpecObject(spec);
-  const running = RunningTree.start(plan, options.mode ?? 'auto');
+  // Output lines in binary frames: the log keeps them as bytes and makes objects on demand.
+  const running = RunningTree.start(plan, options.mode ?? 'auto', { format: 'lines' });
   const log = new EventLog(running, options.keepOutput);
   const tree = new Tree(running, log);
   const expected = planStartCount(plan);
@@ -43,6 +44,7 @@ export async function spawnTree(spec: TreeSpec | string, options: SpawnTreeOptio
       },
       'every process to start',
       options.startTimeoutMs ?? 30_000,
+      true,
     );
     if (outcome.event === 'end' || outcome.event === 'error') {
       const why = log.lifecycle

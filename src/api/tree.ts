@@ -153,7 +153,7 @@ export class Tree implements AsyncDisposable {
 
   /** Resolves with `end` once every process of the tree has exited. */
   wait(): Promise<EndEvent> {
-    return this.#log.find((e) => (e.event === 'end' ? e : undefined), 'its end');
+    return this.#log.find((e) => (e.event === 'end' ? e : undefined), 'its end', undefined, true);
   }
 
   /** SIGTERM to the root init (which stops every namespace), SIGKILL after `graceMs`. */
@@ -217,6 +217,8 @@ export class Tree implements AsyncDisposable {
     const exited = this.#log.find(
       (e) => (e.event === 'exit' && e.node === node && e.process === name ? e : undefined),
       `${node}:${name} to exit`,
+      undefined,
+      true,
     );
     // Handled here so that a caller who never waits cannot get an unhandled rejection.
     exited.catch(() => undefined);
@@ -225,15 +227,24 @@ export class Tree implements AsyncDisposable {
       this.plan.nodes.find((n) => n.path === node)?.init.command === null ? node : node.slice(0, node.lastIndexOf('/'));
     let started;
     try {
-      started = await this.#log.find((e) => {
-        if (e.event !== 'start' && e.event !== 'exit') return undefined;
-        if (e.node === node && e.process === name) return e;
-        // Its init ended before serving the request: it never will.
-        if (e.event === 'exit' && e.process === 'init' && (e.node === servedBy || servedBy.startsWith(`${e.node}/`))) {
-          throw new PidnsTreeError('TREE_GONE', `namespace ${node} ended before ${argv[0]} could start`);
-        }
-        return undefined;
-      }, `${node}:${name} to start`);
+      started = await this.#log.find(
+        (e) => {
+          if (e.event !== 'start' && e.event !== 'exit') return undefined;
+          if (e.node === node && e.process === name) return e;
+          // Its init ended before serving the request: it never will.
+          if (
+            e.event === 'exit' &&
+            e.process === 'init' &&
+            (e.node === servedBy || servedBy.startsWith(`${e.node}/`))
+          ) {
+            throw new PidnsTreeError('TREE_GONE', `namespace ${node} ended before ${argv[0]} could start`);
+          }
+          return undefined;
+        },
+        `${node}:${name} to start`,
+        undefined,
+        true,
+      );
     } catch (error) {
       if (terminal === undefined) closeFds(fds);
       else discardTerminal(terminal);

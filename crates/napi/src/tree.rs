@@ -35,8 +35,9 @@ pub struct NativeTree {
 pub struct SpawnOptions {
     /// "auto", "rootless" or "privileged".
     pub mode: String,
-    /// "events" (NDJSON to parse), "ndjson" (NDJSON to print) or "human" (output lines
-    /// rendered for a person, other events as NDJSON).
+    /// "events" (NDJSON to parse), "lines" (output lines in binary frames, other events as
+    /// NDJSON), "ndjson" (NDJSON to print) or "human" (output lines rendered for a person,
+    /// other events as NDJSON).
     pub format: String,
     /// human: ANSI colours in the rendered lines.
     pub color: Option<bool>,
@@ -218,6 +219,7 @@ pub fn spawn_tree(init_path: String, plan_json: String, options: SpawnOptions) -
     })?;
     let format = match options.format.as_str() {
         "events" => Format::Events,
+        "lines" => Format::Lines,
         "ndjson" => {
             let fd = options
                 .output_fd
@@ -230,7 +232,10 @@ pub fn spawn_tree(init_path: String, plan_json: String, options: SpawnOptions) -
             Format::Human(HumanLines::new(options.prefix_width.unwrap_or(0) as usize, options.color.unwrap_or(false)))
         }
         other => {
-            return Err(failure(ErrorCode::BadArgument, format!("unknown format {other:?}: events, ndjson or human")))
+            return Err(failure(
+                ErrorCode::BadArgument,
+                format!("unknown format {other:?}: events, lines, ndjson or human"),
+            ))
         }
     };
     let tree =

@@ -6,15 +6,20 @@ use std::io::Write;
 use super::events::{write_ndjson, Event, Names};
 use super::human::HumanLines;
 use super::rules::Sink;
-use crate::wire::frames::{FrameBuf, Kind};
+use crate::wire::frames::{line_head, line_record, FrameBuf, Kind};
+use crate::wire::tree::{ProcKey, Stream};
 
 /// Write the batch out once it is this big, even while more is coming.
 const BATCH: usize = 256 * 1024;
 
 /// How the reader wants the events.
 pub enum Format {
-    /// Every event as NDJSON, to be parsed (the scripting API).
+    /// Every event as NDJSON, to be parsed.
     Events,
+    /// Output lines in binary `l` frames, one per run of a process's stream, every other event
+    /// as NDJSON (the scripting API: no JSON to parse per line, and the lines it keeps for
+    /// replay stay as these bytes).
+    Lines,
     /// Every event as NDJSON, written straight to this file (the CLI's stdout, for `spawn
     /// --json`): no byte of it goes through JavaScript, which gets only the code (and `x` if
     /// the file's reader went away).
@@ -37,11 +42,13 @@ pub struct FrameOutput {
     direct: Vec<u8>,
     pipe: File,
     gone: bool,
+    /// Lines: whose lines the open `l` frame holds.
+    run: Option<(ProcKey, Stream)>,
 }
 
 impl FrameOutput {
     pub fn new(pipe: File, format: Format) -> FrameOutput {
-        FrameOutput { format, frames: FrameBuf::default(), direct: Vec::new(), pipe, gone: false }
+        FrameOutput { format, frames: FrameBuf::default(), direct: Vec::new(), pipe, gone: false, run: None }
     }
 }
 
@@ -72,10 +79,19 @@ impl Sink for FrameOutput {
         match (&mut self.format, event) {
             (Format::Human(human), Event::Output { key, stream, bytes, .. }) => {
                 let kind = match stream {
-                    crate::wire::tree::Stream::Stdout => Kind::Stdout,
-                    crate::wire::tree::Stream::Stderr => Kind::Stderr,
+                    Stream::Stdout => Kind::Stdout,
+                    Stream::Stderr => Kind::Stderr,
                 };
                 human.line(self.frames.payload(kind), names, *key, *stream, bytes);
+            }
+            (Format::Lines, Event::Output { key, stream, bytes, newline }) => {
+                let run = Some((*key, *stream));
+                if self.frames.open_kind() != Some(Kind::Lines) || self.run != run {
+                    let head = self.frames.start(Kind::Lines);
+                    line_head(head, names.node_path(key.node), names.process_name(*key), *stream == Stream::Stderr);
+                    self.run = run;
+                }
+                line_record(self.frames.payload(Kind::Lines), bytes, *newline);
             }
             (Format::Human(human), Event::Exit { key, .. }) => {
                 human.forget(*key);
