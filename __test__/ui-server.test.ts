@@ -12,8 +12,9 @@ import test from 'ava';
 
 import type { TreeEvent } from '../src/events.js';
 import { packageRoot } from '../src/package-root.js';
-import { LiveState, unpackSnapshot, type PackedSnapshot } from '../src/render/diagram/live-state.js';
+import { LiveState, packSnapshot, unpackSnapshot, type PackedSnapshot } from '../src/render/diagram/live-state.js';
 import { startUiServer } from '../src/ui/server.js';
+import { snapshotJson } from '../src/ui/snapshot-json.js';
 import { Broadcast, KEPT_EVENTS, type Picture, type TreeSource, type Update } from '../src/ui/source.js';
 
 const start = (node: string, process: string, pids: Record<string, number>, command: string[]): TreeEvent => ({
@@ -206,4 +207,25 @@ test('a Broadcast replays what a listener missed only while it keeps it, and not
   b.send({ kind: 'snapshot', snapshot: new LiveState().snapshot() });
   t.false(listen(before));
   t.true(listen(b.version));
+});
+
+test('a snapshot packed for the pages is what packSnapshot makes, its processes written once while only counts change', (t) => {
+  const state = new LiveState();
+  state.apply(start('root', 'init', { host: 100, root: 1 }, ['pidns-init']));
+  state.apply(start('root', 'web', { host: 101, root: 2 }, ['echo', '<b>']));
+  const first = state.snapshot();
+  t.deepEqual(JSON.parse(snapshotJson(first)), JSON.parse(JSON.stringify(packSnapshot(first))));
+  t.false(snapshotJson(first).includes('<'));
+
+  state.apply(reap(9));
+  const reaped = state.snapshot();
+  t.is(reaped.processes, first.processes, 'a reap changes counts, not the list of processes');
+  t.deepEqual(JSON.parse(snapshotJson(reaped)), JSON.parse(JSON.stringify(packSnapshot(reaped))));
+  t.is(reaped.reaped?.['root'], 1);
+
+  state.apply({ event: 'exit', node: 'root', process: 'web', code: 0, signal: null });
+  const exited = state.snapshot();
+  t.not(exited.processes, first.processes);
+  t.deepEqual(JSON.parse(snapshotJson(exited)), JSON.parse(JSON.stringify(packSnapshot(exited))));
+  t.is(unpackSnapshot(JSON.parse(snapshotJson(exited)) as PackedSnapshot).processes[1]?.state, 'exited');
 });

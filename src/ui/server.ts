@@ -10,9 +10,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import path from 'node:path';
 
 import { PidnsTreeError } from '../errors.js';
-import { packSnapshot } from '../render/diagram/live-state.js';
 import { parseSignal } from '../signals.js';
 import { checkRequest, newToken, type GuardConfig } from './guard.js';
+import { htmlSafeJson, snapshotJson } from './snapshot-json.js';
 import type { Picture, TreeCatalog, Update } from './source.js';
 
 export const CSP =
@@ -105,10 +105,7 @@ function firstPicture(catalog: TreeCatalog | null, id: string | undefined): stri
     // the tree is not readable now: the page asks the event stream, which says why
   }
   if (id === undefined || picture === undefined) return 'null';
-  return JSON.stringify({ tree: id, version: picture.version, snapshot: packSnapshot(picture.snapshot) }).replace(
-    /</g,
-    '\\u003c',
-  );
+  return `{"tree":${htmlSafeJson(id)},"version":${picture.version},"snapshot":${snapshotJson(picture.snapshot)}}`;
 }
 
 /** `after=N` of an event stream: the version of the picture the page has; anything else is ignored. */
@@ -202,8 +199,9 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       res.write(`retry: 2000\n: pidns-tree ui ${source.summary.id}\n\n`);
       streams.add(res);
       const write = (u: Update) => {
-        const wire = u.kind === 'snapshot' ? { kind: u.kind, snapshot: packSnapshot(u.snapshot) } : u;
-        res.write(`event: ${u.kind}\ndata: ${JSON.stringify(wire)}\n\n`);
+        const data =
+          u.kind === 'snapshot' ? `{"kind":"snapshot","snapshot":${snapshotJson(u.snapshot)}}` : JSON.stringify(u);
+        res.write(`event: ${u.kind}\ndata: ${data}\n\n`);
       };
       const unsubscribe = source.subscribe(write, after);
       const beat = setInterval(() => res.write(': beat\n\n'), 15_000);
@@ -258,6 +256,8 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
   guarding.config = { token, port, names: ['localhost', ...(options.names ?? [])].map((n) => n.toLowerCase()) };
+  // The picture of the tree the server was started for is packed now, not when the first page asks.
+  firstPicture(options.catalog, options.defaultTree);
   const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
     url: `http://${shownHost}:${port}/?token=${encodeURIComponent(token)}`,
