@@ -37,6 +37,12 @@ const view = new DiagramView(byId('diagram'), (key) => act(key));
 let current: { id: string; source: EventSource | undefined; state: LiveState | undefined } | undefined;
 let queued: TreeEvent[] = [];
 let frame = 0;
+/**
+ * The newest line of the log, when it counts the orphans a namespace's init reaped: a storm of
+ * reaps adds to that one line instead of pushing every other event out of the log (and the
+ * browser does not lay out and paint a list that moves every frame).
+ */
+let reapLine: { node: string; count: number; item: HTMLLIElement } | undefined;
 
 /** The page's own record of how long things took (the benchmark reads it). */
 const perf: Record<string, number> = {};
@@ -110,6 +116,8 @@ function firstPicture(): FirstPicture | null {
 function open(id: string, first?: FirstPicture | null): void {
   current?.source?.close();
   queued = [];
+  // Another tree's reaps do not add to this one's count.
+  reapLine = undefined;
   history.replaceState(null, '', `#tree=${encodeURIComponent(id)}`);
   for (const b of document.querySelectorAll('#tree-list button')) {
     if (b.getAttribute('data-tree') === id) b.setAttribute('aria-current', 'true');
@@ -231,13 +239,6 @@ function describe(e: TreeEvent): string | undefined {
       return undefined;
   }
 }
-
-/**
- * The newest line of the log, when it counts the orphans a namespace's init reaped: a storm of
- * reaps adds to that one line instead of pushing every other event out of the log (and the
- * browser does not lay out and paint a list that moves every frame).
- */
-let reapLine: { node: string; count: number; item: HTMLLIElement } | undefined;
 
 const reapText = (node: string, count: number) => `${node}:init reaped ${count} ${count === 1 ? 'orphan' : 'orphans'}`;
 
