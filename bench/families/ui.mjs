@@ -31,8 +31,29 @@ function bigSpec(pump) {
 }
 
 // Installed before the page's own scripts: every long animation frame, and the animation
-// frames' own rhythm (a gap between two is a frame the page could not paint in time).
+// frames' own rhythm (a gap between two is a frame the page could not paint in time). It also
+// tells the benchmark when the page has painted its diagram (the page's own record,
+// pidnsTreePerf.paintedAt, is set) through a binding, where polling with waitForFunction would
+// run Playwright's own script in the page while the page renders, and be counted in its time.
 const OBSERVER = `(() => {
+  let perf;
+  Object.defineProperty(globalThis, 'pidnsTreePerf', {
+    configurable: true,
+    get: () => perf,
+    set: (record) => {
+      perf = record;
+      let painted;
+      Object.defineProperty(record, 'paintedAt', {
+        configurable: true,
+        enumerable: true,
+        get: () => painted,
+        set: (value) => {
+          painted = value;
+          globalThis.__pidnsTreePainted?.();
+        },
+      });
+    },
+  });
   const frames = { long: [], maxGap: 0, last: 0, from: 0 };
   globalThis.__frames = frames;
   try {
@@ -87,9 +108,17 @@ export default {
         const p = await context.newPage();
         const errors = [];
         p.on('pageerror', (e) => errors.push(e.message));
+        let painted;
+        const paintedNow = new Promise((resolve) => (painted = resolve));
+        await p.exposeBinding('__pidnsTreePainted', () => painted());
         await p.addInitScript(OBSERVER);
         await p.goto(url);
-        await p.waitForFunction(() => globalThis.pidnsTreePerf?.paintedAt !== undefined, null, { timeout: 60_000 });
+        await Promise.race([
+          paintedNow,
+          new Promise((resolve, reject) =>
+            setTimeout(() => reject(new Error('no diagram painted in 60 s')), 60_000).unref(),
+          ),
+        ]);
         const first = await p.evaluate(() => ({ ...globalThis.pidnsTreePerf }));
         if (first.rows < 1032) throw new Error(`the diagram has ${first.rows} rows, not the 1,032 processes`);
         await p.evaluate(() => {
@@ -127,11 +156,11 @@ export default {
         {
           id: 'live-1032',
           title: 'the live page of a tree of 1,032 processes over 32 levels, under 1,000 reaped orphans a second',
-          note: 'ms: from navigation to the diagram painted, in three parts: the page loaded and its event stream asked for; the snapshot arrived (the server asks the supervisor for ps and sends it); render: from the snapshot to the diagram painted; longest frame: the longest Long Animation Frame, or gap between animation frames, in 5 s under the events; events/s: what the page applied.',
+          note: 'ms: from navigation to the diagram painted, in three parts: the page loaded and its script started on the tree; the snapshot arrived (the server follows the tree it was started for and puts its picture in the page: then 0; else it comes first on the event stream); render: from the snapshot to the diagram painted; longest frame: the longest Long Animation Frame, or gap between animation frames, in 5 s under the events; events/s: what the page applied.',
           baseline: 'ps-cli',
           metrics: [
             { ...TIME, label: 'to the diagram on screen' },
-            { key: 'openMs', label: 'page up, stream asked', unit: 'ms' },
+            { key: 'openMs', label: 'page up, script on the tree', unit: 'ms' },
             { key: 'answerMs', label: 'snapshot arrives', unit: 'ms' },
             { key: 'renderMs', label: 'render', unit: 'ms' },
             { key: 'maxFrameMs', label: 'longest frame', unit: 'ms' },

@@ -8,7 +8,7 @@ import { PidnsTreeError } from '../errors.js';
 import { events, ps, request } from '../live/client.js';
 import { findTree, listTrees, type LiveTree } from '../live/state-dir.js';
 import { LiveState } from '../render/diagram/live-state.js';
-import { Broadcast, type TreeCatalog, type TreeSource, type TreeSummary, type Update } from './source.js';
+import { Broadcast, type Picture, type TreeCatalog, type TreeSource, type TreeSummary, type Update } from './source.js';
 
 /** Events are fetched at most this often: under a storm, a batch per poll instead of a poll per event. */
 const BATCH_MS = 40;
@@ -48,19 +48,33 @@ class DetachedSource implements TreeSource {
     return this.#state;
   }
 
-  subscribe(listener: (u: Update) => void): () => void {
+  subscribe(listener: (u: Update) => void, after?: number): () => void {
     if (this.#gone !== undefined) {
       listener({ kind: 'gone', message: this.#gone });
       return () => undefined;
     }
-    const state = this.#state ?? this.#refresh();
-    listener({ kind: 'snapshot', snapshot: state.snapshot() });
-    const remove = this.#listeners.add(listener);
+    // A page that has the picture of a version this source made since it follows the tree.
+    const { remove, caughtUp } = this.#listeners.add(listener, this.#running ? after : undefined);
+    if (!caughtUp) {
+      let state: LiveState;
+      try {
+        state = this.#state ?? this.#refresh();
+      } catch (error) {
+        remove();
+        throw error;
+      }
+      listener({ kind: 'snapshot', snapshot: state.snapshot() });
+    }
     if (!this.#running) void this.#follow();
     return () => {
       remove();
       if (this.#listeners.size === 0) this.#onIdle();
     };
+  }
+
+  picture(): Picture | undefined {
+    if (!this.#running || this.#gone !== undefined || this.#state === undefined) return undefined;
+    return { snapshot: this.#state.snapshot(), version: this.#listeners.version };
   }
 
   async #follow(): Promise<void> {

@@ -5,7 +5,7 @@
 import type { TreeEvent } from '../events.js';
 import { LiveState } from '../render/diagram/live-state.js';
 import type { RunningTree } from '../running-tree.js';
-import { Broadcast, type TreeCatalog, type TreeSource, type TreeSummary, type Update } from './source.js';
+import { Broadcast, type Picture, type TreeCatalog, type TreeSource, type TreeSummary, type Update } from './source.js';
 
 export class ForegroundSource implements TreeSource, TreeCatalog {
   readonly summary: TreeSummary;
@@ -34,9 +34,14 @@ export class ForegroundSource implements TreeSource, TreeCatalog {
     this.#listeners.send({ kind: 'events', events: kept });
   }
 
-  subscribe(listener: (u: Update) => void): () => void {
-    listener({ kind: 'snapshot', snapshot: this.#state.snapshot() });
-    return this.#listeners.add(listener);
+  subscribe(listener: (u: Update) => void, after?: number): () => void {
+    const { remove, caughtUp } = this.#listeners.add(listener, after);
+    if (!caughtUp) listener({ kind: 'snapshot', snapshot: this.#state.snapshot() });
+    return remove;
+  }
+
+  picture(): Picture {
+    return { snapshot: this.#state.snapshot(), version: this.#listeners.version };
   }
 
   kill(node: string, process: string, signal: number): Promise<boolean> {

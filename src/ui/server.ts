@@ -10,10 +10,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import path from 'node:path';
 
 import { PidnsTreeError } from '../errors.js';
-import { packSnapshot } from '../render/diagram/live-state.js';
 import { parseSignal } from '../signals.js';
 import { checkRequest, newToken, type GuardConfig } from './guard.js';
-import type { TreeCatalog, Update } from './source.js';
+import { htmlSafeJson, snapshotJson } from './snapshot-json.js';
+import type { Picture, TreeCatalog, Update } from './source.js';
 
 export const CSP =
   "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; " +
@@ -90,6 +90,30 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
   send(res, status, TYPES['.json'] ?? '', JSON.stringify(value));
 }
 
+/**
+ * The data block of the live page: the picture of the tree the server follows (the one it was
+ * started for), packed, with its version, so that the page draws it without a round trip and
+ * asks the event stream only for what came after. A JSON data block is not script: the
+ * Content-Security-Policy does not apply, and `<` is escaped so that nothing in the data (a
+ * command, a name) can close the element.
+ */
+function firstPicture(catalog: TreeCatalog | null, id: string | undefined): string {
+  let picture: Picture | undefined;
+  try {
+    picture = id === undefined ? undefined : catalog?.get(id)?.picture();
+  } catch {
+    // the tree is not readable now: the page asks the event stream, which says why
+  }
+  if (id === undefined || picture === undefined) return 'null';
+  return `{"tree":${htmlSafeJson(id)},"version":${picture.version},"snapshot":${snapshotJson(picture.snapshot)}}`;
+}
+
+/** `after=N` of an event stream: the version of the picture the page has; anything else is ignored. */
+function versionParam(value: string | null): number | undefined {
+  if (value === null || !/^(0|[1-9][0-9]{0,14})$/.test(value)) return undefined;
+  return Number(value);
+}
+
 function statusFor(error: unknown): number {
   if (!(error instanceof PidnsTreeError))
     return error instanceof SyntaxError || error instanceof BadRequest ? 400 : 500;
@@ -137,7 +161,9 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     if (page !== undefined && req.method === 'GET') {
       const html = page
         .replaceAll('__TOKEN__', encodeURIComponent(token))
-        .replaceAll('__DEFAULT_TREE__', encodeURIComponent(options.defaultTree ?? ''));
+        .replaceAll('__DEFAULT_TREE__', encodeURIComponent(options.defaultTree ?? ''))
+        // Last, and as a function: the tree's data must not be read as a pattern or a placeholder.
+        .replace('__FIRST_PICTURE__', () => firstPicture(options.catalog, options.defaultTree));
       send(res, 200, TYPES['.html'] ?? '', html);
       return;
     }
@@ -168,14 +194,16 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     const source = catalog.get(id);
     if (source === undefined) throw new PidnsTreeError('UNKNOWN_TREE', `no running tree ${JSON.stringify(id)} here`);
     if (action === 'events' && req.method === 'GET') {
+      const after = versionParam(url.searchParams.get('after'));
       res.writeHead(200, { ...HEADERS, 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive' });
       res.write(`retry: 2000\n: pidns-tree ui ${source.summary.id}\n\n`);
       streams.add(res);
       const write = (u: Update) => {
-        const wire = u.kind === 'snapshot' ? { kind: u.kind, snapshot: packSnapshot(u.snapshot) } : u;
-        res.write(`event: ${u.kind}\ndata: ${JSON.stringify(wire)}\n\n`);
+        const data =
+          u.kind === 'snapshot' ? `{"kind":"snapshot","snapshot":${snapshotJson(u.snapshot)}}` : JSON.stringify(u);
+        res.write(`event: ${u.kind}\ndata: ${data}\n\n`);
       };
-      const unsubscribe = source.subscribe(write);
+      const unsubscribe = source.subscribe(write, after);
       const beat = setInterval(() => res.write(': beat\n\n'), 15_000);
       res.on('close', () => {
         clearInterval(beat);
@@ -228,6 +256,8 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
   guarding.config = { token, port, names: ['localhost', ...(options.names ?? [])].map((n) => n.toLowerCase()) };
+  // The picture of the tree the server was started for is packed now, not when the first page asks.
+  firstPicture(options.catalog, options.defaultTree);
   const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
     url: `http://${shownHost}:${port}/?token=${encodeURIComponent(token)}`,

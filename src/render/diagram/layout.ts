@@ -86,6 +86,15 @@ export function pidText(v: PidValue | undefined): string {
   return typeof v === 'number' ? String(v) : `${v[0]}–${v[1]}`;
 }
 
+/** The width of pidText(v), without making the text (a layout measures every PID of a tree). */
+function pidWidth(v: PidValue | undefined): number {
+  if (v === undefined) return 0;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) return pidText(v).length;
+  let width = 1;
+  for (let n = v; n >= 10; n = Math.floor(n / 10)) width += 1;
+  return width;
+}
+
 export function toneOf(p: Pick<DiagramProcess, 'state' | 'exit'>): Tone {
   switch (p.state) {
     case 'exited':
@@ -155,8 +164,8 @@ export function layoutDiagram(diagram: Diagram, options: LayoutOptions = {}): La
   const gutter = Array.from({ length: maxDepth + 1 }, () => 1);
   let host = 0;
   for (const { p, e } of all) {
-    e.levels.forEach((level, d) => (gutter[d] = Math.max(gutter[d] ?? 1, pidText(p.pids[level]).length)));
-    host = Math.max(host, pidText(p.pids['host']).length);
+    e.levels.forEach((level, d) => (gutter[d] = Math.max(gutter[d] ?? 1, pidWidth(p.pids[level]))));
+    host = Math.max(host, pidWidth(p.pids['host']));
   }
   if (host > 0) host = Math.max(host, 'host'.length);
   // Columns: the host gutter, then for each depth d a box border (left[d]), a space, the
@@ -217,13 +226,17 @@ export function layoutDiagram(diagram: Diagram, options: LayoutOptions = {}): La
     for (const p of members(e.ns)) {
       const state = stateText(p);
       const command = truncate(commandText(p), commandWidth);
+      let cells: PidCell[] | undefined;
       lines.push({
         row,
         key: p.key,
         kind: p.role === 'process' ? 'process' : 'init',
         node: e.ns.path,
         depth: e.depth,
-        pids: pidCells(p),
+        // Made when asked, as the label: a page draws the rows in view, not the thousand.
+        get pids() {
+          return (cells ??= pidCells(p));
+        },
         name: { col: nameCol(e.depth), text: nameOf(p) },
         state: { col: stateCol, text: state, tone: toneOf(p) },
         command: { col: commandCol, text: command },

@@ -37,6 +37,8 @@ export class LiveState {
   readonly #reaped = new Map<string, number>();
   readonly #recentReaps = new Map<string, ReapEvent[]>();
   #ended: number | null = null;
+  /** The processes of the last snapshot, while none has started or exited since (a storm of reaps changes only counts). */
+  #sameProcesses: readonly LiveProcess[] | undefined;
 
   static fromSnapshot(snapshot: LiveSnapshot): LiveState {
     const s = new LiveState();
@@ -54,6 +56,7 @@ export class LiveState {
         const key = `${e.node}:${e.process}`;
         const known = this.#processes.has(key);
         this.#processes.set(key, { start: e, state: 'running', exit: null });
+        this.#sameProcesses = undefined;
         return known ? 'state' : 'structure';
       }
       case 'exit': {
@@ -61,6 +64,7 @@ export class LiveState {
         const p = this.#processes.get(key);
         if (p === undefined) return 'none';
         this.#processes.set(key, { start: p.start, state: 'exited', exit: e });
+        this.#sameProcesses = undefined;
         return 'state';
       }
       case 'reap': {
@@ -106,10 +110,15 @@ export class LiveState {
     return this.#zombies.get(node) ?? { count: 0, pids: [] };
   }
 
-  /** The state as a snapshot (what a new page gets first). */
+  /**
+   * The state as a snapshot (what a new page gets first). Its list of processes is the same
+   * array from one snapshot to the next while no process started or exited: a server that
+   * packs it for the pages does so once (ui/picture-json.ts).
+   */
   snapshot(): LiveSnapshot {
+    this.#sameProcesses ??= this.processes();
     return {
-      processes: this.processes(),
+      processes: this.#sameProcesses,
       zombies: Object.fromEntries([...this.#zombies].map(([node, z]) => [node, z.count])),
       reaped: Object.fromEntries(this.#reaped),
       ended: this.#ended,

@@ -34,9 +34,15 @@ const log = byId('events');
 const dialog = new ActionDialog('action');
 const view = new DiagramView(byId('diagram'), (key) => act(key));
 
-let current: { id: string; source: EventSource; state: LiveState | undefined } | undefined;
+let current: { id: string; source: EventSource | undefined; state: LiveState | undefined } | undefined;
 let queued: TreeEvent[] = [];
 let frame = 0;
+/**
+ * The newest line of the log, when it counts the orphans a namespace's init reaped: a storm of
+ * reaps adds to that one line instead of pushing every other event out of the log (and the
+ * browser does not lay out and paint a list that moves every frame).
+ */
+let reapLine: { node: string; count: number; item: HTMLLIElement } | undefined;
 
 /** The page's own record of how long things took (the benchmark reads it). */
 const perf: Record<string, number> = {};
@@ -90,9 +96,28 @@ async function loadTrees(): Promise<void> {
   if (current === undefined && wanted !== undefined && reply.trees.some((t) => t.id === wanted)) open(wanted);
 }
 
-function open(id: string): void {
-  current?.source.close();
+/** The picture of the tree the server follows, in the page itself (server.ts): null when there is none. */
+interface FirstPicture {
+  tree: string;
+  version: number;
+  snapshot: PackedSnapshot;
+}
+
+function firstPicture(): FirstPicture | null {
+  const text = document.getElementById('first-picture')?.textContent ?? 'null';
+  try {
+    return JSON.parse(text) as FirstPicture | null;
+  } catch {
+    return null;
+  }
+}
+
+/** Shows tree `id`: from `first` at once when the page came with its picture, else from the stream's snapshot. */
+function open(id: string, first?: FirstPicture | null): void {
+  current?.source?.close();
   queued = [];
+  // Another tree's reaps do not add to this one's count.
+  reapLine = undefined;
   history.replaceState(null, '', `#tree=${encodeURIComponent(id)}`);
   for (const b of document.querySelectorAll('#tree-list button')) {
     if (b.getAttribute('data-tree') === id) b.setAttribute('aria-current', 'true');
@@ -101,9 +126,16 @@ function open(id: string): void {
   title.textContent = `tree ${id}`;
   say('connecting…');
   perf['openAt'] ??= performance.now();
-  const source = new EventSource(api(`/api/trees/${encodeURIComponent(id)}/events`));
-  current = { id, source, state: undefined };
-  const mine = current;
+  const mine: NonNullable<typeof current> = { id, source: undefined, state: undefined };
+  current = mine;
+  const known = first?.tree === id ? first : undefined;
+  if (known !== undefined) {
+    perf['messageAt'] ??= performance.now();
+    receive(mine, { kind: 'snapshot', snapshot: known.snapshot });
+  }
+  const after = known === undefined ? '' : `?after=${known.version}`;
+  const source = new EventSource(api(`/api/trees/${encodeURIComponent(id)}/events${after}`));
+  mine.source = source;
   const take = (e: MessageEvent<string>) => {
     perf['messageAt'] ??= performance.now();
     receive(mine, JSON.parse(e.data) as Update);
@@ -208,6 +240,8 @@ function describe(e: TreeEvent): string | undefined {
   }
 }
 
+const reapText = (node: string, count: number) => `${node}:init reaped ${count} ${count === 1 ? 'orphan' : 'orphans'}`;
+
 function appendLog(events: readonly TreeEvent[]): void {
   // Reaps come in storms: one line per namespace and frame says how many.
   const reaps = new Map<string, TreeEvent[]>();
@@ -219,14 +253,31 @@ function appendLog(events: readonly TreeEvent[]): void {
       if (text !== undefined) lines.push(text);
     }
   }
+  const [only] = reaps;
+  if (lines.length === 0 && reaps.size === 1 && only !== undefined && reapLine?.item === log.firstElementChild) {
+    const [node, list] = only;
+    if (reapLine.node === node) {
+      reapLine.count += list.length;
+      reapLine.item.textContent = reapText(node, reapLine.count);
+      return;
+    }
+  }
+  let newest: { node: string; count: number } | undefined;
   for (const [node, list] of reaps) {
     const last = list.at(-1);
     if (list.length === 1 && last !== undefined) lines.push(describe(last) ?? '');
-    else lines.push(`${node}:init reaped ${list.length} orphans`);
+    else lines.push(reapText(node, list.length));
+    newest = { node, count: list.length };
   }
-  const items = lines.slice(-50).map((t) => h('li', {}, t));
-  log.prepend(...items.reverse());
+  if (lines.length === 0) return;
+  const newestFirst = lines
+    .slice(-50)
+    .reverse()
+    .map((t) => h('li', {}, t));
+  log.prepend(...newestFirst);
   while (log.childElementCount > LOG_KEPT) log.lastElementChild?.remove();
+  const top = newestFirst[0];
+  reapLine = newest !== undefined && top !== undefined ? { ...newest, item: top } : undefined;
 }
 
 /** Click or Enter on a row: what can be done to that process, confirmed before it is done. */
@@ -297,7 +348,9 @@ byId('stop').addEventListener('click', () => {
 });
 byId('refresh').addEventListener('click', () => void loadTrees());
 
-// The tree the address names is opened at once, while the list loads.
-const named = new URLSearchParams(location.hash.slice(1)).get('tree');
-if (named !== null) open(named);
+// The tree the address names (or the one whose picture came with the page) is opened at once,
+// while the list loads.
+const first = firstPicture();
+const named = new URLSearchParams(location.hash.slice(1)).get('tree') ?? first?.tree ?? null;
+if (named !== null) open(named, first);
 void loadTrees().catch((error: unknown) => say(String(error), 'bad'));

@@ -1,0 +1,231 @@
+/**
+ * The ui server's first picture and the event stream that follows it, without a browser or a
+ * kernel: a tree source in memory (a LiveState fed with events, as the real sources are) behind
+ * the real server, over real HTTP. The live page gets the picture of the tree the server follows
+ * inside its HTML (a JSON data block, with its version), and asks the stream only for the events
+ * after that version; a stream without a version it can resume from starts with a snapshot.
+ */
+import { request } from 'node:http';
+import path from 'node:path';
+
+import test from 'ava';
+
+import type { TreeEvent } from '../src/events.js';
+import { packageRoot } from '../src/package-root.js';
+import { LiveState, packSnapshot, unpackSnapshot, type PackedSnapshot } from '../src/render/diagram/live-state.js';
+import { startUiServer } from '../src/ui/server.js';
+import { snapshotJson } from '../src/ui/snapshot-json.js';
+import { Broadcast, KEPT_EVENTS, type Picture, type TreeSource, type Update } from '../src/ui/source.js';
+
+const start = (node: string, process: string, pids: Record<string, number>, command: string[]): TreeEvent => ({
+  event: 'start',
+  node,
+  process,
+  pid: Object.values(pids).at(-1) ?? 0,
+  pids,
+  command,
+});
+const reap = (pid: number): TreeEvent => ({ event: 'reap', node: 'root', pid, code: 0, signal: null });
+
+/** A tree in memory: what the detached and foreground sources do with the events they get. */
+class MemorySource implements TreeSource {
+  readonly summary = {
+    id: 'mem',
+    root: 'root',
+    namespaces: 1,
+    mode: 'privileged',
+    createdAt: 0,
+    foreground: false,
+  };
+  readonly state = new LiveState();
+  readonly listeners = new Broadcast();
+
+  push(events: TreeEvent[]): void {
+    for (const e of events) this.state.apply(e);
+    this.listeners.send({ kind: 'events', events });
+  }
+
+  subscribe(listener: (u: Update) => void, after?: number): () => void {
+    const { remove, caughtUp } = this.listeners.add(listener, after);
+    if (!caughtUp) listener({ kind: 'snapshot', snapshot: this.state.snapshot() });
+    return remove;
+  }
+
+  picture(): Picture {
+    return { snapshot: this.state.snapshot(), version: this.listeners.version };
+  }
+
+  kill(): Promise<boolean> {
+    return Promise.resolve(false);
+  }
+
+  stop(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+function get(port: number, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, headers: { host: `127.0.0.1:${port}` } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** The first `count` messages of an event stream, as [event name, parsed data]. */
+function streamed(port: number, path: string, count: number): Promise<[string, unknown][]> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, headers: { host: `127.0.0.1:${port}` } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => {
+        text += d;
+        const messages = text
+          .split('\n\n')
+          .slice(0, -1)
+          .filter((m) => m.includes('data: '))
+          .map((m): [string, unknown] => [
+            /^event: (.*)$/m.exec(m)?.[1] ?? '',
+            JSON.parse(/^data: (.*)$/m.exec(m)?.[1] ?? 'null') as unknown,
+          ]);
+        if (messages.length >= count) {
+          req.destroy();
+          resolve(messages.slice(0, count));
+        }
+      });
+    });
+    req.on('error', (e) => {
+      if (!req.destroyed) reject(e);
+    });
+    req.end();
+  });
+}
+
+async function serve(source: MemorySource) {
+  const server = await startUiServer({
+    host: '127.0.0.1',
+    port: 0,
+    catalog: { list: () => [source.summary], get: (id) => (id === source.summary.id ? source : undefined) },
+    assets: path.join(packageRoot, 'dist', 'ui'),
+    defaultTree: source.summary.id,
+  });
+  return { server, q: `token=${encodeURIComponent(server.token)}` };
+}
+
+test('the live page carries the picture of the tree the server follows, escaped, with its version', async (t) => {
+  const source = new MemorySource();
+  source.push([
+    start('root', 'init', { host: 100, root: 1 }, ['pidns-init']),
+    start('root', 'evil', { host: 101, root: 2 }, ['sh', '-c', 'echo "</script><script>alert(1)</script>" $&']),
+    reap(7),
+  ]);
+  const { server, q } = await serve(source);
+  t.teardown(() => server.close());
+
+  const page = await get(server.port, `/?${q}`);
+  t.is(page.status, 200);
+  const block = /<script type="application\/json" id="first-picture">([\s\S]*?)<\/script>/.exec(page.body);
+  t.truthy(block, 'the data block');
+  t.false(block?.[1]?.includes('<'), 'nothing in the data can open or close an element');
+  const first = JSON.parse(block?.[1] ?? 'null') as { tree: string; version: number; snapshot: PackedSnapshot };
+  t.is(first.tree, 'mem');
+  t.is(first.version, 3);
+  const shown = unpackSnapshot(first.snapshot);
+  t.deepEqual(
+    shown.processes.map((p) => [p.start.process, p.start.pids, p.start.command]),
+    [
+      ['init', { host: 100, root: 1 }, ['pidns-init']],
+      ['evil', { host: 101, root: 2 }, ['sh', '-c', 'echo "</script><script>alert(1)</script>" $&']],
+    ],
+  );
+  t.is(shown.reaped?.['root'], 1);
+  t.false(page.body.includes('__FIRST_PICTURE__'));
+  // The playground has no such block.
+  t.false((await get(server.port, `/playground?${q}`)).body.includes('first-picture'));
+});
+
+test('the event stream sends a page only the events after the version it has; otherwise a snapshot first', async (t) => {
+  const source = new MemorySource();
+  source.push([start('root', 'init', { host: 100, root: 1 }, ['pidns-init'])]);
+  const { server, q } = await serve(source);
+  t.teardown(() => server.close());
+  const version = source.picture().version;
+  source.push([reap(10), reap(11)]);
+  source.push([reap(12)]);
+
+  const [first] = await streamed(server.port, `/api/trees/mem/events?after=${version}&${q}`, 1);
+  t.is(first?.[0], 'events');
+  const events = (first?.[1] as { events: TreeEvent[] }).events;
+  t.deepEqual(
+    events.map((e) => (e.event === 'reap' ? e.pid : -1)),
+    [10, 11, 12],
+  );
+
+  for (const after of ['', 'after=abc&', `after=${source.picture().version + 1}&`]) {
+    const [m] = await streamed(server.port, `/api/trees/mem/events?${after}${q}`, 1);
+    t.is(m?.[0], 'snapshot', `with ${after || 'no version'}`);
+  }
+});
+
+test('a Broadcast replays what a listener missed only while it keeps it, and not across a snapshot', (t) => {
+  const b = new Broadcast();
+  const got: Update[] = [];
+  const listen = (after?: number) => {
+    got.length = 0;
+    const r = b.add((u) => got.push(u), after);
+    r.remove();
+    return r.caughtUp;
+  };
+  t.true(listen(0), 'nothing sent yet: version 0 is current');
+  t.is(got.length, 0);
+  b.send({ kind: 'events', events: [reap(1), reap(2)] });
+  b.send({ kind: 'events', events: [reap(3)] });
+  t.is(b.version, 3);
+  t.true(listen(1));
+  t.deepEqual(
+    got.flatMap((u) => (u.kind === 'events' ? u.events.map((e) => (e.event === 'reap' ? e.pid : 0)) : [])),
+    [2, 3],
+  );
+  t.true(listen(3));
+  t.is(got.length, 0, 'up to date: nothing to send');
+  t.false(listen(4), 'a version not made yet');
+  t.false(listen(undefined));
+
+  // More than it keeps: the oldest cannot be replayed.
+  for (let i = 0; i < 2 * KEPT_EVENTS; i += 1) b.send({ kind: 'events', events: [reap(100 + i)] });
+  t.false(listen(3));
+  t.true(listen(b.version - KEPT_EVENTS));
+  t.is(got[0]?.kind === 'events' ? got[0].events.length : 0, KEPT_EVENTS);
+
+  // A snapshot (the source fell behind and read ps again) starts a new version.
+  const before = b.version;
+  b.send({ kind: 'snapshot', snapshot: new LiveState().snapshot() });
+  t.false(listen(before));
+  t.true(listen(b.version));
+});
+
+test('a snapshot packed for the pages is what packSnapshot makes, its processes written once while only counts change', (t) => {
+  const state = new LiveState();
+  state.apply(start('root', 'init', { host: 100, root: 1 }, ['pidns-init']));
+  state.apply(start('root', 'web', { host: 101, root: 2 }, ['echo', '<b>']));
+  const first = state.snapshot();
+  t.deepEqual(JSON.parse(snapshotJson(first)), JSON.parse(JSON.stringify(packSnapshot(first))));
+  t.false(snapshotJson(first).includes('<'));
+
+  state.apply(reap(9));
+  const reaped = state.snapshot();
+  t.is(reaped.processes, first.processes, 'a reap changes counts, not the list of processes');
+  t.deepEqual(JSON.parse(snapshotJson(reaped)), JSON.parse(JSON.stringify(packSnapshot(reaped))));
+  t.is(reaped.reaped?.['root'], 1);
+
+  state.apply({ event: 'exit', node: 'root', process: 'web', code: 0, signal: null });
+  const exited = state.snapshot();
+  t.not(exited.processes, first.processes);
+  t.deepEqual(JSON.parse(snapshotJson(exited)), JSON.parse(JSON.stringify(packSnapshot(exited))));
+  t.is(unpackSnapshot(JSON.parse(snapshotJson(exited)) as PackedSnapshot).processes[1]?.state, 'exited');
+});
