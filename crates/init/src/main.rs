@@ -12,6 +12,7 @@ use pidns_core::host::spawn::{FD_CONTROL, FD_EVENTS, FD_HOST_PROC, FD_PLAN};
 use pidns_core::init::commands::CommandPaths;
 use pidns_core::init::tini_args::{parse, Parsed};
 use pidns_core::init::{node, start_order, tini, TreeContext};
+use pidns_core::sys::arena::SharedArena;
 use pidns_core::sys::{fd, limits, signals};
 use pidns_model::Plan;
 
@@ -25,9 +26,20 @@ use pidns_model::Plan;
 /// Its lock knows nothing of fork: a child must not allocate if another thread might hold it.
 /// Only --supervise has threads, and it forks (spawn_root) before the first one, into a child
 /// that does not allocate before exec.
+///
+/// Either allocator sits behind a `SharedArena`: in tree mode the root init builds the plan in
+/// a shared mapping, which the clones and forks below it do not copy (see `sys::arena`).
 #[cfg(target_env = "musl")]
 #[global_allocator]
-static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
+static ALLOCATOR: SharedArena<dlmalloc::GlobalDlmalloc> = SharedArena::new(dlmalloc::GlobalDlmalloc);
+#[cfg(not(target_env = "musl"))]
+#[global_allocator]
+static ALLOCATOR: SharedArena<std::alloc::System> = SharedArena::new(std::alloc::System);
+
+/// What the plan's arena reserves: address space only (pages are used as they are touched,
+/// and what is left over is given back once the plan is built). A plan that does not fit
+/// goes on in private memory, as it would without the arena.
+const PLAN_ARENA: usize = 1 << 30;
 
 /// Rust's runtime sets SIGPIPE to SIG_IGN before main(); in tini mode the program must get
 /// SIGPIPE as pidns-init inherited it (as tini's program does), so it is read before that:
@@ -73,6 +85,10 @@ fn tree_mode(token: String) -> ! {
         })
     };
     let (events, host_proc, listener) = (adopt(FD_EVENTS), adopt(FD_HOST_PROC), adopt(FD_CONTROL));
+    // Every namespace below is a clone of this process: what the plan takes (and what reading
+    // it throws away) goes to a shared mapping that clones do not copy. Without one (an
+    // address-space limit), private memory, as before.
+    let _ = ALLOCATOR.open(PLAN_ARENA);
     let mut plan_text = String::new();
     let read = std::fs::File::from(adopt(FD_PLAN)).read_to_string(&mut plan_text);
     let plan = match read.map_err(|e| e.to_string()).and_then(|_| Plan::from_json(&plan_text)) {
@@ -82,9 +98,9 @@ fn tree_mode(token: String) -> ! {
             std::process::exit(2)
         }
     };
-    // Every namespace below is forked from this memory: keep only what it needs.
     drop(plan_text);
     let paths = CommandPaths::resolve(&plan);
+    ALLOCATOR.close();
     // An init holds two descriptors per running process of its namespace: all it may have.
     let nofile = limits::raise_nofile();
     // Our level as the host counts it: the length of our NSpid in its /proc, less one.

@@ -1,5 +1,6 @@
 //! The syscall boundary. Every `unsafe` block of the project that talks to the kernel lives
 //! below this module, each with a SAFETY comment; the rest of the crate is safe code.
+pub mod arena;
 pub mod clone;
 pub mod ctlsock;
 pub mod dirfd;
