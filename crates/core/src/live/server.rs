@@ -231,14 +231,11 @@ fn ps(server: &Server) -> String {
         let reaped: Vec<_> = st.reaped.iter().map(|(node, n)| (node.clone(), *n as i64)).collect();
         (rows, counts, reaped, st.seq)
     };
-    // One /proc for all: each process's state is then one openat, read and close below it.
-    let proc = std::fs::File::open("/proc");
-    let zombie = |pid: i32| proc.as_ref().is_ok_and(|proc| crate::host::zombies::is_zombie_at(proc.as_fd(), pid));
     ok().int("seq", seq as i64)
         .objects("processes", &rows, |o, (start, exit, host_pid)| {
             let state = match exit {
                 Some(_) => "exited",
-                None if zombie(*host_pid as i32) => "zombie",
+                None if crate::host::zombies::is_zombie(*host_pid as i32) => "zombie",
                 None => "running",
             };
             let o = o.str("state", state).raw("start", start);
