@@ -1,5 +1,5 @@
-//! Zombies under a PID 1 that does not reap (a user's `init.command`): its children in state Z,
-//! read from the host's /proc. Nothing tells us when such a child dies (only its parent, the
+//! Zombies under a PID 1 that does not reap (a user's `init.command`): its children (listed in
+//! the host's /proc) that have ended and wait to be reaped. Nothing tells us when such a child dies (only its parent, the
 //! user's program, is notified), so the collector looks again while such a namespace lives.
 use std::fs;
 use std::os::fd::AsFd;
