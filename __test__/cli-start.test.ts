@@ -4,7 +4,17 @@
  * it is used.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 
 import test from 'ava';
@@ -23,9 +33,13 @@ function cli(cacheHome: string, args: readonly string[], via = bin) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const cacheOf = (home: string): string => {
-  const dir = path.join(home, 'pidns-tree');
-  return path.join(dir, `cli-${process.version}-${process.arch}.v8cache`);
+/** The cache file of the bundle under `packageRoot` (one per copy: its path's FNV-1a). */
+const cacheOf = (home: string, packageRoot = root): string => {
+  const bundle = path.join(packageRoot, 'dist', 'cli', 'pidns-tree.cjs');
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bundle.length; i += 1) h = Math.imul(h ^ bundle.charCodeAt(i), 0x01000193);
+  const hash = (h >>> 0).toString(16).padStart(8, '0');
+  return path.join(home, 'pidns-tree', `cli-${process.version}-${process.arch}-${hash}.v8cache`);
 };
 
 test('the first run writes the code cache; later runs use it and say the same', (t) => {
@@ -63,18 +77,32 @@ test('a damaged or group-writable cache is not used, and is replaced', (t) => {
   t.is(statSync(file).mode & 0o022, 0, 'a cache others may write is not trusted, and is rewritten');
 });
 
-test('a cache made by another copy of the same bundle is not used: stack traces name this copy', (t) => {
+test('two copies of the bundle keep a cache each; a copy that is gone loses its cache', (t) => {
   const home = tempDir();
   const copy = path.join(tempDir(), 'pkg');
   mkdirSync(copy);
   for (const part of ['bin', 'dist', 'native', 'package.json'])
     cpSync(path.join(root, part), path.join(copy, part), { recursive: true });
   const copyBin = path.join(copy, 'bin', 'pidns-tree.js');
-  cli(home, ['validate', example], copyBin);
-  const fromCopy = readFileSync(cacheOf(home));
-  t.true(fromCopy.includes(Buffer.from(path.join(copy, 'dist', 'cli', 'pidns-tree.cjs'))));
+  const expected = cli(home, ['validate', example]);
+  const ours = statSync(cacheOf(home)).mtimeMs;
+  t.deepEqual(cli(home, ['validate', example], copyBin), expected);
+  const fromCopy = readFileSync(cacheOf(home, copy));
+  t.true(
+    fromCopy.includes(Buffer.from(path.join(copy, 'dist', 'cli', 'pidns-tree.cjs'))),
+    'stack traces name that copy',
+  );
+  // Each run uses its own copy's cache: neither is rewritten.
+  t.deepEqual(cli(home, ['validate', example]), expected);
+  t.deepEqual(cli(home, ['validate', example], copyBin), expected);
+  t.is(statSync(cacheOf(home)).mtimeMs, ours, "this copy's cache was used, not replaced");
+  t.true(readFileSync(cacheOf(home, copy)).equals(fromCopy), "the other copy's cache was used, not replaced");
+  // The copy is deleted (an npx cache cleaned): its cache goes when another is next written.
+  rmSync(copy, { recursive: true });
+  rmSync(cacheOf(home));
   cli(home, ['validate', example]);
-  t.false(readFileSync(cacheOf(home)).equals(fromCopy), "this copy wrote its own cache instead of using the other's");
+  t.true(existsSync(cacheOf(home)));
+  t.false(existsSync(cacheOf(home, copy)), 'the cache of a bundle that is gone is removed');
 });
 
 test('output whose reader has gone ends the CLI with 141, quietly', (t) => {
