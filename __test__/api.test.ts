@@ -238,9 +238,11 @@ test('await using stops the tree and reaps everything when the block ends', asyn
   {
     await using tree = await spawnTree({
       name: 'root',
-      processes: [{ name: 'p', command: ['sh', '-c', `exec sleep infinity 3>${fifo}`] }],
+      processes: [{ name: 'p', command: ['sh', '-c', `exec 3>${fifo}; echo held; exec sleep infinity`] }],
     });
     t.truthy(tree.pids('root:p'));
+    // Once the process holds the FIFO: were the tree gone before, the watch would wait for a writer forever.
+    await tree.waitFor((e) => e.event === 'output' && e.line === 'held');
   }
   await gone;
   t.pass();
@@ -249,7 +251,9 @@ test('await using stops the tree and reaps everything when the block ends', asyn
 test('a script that forgets to stop its tree exits, and takes the tree with it', async (t) => {
   const { fifo, gone } = deathWatch();
   const script = `import { spawnTree } from 'pidns-tree';
-const tree = await spawnTree({ name: 'r', processes: [{ name: 'p', command: ['sh', '-c', 'exec sleep infinity 3>${fifo}'] }] });
+const tree = await spawnTree({ name: 'r', processes: [{ name: 'p', command: ['sh', '-c', 'exec 3>${fifo}; echo held; exec sleep infinity'] }] });
+// Once the process holds the FIFO: were the tree gone before, the watch would wait for a writer forever.
+await tree.waitFor((e) => e.event === 'output' && e.line === 'held');
 console.log('up', tree.pid);`;
   const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: root });
   t.regex(stdout, /^up \d+/);
