@@ -113,6 +113,18 @@ test('kill -s refuses what is not a signal (exit 2, nothing sent); names in any 
   t.like(JSON.parse(json.stdout) as object, { signal: 15, sent: true });
 });
 
+test('a kill that ends the tree (its only process) still gets its answer, not a closed connection', async (t) => {
+  // The supervisor exits when its tree ends: it waits for every request in flight first, not
+  // only for `wait`s (this raced: the reply to the kill that ended the tree was sometimes lost).
+  for (let round = 0; round < 12; round += 1) {
+    const { id } = await detached(t);
+    const reply = JSON.parse(
+      native().liveRequest(id, '{"t":"kill","node":"root","process":"p","signal":15}', false),
+    ) as { ok: boolean; sent?: boolean };
+    t.like(reply, { ok: true, sent: true }, `round ${round}`);
+  }
+});
+
 test('the supervisor refuses a request whose signal is not one, and sends nothing', async (t) => {
   const { id } = await detached(t);
   for (const signal of ['4294967305', '0', '65', '1.5', '"9"', 'null', '-1e300']) {

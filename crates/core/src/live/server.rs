@@ -72,7 +72,27 @@ fn reply(client: &OwnedFd, json: String) {
     let _ = seqpacket::send(client.as_fd(), REPLY_END, &[]);
 }
 
+/// A request in flight, counted in `replying` from its connection to its answer: when the tree
+/// ends, the supervisor waits for these (a second at most) before it exits, so that a `kill`
+/// that ends the tree (its last process) still gets its answer rather than a closed connection.
+struct InFlight<'a>(&'a Shared);
+
+impl<'a> InFlight<'a> {
+    fn count(shared: &'a Shared) -> Self {
+        shared.state.lock().unwrap_or_else(|e| e.into_inner()).replying += 1;
+        InFlight(shared)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.state.lock().unwrap_or_else(|e| e.into_inner()).replying -= 1;
+        self.0.changed.notify_all();
+    }
+}
+
 fn handle(server: &Server, client: OwnedFd) {
+    let _answering = InFlight::count(&server.shared);
     let mut pfd = [PollFd::new(client.as_fd(), PollFlags::POLLIN)];
     if poll(&mut pfd, PollTimeout::from(5_000u16)).unwrap_or(0) == 0 {
         return;
@@ -135,18 +155,12 @@ fn handle(server: &Server, client: OwnedFd) {
         LiveRequest::Events { after, wait_ms } => events(server, *after, *wait_ms),
         LiveRequest::Wait => {
             let mut st = server.shared.state.lock().unwrap_or_else(|e| e.into_inner());
-            st.replying += 1;
             while st.end.is_none() {
                 st = server.shared.changed.wait(st).unwrap_or_else(|e| e.into_inner());
             }
             let code = st.end.unwrap_or(0);
             drop(st);
-            reply(&client, ok().int("code", code).finish());
-            let mut st = server.shared.state.lock().unwrap_or_else(|e| e.into_inner());
-            st.replying -= 1;
-            drop(st);
-            server.shared.changed.notify_all();
-            return;
+            ok().int("code", code).finish()
         }
     };
     reply(&client, answer);
