@@ -5,7 +5,7 @@
  * up to date by the events that follow (`pidns-tree ui`), or from the events alone (`spawn`,
  * for its picture and summary at the end). Pure: the web page runs the same code.
  */
-import type { ExitEvent, ReapEvent, StartEvent, TreeEvent } from '../../events.js';
+import type { ExitEvent, StartEvent, TreeEvent } from '../../events.js';
 import type { Diagram, DiagramNamespace, DiagramProcess } from './model.js';
 
 export interface LiveProcess {
@@ -25,9 +25,6 @@ export interface LiveSnapshot {
   readonly ended?: number | null;
 }
 
-/** How many reaped orphans each namespace remembers in detail (the count goes on). */
-export const RECENT_REAPS = 20;
-
 /** What an event changed: `structure` (a process appeared), `state`, or nothing shown. */
 export type Change = 'structure' | 'state' | 'none';
 
@@ -35,7 +32,6 @@ export class LiveState {
   readonly #processes = new Map<string, LiveProcess>();
   readonly #zombies = new Map<string, { count: number; pids: readonly number[] }>();
   readonly #reaped = new Map<string, number>();
-  readonly #recentReaps = new Map<string, ReapEvent[]>();
   #ended: number | null = null;
   /** The processes of the last snapshot, while none has started or exited since (a storm of reaps changes only counts). */
   #sameProcesses: readonly LiveProcess[] | undefined;
@@ -69,10 +65,6 @@ export class LiveState {
       }
       case 'reap': {
         this.#reaped.set(e.node, (this.#reaped.get(e.node) ?? 0) + 1);
-        const recent = this.#recentReaps.get(e.node) ?? [];
-        recent.push(e);
-        if (recent.length > RECENT_REAPS) recent.shift();
-        this.#recentReaps.set(e.node, recent);
         return 'state';
       }
       case 'zombies':
@@ -100,10 +92,6 @@ export class LiveState {
 
   reaped(node: string): number {
     return this.#reaped.get(node) ?? 0;
-  }
-
-  recentReaps(node: string): readonly ReapEvent[] {
-    return this.#recentReaps.get(node) ?? [];
   }
 
   zombies(node: string): { count: number; pids: readonly number[] } {

@@ -244,10 +244,10 @@ const reapText = (node: string, count: number) => `${node}:init reaped ${count} 
 
 function appendLog(events: readonly TreeEvent[]): void {
   // Reaps come in storms: one line per namespace and frame says how many.
-  const reaps = new Map<string, TreeEvent[]>();
+  const reaps = new Map<string, { count: number; last: TreeEvent }>();
   const lines: string[] = [];
   for (const e of events) {
-    if (e.event === 'reap') reaps.set(e.node, [...(reaps.get(e.node) ?? []), e]);
+    if (e.event === 'reap') reaps.set(e.node, { count: (reaps.get(e.node)?.count ?? 0) + 1, last: e });
     else {
       const text = describe(e);
       if (text !== undefined) lines.push(text);
@@ -255,19 +255,17 @@ function appendLog(events: readonly TreeEvent[]): void {
   }
   const [only] = reaps;
   if (lines.length === 0 && reaps.size === 1 && only !== undefined && reapLine?.item === log.firstElementChild) {
-    const [node, list] = only;
+    const [node, batch] = only;
     if (reapLine.node === node) {
-      reapLine.count += list.length;
+      reapLine.count += batch.count;
       reapLine.item.textContent = reapText(node, reapLine.count);
       return;
     }
   }
   let newest: { node: string; count: number } | undefined;
-  for (const [node, list] of reaps) {
-    const last = list.at(-1);
-    if (list.length === 1 && last !== undefined) lines.push(describe(last) ?? '');
-    else lines.push(reapText(node, list.length));
-    newest = { node, count: list.length };
+  for (const [node, { count, last }] of reaps) {
+    lines.push(count === 1 ? (describe(last) ?? '') : reapText(node, count));
+    newest = { node, count };
   }
   if (lines.length === 0) return;
   const newestFirst = lines
