@@ -82,8 +82,8 @@ writeFileSync(
       '<a href="/?token=__TOKEN__">Live trees</a> <a href="/playground?token=__TOKEN__" aria-current="page">Playground</a>',
   }),
 );
-const csp =
-  "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'";
+// The server's policy, as a page can carry it itself (src/ui/csp.ts).
+const { PAGE_CSP: csp } = await import(path.join(root, 'dist', 'src', 'ui', 'csp.js'));
 writeFileSync(
   path.join(pub, 'index.html'),
   fill(playground, { __ASSETS__: '', __QUERY__: '', __WASM__: 'pidns_tree.wasm', __NAV__: '' }).replace(

@@ -11,13 +11,10 @@ import path from 'node:path';
 
 import { PidnsTreeError } from '../errors.js';
 import { parseSignal } from '../signals.js';
+import { CSP } from './csp.js';
 import { checkRequest, newToken, type GuardConfig } from './guard.js';
 import { htmlSafeJson, snapshotJson } from './snapshot-json.js';
 import type { Picture, TreeCatalog, Update } from './source.js';
-
-export const CSP =
-  "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; " +
-  "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 const HEADERS = {
   'content-security-policy': CSP,
