@@ -258,9 +258,7 @@ impl<'a> NodeInit<'a> {
             session: false,
             gate: self.ctx.gate(),
         };
-        let into_user_ns = mounts_of.is_some();
-        let (pid, pidfd) = launch::fork_process(&setup)
-            .map_err(|e| fork_failed(&format!("cannot fork {}", spec.name), e, into_user_ns))?;
+        let (pid, pidfd) = fork_explained(&setup, &format!("cannot fork {}", spec.name))?;
         drop((out_w, err_w));
         self.announce(pid, &pidfd, Child::Process { key, counts: true }, &spec.name, &spec.command, true)?;
         self.track_relayed(pid, &pidfd, Child::Process { key, counts: true }, out_r, err_r)
@@ -294,8 +292,7 @@ impl<'a> NodeInit<'a> {
             // As any declared process: held until the tree exists (reproducible PIDs).
             gate: self.ctx.gate(),
         };
-        let (pid, pidfd) =
-            launch::fork_process(&setup).map_err(|e| limits::explain(&format!("cannot fork {}", spec.name), e))?;
+        let (pid, pidfd) = fork_explained(&setup, &format!("cannot fork {}", spec.name))?;
         // From now on only the process (and what it starts) holds the terminal: the master
         // reads EIO, its end, once they have all closed it.
         drop(pty.slave);
@@ -572,8 +569,7 @@ impl<'a> NodeInit<'a> {
                 // Exec'd once the tree is up: never gated.
                 gate: None,
             };
-            let (pid, pidfd) =
-                launch::fork_process(&setup).map_err(|e| fork_failed("cannot fork", e, mounts_of.is_some()))?;
+            let (pid, pidfd) = fork_explained(&setup, "cannot fork")?;
             let child = Child::Process { key, counts: false };
             init.announce(pid, &pidfd, child, &spec.name, &spec.command, false)?;
             init.life.started(pid.as_raw(), child, 0);
@@ -759,4 +755,11 @@ impl<'a> NodeInit<'a> {
             }
         }
     }
+}
+
+/// Forks `setup`'s process. A refusal says why, in every launch path alike: `what` and the
+/// limit (limits::explain), or that the namespace's PID 1 has exited when the fork goes into a
+/// namespace from outside it (`mounts_of`) and the kernel says ENOMEM.
+fn fork_explained(setup: &Setup<'_>, what: &str) -> Result<(Pid, OwnedFd), String> {
+    launch::fork_process(setup).map_err(|e| fork_failed(what, e, setup.mounts_of.is_some()))
 }
