@@ -6,7 +6,7 @@
 const NOTES_HEADING = '## What bounds us';
 
 /** The run a whole BENCHMARKS.md (as render.mjs writes it) says it comes from. */
-export function runOf(md) {
+function runOf(md) {
   const file = md.match(/raw numbers in `([^`]+)`/)?.[1];
   const about = md.match(/; (\d+) interleaved rounds, ([0-9T:.\-Z]+)\./);
   if (about === null) return undefined;
@@ -14,13 +14,13 @@ export function runOf(md) {
 }
 
 /** `Run: …` under a family's heading: where its numbers come from. */
-export function provenance(run) {
+function provenance(run) {
   const file = run.resultsFile === undefined ? '' : `, raw numbers in \`${run.resultsFile}\``;
   return `Run: ${run.date}, ${run.rounds} interleaved rounds${file}.`;
 }
 
 /** The header, the family sections by title (in order), and the notes of a BENCHMARKS.md. */
-export function sections(md) {
+function sections(md) {
   const notesAt = md.indexOf(`\n${NOTES_HEADING}\n`);
   const body = notesAt < 0 ? md : md.slice(0, notesAt + 1);
   const notes = notesAt < 0 ? '' : md.slice(notesAt + 1);

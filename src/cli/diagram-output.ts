@@ -6,8 +6,6 @@ import { renderSvg } from '../render/diagram/svg.js';
 
 export type OutputFormat = 'text' | 'svg' | 'mermaid';
 
-export const FORMATS: readonly OutputFormat[] = ['text', 'svg', 'mermaid'];
-
 export function drawDiagram(diagram: Diagram, format: 'svg' | 'mermaid'): string {
   if (format === 'mermaid') return renderMermaid(diagram);
   return `<?xml version="1.0" encoding="UTF-8"?>\n${renderSvg(layoutDiagram(diagram), { standalone: true })}\n`;

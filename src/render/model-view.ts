@@ -6,7 +6,7 @@
 import type { StartEvent } from '../events.js';
 import type { PlannedTree, PredictedProcess, Simulation, SimulatedEvent, StepOutcome } from '../model/types.js';
 import type { PlanNode } from '../spec-types.js';
-import { drawRows as draw, treeRows as rows } from './tree-rows.js';
+import { drawRows, treeRows } from './tree-rows.js';
 import { describeExit, shellWords, type Style } from './words.js';
 
 /** `pid 2 in root/a · 5–7 in root`: innermost first, a range where it varies. */
@@ -32,7 +32,7 @@ export function levelsOf(nodes: readonly PlanNode[], path: string): string[] {
 export function renderPlan(planned: PlannedTree, style: Style, columns = 100): string {
   const find = (node: string, process: string): PredictedProcess | undefined =>
     planned.predicted.find((p) => p.node === node && p.process === process);
-  const lines = rows(planned.nodes, (node, process) => {
+  const lines = treeRows(planned.nodes, (node, process) => {
     const p = find(node.path, process);
     if (p === undefined) return { detail: '', command: '' };
     const chain = predictedChain(p, levelsOf(planned.nodes, node.path));
@@ -42,7 +42,7 @@ export function renderPlan(planned: PlannedTree, style: Style, columns = 100): s
       command: process !== 'init' || user ? shellWords(p.command) : '',
     };
   });
-  return draw(lines, style, columns);
+  return drawRows(lines, style, columns);
 }
 
 /** One event of a simulation as a line (as `spawn` says it, without output). */
@@ -114,8 +114,8 @@ export function renderSimulation(sim: Simulation, nodes: readonly PlanNode[], st
     sim.startup.find((e): e is StartEvent => e.event === 'start' && e.node === node && e.process === process);
   const assumed = new Set(sim.assumedPids);
   out.push(
-    draw(
-      rows(nodes, (node, process) => {
+    drawRows(
+      treeRows(nodes, (node, process) => {
         const s = startOf(node.path, process);
         if (s === undefined) return { detail: '', command: '' };
         const chain = predictedChain({ pids: s.pids, ranges: {} }, levelsOf(nodes, node.path));
@@ -151,8 +151,8 @@ export function renderSimulation(sim: Simulation, nodes: readonly PlanNode[], st
   out.push(style.bold('the tree after the steps:'));
   const byNode = (path: string) => sim.tree.processes.filter((p) => p.node === path);
   out.push(
-    draw(
-      rows(
+    drawRows(
+      treeRows(
         nodes,
         (node, process) => {
           const p = byNode(node.path).find((q) => q.process === process);

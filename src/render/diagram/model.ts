@@ -67,17 +67,6 @@ export function diagramProcesses(d: Diagram): DiagramProcess[] {
   return out;
 }
 
-/** Every namespace, in drawing order (the root first). */
-export function diagramNamespaces(d: Diagram): DiagramNamespace[] {
-  const out: DiagramNamespace[] = [];
-  const visit = (ns: DiagramNamespace): void => {
-    out.push(ns);
-    ns.children.forEach(visit);
-  };
-  visit(d.root);
-  return out;
-}
-
 const NO_ZOMBIES = { count: 0, pids: [] } as const;
 
 /** Builds the namespaces of a plan, asking `fill` for each one's init, processes and counts. */

@@ -100,11 +100,6 @@ impl<A> SharedArena<A> {
         }
     }
 
-    /// How many bytes the arena has handed out (with what was thrown away), for tests.
-    pub fn used(&self) -> usize {
-        self.next.load(Ordering::Relaxed) - self.base.load(Ordering::Relaxed)
-    }
-
     fn holds(&self, ptr: *mut u8) -> bool {
         let p = ptr as usize;
         p >= self.base.load(Ordering::Relaxed) && p < self.end.load(Ordering::Relaxed)
