@@ -16,6 +16,7 @@ import { LiveState, packSnapshot, unpackSnapshot, type PackedSnapshot } from '..
 import { startUiServer } from '../src/ui/server.js';
 import { snapshotJson } from '../src/ui/snapshot-json.js';
 import { Broadcast, KEPT_EVENTS, type Picture, type TreeSource, type Update } from '../src/ui/source.js';
+import { rawRequest } from './helpers/ui.js';
 
 const start = (node: string, process: string, pids: Record<string, number>, command: string[]): TreeEvent => ({
   event: 'start',
@@ -64,18 +65,8 @@ class MemorySource implements TreeSource {
   }
 }
 
-function get(port: number, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, headers: { host: `127.0.0.1:${port}` } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const get = (port: number, path: string) =>
+  rawRequest(new URL(`http://127.0.0.1:${port}`), { path, headers: { host: `127.0.0.1:${port}` } });
 
 /** The first `count` messages of an event stream, as [event name, parsed data]. */
 function streamed(port: number, path: string, count: number): Promise<[string, unknown][]> {

@@ -15,9 +15,13 @@ import { chromium } from 'playwright-core';
 
 import { TIME } from '../lib/metrics.mjs';
 
-const CHROMIUM = [process.env.PIDNS_TREE_CHROMIUM, '/usr/bin/chromium', '/usr/bin/google-chrome'].find(
-  (p) => p !== undefined && existsSync(p),
-);
+// The same places as the tests look (__test__/helpers/browser.ts: browserPath).
+const CHROMIUM = [
+  process.env.PIDNS_TREE_CHROMIUM,
+  '/usr/bin/chromium',
+  '/usr/bin/google-chrome',
+  '/usr/bin/chromium-browser',
+].find((p) => p !== undefined && existsSync(p));
 const WINDOW_MS = 5000;
 const RATE = 1000;
 

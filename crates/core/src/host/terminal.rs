@@ -318,20 +318,23 @@ mod tests {
         s
     }
 
+    /// Reads from the caller's side into `seen` until it holds `what`; the stream ending first
+    /// fails the test rather than looping forever.
+    fn read_until(caller: &mut UnixStream, seen: &mut Vec<u8>, what: &str) {
+        while !String::from_utf8_lossy(seen).contains(what) {
+            let mut buf = [0u8; 256];
+            let n = caller.read(&mut buf).unwrap();
+            assert!(n > 0, "ended before {what:?}: {:?}", String::from_utf8_lossy(seen));
+            seen.extend_from_slice(&buf[..n]);
+        }
+    }
+
     #[test]
     fn relays_both_ways_passes_the_size_and_ends_with_the_output() {
         let (terminal, caller) = Terminal::open(WinSize::chars(91, 33)).unwrap();
         let mut caller = blocking(caller);
         let mut child = shell(&terminal, "stty size; read line; echo \"got $line\"; stty size; exit 7");
         let mut seen = Vec::new();
-        let read_until = |caller: &mut UnixStream, seen: &mut Vec<u8>, what: &str| {
-            while !String::from_utf8_lossy(seen).contains(what) {
-                let mut buf = [0u8; 256];
-                let n = caller.read(&mut buf).unwrap();
-                assert!(n > 0, "ended before {what:?}: {:?}", String::from_utf8_lossy(seen));
-                seen.extend_from_slice(&buf[..n]);
-            }
-        };
         read_until(&mut caller, &mut seen, "33 91\r\n");
         assert!(terminal.resize(WinSize::chars(120, 40)).unwrap());
         caller.write_all(b"hello\r").unwrap();
@@ -367,12 +370,7 @@ mod tests {
         let (terminal, caller) = Terminal::open(pty::DEFAULT_SIZE).unwrap();
         let mut caller = blocking(caller);
         let mut child = shell(&terminal, "stty -echo; echo ready; cat; echo \"cat ended\"");
-        let mut buf = [0u8; 64];
-        let mut seen = Vec::new();
-        while !seen.ends_with(b"ready\r\n") {
-            let n = caller.read(&mut buf).unwrap();
-            seen.extend_from_slice(&buf[..n]);
-        }
+        read_until(&mut caller, &mut Vec::new(), "ready\r\n");
         caller.write_all(b"abc\n").unwrap();
         caller.shutdown(std::net::Shutdown::Write).unwrap();
         let mut rest = Vec::new();
@@ -425,12 +423,7 @@ mod tests {
         let (terminal, caller) = Terminal::open(pty::DEFAULT_SIZE).unwrap();
         let mut caller = blocking(caller);
         let mut child = shell(&terminal, "echo ready; exec sleep 100");
-        let mut buf = [0u8; 16];
-        let mut seen = Vec::new();
-        while !seen.ends_with(b"ready\r\n") {
-            let n = caller.read(&mut buf).unwrap();
-            seen.extend_from_slice(&buf[..n]);
-        }
+        read_until(&mut caller, &mut Vec::new(), "ready\r\n");
         drop(caller);
         // The session leader gets SIGHUP from the hang-up.
         use std::os::unix::process::ExitStatusExt;
