@@ -58,7 +58,8 @@ await build({
   format: 'esm',
   platform: 'browser',
   target: ['es2022', 'chrome111', 'firefox111', 'safari16'],
-  minify: true,
+  // UI_NO_MINIFY=1 keeps names, for a profile of the pages that says which function took the time.
+  minify: process.env.UI_NO_MINIFY === undefined,
   legalComments: 'none',
   plugins: [examplesPlugin],
   logLevel: 'warning',

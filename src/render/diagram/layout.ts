@@ -144,28 +144,130 @@ interface Entry {
   readonly ns: DiagramNamespace;
   readonly depth: number;
   readonly levels: readonly string[];
+  /** Its init, then its processes. */
+  readonly members: readonly DiagramProcess[];
+}
+
+/** What a row says, made once per process: the columns are sized from it, and the row shows it. */
+interface Texts {
+  readonly name: string;
+  readonly state: string;
+  readonly command: string;
+}
+
+/** Where PIDs go: the host gutter's width, and where each depth's gutter ends (PIDs are right-aligned). */
+interface PidGrid {
+  readonly host: number;
+  readonly gutterEnd: readonly number[];
+}
+
+/**
+ * A process's row. Its PID cells and its words are made when asked: a page draws the rows in
+ * view, not the thousand (and a class's getters cost nothing per row, where an object literal
+ * with getters is made slowly, with two closures each).
+ */
+class ProcessRow implements LayoutRow {
+  readonly key: string;
+  readonly kind: 'init' | 'process';
+  readonly node: string;
+  readonly depth: number;
+  readonly name: Cell;
+  readonly state: Cell & { readonly tone: Tone };
+  readonly command: Cell;
+  readonly #p: DiagramProcess;
+  readonly #levels: readonly string[];
+  readonly #grid: PidGrid;
+  #cells: PidCell[] | undefined;
+
+  constructor(
+    readonly row: number,
+    p: DiagramProcess,
+    e: Entry,
+    grid: PidGrid,
+    cells: Pick<LayoutRow, 'name' | 'state' | 'command'>,
+  ) {
+    this.key = p.key;
+    this.kind = p.role === 'process' ? 'process' : 'init';
+    this.node = e.ns.path;
+    this.depth = e.depth;
+    this.name = cells.name;
+    this.state = cells.state;
+    this.command = cells.command;
+    this.#p = p;
+    this.#levels = e.levels;
+    this.#grid = grid;
+  }
+
+  get pids(): readonly PidCell[] {
+    if (this.#cells === undefined) {
+      const pids = this.#p.pids;
+      const cells: PidCell[] = [];
+      const h = pidText(pids['host']);
+      if (h !== '') cells.push({ col: this.#grid.host - h.length, text: h, level: 'host' });
+      this.#levels.forEach((level, d) => {
+        const t = pidText(pids[level]);
+        if (t !== '') cells.push({ col: (this.#grid.gutterEnd[d] ?? 0) - t.length, text: t, level });
+      });
+      this.#cells = cells;
+    }
+    return this.#cells;
+  }
+
+  /** Words for screen readers and tooltips. */
+  get label(): string {
+    const p = this.#p;
+    return [
+      p.role === 'process' ? p.key : `${this.node}'s ${p.role === 'user-init' ? 'PID 1 (your command)' : 'init'}`,
+      pidWords(p),
+      this.state.text,
+      p.note ?? '',
+      shellWords(p.command),
+    ]
+      .filter((s) => s !== '')
+      .join(', ');
+  }
 }
 
 export function layoutDiagram(diagram: Diagram, options: LayoutOptions = {}): Layout {
+  // Plain loops over the processes: a page lays out a thousand of them, cold, before it can
+  // draw anything (bench: ui), and each one has a PID at up to 33 levels.
   const commandWidth = options.commandWidth ?? 48;
   const entries: Entry[] = [];
   const walk = (ns: DiagramNamespace, levels: readonly string[]): void => {
     const here = [...levels, ns.path];
-    entries.push({ ns, depth: levels.length, levels: here });
-    ns.children.forEach((c) => walk(c, here));
+    entries.push({
+      ns,
+      depth: levels.length,
+      levels: here,
+      members: ns.init === null ? ns.processes : [ns.init, ...ns.processes],
+    });
+    for (const c of ns.children) walk(c, here);
   };
   walk(diagram.root, []);
   const entryOf = new Map(entries.map((e) => [e.ns, e]));
-  const maxDepth = Math.max(...entries.map((e) => e.depth));
-  const members = (ns: DiagramNamespace): DiagramProcess[] => [...(ns.init === null ? [] : [ns.init]), ...ns.processes];
-  const all = entries.flatMap((e) => members(e.ns).map((p) => ({ p, e })));
+  let maxDepth = 0;
+  for (const e of entries) maxDepth = Math.max(maxDepth, e.depth);
 
-  // Gutter widths: the widest PID text at each depth, and on the host.
-  const gutter = Array.from({ length: maxDepth + 1 }, () => 1);
+  // Gutter widths: the widest PID text at each depth, and on the host; and each row's texts.
+  const gutter = new Array<number>(maxDepth + 1).fill(1);
   let host = 0;
-  for (const { p, e } of all) {
-    e.levels.forEach((level, d) => (gutter[d] = Math.max(gutter[d] ?? 1, pidWidth(p.pids[level]))));
-    host = Math.max(host, pidWidth(p.pids['host']));
+  const texts = new Map<DiagramProcess, Texts>();
+  let stateWidth = options.minStateWidth ?? 0;
+  let commandLen = 0;
+  for (const e of entries) {
+    const levels = e.levels;
+    for (const p of e.members) {
+      const pids = p.pids;
+      for (let d = 0; d < levels.length; d += 1) {
+        const width = pidWidth(pids[levels[d] as string]);
+        if (width > (gutter[d] as number)) gutter[d] = width;
+      }
+      host = Math.max(host, pidWidth(pids['host']));
+      const t: Texts = { name: nameOf(p), state: stateText(p), command: truncate(commandText(p), commandWidth) };
+      texts.set(p, t);
+      stateWidth = Math.max(stateWidth, t.state.length);
+      commandLen = Math.max(commandLen, t.command.length);
+    }
   }
   if (host > 0) host = Math.max(host, 'host'.length);
   // Columns: the host gutter, then for each depth d a box border (left[d]), a space, the
@@ -182,14 +284,8 @@ export function layoutDiagram(diagram: Diagram, options: LayoutOptions = {}): La
   const zombieName = (ns: DiagramNamespace) =>
     `${ns.zombies.count} ${ns.zombies.count === 1 ? 'zombie' : 'zombies'}${ns.zombies.pids.length > 0 ? ` (pid ${ns.zombies.pids.join(', ')})` : ''}`;
   let stateCol = 0;
-  let stateWidth = options.minStateWidth ?? 0;
-  let commandLen = 0;
-  for (const { p, e } of all) {
-    stateCol = Math.max(stateCol, nameCol(e.depth) + nameOf(p).length);
-    stateWidth = Math.max(stateWidth, stateText(p).length);
-    commandLen = Math.max(commandLen, Math.min(commandWidth, commandText(p).length));
-  }
   for (const e of entries) {
+    for (const p of e.members) stateCol = Math.max(stateCol, nameCol(e.depth) + (texts.get(p)?.name.length ?? 0));
     if (e.ns.zombies.count > 0) {
       stateCol = Math.max(stateCol, nameCol(e.depth) + zombieName(e.ns).length);
       stateWidth = Math.max(stateWidth, 'zombie'.length);
@@ -206,6 +302,7 @@ export function layoutDiagram(diagram: Diagram, options: LayoutOptions = {}): La
   const right = (d: number) => contentEnd + 1 + (maxDepth - d);
   const columns = right(0) + 1;
 
+  const grid: PidGrid = { host, gutterEnd: gutter.map((width, d) => gutterCol(d) + width) };
   const headings: Cell[] = host > 0 ? [{ col: 0, text: 'host' }] : [];
   const boxes: LayoutBox[] = [];
   const lines: LayoutRow[] = [];
@@ -213,47 +310,15 @@ export function layoutDiagram(diagram: Diagram, options: LayoutOptions = {}): La
   const place = (e: Entry): void => {
     const top = row;
     row += 1;
-    const pidCells = (p: DiagramProcess): PidCell[] => {
-      const cells: PidCell[] = [];
-      const h = pidText(p.pids['host']);
-      if (h !== '') cells.push({ col: host - h.length, text: h, level: 'host' });
-      e.levels.forEach((level, d) => {
-        const t = pidText(p.pids[level]);
-        if (t !== '') cells.push({ col: gutterCol(d) + (gutter[d] ?? 1) - t.length, text: t, level });
-      });
-      return cells;
-    };
-    for (const p of members(e.ns)) {
-      const state = stateText(p);
-      const command = truncate(commandText(p), commandWidth);
-      let cells: PidCell[] | undefined;
-      lines.push({
-        row,
-        key: p.key,
-        kind: p.role === 'process' ? 'process' : 'init',
-        node: e.ns.path,
-        depth: e.depth,
-        // Made when asked, as the label: a page draws the rows in view, not the thousand.
-        get pids() {
-          return (cells ??= pidCells(p));
-        },
-        name: { col: nameCol(e.depth), text: nameOf(p) },
-        state: { col: stateCol, text: state, tone: toneOf(p) },
-        command: { col: commandCol, text: command },
-        // Words for screen readers, made only for the rows a page draws (a thousand-row tree
-        // draws a hundred).
-        get label() {
-          return [
-            p.role === 'process' ? p.key : `${e.ns.path}'s ${p.role === 'user-init' ? 'PID 1 (your command)' : 'init'}`,
-            pidWords(p),
-            state,
-            p.note ?? '',
-            shellWords(p.command),
-          ]
-            .filter((s) => s !== '')
-            .join(', ');
-        },
-      });
+    for (const p of e.members) {
+      const t = texts.get(p) as Texts;
+      lines.push(
+        new ProcessRow(row, p, e, grid, {
+          name: { col: nameCol(e.depth), text: t.name },
+          state: { col: stateCol, text: t.state, tone: toneOf(p) },
+          command: { col: commandCol, text: t.command },
+        }),
+      );
       row += 1;
     }
     if (e.ns.zombies.count > 0) {
