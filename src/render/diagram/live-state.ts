@@ -35,6 +35,8 @@ export class LiveState {
   #ended: number | null = null;
   /** The processes of the last snapshot, while none has started or exited since (a storm of reaps changes only counts). */
   #sameProcesses: readonly LiveProcess[] | undefined;
+  /** How many run, while none has started or exited since it was counted. */
+  #running: number | undefined;
 
   static fromSnapshot(snapshot: LiveSnapshot): LiveState {
     const s = new LiveState();
@@ -53,6 +55,7 @@ export class LiveState {
         const known = this.#processes.has(key);
         this.#processes.set(key, { start: e, state: 'running', exit: null });
         this.#sameProcesses = undefined;
+        this.#running = undefined;
         return known ? 'state' : 'structure';
       }
       case 'exit': {
@@ -61,6 +64,7 @@ export class LiveState {
         if (p === undefined) return 'none';
         this.#processes.set(key, { start: p.start, state: 'exited', exit: e });
         this.#sameProcesses = undefined;
+        this.#running = undefined;
         return 'state';
       }
       case 'reap': {
@@ -88,6 +92,15 @@ export class LiveState {
 
   processes(): LiveProcess[] {
     return [...this.#processes.values()];
+  }
+
+  /** How many processes there are, and how many of them run (a page says it every frame). */
+  counts(): { running: number; total: number } {
+    if (this.#running === undefined) {
+      this.#running = 0;
+      for (const p of this.#processes.values()) if (p.state === 'running') this.#running += 1;
+    }
+    return { running: this.#running, total: this.#processes.size };
   }
 
   reaped(node: string): number {
@@ -157,22 +170,21 @@ export class LiveState {
 /** A process of the running tree as the diagram shows it. */
 export function toDiagramProcess(p: LiveProcess): DiagramProcess {
   const s = p.start;
-  const userInit = s.process === 'init' && !isOurInit(s);
-  return {
+  const isInit = s.process === 'init';
+  const userInit = isInit && !isOurInit(s);
+  const d: DiagramProcess = {
     key: `${s.node}:${s.process}`,
     node: s.node,
     name: s.process,
-    role: s.process === 'init' ? (userInit ? 'user-init' : 'init') : 'process',
+    role: isInit ? (userInit ? 'user-init' : 'init') : 'process',
     pids: s.pids,
     state: p.state,
     exit: p.exit === null ? null : { code: p.exit.code, signal: p.exit.signal },
-    ...(p.exit?.reason !== undefined
-      ? { note: p.exit.reason }
-      : p.exit?.error !== undefined
-        ? { note: p.exit.error }
-        : {}),
-    command: userInit ? s.command : s.process === 'init' ? [] : s.command,
+    command: userInit || !isInit ? s.command : [],
   };
+  // Only when there is one (no spread: a page converts a thousand of these, cold).
+  const note = p.exit?.reason ?? p.exit?.error;
+  return note === undefined ? d : { ...d, note };
 }
 
 /** pidns-tree's own init announces itself with its own binary as the command. */
@@ -235,19 +247,28 @@ export function packSnapshot(s: LiveSnapshot): PackedSnapshot {
 }
 
 export function unpackSnapshot(s: PackedSnapshot): LiveSnapshot {
-  return {
-    processes: s.processes.map(([node, process, pid, list, command, state, exit]) => {
-      const pids: Record<string, number> = {};
-      const [host, ...rest] = list;
-      if (host !== null && host !== undefined) pids['host'] = host;
-      levels(node).forEach((l, i) => {
-        const v = rest[i];
-        if (v !== null && v !== undefined) pids[l] = v;
-      });
-      return { start: { event: 'start', node, process, pid, pids, command }, state, exit };
-    }),
-    zombies: s.zombies,
-    reaped: s.reaped,
-    ended: s.ended,
-  };
+  // Plain loops and indexes: a page runs this once, cold, on a thousand processes with a PID at
+  // up to 33 levels each, where destructuring (the iterator protocol) and a closure per level
+  // cost several times the work itself.
+  const packed = s.processes;
+  const processes = new Array<LiveProcess>(packed.length);
+  for (let k = 0; k < packed.length; k += 1) {
+    const p = packed[k] as PackedProcess;
+    const node = p[0];
+    const list = p[3];
+    const paths = levels(node);
+    const pids: Record<string, number> = {};
+    const host = list[0];
+    if (host !== null && host !== undefined) pids['host'] = host;
+    for (let i = 0; i < paths.length; i += 1) {
+      const v = list[i + 1];
+      if (v !== null && v !== undefined) pids[paths[i] as string] = v;
+    }
+    processes[k] = {
+      start: { event: 'start', node, process: p[1], pid: p[2], pids, command: p[4] },
+      state: p[5],
+      exit: p[6],
+    };
+  }
+  return { processes, zombies: s.zombies, reaped: s.reaped, ended: s.ended };
 }
