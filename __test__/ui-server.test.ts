@@ -5,65 +5,17 @@
  * inside its HTML (a JSON data block, with its version), and asks the stream only for the events
  * after that version; a stream without a version it can resume from starts with a snapshot.
  */
+import { createHash } from 'node:crypto';
 import { request } from 'node:http';
-import path from 'node:path';
 
 import test from 'ava';
 
 import type { TreeEvent } from '../src/events.js';
-import { packageRoot } from '../src/package-root.js';
 import { LiveState, packSnapshot, unpackSnapshot, type PackedSnapshot } from '../src/render/diagram/live-state.js';
-import { startUiServer } from '../src/ui/server.js';
 import { snapshotJson } from '../src/ui/snapshot-json.js';
-import { Broadcast, KEPT_EVENTS, type Picture, type TreeSource, type Update } from '../src/ui/source.js';
+import { Broadcast, KEPT_EVENTS, type Update } from '../src/ui/source.js';
+import { MemorySource, reap, serve, start } from './helpers/memory-source.js';
 import { rawRequest } from './helpers/ui.js';
-
-const start = (node: string, process: string, pids: Record<string, number>, command: string[]): TreeEvent => ({
-  event: 'start',
-  node,
-  process,
-  pid: Object.values(pids).at(-1) ?? 0,
-  pids,
-  command,
-});
-const reap = (pid: number): TreeEvent => ({ event: 'reap', node: 'root', pid, code: 0, signal: null });
-
-/** A tree in memory: what the detached and foreground sources do with the events they get. */
-class MemorySource implements TreeSource {
-  readonly summary = {
-    id: 'mem',
-    root: 'root',
-    namespaces: 1,
-    mode: 'privileged',
-    createdAt: 0,
-    foreground: false,
-  };
-  readonly state = new LiveState();
-  readonly listeners = new Broadcast();
-
-  push(events: TreeEvent[]): void {
-    for (const e of events) this.state.apply(e);
-    this.listeners.send({ kind: 'events', events });
-  }
-
-  subscribe(listener: (u: Update) => void, after?: number): () => void {
-    const { remove, caughtUp } = this.listeners.add(listener, after);
-    if (!caughtUp) listener({ kind: 'snapshot', snapshot: this.state.snapshot() });
-    return remove;
-  }
-
-  picture(): Picture {
-    return { snapshot: this.state.snapshot(), version: this.listeners.version };
-  }
-
-  kill(): Promise<boolean> {
-    return Promise.resolve(false);
-  }
-
-  stop(): Promise<void> {
-    return Promise.resolve();
-  }
-}
 
 const get = (port: number, path: string) =>
   rawRequest(new URL(`http://127.0.0.1:${port}`), { path, headers: { host: `127.0.0.1:${port}` } });
@@ -97,17 +49,6 @@ function streamed(port: number, path: string, count: number): Promise<[string, u
   });
 }
 
-async function serve(source: MemorySource) {
-  const server = await startUiServer({
-    host: '127.0.0.1',
-    port: 0,
-    catalog: { list: () => [source.summary], get: (id) => (id === source.summary.id ? source : undefined) },
-    assets: path.join(packageRoot, 'dist', 'ui'),
-    defaultTree: source.summary.id,
-  });
-  return { server, q: `token=${encodeURIComponent(server.token)}` };
-}
-
 test('the live page carries the picture of the tree the server follows, escaped, with its version', async (t) => {
   const source = new MemorySource();
   source.push([
@@ -138,6 +79,58 @@ test('the live page carries the picture of the tree the server follows, escaped,
   t.false(page.body.includes('__FIRST_PICTURE__'));
   // The playground has no such block.
   t.false((await get(server.port, `/playground?${q}`)).body.includes('first-picture'));
+});
+
+test('the live page comes with its diagram drawn: the rows the page would draw, the same layout, texts escaped', async (t) => {
+  const source = new MemorySource();
+  const processes = Array.from({ length: 600 }, (_, i) =>
+    start('root', `p${i}`, { host: 1000 + i, root: i + 2 }, ['sleep', 'infinity']),
+  );
+  source.push([
+    start('root', 'init', { host: 100, root: 1 }, ['pidns-init']),
+    // A name that is a placeholder of the page, and a command that is markup: both only text.
+    start('root', '__FIRST_PICTURE__', { host: 101, root: 2 }, ['sh', '-c', '</svg></div><script>alert(1)</script>']),
+    ...processes,
+  ]);
+  const { server, q } = await serve(source);
+  t.teardown(() => server.close());
+  const page = await get(server.port, `/?${q}`);
+
+  const diagram = /<div id="diagram"[^>]*>([\s\S]*?)<\/div>\s*<section/.exec(page.body)?.[1] ?? '';
+  t.regex(diagram, /^<svg /, 'the drawing is in the diagram element');
+  t.false(diagram.includes('<script'), 'the command is text in the drawing');
+  t.true(diagram.includes('&#60;/svg&#62;&#60;/div&#62;&#60;script&#62;'));
+  const block = /<script type="application\/json" id="first-picture">([\s\S]*?)<\/script>/.exec(page.body);
+  const first = JSON.parse(block?.[1] ?? 'null') as { drawn: [number, number]; snapshot: PackedSnapshot };
+  t.deepEqual(first.snapshot.processes[1]?.[1], '__FIRST_PICTURE__', 'the data block is the tree, not the drawing');
+  // 602 rows is more than a page draws at once: the server draws those a page at the top
+  // would (render/diagram/live-view.ts), and says which.
+  const [from, to] = first.drawn;
+  t.is(from, 0);
+  t.true(to > 50 && to < 602, `drawn to row ${to}`);
+  const keys = [...diagram.matchAll(/<g class="row [^"]*" data-key="([^"]+)"/g)].map((m) => m[1]);
+  t.is(keys.length, to - 2, 'one row per process from row 2 (row 0: the headings, row 1: the box top)');
+  t.deepEqual(keys.slice(0, 3), ['root:init', 'root:__FIRST_PICTURE__', 'root:p0']);
+});
+
+test('the live page carries its stylesheet and script, allowed by their hashes and nothing else inline', async (t) => {
+  const source = new MemorySource();
+  source.push([start('root', 'init', { host: 100, root: 1 }, ['pidns-init'])]);
+  const { server, q } = await serve(source);
+  t.teardown(() => server.close());
+  const page = await get(server.port, `/?${q}`);
+  const csp = String(page.headers['content-security-policy']);
+  const sha = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+  const script = /<script type="module">([\s\S]*?)<\/script>/.exec(page.body)?.[1] ?? '';
+  const style = /<style>([\s\S]*?)<\/style>/.exec(page.body)?.[1] ?? '';
+  t.true(script.length > 1000 && style.length > 1000);
+  t.regex(csp, new RegExp(`script-src 'self' 'wasm-unsafe-eval' ${sha(script).replace(/[+/]/g, '\\$&')};`));
+  t.regex(csp, new RegExp(`style-src 'self' ${sha(style).replace(/[+/]/g, '\\$&')};`));
+  t.false(csp.includes('unsafe-inline'));
+  t.false(/<script [^>]*src=|<link [^>]*stylesheet/.test(page.body), 'no request for assets');
+  // The playground keeps its files, and the policy without hashes.
+  const playground = await get(server.port, `/playground?${q}`);
+  t.false(String(playground.headers['content-security-policy']).includes('sha256'));
 });
 
 test('the event stream sends a page only the events after the version it has; otherwise a snapshot first', async (t) => {

@@ -13,8 +13,10 @@ import { PidnsTreeError } from '../errors.js';
 import { parseSignal } from '../signals.js';
 import { CSP } from './csp.js';
 import { checkRequest, newToken, type GuardConfig } from './guard.js';
-import { htmlSafeJson, snapshotJson } from './snapshot-json.js';
-import type { Picture, TreeCatalog, Update } from './source.js';
+import { inlinePage } from './inline-page.js';
+import { firstPicture } from './first-picture.js';
+import { snapshotJson } from './snapshot-json.js';
+import type { TreeCatalog, Update } from './source.js';
 
 const HEADERS = {
   'content-security-policy': CSP,
@@ -79,30 +81,19 @@ async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> 
   return value as Record<string, unknown>;
 }
 
-function send(res: ServerResponse, status: number, type: string, body: string | Buffer): void {
-  res.writeHead(status, { ...HEADERS, 'content-type': type, 'content-length': Buffer.byteLength(body) }).end(body);
+function send(res: ServerResponse, status: number, type: string, body: string | Buffer, csp = CSP): void {
+  res
+    .writeHead(status, {
+      ...HEADERS,
+      'content-security-policy': csp,
+      'content-type': type,
+      'content-length': Buffer.byteLength(body),
+    })
+    .end(body);
 }
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {
   send(res, status, TYPES['.json'] ?? '', JSON.stringify(value));
-}
-
-/**
- * The data block of the live page: the picture of the tree the server follows (the one it was
- * started for), packed, with its version, so that the page draws it without a round trip and
- * asks the event stream only for what came after. A JSON data block is not script: the
- * Content-Security-Policy does not apply, and `<` is escaped so that nothing in the data (a
- * command, a name) can close the element.
- */
-function firstPicture(catalog: TreeCatalog | null, id: string | undefined): string {
-  let picture: Picture | undefined;
-  try {
-    picture = id === undefined ? undefined : catalog?.get(id)?.picture();
-  } catch {
-    // the tree is not readable now: the page asks the event stream, which says why
-  }
-  if (id === undefined || picture === undefined) return 'null';
-  return `{"tree":${htmlSafeJson(id)},"version":${picture.version},"snapshot":${snapshotJson(picture.snapshot)}}`;
 }
 
 /** `after=N` of an event stream: the version of the picture the page has; anything else is ignored. */
@@ -131,11 +122,23 @@ function statusFor(error: unknown): number {
 
 export async function startUiServer(options: UiServerOptions): Promise<UiServer> {
   const token = newToken();
-  const pages = new Map<string, string>();
-  for (const [route, file] of Object.entries(PAGES))
-    pages.set(route, readFileSync(path.join(options.assets, file), 'utf8'));
   const assets = new Map<string, Buffer>();
   for (const name of ASSETS) assets.set(name, readFileSync(path.join(options.assets, name)));
+  const text = (name: (typeof ASSETS)[number]) => assets.get(name)?.toString('utf8') ?? '';
+  // What is the same for every answer is filled in once: the token, and on the live page its
+  // stylesheet and script.
+  const pages = new Map<string, { html: string; csp: string }>();
+  for (const [route, file] of Object.entries(PAGES)) {
+    const html = readFileSync(path.join(options.assets, file), 'utf8').replaceAll(
+      '__TOKEN__',
+      encodeURIComponent(token),
+    );
+    const page = route === '/' ? inlinePage(html, text('ui.css'), text('live.js')) : { html, csp: CSP };
+    for (const mark of ['__FIRST_PICTURE__', '__FIRST_DIAGRAM__']) {
+      if (page.html.split(mark).length > 2) throw new Error(`${file}: ${mark} more than once`);
+    }
+    pages.set(route, page);
+  }
   // Known once the server listens (the port is part of it); until then everything is refused.
   const guarding: { config?: GuardConfig } = {};
   const streams = new Set<ServerResponse>();
@@ -156,12 +159,13 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     }
     const page = pages.get(url.pathname);
     if (page !== undefined && req.method === 'GET') {
-      const html = page
-        .replaceAll('__TOKEN__', encodeURIComponent(token))
-        .replaceAll('__DEFAULT_TREE__', encodeURIComponent(options.defaultTree ?? ''))
-        // Last, and as a function: the tree's data must not be read as a pattern or a placeholder.
-        .replace('__FIRST_PICTURE__', () => firstPicture(options.catalog, options.defaultTree));
-      send(res, 200, TYPES['.html'] ?? '', html);
+      const first = firstPicture(options.catalog, options.defaultTree);
+      // One pass, with a function: what the tree's data says (a process could be named
+      // __FIRST_PICTURE__) is never read as a placeholder or a pattern.
+      const html = page.html.replace(/__FIRST_(DIAGRAM|PICTURE)__/g, (_, which: string) =>
+        which === 'DIAGRAM' ? first.diagram : first.data,
+      );
+      send(res, 200, TYPES['.html'] ?? '', html, page.csp);
       return;
     }
     const asset = /^\/assets\/([^/]+)$/.exec(url.pathname)?.[1];

@@ -1,28 +1,23 @@
 /**
- * The diagram in a page: the SVG markup of render/diagram/svg.ts (the same the CLI exports).
- * The boxes are drawn whole; of the rows, only those in view and a margin around them (a tree of
- * a thousand processes would otherwise be twenty thousand text elements, which the browser lays
- * out again whenever one changes). Processes that change state are patched in place, and the
+ * The diagram in a page: the SVG markup of render/diagram/svg.ts (the same the CLI exports),
+ * drawn here or taken over from the server's first picture. The boxes are drawn whole; of the
+ * rows, only those in view and a margin around them (render/diagram/live-view.ts). Processes that change state are patched in place, and the
  * rows drawn later show the patched state. Rows are reached with the keyboard (one tab stop,
  * arrows move, Enter or Space acts) or a click.
  */
 import {
   boxSummary,
   commandText,
-  layoutDiagram,
   pidWords,
   stateText,
   toneOf,
   type Layout,
   type LayoutRow,
 } from '../../render/diagram/layout.js';
+import { drawnRows, liveLayout } from '../../render/diagram/live-view.js';
 import type { Diagram, DiagramNamespace, DiagramProcess } from '../../render/diagram/model.js';
 import { METRICS, renderRows, renderSvg, yOf } from '../../render/diagram/svg.js';
 import { truncate } from '../../render/words.js';
-
-/** Rows drawn above and below the view; all of them when there are at most ALL_ROWS. */
-const MARGIN = 40;
-const ALL_ROWS = 400;
 
 interface BoxRef {
   readonly summary: SVGTSpanElement | null;
@@ -79,13 +74,43 @@ export class DiagramView {
   /** Draws the whole diagram (a change of shape); the selected row stays selected. */
   render(diagram: Diagram): void {
     const hadFocus = this.#container.contains(document.activeElement);
-    const layout = layoutDiagram(diagram, { minStateWidth: 'killed by SIGKILL (137)'.length });
+    const layout = this.#take(liveLayout(diagram));
+    this.#range = this.#wanted();
+    this.#container.innerHTML = renderSvg(layout, { interactive: true, rows: (all) => this.#inRange(all) });
+    this.#index(hadFocus);
+  }
+
+  /**
+   * Takes over the drawing the server put in the page (src/ui/first-picture.ts): the same
+   * diagram, of which rows `drawn` (first, last + 1) were drawn. False when there is none.
+   */
+  adopt(diagram: Diagram, drawn: readonly [number, number]): boolean {
+    if (this.#container.querySelector('svg g.rows') === null) return false;
+    this.#take(liveLayout(diagram));
+    this.#range = [drawn[0], drawn[1]];
+    this.#index(false);
+    // A window taller than the server thought: draw what is now in view.
+    this.#onScroll();
+    return true;
+  }
+
+  /** A drawing in the page that is not this view's (another tree's): gone. */
+  clear(): void {
+    this.#container.replaceChildren();
+  }
+
+  #take(layout: Layout): Layout {
     this.#layout = layout;
     this.#patched = new Map();
     this.#byKey = new Map(layout.lines.map((r) => [r.key, r]));
     this.#order = layout.lines.filter((r) => r.kind !== 'zombies').map((r) => r.key);
-    this.#range = this.#wanted();
-    this.#container.innerHTML = renderSvg(layout, { interactive: true, rows: (all) => this.#inRange(all) });
+    return layout;
+  }
+
+  /** Finds the drawn rows and boxes; the selected row (or the first) is the tab stop. */
+  #index(focus: boolean): void {
+    const layout = this.#layout;
+    if (layout === undefined) return;
     this.#rowsGroup = this.#container.querySelector<SVGGElement>('g.rows');
     this.#indexRows();
     this.#boxes = new Map();
@@ -98,16 +123,15 @@ export class DiagramView {
       });
     }
     const keep = this.#selected !== undefined && this.#byKey.has(this.#selected) ? this.#selected : this.#order[0];
-    if (keep !== undefined) this.#select(keep, hadFocus);
+    if (keep !== undefined) this.#select(keep, focus);
   }
 
   /** The rows (first, last + 1) to draw: those in view and a margin, or all of a small tree. */
   #wanted(): [number, number] {
-    const rows = this.#layout?.rows ?? 0;
-    if (rows <= ALL_ROWS) return [0, rows];
-    const top = Math.floor((this.#container.scrollTop - METRICS.TITLE) / METRICS.LINE);
-    const seen = Math.ceil(this.#container.clientHeight / METRICS.LINE);
-    return [Math.max(0, top - MARGIN), top + seen + MARGIN];
+    return drawnRows(this.#layout?.rows ?? 0, {
+      scrollTop: this.#container.scrollTop,
+      height: this.#container.clientHeight,
+    });
   }
 
   #inRange(all: readonly LayoutRow[]): LayoutRow[] {
@@ -154,8 +178,16 @@ export class DiagramView {
     if (row === undefined || layout === undefined) return false;
     if (state.length > layout.stateWidth || command.length > layout.commandRoom) return false;
     const label = `${row.label.split(', ')[0] ?? p.key}, ${pidWords(p)}, ${state}`;
+    // Field by field: a row's PID cells and words may be getters (layout.ts), which a spread
+    // would not copy.
     this.#patched.set(p.key, {
-      ...row,
+      row: row.row,
+      key: row.key,
+      kind: row.kind,
+      node: row.node,
+      depth: row.depth,
+      pids: row.pids,
+      name: row.name,
       state: { ...row.state, text: state, tone: toneOf(p) },
       command: { ...row.command, text: command },
       label,

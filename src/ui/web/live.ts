@@ -96,10 +96,12 @@ async function loadTrees(): Promise<void> {
   if (current === undefined && wanted !== undefined && reply.trees.some((t) => t.id === wanted)) open(wanted);
 }
 
-/** The picture of the tree the server follows, in the page itself (server.ts): null when there is none. */
+/** The picture of the tree the server follows, in the page itself (first-picture.ts): null when there is none. */
 interface FirstPicture {
   tree: string;
   version: number;
+  /** The rows the server drew of it (first, last + 1): the diagram is in the page already. */
+  drawn: [number, number];
   snapshot: PackedSnapshot;
 }
 
@@ -131,8 +133,16 @@ function open(id: string, first?: FirstPicture | null): void {
   const known = first?.tree === id ? first : undefined;
   if (known !== undefined) {
     perf['messageAt'] ??= performance.now();
-    receive(mine, { kind: 'snapshot', snapshot: known.snapshot });
-  }
+    perf['snapshotAt'] ??= performance.now();
+    // The diagram came drawn with the page: it is on screen after this frame, and the page
+    // takes it over after that (events that come meanwhile wait in the queue).
+    requestAnimationFrame(() =>
+      requestAnimationFrame(() => {
+        perf['paintedAt'] ??= performance.now();
+        void takeOver(mine, known);
+      }),
+    );
+  } else view.clear();
   const after = known === undefined ? '' : `?after=${known.version}`;
   const source = new EventSource(api(`/api/trees/${encodeURIComponent(id)}/events${after}`));
   mine.source = source;
@@ -149,19 +159,58 @@ function open(id: string, first?: FirstPicture | null): void {
   });
 }
 
+/** A snapshot from the stream is the state from now on, drawn anew; the events queued before it are in it. */
+function takeSnapshot(target: NonNullable<typeof current>, snapshot: PackedSnapshot): void {
+  target.state = LiveState.fromSnapshot(unpackSnapshot(snapshot));
+  queued = [];
+  view.render(target.state.diagram(`tree ${target.id}`));
+  shown(target.state);
+}
+
+/** Lets the browser paint and take input between the parts of a long job. */
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => resolve();
+    channel.port2.postMessage(null);
+  });
+}
+
+/**
+ * Takes over the server's drawing of `first` (on screen already), in two tasks of a few tens
+ * of milliseconds rather than one long one: the state, then the layout. Events that came
+ * meanwhile, all after its version, wait in the queue and apply next. A snapshot from the
+ * stream that comes first wins.
+ */
+async function takeOver(target: NonNullable<typeof current>, first: FirstPicture): Promise<void> {
+  const state = LiveState.fromSnapshot(unpackSnapshot(first.snapshot));
+  await nextTask();
+  if (current !== target || target.state !== undefined) return;
+  const diagram = state.diagram(`tree ${target.id}`);
+  target.state = state;
+  if (!view.adopt(diagram, first.drawn)) view.render(diagram);
+  shown(state);
+}
+
+/** The state is on screen: what the status says, and the events that waited for it. */
+function shown(state: LiveState): void {
+  perf['rows'] = view.layout?.lines.length ?? 0;
+  perf['readyAt'] ??= performance.now();
+  showCounts(state);
+  showEnd();
+  if (queued.length > 0 && frame === 0) frame = requestAnimationFrame(flush);
+}
+
 function receive(target: NonNullable<typeof current>, u: Update): void {
   if (current !== target) return;
   if (u.kind === 'snapshot') {
     perf['snapshotAt'] ??= performance.now();
-    target.state = LiveState.fromSnapshot(unpackSnapshot(u.snapshot));
-    queued = [];
-    redraw();
+    takeSnapshot(target, u.snapshot);
     if (perf['renderedAt'] === undefined) {
       perf['renderedAt'] = performance.now();
       // The next frame's start: the diagram has been laid out and painted once.
       requestAnimationFrame(() => requestAnimationFrame(() => (perf['paintedAt'] ??= performance.now())));
     }
-    showEnd();
     return;
   }
   if (u.kind === 'gone') {
@@ -177,8 +226,12 @@ function redraw(): void {
   if (state === undefined) return;
   view.render(state.diagram(`tree ${current?.id ?? ''}`));
   perf['rows'] = view.layout?.lines.length ?? 0;
-  const n = state.processes();
-  say(`${n.filter((p) => p.state === 'running').length} running of ${n.length} processes`, 'ok');
+  showCounts(state);
+}
+
+function showCounts(state: LiveState): void {
+  const { running, total } = state.counts();
+  say(`${running} running of ${total} processes`, 'ok');
 }
 
 /** Applies what came since the last frame: a redraw if the shape changed, else patches. */
@@ -207,8 +260,7 @@ function flush(): void {
   if (reshaped) redraw();
   else {
     for (const path of spaces) view.patchNamespace(path, { reaped: state.reaped(path), zombies: state.zombies(path) });
-    const n = state.processes();
-    say(`${n.filter((p) => p.state === 'running').length} running of ${n.length} processes`, 'ok');
+    showCounts(state);
   }
   appendLog(events);
   showEnd();
