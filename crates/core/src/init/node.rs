@@ -29,7 +29,7 @@ use super::relay::Relay;
 use super::start_order::{self, Woken};
 use super::stopping::{Due, Stopping};
 use super::{children, forwarding, reaper, session, TreeContext};
-use crate::sys::{clone, ctlsock, fd, hostproc, limits, mounts, pidfd, pty, setns, signals};
+use crate::sys::{clone, ctlsock, fd, limits, mounts, pidfd, pty, setns, signals};
 use crate::wire::control::{socket_name, Reply, Request};
 use crate::wire::tree::{ProcKey, TreeMessage};
 
@@ -335,8 +335,8 @@ impl<'a> NodeInit<'a> {
         }
     }
 
-    /// Tells the host `child` exists. If its PIDs cannot be read, it is killed: a process the
-    /// host was never told of must not run (nor be reported).
+    /// Tells the host `child` exists; returns its host PID. If its PIDs cannot be read, it is
+    /// killed: a process the host was never told of must not run (nor be reported).
     fn announce(
         &mut self,
         pid: Pid,
@@ -345,12 +345,12 @@ impl<'a> NodeInit<'a> {
         name: &str,
         command: &[String],
         relayed: bool,
-    ) -> Result<(), String> {
+    ) -> Result<i32, String> {
         let key = child.key().expect("a child to announce has a key");
         match launch::start_message(key, name, command, relayed, pidfd.as_fd(), self.ctx.host_proc()) {
-            Ok(msg) => {
+            Ok((msg, host_pid)) => {
                 self.send(&msg);
-                Ok(())
+                Ok(host_pid)
             }
             Err(e) => {
                 let _ = pidfd::send_signal(pidfd.as_fd(), libc::SIGKILL);
@@ -556,6 +556,12 @@ impl<'a> NodeInit<'a> {
         let slot = *self.next_slot.entry(node).or_insert(declared);
         let key = ProcKey { node, slot };
         let fork = |init: &mut Self, mounts_of: Option<BorrowedFd<'_>>| -> Result<(), String> {
+            // A terminal session's leader waits at a gate of its own until its session is
+            // tracked: until then the session holds the leader alone, so a failure in between
+            // (announce kills the leader) leaves nothing of the session behind. The gate opens
+            // when `gate` is dropped, after the kill or the tracking.
+            let gate =
+                spec.tty.then(start_order::pipe).transpose().map_err(|e| limits::explain("cannot make a pipe", e))?;
             let setup = Setup {
                 key,
                 spec,
@@ -566,20 +572,19 @@ impl<'a> NodeInit<'a> {
                 nofile: init.ctx.nofile,
                 mounts_of,
                 session: spec.tty,
-                // Exec'd once the tree is up: never gated.
-                gate: None,
+                // Exec'd once the tree is up: never held by the start-up's gate.
+                gate: gate.as_ref().map(|(held, _)| held.as_fd()),
             };
             let (pid, pidfd) = fork_explained(&setup, "cannot fork")?;
             let child = Child::Process { key, counts: false };
-            init.announce(pid, &pidfd, child, &spec.name, &spec.command, false)?;
+            // The one read of its PIDs: the host PID is also the session's ID in the host's /proc.
+            let host_pid = init.announce(pid, &pidfd, child, &spec.name, &spec.command, false)?;
             init.life.started(pid.as_raw(), child, 0);
             if spec.tty {
-                // Its session ends with it (`reap_all`). The session's ID in the host's /proc is
-                // its host PID, read as `announce` just did (which kills it if that fails).
-                if let Ok(&[host_pid, ..]) = hostproc::nspid_of(pidfd.as_fd(), init.ctx.host_proc()).as_deref() {
-                    init.sessions.insert(pid.as_raw(), host_pid);
-                }
+                // Its session ends with it (`reap_all`).
+                init.sessions.insert(pid.as_raw(), host_pid);
             }
+            drop(gate);
             Ok(())
         };
         if node == self.idx {
