@@ -9,6 +9,7 @@
 //! (setns), so they stay our children and we still report their exits and relay their output;
 //! orphans there belong to the user's PID 1, which is the point of such a node.
 use std::collections::{HashMap, HashSet};
+use std::io::IsTerminal;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::time::{Duration, Instant};
 
@@ -549,7 +550,7 @@ impl<'a> NodeInit<'a> {
         }
         let stdio = <[OwnedFd; 3]>::try_from(fds).map_err(|_| "exec needs stdin, stdout and stderr".to_string())?;
         // A terminal session (`tty`) needs a terminal to control.
-        if spec.tty && !pty::is_terminal(stdio[0].as_fd()) {
+        if spec.tty && !stdio[0].is_terminal() {
             return Err("exec with a terminal (tty) needs a terminal as stdin".to_string());
         }
         let declared = self.ctx.plan.nodes[node as usize].processes.len() as u32;
