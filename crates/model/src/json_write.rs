@@ -9,13 +9,15 @@
 //!
 //! let json = JsonObject::new()
 //!     .str("event", "exit")
-//!     .exit_status(137, Some("SIGKILL"))
+//!     .exit_status(137, Some(9))
 //!     .object("pids", |o| o.int("host", 4821).int("root", 2))
 //!     .bool("relayed", true)
 //!     .finish();
 //! assert_eq!(json, r#"{"event":"exit","code":137,"signal":"SIGKILL","pids":{"host":4821,"root":2},"relayed":true}"#);
 //! ```
 use std::fmt::Write as _;
+
+use crate::signals::signal_name;
 
 /// Where JSON text goes: a `String`, or bytes (the collector's frames also carry raw output).
 pub trait Buf {
@@ -394,10 +396,11 @@ impl<B: Buf> JsonObject<B> {
     }
 
     /// How a process ended, the one way every message says it: `"code"`, then `"signal"`, the
-    /// name of the signal that killed it (`"SIGKILL"`), or null.
+    /// name of the signal number that killed it (`"SIGKILL"`, `"SIG34"`: [`signal_name`]), or
+    /// null.
     #[inline]
-    pub fn exit_status(self, code: i32, signal: Option<&str>) -> Self {
-        self.int("code", i64::from(code)).opt_str("signal", signal)
+    pub fn exit_status(self, code: i32, signal: Option<i32>) -> Self {
+        self.int("code", i64::from(code)).opt_str("signal", signal.map(signal_name).as_deref())
     }
 
     /// Closes the object; the buffer, with the object at its end.
@@ -484,5 +487,6 @@ mod tests {
             r#"prefix {"argv":["sh","-c"],"nspid":[40,2],"procs":[{"n":1,"x":null},{"n":2,"x":null}],"empty":{},"raw":[{"a":1},2]}"#
         );
         assert_eq!(JsonObject::new().exit_status(0, None).finish(), r#"{"code":0,"signal":null}"#);
+        assert_eq!(JsonObject::new().exit_status(162, Some(34)).finish(), r#"{"code":162,"signal":"SIG34"}"#);
     }
 }
