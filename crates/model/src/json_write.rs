@@ -327,46 +327,39 @@ impl<B: Buf> JsonObject<B> {
         self
     }
 
-    /// An array of values that are JSON text already (lines a writer made before).
-    pub fn raws<'v>(mut self, key: &'static str, values: impl IntoIterator<Item = &'v str>) -> Self {
+    /// An array member: each item written by `item`, with commas between.
+    #[inline]
+    fn list<T>(
+        mut self,
+        key: &'static str,
+        items: impl IntoIterator<Item = T>,
+        mut item: impl FnMut(&mut B, T),
+    ) -> Self {
         self.key(key);
         self.buf.put_ascii(b'[');
-        for (i, v) in values.into_iter().enumerate() {
+        for (i, v) in items.into_iter().enumerate() {
             if i > 0 {
                 self.buf.put_ascii(b',');
             }
-            self.buf.put(v);
+            item(&mut self.buf, v);
         }
         self.buf.put_ascii(b']');
         self
     }
 
+    /// An array of values that are JSON text already (lines a writer made before).
+    pub fn raws<'v>(self, key: &'static str, values: impl IntoIterator<Item = &'v str>) -> Self {
+        self.list(key, values, |buf, v| buf.put(v))
+    }
+
     /// An array of strings.
-    pub fn strs<S: AsRef<str>>(mut self, key: &'static str, values: impl IntoIterator<Item = S>) -> Self {
-        self.key(key);
-        self.buf.put("[");
-        for (i, v) in values.into_iter().enumerate() {
-            if i > 0 {
-                self.buf.put(",");
-            }
-            write_str(&mut self.buf, v.as_ref());
-        }
-        self.buf.put("]");
-        self
+    pub fn strs<S: AsRef<str>>(self, key: &'static str, values: impl IntoIterator<Item = S>) -> Self {
+        self.list(key, values, |buf, v| write_str(buf, v.as_ref()))
     }
 
     /// An array of integers.
-    pub fn ints<N: JsonInt>(mut self, key: &'static str, values: impl IntoIterator<Item = N>) -> Self {
-        self.key(key);
-        self.buf.put("[");
-        for (i, v) in values.into_iter().enumerate() {
-            if i > 0 {
-                self.buf.put(",");
-            }
-            put_int(&mut self.buf, v.json_int());
-        }
-        self.buf.put("]");
-        self
+    pub fn ints<N: JsonInt>(self, key: &'static str, values: impl IntoIterator<Item = N>) -> Self {
+        self.list(key, values, |buf, v| put_int(buf, v.json_int()))
     }
 
     /// A nested object, written by `members`.
@@ -378,21 +371,14 @@ impl<B: Buf> JsonObject<B> {
 
     /// An array of objects, one per item, each written by `members`.
     pub fn objects<T>(
-        mut self,
+        self,
         key: &'static str,
         items: impl IntoIterator<Item = T>,
         mut members: impl FnMut(JsonObject<&mut B>, T) -> JsonObject<&mut B>,
     ) -> Self {
-        self.key(key);
-        self.buf.put("[");
-        for (i, item) in items.into_iter().enumerate() {
-            if i > 0 {
-                self.buf.put(",");
-            }
-            members(JsonObject::append_to(&mut self.buf), item).finish();
-        }
-        self.buf.put("]");
-        self
+        self.list(key, items, |buf, item| {
+            members(JsonObject::append_to(buf), item).finish();
+        })
     }
 
     /// How a process ended, the one way every message says it: `"code"`, then `"signal"`, the

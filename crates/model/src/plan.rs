@@ -93,12 +93,7 @@ impl Plan {
         let mut reproducible_pids = false;
         r.object(|r, key| match key {
             "nodes" => {
-                let mut list = Vec::new();
-                r.array(|r, _| {
-                    list.push(read_node(r)?);
-                    Ok(())
-                })?;
-                nodes = Some(list);
+                nodes = Some(r.list(read_node)?);
                 Ok(())
             }
             "reproduciblePids" => {
@@ -199,23 +194,9 @@ fn read_node(r: &mut Reader<'_>) -> Result<PlanNode, String> {
                 parent = Some(None);
             }
             "parent" => parent = Some(Some(index(r)?)),
-            "children" => {
-                let mut list = Vec::new();
-                r.array(|r, _| {
-                    list.push(index(r)?);
-                    Ok(())
-                })?;
-                children = Some(list);
-            }
+            "children" => children = Some(r.list(index)?),
             "mountProc" => mount_proc = Some(r.bool()?),
-            "processes" => {
-                let mut list = Vec::new();
-                r.array(|r, _| {
-                    list.push(read_process(r)?);
-                    Ok(())
-                })?;
-                processes = Some(list);
-            }
+            "processes" => processes = Some(r.list(read_process)?),
             "init" => init = Some(read_init(r)?),
             _ => r.skip()?,
         }
