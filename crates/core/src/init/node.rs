@@ -205,7 +205,7 @@ impl<'a> NodeInit<'a> {
         let node = self.node();
         for (slot, spec) in node.processes.iter().enumerate() {
             let key = ProcKey { node: self.idx, slot: slot as u32 };
-            if let Err(message) = self.launch_with_pipes(key, spec, None) {
+            if let Err(message) = self.launch_declared(key, spec, None) {
                 return self.start_failed(message);
             }
         }
@@ -234,9 +234,10 @@ impl<'a> NodeInit<'a> {
         self.stopping.started()
     }
 
-    /// Forks `spec` as process `key` with new output pipes that we relay; `mounts_of` as for
-    /// `Setup`. Its `start` is sent before any of its output.
-    fn launch_with_pipes(
+    /// Forks declared process `spec` as `key` with its output relayed: new pipes, or a new
+    /// terminal with `"tty": true`. `mounts_of` as for `Setup`. Its `start` is sent before any
+    /// of its output.
+    fn launch_declared(
         &mut self,
         key: ProcKey,
         spec: &ProcessSpec,
@@ -248,22 +249,8 @@ impl<'a> NodeInit<'a> {
         let what = format!("cannot make the output pipes of {}", spec.name);
         let pipes = || pipe2(OFlag::O_CLOEXEC).map_err(|e| limits::explain(&what, e));
         let ((out_r, out_w), (err_r, err_w)) = (pipes()?, pipes()?);
-        let setup = Setup {
-            key,
-            spec,
-            exe: self.ctx.paths.get(spec),
-            stdio: [self.null()?, out_w.as_raw_fd(), err_w.as_raw_fd()],
-            events: self.ctx.events(),
-            nofile: self.ctx.nofile,
-            mounts_of,
-            session: false,
-            gate: self.ctx.gate(),
-        };
-        let (pid, pidfd) = fork_explained(&setup, &format!("cannot fork {}", spec.name))?;
-        drop((out_w, err_w));
-        self.announce(pid, &pidfd, Child::Process { key, counts: true }, &spec.name, &spec.command, true)?;
-        self.track_relayed(pid, &pidfd, Child::Process { key, counts: true }, out_r, err_r)
-            .map_err(|e| limits::explain(&format!("cannot relay the output of {}", spec.name), e))
+        let stdio = [self.null()?, out_w.as_raw_fd(), err_w.as_raw_fd()];
+        self.launch_relayed(key, spec, mounts_of, stdio, vec![out_w, err_w], Output::Pipes(out_r, err_r))
     }
 
     /// `"tty": true`: forks `spec` as process `key` on a new pseudo-terminal (its stdin, stdout
@@ -281,57 +268,68 @@ impl<'a> NodeInit<'a> {
             .and_then(|p| pty::output_as_written(p.slave.as_fd()).map(|()| p))
             .map_err(|e| limits::explain(&what, e))?;
         let slave = pty.slave.as_raw_fd();
+        // From the fork on only the process (and what it starts) holds the terminal: the master
+        // reads EIO, its end, once they have all closed it.
+        self.launch_relayed(key, spec, mounts_of, [slave, slave, slave], vec![pty.slave], Output::Terminal(pty.master))
+    }
+
+    /// What both launch paths share: forks `spec` as process `key` (a declared process, held
+    /// at the start-up's gate like any) with `stdio`, drops `theirs` (the child's ends of its
+    /// output, which we must not hold), tells the host, and relays `output`.
+    fn launch_relayed(
+        &mut self,
+        key: ProcKey,
+        spec: &ProcessSpec,
+        mounts_of: Option<BorrowedFd<'_>>,
+        stdio: [RawFd; 3],
+        theirs: Vec<OwnedFd>,
+        output: Output,
+    ) -> Result<(), String> {
         let setup = Setup {
             key,
             spec,
             exe: self.ctx.paths.get(spec),
-            stdio: [slave, slave, slave],
+            stdio,
             events: self.ctx.events(),
             nofile: self.ctx.nofile,
             mounts_of,
-            session: true,
-            // As any declared process: held until the tree exists (reproducible PIDs).
+            session: matches!(output, Output::Terminal(_)),
             gate: self.ctx.gate(),
         };
         let (pid, pidfd) = fork_explained(&setup, &format!("cannot fork {}", spec.name))?;
-        // From now on only the process (and what it starts) holds the terminal: the master
-        // reads EIO, its end, once they have all closed it.
-        drop(pty.slave);
+        drop(theirs);
         let child = Child::Process { key, counts: true };
         self.announce(pid, &pidfd, child, &spec.name, &spec.command, true)?;
-        if let Err(e) = self.relay().and_then(|relay| relay.add_terminal(key, pty.master)) {
-            // As in track_relayed: no output will come, and the host hears so at once.
-            let _ = pidfd::send_signal(pidfd.as_fd(), libc::SIGKILL);
-            self.life.started(pid.as_raw(), child, 0);
-            self.send(&TreeMessage::Closed { key });
-            return Err(limits::explain(&format!("cannot relay the output of {}", spec.name), e));
-        }
-        self.life.started(pid.as_raw(), child, 1);
-        Ok(())
+        self.track_relayed(pid, &pidfd, child, output, &spec.name)
     }
 
-    /// Tracks an announced child whose output we relay. If its pipes cannot be watched it is
-    /// killed (its output would go nowhere) and reported when reaped.
+    /// Tracks an announced child whose output we relay. If its output cannot be watched it is
+    /// killed (its output would go nowhere) and reported when reaped; the host hears at once
+    /// that there is no output to wait for. `name` says whose output in the error.
     fn track_relayed(
         &mut self,
         pid: Pid,
         pidfd: &OwnedFd,
         child: Child,
-        out: OwnedFd,
-        err: OwnedFd,
-    ) -> Result<(), Errno> {
+        output: Output,
+        name: &str,
+    ) -> Result<(), String> {
         let key = child.key().expect("an announced child");
-        match self.relay().and_then(|relay| relay.add(key, out, err)) {
+        let streams = output.streams();
+        let added = self.relay().and_then(|relay| match output {
+            Output::Pipes(out, err) => relay.add(key, out, err),
+            Output::Terminal(master) => relay.add_terminal(key, master),
+        });
+        match added {
             Ok(()) => {
-                self.life.started(pid.as_raw(), child, 2);
+                self.life.started(pid.as_raw(), child, streams);
                 Ok(())
             }
             Err(e) => {
-                // No output will come: the host hears at once that there is none to wait for.
                 let _ = pidfd::send_signal(pidfd.as_fd(), libc::SIGKILL);
                 self.life.started(pid.as_raw(), child, 0);
                 self.send(&TreeMessage::Closed { key });
-                Err(e)
+                Err(limits::explain(&format!("cannot relay the output of {name}"), e))
             }
         }
     }
@@ -485,15 +483,14 @@ impl<'a> NodeInit<'a> {
                 self.outbox.flush_all(self.ctx.events());
                 let _ = nix::unistd::write(&go_w, &[1]);
                 announced?;
-                self.track_relayed(pid, &pidfd, Child::Namespace { key, ours: false }, out_r, err_r)
-                    .map_err(|e| limits::explain(&format!("cannot relay the output of {}", node.path), e))?;
+                let init = Child::Namespace { key, ours: false };
+                self.track_relayed(pid, &pidfd, init, Output::Pipes(out_r, err_r), &node.path)?;
                 // Wait until the user's PID 1 has its mounts (or died), then start its
                 // namespace's processes from here.
                 let _ = nix::unistd::read(&ready_r, &mut [0u8; 1]);
                 for (slot, spec) in node.processes.iter().enumerate() {
                     let key = ProcKey { node: child, slot: slot as u32 };
-                    if let Err(message) =
-                        self.launch_into(&pidfd, |init, ns| init.launch_with_pipes(key, spec, Some(ns)))
+                    if let Err(message) = self.launch_into(&pidfd, |init, ns| init.launch_declared(key, spec, Some(ns)))
                     {
                         // Its PID 1 may already have exited: the kernel then refuses anything
                         // new in that namespace. That namespace failed, not the tree.
@@ -759,6 +756,23 @@ impl<'a> NodeInit<'a> {
                     self.send(&TreeMessage::Reap { node: self.idx, nspid, status });
                 }
             }
+        }
+    }
+}
+
+/// The read ends of a relayed child's output, which the relay takes.
+enum Output {
+    /// stdout and stderr.
+    Pipes(OwnedFd, OwnedFd),
+    /// A terminal's master (`"tty": true`): one stream, relayed as stdout.
+    Terminal(OwnedFd),
+}
+
+impl Output {
+    fn streams(&self) -> u8 {
+        match self {
+            Output::Pipes(..) => 2,
+            Output::Terminal(_) => 1,
         }
     }
 }
