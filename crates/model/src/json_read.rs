@@ -305,24 +305,24 @@ impl<'a> Reader<'a> {
         i32::try_from(n).map_err(|_| self.error("expected a 32-bit integer, found one out of range"))
     }
 
-    /// An array of i32s.
-    pub fn i32s(&mut self) -> ReadResult<Vec<i32>> {
+    /// An array, each item read by `item`.
+    pub fn list<T>(&mut self, mut item: impl FnMut(&mut Self) -> ReadResult<T>) -> ReadResult<Vec<T>> {
         let mut out = Vec::new();
         self.array(|r, _| {
-            out.push(r.i32()?);
+            out.push(item(r)?);
             Ok(())
         })?;
         Ok(out)
     }
 
+    /// An array of i32s.
+    pub fn i32s(&mut self) -> ReadResult<Vec<i32>> {
+        self.list(Self::i32)
+    }
+
     /// An array of strings.
     pub fn strings(&mut self) -> ReadResult<Vec<String>> {
-        let mut out = Vec::new();
-        self.array(|r, _| {
-            out.push(r.string()?);
-            Ok(())
-        })?;
-        Ok(out)
+        self.list(Self::string)
     }
 
     /// An object of strings, in document order.

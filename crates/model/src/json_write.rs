@@ -9,13 +9,15 @@
 //!
 //! let json = JsonObject::new()
 //!     .str("event", "exit")
-//!     .exit_status(137, Some("SIGKILL"))
+//!     .exit_status(137, Some(9))
 //!     .object("pids", |o| o.int("host", 4821).int("root", 2))
 //!     .bool("relayed", true)
 //!     .finish();
 //! assert_eq!(json, r#"{"event":"exit","code":137,"signal":"SIGKILL","pids":{"host":4821,"root":2},"relayed":true}"#);
 //! ```
 use std::fmt::Write as _;
+
+use crate::signals::signal_name;
 
 /// Where JSON text goes: a `String`, or bytes (the collector's frames also carry raw output).
 pub trait Buf {
@@ -325,46 +327,39 @@ impl<B: Buf> JsonObject<B> {
         self
     }
 
-    /// An array of values that are JSON text already (lines a writer made before).
-    pub fn raws<'v>(mut self, key: &'static str, values: impl IntoIterator<Item = &'v str>) -> Self {
+    /// An array member: each item written by `item`, with commas between.
+    #[inline]
+    fn list<T>(
+        mut self,
+        key: &'static str,
+        items: impl IntoIterator<Item = T>,
+        mut item: impl FnMut(&mut B, T),
+    ) -> Self {
         self.key(key);
         self.buf.put_ascii(b'[');
-        for (i, v) in values.into_iter().enumerate() {
+        for (i, v) in items.into_iter().enumerate() {
             if i > 0 {
                 self.buf.put_ascii(b',');
             }
-            self.buf.put(v);
+            item(&mut self.buf, v);
         }
         self.buf.put_ascii(b']');
         self
     }
 
+    /// An array of values that are JSON text already (lines a writer made before).
+    pub fn raws<'v>(self, key: &'static str, values: impl IntoIterator<Item = &'v str>) -> Self {
+        self.list(key, values, |buf, v| buf.put(v))
+    }
+
     /// An array of strings.
-    pub fn strs<S: AsRef<str>>(mut self, key: &'static str, values: impl IntoIterator<Item = S>) -> Self {
-        self.key(key);
-        self.buf.put("[");
-        for (i, v) in values.into_iter().enumerate() {
-            if i > 0 {
-                self.buf.put(",");
-            }
-            write_str(&mut self.buf, v.as_ref());
-        }
-        self.buf.put("]");
-        self
+    pub fn strs<S: AsRef<str>>(self, key: &'static str, values: impl IntoIterator<Item = S>) -> Self {
+        self.list(key, values, |buf, v| write_str(buf, v.as_ref()))
     }
 
     /// An array of integers.
-    pub fn ints<N: JsonInt>(mut self, key: &'static str, values: impl IntoIterator<Item = N>) -> Self {
-        self.key(key);
-        self.buf.put("[");
-        for (i, v) in values.into_iter().enumerate() {
-            if i > 0 {
-                self.buf.put(",");
-            }
-            put_int(&mut self.buf, v.json_int());
-        }
-        self.buf.put("]");
-        self
+    pub fn ints<N: JsonInt>(self, key: &'static str, values: impl IntoIterator<Item = N>) -> Self {
+        self.list(key, values, |buf, v| put_int(buf, v.json_int()))
     }
 
     /// A nested object, written by `members`.
@@ -376,28 +371,22 @@ impl<B: Buf> JsonObject<B> {
 
     /// An array of objects, one per item, each written by `members`.
     pub fn objects<T>(
-        mut self,
+        self,
         key: &'static str,
         items: impl IntoIterator<Item = T>,
         mut members: impl FnMut(JsonObject<&mut B>, T) -> JsonObject<&mut B>,
     ) -> Self {
-        self.key(key);
-        self.buf.put("[");
-        for (i, item) in items.into_iter().enumerate() {
-            if i > 0 {
-                self.buf.put(",");
-            }
-            members(JsonObject::append_to(&mut self.buf), item).finish();
-        }
-        self.buf.put("]");
-        self
+        self.list(key, items, |buf, item| {
+            members(JsonObject::append_to(buf), item).finish();
+        })
     }
 
     /// How a process ended, the one way every message says it: `"code"`, then `"signal"`, the
-    /// name of the signal that killed it (`"SIGKILL"`), or null.
+    /// name of the signal number that killed it (`"SIGKILL"`, `"SIG34"`: [`signal_name`]), or
+    /// null.
     #[inline]
-    pub fn exit_status(self, code: i32, signal: Option<&str>) -> Self {
-        self.int("code", i64::from(code)).opt_str("signal", signal)
+    pub fn exit_status(self, code: i32, signal: Option<i32>) -> Self {
+        self.int("code", i64::from(code)).opt_str("signal", signal.map(signal_name).as_deref())
     }
 
     /// Closes the object; the buffer, with the object at its end.
@@ -484,5 +473,6 @@ mod tests {
             r#"prefix {"argv":["sh","-c"],"nspid":[40,2],"procs":[{"n":1,"x":null},{"n":2,"x":null}],"empty":{},"raw":[{"a":1},2]}"#
         );
         assert_eq!(JsonObject::new().exit_status(0, None).finish(), r#"{"code":0,"signal":null}"#);
+        assert_eq!(JsonObject::new().exit_status(162, Some(34)).finish(), r#"{"code":162,"signal":"SIG34"}"#);
     }
 }

@@ -93,12 +93,7 @@ impl Plan {
         let mut reproducible_pids = false;
         r.object(|r, key| match key {
             "nodes" => {
-                let mut list = Vec::new();
-                r.array(|r, _| {
-                    list.push(read_node(r)?);
-                    Ok(())
-                })?;
-                nodes = Some(list);
+                nodes = Some(r.list(read_node)?);
                 Ok(())
             }
             "reproduciblePids" => {
@@ -137,7 +132,9 @@ fn push(nodes: &mut Vec<PlanNode>, spec: &TreeSpec, parent: Option<usize>) -> us
     index
 }
 
-fn process_fields<'b, B: Buf>(o: JsonObject<&'b mut B>, p: &ProcessSpec) -> JsonObject<&'b mut B> {
+/// A process's members (a plan's processes and user inits, an exec request's process, see
+/// pidns_core::wire::control), as [`read_process`] reads them back.
+pub fn process_fields<'b, B: Buf>(o: JsonObject<&'b mut B>, p: &ProcessSpec) -> JsonObject<&'b mut B> {
     let o = o
         .str("name", &p.name)
         .strs("command", &p.command)
@@ -199,23 +196,9 @@ fn read_node(r: &mut Reader<'_>) -> Result<PlanNode, String> {
                 parent = Some(None);
             }
             "parent" => parent = Some(Some(index(r)?)),
-            "children" => {
-                let mut list = Vec::new();
-                r.array(|r, _| {
-                    list.push(index(r)?);
-                    Ok(())
-                })?;
-                children = Some(list);
-            }
+            "children" => children = Some(r.list(index)?),
             "mountProc" => mount_proc = Some(r.bool()?),
-            "processes" => {
-                let mut list = Vec::new();
-                r.array(|r, _| {
-                    list.push(read_process(r)?);
-                    Ok(())
-                })?;
-                processes = Some(list);
-            }
+            "processes" => processes = Some(r.list(read_process)?),
             "init" => init = Some(read_init(r)?),
             _ => r.skip()?,
         }
@@ -233,7 +216,17 @@ fn read_node(r: &mut Reader<'_>) -> Result<PlanNode, String> {
     })
 }
 
-fn read_process(r: &mut Reader<'_>) -> Result<ProcessSpec, String> {
+/// An object of [`process_fields`].
+pub fn read_process(r: &mut Reader<'_>) -> Result<ProcessSpec, String> {
+    read_process_with(r, |r, _| r.skip())
+}
+
+/// An object of [`process_fields`] and other members, which `other(reader, key)` reads (it
+/// must consume the member's value): an exec request's `node`.
+pub fn read_process_with<'a>(
+    r: &mut Reader<'a>,
+    mut other: impl FnMut(&mut Reader<'a>, &str) -> Result<(), String>,
+) -> Result<ProcessSpec, String> {
     let (mut name, mut command, mut env, mut cwd) = (None, None, None, None);
     // Optional: plans written before `tty` existed have none.
     let mut tty = false;
@@ -254,7 +247,7 @@ fn read_process(r: &mut Reader<'_>) -> Result<ProcessSpec, String> {
             }
             "cwd" => cwd = Some(Some(r.string()?)),
             "tty" => tty = r.bool()?,
-            _ => r.skip()?,
+            _ => other(r, key)?,
         }
         Ok(())
     })?;

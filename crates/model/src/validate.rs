@@ -232,25 +232,11 @@ impl Validator<'_> {
                 self.type_error(&key_path(path, "$schema"), s, "a string", None);
             }
         }
-        if let Some(r) = get(&f, "reproduciblePids") {
-            match &r.kind {
-                Kind::Bool(b) => spec.reproducible_pids = *b,
-                Kind::String(s) if s == "true" || s == "false" => {
-                    let hint = format!("remove the quotes: \"reproduciblePids\": {s}");
-                    self.type_error(&key_path(path, "reproduciblePids"), r, "a boolean (true or false)", Some(hint));
-                }
-                _ => self.type_error(&key_path(path, "reproduciblePids"), r, "a boolean (true or false)", None),
-            }
+        if let Some(b) = self.boolean(&f, path, "reproduciblePids") {
+            spec.reproducible_pids = b;
         }
-        if let Some(m) = get(&f, "mountProc") {
-            match &m.kind {
-                Kind::Bool(b) => spec.mount_proc = *b,
-                Kind::String(s) if s == "true" || s == "false" => {
-                    let hint = format!("remove the quotes: \"mountProc\": {s}");
-                    self.type_error(&key_path(path, "mountProc"), m, "a boolean (true or false)", Some(hint));
-                }
-                _ => self.type_error(&key_path(path, "mountProc"), m, "a boolean (true or false)", None),
-            }
+        if let Some(b) = self.boolean(&f, path, "mountProc") {
+            spec.mount_proc = b;
         }
         if let Some(i) = get(&f, "init") {
             spec.init = self.init(i, &key_path(path, "init"), &ns, depth == 1);
@@ -481,24 +467,26 @@ to start the tree's processes and create its namespaces"
         if let Some(c) = get(&f, "cwd") {
             p.cwd = self.cwd(c, &key_path(path, "cwd"));
         }
-        if let Some(t) = get(&f, "tty") {
-            p.tty = self.boolean(t, &key_path(path, "tty"), "tty").unwrap_or(false);
-        }
+        p.tty = self.boolean(&f, path, "tty").unwrap_or(false);
         if let Some(e) = get(&f, "expect") {
             self.process_expect(e, &key_path(path, "expect"), ns, &p.name);
         }
         p
     }
 
-    /// A boolean field (`tty`); a quoted "true" or "false" gets a hint.
-    fn boolean(&mut self, v: &Value, path: &str, field: &str) -> Option<bool> {
+    /// The boolean field `field` of the object at `path` (`mountProc`, `reproduciblePids`,
+    /// `tty`): None when it is absent or not a boolean (an error then, and a quoted "true" or
+    /// "false" gets a hint).
+    fn boolean(&mut self, f: &Fields<'_>, path: &str, field: &str) -> Option<bool> {
+        let v = get(f, field)?;
+        let path = key_path(path, field);
         match &v.kind {
             Kind::Bool(b) => return Some(*b),
             Kind::String(s) if s == "true" || s == "false" => {
                 let hint = format!("remove the quotes: \"{field}\": {s}");
-                self.type_error(path, v, "a boolean (true or false)", Some(hint));
+                self.type_error(&path, v, "a boolean (true or false)", Some(hint));
             }
-            _ => self.type_error(path, v, "a boolean (true or false)", None),
+            _ => self.type_error(&path, v, "a boolean (true or false)", None),
         }
         None
     }

@@ -1,12 +1,13 @@
 //! `pidns-tree inspect <pid>`: a host process's PID at every level, with each level's namespace.
 //! Its errors carry their code (`err.code`): BAD_PID, UNKNOWN_PROCESS or NOT_PERMITTED, so that
 //! the CLI tells "no such process" from "not allowed to look" without reading the message.
-use napi::{Error, Result};
 use napi_derive::napi;
 use nix::errno::Errno;
 use nix::unistd::Pid;
 use pidns_core::error_code::ErrorCode;
 use pidns_core::sys::{hostproc, nschain};
+
+use crate::coded::{Error, Result};
 
 #[napi(object)]
 pub struct PidLevel {
@@ -35,7 +36,7 @@ fn exists(pid: i32) -> bool {
 }
 
 /// The error for an `errno` met while reading `file` (under /proc/PID) for `pid`.
-fn failure(pid: i32, file: &str, errno: Errno) -> Error<ErrorCode> {
+fn failure(pid: i32, file: &str, errno: Errno) -> Error {
     let path = format!("/proc/{pid}/{file}");
     match errno {
         Errno::EACCES | Errno::EPERM => Error::new(
@@ -65,7 +66,7 @@ fn io_errno(e: std::io::Error) -> Errno {
 /// The PID-namespace chain of host process `pid` and its PID in each namespace. `pid` is taken
 /// as a JavaScript number, not an i32, which napi would wrap (4294967298 would become 2).
 #[napi]
-pub fn inspect_pid(pid: f64) -> Result<Inspected, ErrorCode> {
+pub fn inspect_pid(pid: f64) -> Result<Inspected> {
     if pid.fract() != 0.0 || !(1.0..=PID_MAX_LIMIT).contains(&pid) {
         return Err(Error::new(
             ErrorCode::BadPid,

@@ -6,17 +6,17 @@
 //! Errors carry their code as the JavaScript error's `code`: STATE_UNSAFE (nothing was used or
 //! sent), UNKNOWN_TREE, TREE_GONE.
 use napi::bindgen_prelude::{AsyncTask, Object};
-use napi::{Env, Error, Result, Task};
+use napi::{Env, Task};
 use napi_derive::napi;
 use pidns_core::error_code::ErrorCode;
 use pidns_core::live::client;
 use pidns_core::live::state_root::{StateRoot, Unsafe};
 use pidns_core::live::tree_dir;
 
-use crate::coded::{from_napi, rejection};
+use crate::coded::{from_napi, from_request, rejection, Error, Result};
 use crate::terminal::NativeTerminal;
 
-fn unsafe_state(u: Unsafe) -> Error<ErrorCode> {
+fn unsafe_state(u: Unsafe) -> Error {
     Error::new(ErrorCode::StateUnsafe, u.0)
 }
 
@@ -48,14 +48,14 @@ pub struct LiveProblem {
 
 /// The path of the state root of detached trees (not checked, not created).
 #[napi]
-pub fn live_state_root() -> Result<String, ErrorCode> {
+pub fn live_state_root() -> Result<String> {
     StateRoot::path().map(|p| p.display().to_string()).map_err(unsafe_state)
 }
 
 /// The detached trees running here; the state of dead ones is removed (only pidns-tree's own
 /// files, by name) and reported.
 #[napi]
-pub fn live_list() -> Result<LiveListing, ErrorCode> {
+pub fn live_list() -> Result<LiveListing> {
     let path = StateRoot::path().map_err(unsafe_state)?;
     let Some(root) = StateRoot::open(false).map_err(unsafe_state)? else {
         return Ok(LiveListing { root: path.display().to_string(), trees: vec![], cleaned: vec![], problems: vec![] });
@@ -78,19 +78,9 @@ pub fn live_list() -> Result<LiveListing, ErrorCode> {
 /// runs as us or root. Blocks until the reply comes (for exec, until the command has exited), or
 /// until `timeout_ms` when given.
 #[napi]
-pub fn live_request(
-    id: String,
-    request: String,
-    pass_stdio: bool,
-    timeout_ms: Option<u32>,
-) -> Result<String, ErrorCode> {
+pub fn live_request(id: String, request: String, pass_stdio: bool, timeout_ms: Option<u32>) -> Result<String> {
     let timeout = timeout_ms.map(|ms| std::time::Duration::from_millis(ms as u64));
-    client::request(&id, &request, pass_stdio, timeout).map_err(coded_error)
-}
-
-fn coded_error(e: client::RequestError) -> Error<ErrorCode> {
-    let (code, message) = e.coded();
-    Error::new(code, message)
+    client::request(&id, &request, pass_stdio, timeout).map_err(from_request)
 }
 
 /// `live_request` off the JavaScript thread (never with stdio): for requests that wait, such
@@ -107,18 +97,18 @@ pub struct LiveRequestTask {
 }
 
 impl Task for LiveRequestTask {
-    /// The reply, or the refusal's code and message (made a JavaScript error in `resolve`, on
-    /// the JavaScript thread, so that it keeps its code).
-    type Output = std::result::Result<String, (ErrorCode, String)>;
+    /// napi's tasks fail with its own statuses only: the reply or the coded error travels as the
+    /// output, and the error becomes the promise's rejection in `resolve` (see `coded`).
+    type Output = Result<String>;
     type JsValue = String;
 
-    fn compute(&mut self) -> Result<Self::Output> {
+    fn compute(&mut self) -> napi::Result<Result<String>> {
         let timeout = self.timeout_ms.map(|ms| std::time::Duration::from_millis(ms as u64));
-        Ok(client::request(&self.id, &self.request, false, timeout).map_err(|e| e.coded()))
+        Ok(client::request(&self.id, &self.request, false, timeout).map_err(from_request))
     }
 
-    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<String> {
-        output.map_err(|(code, message)| rejection(env, Error::new(code, message)))
+    fn resolve(&mut self, env: Env, output: Result<String>) -> napi::Result<String> {
+        output.map_err(|coded| rejection(env, coded))
     }
 }
 
@@ -133,7 +123,7 @@ pub fn live_exec_on_terminal<'env>(
     id: String,
     request: String,
     terminal: &NativeTerminal,
-) -> Result<Object<'env>, ErrorCode> {
+) -> Result<Object<'env>> {
     let slave = terminal
         .take_slave()
         .ok_or_else(|| Error::new(ErrorCode::BadArgument, "this terminal was given to an exec already".to_string()))?;
@@ -145,7 +135,7 @@ pub fn live_exec_on_terminal<'env>(
             Ok(reply) => deferred.resolve(Box::new(move |_| Ok(reply))),
             // Rejected with a JavaScript error made on the JavaScript thread: it keeps its code.
             Err(e) => {
-                let error = coded_error(e);
+                let error = from_request(e);
                 deferred.resolve(Box::new(move |env| Err(rejection(env, error))))
             }
         })
@@ -153,4 +143,4 @@ pub fn live_exec_on_terminal<'env>(
     Ok(promise)
 }
 
-type Resolver = Box<dyn FnOnce(Env) -> Result<String> + Send>;
+type Resolver = Box<dyn FnOnce(Env) -> napi::Result<String> + Send>;

@@ -1,6 +1,7 @@
 //! Terminals for JavaScript: the pty of an interactive exec (`pidns_core::host::terminal`: its
 //! slave goes to the command, its master is relayed to a socket JavaScript reads and writes),
 //! and raw mode for the CLI's own terminal while it relays one.
+use std::io::IsTerminal;
 use std::os::fd::{AsFd, IntoRawFd, OwnedFd};
 use std::sync::Mutex;
 
@@ -107,7 +108,7 @@ pub struct RawTerminal {
 #[napi]
 pub fn make_raw(fd: i32) -> Result<Option<RawTerminal>> {
     let own = fd::dup_raw(fd, 3).map_err(|e| failure("raw mode", e))?;
-    if !pty::is_terminal(own.as_fd()) {
+    if !own.is_terminal() {
         return Ok(None);
     }
     let saved = pty::make_raw(own.as_fd()).map_err(|e| failure("cannot put the terminal in raw mode", e))?;

@@ -62,10 +62,6 @@ pub struct ExecFds {
     pub slot: u32,
 }
 
-fn failure(code: ErrorCode, message: String) -> Error {
-    Error::new(code, message)
-}
-
 /// A JavaScript number as a signal the kernel has. Taken as f64, not i32: napi would wrap
 /// 4294967305 into 9 (SIGKILL) before we could see it.
 fn checked_signal(signal: f64) -> Result<i32> {
@@ -99,7 +95,7 @@ impl NativeTree {
     pub fn signal(&self, signal: f64) -> Result<bool> {
         let signal = checked_signal(signal)?;
         pidfd::signal_if_alive(self.root_pidfd.as_fd(), signal)
-            .map_err(|e| failure(ErrorCode::SyscallFailed, format!("signal {signal}: {}", e.desc())))
+            .map_err(|e| Error::new(ErrorCode::SyscallFailed, format!("signal {signal}: {}", e.desc())))
     }
 
     /// Signals process `process` of namespace `node` ("init" for its PID 1), through a pidfd
@@ -109,7 +105,7 @@ impl NativeTree {
         let signal = checked_signal(signal)?;
         self.registry
             .signal(&node, &process, signal)
-            .map_err(|e| failure(ErrorCode::SyscallFailed, format!("signal {signal}: {}", e.desc())))
+            .map_err(|e| Error::new(ErrorCode::SyscallFailed, format!("signal {signal}: {}", e.desc())))
     }
 
     /// Starts `command` in namespace `node` as a child of the init serving it, named `name`;
@@ -127,11 +123,11 @@ impl NativeTree {
         terminal: Option<&NativeTerminal>,
     ) -> Result<AsyncTask<ExecTask>> {
         if command.first().is_none_or(|c| c.is_empty()) {
-            return Err(failure(ErrorCode::BadArgument, "exec needs a command".to_string()));
+            return Err(Error::new(ErrorCode::BadArgument, "exec needs a command".to_string()));
         }
         let slave = match terminal {
             Some(t) => Some(t.take_slave().ok_or_else(|| {
-                failure(ErrorCode::BadArgument, "this terminal was given to an exec already".to_string())
+                Error::new(ErrorCode::BadArgument, "this terminal was given to an exec already".to_string())
             })?),
             None => None,
         };
@@ -166,7 +162,7 @@ impl ExecTask {
                 self.registry.exec(&self.node, spec, [fd, fd, fd]).map(|key| ExecDone { stdio: None, slot: key.slot })
             }
             None => {
-                let io = |e: nix::errno::Errno| failure(ErrorCode::SyscallFailed, format!("exec: {}", e.desc()));
+                let io = |e: nix::errno::Errno| Error::new(ErrorCode::SyscallFailed, format!("exec: {}", e.desc()));
                 let (in_r, in_w) = pipe2(OFlag::O_CLOEXEC).map_err(io)?;
                 let (out_r, out_w) = pipe2(OFlag::O_CLOEXEC).map_err(io)?;
                 let (err_r, err_w) = pipe2(OFlag::O_CLOEXEC).map_err(io)?;
@@ -179,9 +175,9 @@ impl ExecTask {
         match result {
             Ok(done) => Ok(done),
             Err(ExecError::UnknownNode) | Err(ExecError::Gone) => {
-                Err(failure(ErrorCode::TreeGone, format!("no namespace {} is running", self.node)))
+                Err(Error::new(ErrorCode::TreeGone, format!("no namespace {} is running", self.node)))
             }
-            Err(e) => Err(failure(e.code(), format!("exec in {}: {e}", self.node))),
+            Err(e) => Err(Error::new(e.code(), format!("exec in {}: {e}", self.node))),
         }
     }
 }
@@ -213,9 +209,9 @@ impl Task for ExecTask {
 #[napi]
 pub fn spawn_tree(init_path: String, plan_json: String, options: SpawnOptions) -> Result<NativeTree> {
     let plan = pidns_model::Plan::from_json(&plan_json)
-        .map_err(|e| failure(ErrorCode::BadArgument, format!("not a checked plan: {e}")))?;
+        .map_err(|e| Error::new(ErrorCode::BadArgument, format!("not a checked plan: {e}")))?;
     let isolation = Isolation::from_mode(&options.mode).ok_or_else(|| {
-        failure(ErrorCode::BadArgument, format!("unknown mode {:?}: auto, rootless or privileged", options.mode))
+        Error::new(ErrorCode::BadArgument, format!("unknown mode {:?}: auto, rootless or privileged", options.mode))
     })?;
     let format = match options.format.as_str() {
         "events" => Format::Events,
@@ -223,35 +219,35 @@ pub fn spawn_tree(init_path: String, plan_json: String, options: SpawnOptions) -
         "ndjson" => {
             let fd = options
                 .output_fd
-                .ok_or_else(|| failure(ErrorCode::BadArgument, "ndjson needs outputFd".to_string()))?;
-            let dup =
-                fd::dup_raw(fd, 3).map_err(|e| failure(ErrorCode::BadArgument, format!("outputFd: {}", e.desc())))?;
+                .ok_or_else(|| Error::new(ErrorCode::BadArgument, "ndjson needs outputFd".to_string()))?;
+            let dup = fd::dup_raw(fd, 3)
+                .map_err(|e| Error::new(ErrorCode::BadArgument, format!("outputFd: {}", e.desc())))?;
             Format::Ndjson(std::fs::File::from(dup))
         }
         "human" => {
             Format::Human(HumanLines::new(options.prefix_width.unwrap_or(0) as usize, options.color.unwrap_or(false)))
         }
         other => {
-            return Err(failure(
+            return Err(Error::new(
                 ErrorCode::BadArgument,
                 format!("unknown format {other:?}: events, lines, ndjson or human"),
             ))
         }
     };
     let tree =
-        spawn_root(Path::new(&init_path), &plan_json, isolation).map_err(|e| failure(e.code(), e.to_string()))?;
+        spawn_root(Path::new(&init_path), &plan_json, isolation).map_err(|e| Error::new(e.code(), e.to_string()))?;
     let (events_r, events_w) =
-        pipe2(OFlag::O_CLOEXEC).map_err(|e| failure(ErrorCode::SpawnFailed, format!("pipe: {}", e.desc())))?;
+        pipe2(OFlag::O_CLOEXEC).map_err(|e| Error::new(ErrorCode::SpawnFailed, format!("pipe: {}", e.desc())))?;
     let root_pidfd = Arc::new(
         fd::dup_high(tree.pidfd.as_fd(), 3)
-            .map_err(|e| failure(ErrorCode::SpawnFailed, format!("dup: {}", e.desc())))?,
+            .map_err(|e| Error::new(ErrorCode::SpawnFailed, format!("dup: {}", e.desc())))?,
     );
     let pid = tree.pid.as_raw();
     let registry = Registry::new(&plan, &tree.token);
     let collector_registry = registry.clone();
     let watch = match options.watch_fd.filter(|&fd| fd >= 0) {
         Some(fd) => {
-            Some(fd::dup_raw(fd, 3).map_err(|e| failure(ErrorCode::BadArgument, format!("watchFd: {}", e.desc())))?)
+            Some(fd::dup_raw(fd, 3).map_err(|e| Error::new(ErrorCode::BadArgument, format!("watchFd: {}", e.desc())))?)
         }
         None => None,
     };
@@ -261,7 +257,7 @@ pub fn spawn_tree(init_path: String, plan_json: String, options: SpawnOptions) -
             let mut out = FrameOutput::new(std::fs::File::from(events_w), format);
             Collector::new(tree, &plan, collector_registry, &mut out, watch).run();
         })
-        .map_err(|e| failure(ErrorCode::SpawnFailed, format!("collector thread: {e}")))?;
+        .map_err(|e| Error::new(ErrorCode::SpawnFailed, format!("collector thread: {e}")))?;
     Ok(NativeTree {
         rootless: isolation == Isolation::Rootless,
         pid,

@@ -111,7 +111,7 @@ fn predicted_json(plan: &Plan, p: &Predicted) -> String {
 }
 
 fn status_fields(o: Obj, s: ExitStatus) -> Obj {
-    o.exit_status(s.code, s.signal.map(|sig| sig.name()).as_deref())
+    o.exit_status(s.code, s.signal.map(|sig| sig.number()))
 }
 
 fn event_json(sim: &Simulation, e: &Event) -> String {

@@ -2,7 +2,7 @@
 //! with an `"event"` field. Field names and their order here are the documented contract.
 use pidns_model::json_write::{Buf, JsonObject};
 
-use crate::status::{signal_name, ExitStatus};
+use crate::status::ExitStatus;
 use crate::wire::tree::{ProcKey, Stream};
 
 /// One event, borrowing what it carries from whoever emits it.
@@ -84,7 +84,7 @@ pub fn write_ndjson(out: &mut Vec<u8>, names: &dyn Names, event: &Event<'_>) {
         Event::Exit { key, status, error, reason } => {
             let mut line = head(line, "exit", names.node_path(key.node))
                 .str("process", names.process_name(*key))
-                .exit_status(status.code, status.signal.map(signal_name).as_deref());
+                .exit_status(status.code, status.signal);
             if let Some(e) = error {
                 line = line.str("error", e);
             }
@@ -100,7 +100,7 @@ pub fn write_ndjson(out: &mut Vec<u8>, names: &dyn Names, event: &Event<'_>) {
             if nspid.len() > path.split('/').count() {
                 line = line.object("pids", |o| pids(o, path, nspid));
             }
-            line.exit_status(status.code, status.signal.map(signal_name).as_deref()).finish();
+            line.exit_status(status.code, status.signal).finish();
         }
         Event::Zombies { node, pids } => {
             head(line, "zombies", names.node_path(*node)).int("count", pids.len() as i64).ints("pids", *pids).finish();

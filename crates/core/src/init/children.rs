@@ -1,20 +1,10 @@
 //! The init's children as the kernel lists them (/proc/thread-self/children), in the init's own
 //! PID namespace: processes it started, inits of child namespaces, and orphans it adopted.
-use std::io::Read;
 use std::os::fd::BorrowedFd;
 
-use nix::fcntl::{openat, OFlag};
-use nix::sys::stat::Mode;
 use nix::unistd::Pid;
 
-use crate::sys::hostproc;
-
-fn read(proc_dir: BorrowedFd<'_>, path: &str) -> Option<String> {
-    let fd = openat(proc_dir, path, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()).ok()?;
-    let mut text = String::new();
-    std::fs::File::from(fd).read_to_string(&mut text).ok()?;
-    Some(text)
-}
+use crate::sys::hostproc::{self, read_at as read};
 
 /// Children listed through `proc_dir`. With `from_host = Some(level)`, that /proc is the host's
 /// and each PID is translated to ours: the NSpid entry at `level`, our own level as the host

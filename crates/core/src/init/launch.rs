@@ -37,7 +37,8 @@ pub struct Setup<'a> {
     /// group of its own) whose controlling terminal is its stdin, a terminal. Then it is the
     /// terminal's foreground job, and a shell there has job control.
     pub session: bool,
-    /// Wait at this gate before exec (reproducible PIDs: see `start_order`).
+    /// Wait at this gate before exec: the start-up's (reproducible PIDs: see `start_order`), or
+    /// an exec'd terminal session's own, open once its session is tracked (`node`).
     pub gate: Option<BorrowedFd<'a>>,
 }
 
@@ -132,7 +133,7 @@ fn prepare_and_exec(s: &Setup<'_>) -> Result<Infallible, i32> {
 }
 
 /// The `start` of a child of ours: its PIDs at every level and its start time, read through its
-/// pidfd and the host's /proc.
+/// pidfd and the host's /proc; with its host PID, the first of those PIDs.
 pub fn start_message(
     key: ProcKey,
     name: &str,
@@ -140,9 +141,10 @@ pub fn start_message(
     relayed: bool,
     pidfd: BorrowedFd<'_>,
     host_proc: BorrowedFd<'_>,
-) -> Result<TreeMessage<'static>, Errno> {
+) -> Result<(TreeMessage<'static>, i32), Errno> {
     let nspid = hostproc::nspid_of(pidfd.as_fd(), host_proc)?;
     let host_pid = *nspid.first().ok_or(Errno::ENOENT)?;
     let (start_time, _) = hostproc::start_time(host_proc, host_pid)?;
-    Ok(TreeMessage::Start { key, name: name.to_string(), nspid, start_time, command: command.to_vec(), relayed })
+    let msg = TreeMessage::Start { key, name: name.to_string(), nspid, start_time, command: command.to_vec(), relayed };
+    Ok((msg, host_pid))
 }

@@ -9,6 +9,7 @@
 //! (setns), so they stay our children and we still report their exits and relay their output;
 //! orphans there belong to the user's PID 1, which is the point of such a node.
 use std::collections::{HashMap, HashSet};
+use std::io::IsTerminal;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::time::{Duration, Instant};
 
@@ -29,7 +30,7 @@ use super::relay::Relay;
 use super::start_order::{self, Woken};
 use super::stopping::{Due, Stopping};
 use super::{children, forwarding, reaper, session, TreeContext};
-use crate::sys::{clone, ctlsock, fd, hostproc, limits, mounts, pidfd, pty, setns, signals};
+use crate::sys::{clone, ctlsock, fd, limits, mounts, pidfd, pty, setns, signals};
 use crate::wire::control::{socket_name, Reply, Request};
 use crate::wire::tree::{ProcKey, TreeMessage};
 
@@ -204,7 +205,7 @@ impl<'a> NodeInit<'a> {
         let node = self.node();
         for (slot, spec) in node.processes.iter().enumerate() {
             let key = ProcKey { node: self.idx, slot: slot as u32 };
-            if let Err(message) = self.launch_with_pipes(key, spec, None) {
+            if let Err(message) = self.launch_declared(key, spec, None) {
                 return self.start_failed(message);
             }
         }
@@ -233,9 +234,10 @@ impl<'a> NodeInit<'a> {
         self.stopping.started()
     }
 
-    /// Forks `spec` as process `key` with new output pipes that we relay; `mounts_of` as for
-    /// `Setup`. Its `start` is sent before any of its output.
-    fn launch_with_pipes(
+    /// Forks declared process `spec` as `key` with its output relayed: new pipes, or a new
+    /// terminal with `"tty": true`. `mounts_of` as for `Setup`. Its `start` is sent before any
+    /// of its output.
+    fn launch_declared(
         &mut self,
         key: ProcKey,
         spec: &ProcessSpec,
@@ -247,22 +249,8 @@ impl<'a> NodeInit<'a> {
         let what = format!("cannot make the output pipes of {}", spec.name);
         let pipes = || pipe2(OFlag::O_CLOEXEC).map_err(|e| limits::explain(&what, e));
         let ((out_r, out_w), (err_r, err_w)) = (pipes()?, pipes()?);
-        let setup = Setup {
-            key,
-            spec,
-            exe: self.ctx.paths.get(spec),
-            stdio: [self.null()?, out_w.as_raw_fd(), err_w.as_raw_fd()],
-            events: self.ctx.events(),
-            nofile: self.ctx.nofile,
-            mounts_of,
-            session: false,
-            gate: self.ctx.gate(),
-        };
-        let (pid, pidfd) = fork_explained(&setup, &format!("cannot fork {}", spec.name))?;
-        drop((out_w, err_w));
-        self.announce(pid, &pidfd, Child::Process { key, counts: true }, &spec.name, &spec.command, true)?;
-        self.track_relayed(pid, &pidfd, Child::Process { key, counts: true }, out_r, err_r)
-            .map_err(|e| limits::explain(&format!("cannot relay the output of {}", spec.name), e))
+        let stdio = [self.null()?, out_w.as_raw_fd(), err_w.as_raw_fd()];
+        self.launch_relayed(key, spec, mounts_of, stdio, vec![out_w, err_w], Output::Pipes(out_r, err_r))
     }
 
     /// `"tty": true`: forks `spec` as process `key` on a new pseudo-terminal (its stdin, stdout
@@ -280,63 +268,74 @@ impl<'a> NodeInit<'a> {
             .and_then(|p| pty::output_as_written(p.slave.as_fd()).map(|()| p))
             .map_err(|e| limits::explain(&what, e))?;
         let slave = pty.slave.as_raw_fd();
+        // From the fork on only the process (and what it starts) holds the terminal: the master
+        // reads EIO, its end, once they have all closed it.
+        self.launch_relayed(key, spec, mounts_of, [slave, slave, slave], vec![pty.slave], Output::Terminal(pty.master))
+    }
+
+    /// What both launch paths share: forks `spec` as process `key` (a declared process, held
+    /// at the start-up's gate like any) with `stdio`, drops `theirs` (the child's ends of its
+    /// output, which we must not hold), tells the host, and relays `output`.
+    fn launch_relayed(
+        &mut self,
+        key: ProcKey,
+        spec: &ProcessSpec,
+        mounts_of: Option<BorrowedFd<'_>>,
+        stdio: [RawFd; 3],
+        theirs: Vec<OwnedFd>,
+        output: Output,
+    ) -> Result<(), String> {
         let setup = Setup {
             key,
             spec,
             exe: self.ctx.paths.get(spec),
-            stdio: [slave, slave, slave],
+            stdio,
             events: self.ctx.events(),
             nofile: self.ctx.nofile,
             mounts_of,
-            session: true,
-            // As any declared process: held until the tree exists (reproducible PIDs).
+            session: matches!(output, Output::Terminal(_)),
             gate: self.ctx.gate(),
         };
         let (pid, pidfd) = fork_explained(&setup, &format!("cannot fork {}", spec.name))?;
-        // From now on only the process (and what it starts) holds the terminal: the master
-        // reads EIO, its end, once they have all closed it.
-        drop(pty.slave);
+        drop(theirs);
         let child = Child::Process { key, counts: true };
         self.announce(pid, &pidfd, child, &spec.name, &spec.command, true)?;
-        if let Err(e) = self.relay().and_then(|relay| relay.add_terminal(key, pty.master)) {
-            // As in track_relayed: no output will come, and the host hears so at once.
-            let _ = pidfd::send_signal(pidfd.as_fd(), libc::SIGKILL);
-            self.life.started(pid.as_raw(), child, 0);
-            self.send(&TreeMessage::Closed { key });
-            return Err(limits::explain(&format!("cannot relay the output of {}", spec.name), e));
-        }
-        self.life.started(pid.as_raw(), child, 1);
-        Ok(())
+        self.track_relayed(pid, &pidfd, child, output, &spec.name)
     }
 
-    /// Tracks an announced child whose output we relay. If its pipes cannot be watched it is
-    /// killed (its output would go nowhere) and reported when reaped.
+    /// Tracks an announced child whose output we relay. If its output cannot be watched it is
+    /// killed (its output would go nowhere) and reported when reaped; the host hears at once
+    /// that there is no output to wait for. `name` says whose output in the error.
     fn track_relayed(
         &mut self,
         pid: Pid,
         pidfd: &OwnedFd,
         child: Child,
-        out: OwnedFd,
-        err: OwnedFd,
-    ) -> Result<(), Errno> {
+        output: Output,
+        name: &str,
+    ) -> Result<(), String> {
         let key = child.key().expect("an announced child");
-        match self.relay().and_then(|relay| relay.add(key, out, err)) {
+        let streams = output.streams();
+        let added = self.relay().and_then(|relay| match output {
+            Output::Pipes(out, err) => relay.add(key, out, err),
+            Output::Terminal(master) => relay.add_terminal(key, master),
+        });
+        match added {
             Ok(()) => {
-                self.life.started(pid.as_raw(), child, 2);
+                self.life.started(pid.as_raw(), child, streams);
                 Ok(())
             }
             Err(e) => {
-                // No output will come: the host hears at once that there is none to wait for.
                 let _ = pidfd::send_signal(pidfd.as_fd(), libc::SIGKILL);
                 self.life.started(pid.as_raw(), child, 0);
                 self.send(&TreeMessage::Closed { key });
-                Err(e)
+                Err(limits::explain(&format!("cannot relay the output of {name}"), e))
             }
         }
     }
 
-    /// Tells the host `child` exists. If its PIDs cannot be read, it is killed: a process the
-    /// host was never told of must not run (nor be reported).
+    /// Tells the host `child` exists; returns its host PID. If its PIDs cannot be read, it is
+    /// killed: a process the host was never told of must not run (nor be reported).
     fn announce(
         &mut self,
         pid: Pid,
@@ -345,12 +344,12 @@ impl<'a> NodeInit<'a> {
         name: &str,
         command: &[String],
         relayed: bool,
-    ) -> Result<(), String> {
+    ) -> Result<i32, String> {
         let key = child.key().expect("a child to announce has a key");
         match launch::start_message(key, name, command, relayed, pidfd.as_fd(), self.ctx.host_proc()) {
-            Ok(msg) => {
+            Ok((msg, host_pid)) => {
                 self.send(&msg);
-                Ok(())
+                Ok(host_pid)
             }
             Err(e) => {
                 let _ = pidfd::send_signal(pidfd.as_fd(), libc::SIGKILL);
@@ -484,15 +483,14 @@ impl<'a> NodeInit<'a> {
                 self.outbox.flush_all(self.ctx.events());
                 let _ = nix::unistd::write(&go_w, &[1]);
                 announced?;
-                self.track_relayed(pid, &pidfd, Child::Namespace { key, ours: false }, out_r, err_r)
-                    .map_err(|e| limits::explain(&format!("cannot relay the output of {}", node.path), e))?;
+                let init = Child::Namespace { key, ours: false };
+                self.track_relayed(pid, &pidfd, init, Output::Pipes(out_r, err_r), &node.path)?;
                 // Wait until the user's PID 1 has its mounts (or died), then start its
                 // namespace's processes from here.
                 let _ = nix::unistd::read(&ready_r, &mut [0u8; 1]);
                 for (slot, spec) in node.processes.iter().enumerate() {
                     let key = ProcKey { node: child, slot: slot as u32 };
-                    if let Err(message) =
-                        self.launch_into(&pidfd, |init, ns| init.launch_with_pipes(key, spec, Some(ns)))
+                    if let Err(message) = self.launch_into(&pidfd, |init, ns| init.launch_declared(key, spec, Some(ns)))
                     {
                         // Its PID 1 may already have exited: the kernel then refuses anything
                         // new in that namespace. That namespace failed, not the tree.
@@ -549,13 +547,19 @@ impl<'a> NodeInit<'a> {
         }
         let stdio = <[OwnedFd; 3]>::try_from(fds).map_err(|_| "exec needs stdin, stdout and stderr".to_string())?;
         // A terminal session (`tty`) needs a terminal to control.
-        if spec.tty && !pty::is_terminal(stdio[0].as_fd()) {
+        if spec.tty && !stdio[0].is_terminal() {
             return Err("exec with a terminal (tty) needs a terminal as stdin".to_string());
         }
         let declared = self.ctx.plan.nodes[node as usize].processes.len() as u32;
         let slot = *self.next_slot.entry(node).or_insert(declared);
         let key = ProcKey { node, slot };
         let fork = |init: &mut Self, mounts_of: Option<BorrowedFd<'_>>| -> Result<(), String> {
+            // A terminal session's leader waits at a gate of its own until its session is
+            // tracked: until then the session holds the leader alone, so a failure in between
+            // (announce kills the leader) leaves nothing of the session behind. The gate opens
+            // when `gate` is dropped, after the kill or the tracking.
+            let gate =
+                spec.tty.then(start_order::pipe).transpose().map_err(|e| limits::explain("cannot make a pipe", e))?;
             let setup = Setup {
                 key,
                 spec,
@@ -566,20 +570,19 @@ impl<'a> NodeInit<'a> {
                 nofile: init.ctx.nofile,
                 mounts_of,
                 session: spec.tty,
-                // Exec'd once the tree is up: never gated.
-                gate: None,
+                // Exec'd once the tree is up: never held by the start-up's gate.
+                gate: gate.as_ref().map(|(held, _)| held.as_fd()),
             };
             let (pid, pidfd) = fork_explained(&setup, "cannot fork")?;
             let child = Child::Process { key, counts: false };
-            init.announce(pid, &pidfd, child, &spec.name, &spec.command, false)?;
+            // The one read of its PIDs: the host PID is also the session's ID in the host's /proc.
+            let host_pid = init.announce(pid, &pidfd, child, &spec.name, &spec.command, false)?;
             init.life.started(pid.as_raw(), child, 0);
             if spec.tty {
-                // Its session ends with it (`reap_all`). The session's ID in the host's /proc is
-                // its host PID, read as `announce` just did (which kills it if that fails).
-                if let Ok(&[host_pid, ..]) = hostproc::nspid_of(pidfd.as_fd(), init.ctx.host_proc()).as_deref() {
-                    init.sessions.insert(pid.as_raw(), host_pid);
-                }
+                // Its session ends with it (`reap_all`).
+                init.sessions.insert(pid.as_raw(), host_pid);
             }
+            drop(gate);
             Ok(())
         };
         if node == self.idx {
@@ -753,6 +756,23 @@ impl<'a> NodeInit<'a> {
                     self.send(&TreeMessage::Reap { node: self.idx, nspid, status });
                 }
             }
+        }
+    }
+}
+
+/// The read ends of a relayed child's output, which the relay takes.
+enum Output {
+    /// stdout and stderr.
+    Pipes(OwnedFd, OwnedFd),
+    /// A terminal's master (`"tty": true`): one stream, relayed as stdout.
+    Terminal(OwnedFd),
+}
+
+impl Output {
+    fn streams(&self) -> u8 {
+        match self {
+            Output::Pipes(..) => 2,
+            Output::Terminal(_) => 1,
         }
     }
 }

@@ -5,7 +5,7 @@
 //! stdout. What a
 //! pipe gives is sent as it comes, in one datagram per read, so nothing is held back: an init
 //! that is killed loses at most what its children wrote in that instant and it had not read.
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 
 use nix::errno::Errno;
@@ -32,15 +32,47 @@ pub struct Relay {
     epoll: Epoll,
     pipes: HashMap<RawFd, Pipe>,
     open: HashMap<ProcKey, u8>,
-    /// Terminal masters whose output has ended, kept open until their process has exited
-    /// (`exited`): closing a master hangs its terminal up, and a process that closes its
-    /// terminal while it exits (coreutils do) would be killed by that SIGHUP.
-    held: HashMap<ProcKey, OwnedFd>,
-    /// Processes whose terminal is still relayed, and those of them that have exited already
-    /// (their master is closed at its EOF).
-    terminals: HashSet<ProcKey>,
-    exited: HashSet<ProcKey>,
+    terminals: Terminals,
     buf: Vec<u8>,
+}
+
+/// The terminals of `"tty": true` processes, each in one state. A master whose output has
+/// ended is kept open until its process has exited: closing a master hangs its terminal up,
+/// and a process that closes its terminal while it exits (coreutils do) would be killed by
+/// that SIGHUP.
+#[derive(Default)]
+struct Terminals(HashMap<ProcKey, Terminal>);
+
+enum Terminal {
+    /// Its output is still relayed (the master is among the pipes); its process may have
+    /// exited already, and then the master is closed at its EOF.
+    Relaying { exited: bool },
+    /// Its output has ended, its process has not exited yet: the master, held open (only
+    /// for the close its drop makes).
+    Held { _master: OwnedFd },
+}
+
+impl Terminals {
+    fn relaying(&mut self, key: ProcKey) {
+        self.0.insert(key, Terminal::Relaying { exited: false });
+    }
+
+    /// `key`'s process has exited: its held master is closed now, or at its EOF.
+    fn exited(&mut self, key: ProcKey) {
+        match self.0.get_mut(&key) {
+            Some(Terminal::Relaying { exited }) => *exited = true,
+            Some(Terminal::Held { .. }) => drop(self.0.remove(&key)),
+            None => {}
+        }
+    }
+
+    /// `key`'s output ended at EOF on `master`: held until its process has exited (closed
+    /// now if it has).
+    fn output_ended(&mut self, key: ProcKey, master: OwnedFd) {
+        if let Some(Terminal::Relaying { exited: false }) = self.0.remove(&key) {
+            self.0.insert(key, Terminal::Held { _master: master });
+        }
+    }
 }
 
 impl Relay {
@@ -49,9 +81,7 @@ impl Relay {
             epoll: Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC)?,
             pipes: HashMap::new(),
             open: HashMap::new(),
-            held: HashMap::new(),
-            terminals: HashSet::new(),
-            exited: HashSet::new(),
+            terminals: Terminals::default(),
             buf: vec![0; CHUNK],
         })
     }
@@ -83,16 +113,14 @@ impl Relay {
         self.epoll.add(master.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, master.as_raw_fd() as u64))?;
         self.pipes.insert(master.as_raw_fd(), Pipe { fd: master, key, stream: Stream::Stdout, terminal: true });
         self.open.insert(key, 1);
-        self.terminals.insert(key);
+        self.terminals.relaying(key);
         Ok(())
     }
 
     /// `key` has exited: the master of its terminal, if it had one, is closed once its output
     /// has ended (now, if it has).
     pub fn exited(&mut self, key: ProcKey) {
-        if self.held.remove(&key).is_none() && self.terminals.contains(&key) {
-            self.exited.insert(key);
-        }
+        self.terminals.exited(key);
     }
 
     /// How many of `key`'s streams are still open (0 when it never had any).
@@ -133,15 +161,48 @@ impl Relay {
                         closed.push(pipe.key);
                     }
                     if pipe.terminal {
-                        self.terminals.remove(&pipe.key);
-                        if !self.exited.remove(&pipe.key) {
-                            self.held.insert(pipe.key, pipe.fd);
-                        }
+                        self.terminals.output_ended(pipe.key, pipe.fd);
                     }
                 }
                 Ok(len) => outbox.output(sock, pipe.key, pipe.stream, &self.buf[..len]),
             }
         }
         closed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whether the read end of the pipe `master` stands for is still open: writing to it
+    /// fails with EPIPE once it is closed (Rust ignores SIGPIPE).
+    fn open(writer: &OwnedFd) -> bool {
+        nix::unistd::write(writer, b"x") != Err(Errno::EPIPE)
+    }
+
+    /// Each terminal's master (a pipe's read end stands for it) is closed once both its
+    /// output has ended and its process has exited, in either order, and not before.
+    #[test]
+    fn a_master_is_closed_once_its_output_has_ended_and_its_process_exited() {
+        let key = |slot| ProcKey { node: 0, slot };
+        let mut terminals = Terminals::default();
+        let (r1, w1) = nix::unistd::pipe().unwrap();
+        let (r2, w2) = nix::unistd::pipe().unwrap();
+        terminals.relaying(key(1));
+        terminals.relaying(key(2));
+        // 1: output first, then the exit.
+        terminals.output_ended(key(1), r1);
+        assert!(open(&w1), "held while its process runs");
+        terminals.exited(key(1));
+        assert!(!open(&w1));
+        // 2: the exit first, then the output's end.
+        terminals.exited(key(2));
+        terminals.output_ended(key(2), r2);
+        assert!(!open(&w2));
+        assert!(terminals.0.is_empty());
+        // A process without a terminal exits: nothing to do.
+        terminals.exited(key(3));
+        assert!(terminals.0.is_empty());
     }
 }

@@ -18,12 +18,11 @@
 use std::collections::HashSet;
 use std::os::fd::BorrowedFd;
 
-use nix::fcntl::{openat, OFlag};
 use nix::sys::signal::{kill, Signal};
-use nix::sys::stat::Mode;
 use nix::unistd::Pid;
 
 use crate::sys::dirfd;
+use crate::sys::hostproc::{parse_ns_ids, parse_session, read_at};
 
 /// Scans allowed before giving up (each one kills at least one new group, and a session cannot
 /// make groups faster than it is killed: a process with SIGKILL pending cannot fork).
@@ -52,13 +51,13 @@ fn groups(host_proc: BorrowedFd<'_>, leader: i32, level: usize) -> HashSet<i32> 
     let mut out = HashSet::new();
     let Ok(names) = dirfd::names(host_proc) else { return out };
     for pid in names.iter().filter_map(|n| n.parse::<i32>().ok()) {
-        let Some(stat) = read(host_proc, &format!("{pid}/stat")) else { continue };
-        match session_of(stat.as_bytes()) {
+        let Some(stat) = read_at(host_proc, &format!("{pid}/stat")) else { continue };
+        match parse_session(stat.as_bytes()) {
             Some((state, session)) if session == leader && state != 'Z' && state != 'X' => {}
             _ => continue,
         }
-        let Some(status) = read(host_proc, &format!("{pid}/status")) else { continue };
-        if let Some(&group) = ns_field(&status, "NSpgid:").as_deref().and_then(|g| g.get(level)) {
+        let Some(status) = read_at(host_proc, &format!("{pid}/status")) else { continue };
+        if let Some(&group) = parse_ns_ids(&status, "NSpgid:").as_deref().and_then(|g| g.get(level)) {
             if group > 0 {
                 out.insert(group);
             }
@@ -67,45 +66,11 @@ fn groups(host_proc: BorrowedFd<'_>, leader: i32, level: usize) -> HashSet<i32> 
     out
 }
 
-fn read(dir: BorrowedFd<'_>, path: &str) -> Option<String> {
-    let fd = openat(dir, path, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()).ok()?;
-    dirfd::read_all(fd).ok()
-}
-
-/// State (field 3) and session (field 6) from a /proc/PID/stat text; fields are counted after
-/// the command name's last ')', which may contain anything.
-fn session_of(stat: &[u8]) -> Option<(char, i32)> {
-    let close = stat.iter().rposition(|&b| b == b')')?;
-    let rest = std::str::from_utf8(stat.get(close + 2..)?).ok()?;
-    let mut fields = rest.split_ascii_whitespace();
-    let state = fields.next()?.chars().next()?;
-    // ppid, pgrp, then the session.
-    let session = fields.nth(2)?.parse().ok()?;
-    Some((state, session))
-}
-
-/// A `NSpid:`-style line of /proc/PID/status (`NSpgid:`, `NSsid:`): the ID at every level from
-/// that /proc's namespace down.
-fn ns_field(status: &str, name: &str) -> Option<Vec<i32>> {
-    let line = status.lines().find(|l| l.starts_with(name))?;
-    line[name.len()..].split_whitespace().map(|n| n.parse().ok()).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::os::fd::AsFd;
     use std::os::unix::process::CommandExt;
-
-    #[test]
-    fn parses_the_session_whatever_the_command_name() {
-        let stat = b"42 (a) b (c)) S 1 40 39 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 98765 1 2\n";
-        assert_eq!(session_of(stat), Some(('S', 39)));
-        assert_eq!(session_of(b"42 (x) Z 1"), None);
-        let status = "Name:\tsh\nNSpgid:\t4821\t9\t2\nNSsid:\t4800\t1\n";
-        assert_eq!(ns_field(status, "NSpgid:"), Some(vec![4821, 9, 2]));
-        assert_eq!(ns_field(status, "NSpid:"), None);
-    }
 
     /// A session of several groups (the leader's, a pipeline in it, a job in a group of its
     /// own) ends whole; a process outside it is left alone.
@@ -149,7 +114,7 @@ mod tests {
             .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
             .filter(|pid| {
                 let stat = std::fs::read(format!("/proc/{pid}/stat")).unwrap_or_default();
-                session_of(&stat).is_some_and(|(_, s)| s == sid)
+                parse_session(&stat).is_some_and(|(_, s)| s == sid)
             })
             .collect()
     }

@@ -31,7 +31,8 @@ pub fn pipe() -> Result<(OwnedFd, OwnedFd), Errno> {
 }
 
 /// In a process about to exec: waits until the gate opens (EOF on `gate`, whose write end only
-/// the root init holds). Every other descriptor of the init's must be closed first.
+/// an init holds: the root's for the start-up, or the exec'ing one's for a terminal session).
+/// Every other descriptor of the init's must be closed first.
 pub fn wait_at_gate(gate: BorrowedFd<'_>) {
     let mut buf = [0u8; 1];
     loop {

@@ -57,9 +57,8 @@ impl Failure {
 /// The start time of process `pid` in clock ticks since boot (/proc/PID/stat, field 22): with
 /// the PID it identifies a process for good (info.json keeps it for the curious).
 pub fn start_time(pid: u32) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let after = &stat[stat.rfind(')')? + 2..];
-    after.split_whitespace().nth(19)?.parse().ok()
+    let stat = std::fs::read(format!("/proc/{pid}/stat")).ok()?;
+    crate::sys::hostproc::parse_stat(&stat).map(|(start, _)| start)
 }
 
 /// The one line the CLI waits for (`wire::live`; src/live/supervisor.ts reads it).

@@ -37,22 +37,48 @@ pub fn start_time(host_proc: BorrowedFd<'_>, pid: i32) -> Result<(u64, char), Er
     parse_stat(&buf[..len]).ok_or(Errno::EIO)
 }
 
-/// Start time and state from a /proc/PID/stat text. The command name comes in parentheses and
-/// may contain anything, so fields are counted after its last ')'.
-pub fn parse_stat(stat: &[u8]) -> Option<(u64, char)> {
+/// A file of a /proc (`PID/status`, `thread-self/children`) read whole through its directory
+/// `proc_dir`; None when it cannot be (the process is gone).
+pub fn read_at(proc_dir: BorrowedFd<'_>, path: &str) -> Option<String> {
+    let fd = openat(proc_dir, path, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()).ok()?;
+    crate::sys::dirfd::read_all(fd).ok()
+}
+
+/// The fields of a /proc/PID/stat text from field 3 (the state) on. The command name (field 2)
+/// comes in parentheses and may contain anything, so fields are counted after its last ')'.
+fn stat_fields(stat: &[u8]) -> Option<std::str::SplitAsciiWhitespace<'_>> {
     let close = stat.iter().rposition(|&b| b == b')')?;
-    let rest = std::str::from_utf8(stat.get(close + 2..)?).ok()?;
-    let mut fields = rest.split_ascii_whitespace();
+    Some(std::str::from_utf8(stat.get(close + 2..)?).ok()?.split_ascii_whitespace())
+}
+
+/// Start time and state from a /proc/PID/stat text.
+pub fn parse_stat(stat: &[u8]) -> Option<(u64, char)> {
+    let mut fields = stat_fields(stat)?;
     let state = fields.next()?.chars().next()?;
     // Field 3 is the state; the start time is field 22, 19 fields further.
     let start = fields.nth(18)?.parse().ok()?;
     Some((start, state))
 }
 
+/// State (field 3) and session (field 6) from a /proc/PID/stat text.
+pub fn parse_session(stat: &[u8]) -> Option<(char, i32)> {
+    let mut fields = stat_fields(stat)?;
+    let state = fields.next()?.chars().next()?;
+    // ppid, pgrp, then the session.
+    let session = fields.nth(2)?.parse().ok()?;
+    Some((state, session))
+}
+
 /// The `NSpid:` line of a /proc/<pid>/status text.
 pub fn parse_nspid(status: &str) -> Option<Vec<i32>> {
-    let line = status.lines().find(|l| l.starts_with("NSpid:"))?;
-    line["NSpid:".len()..].split_whitespace().map(|n| n.parse().ok()).collect()
+    parse_ns_ids(status, "NSpid:")
+}
+
+/// A `NSpid:`-style line of a /proc/<pid>/status text (`NSpgid:`, `NSsid:`): the ID at every
+/// level from that /proc's namespace down.
+pub fn parse_ns_ids(status: &str, name: &str) -> Option<Vec<i32>> {
+    let line = status.lines().find(|l| l.starts_with(name))?;
+    line[name.len()..].split_whitespace().map(|n| n.parse().ok()).collect()
 }
 
 #[cfg(test)]
@@ -64,6 +90,9 @@ mod tests {
         let s = "Name:\tsleep\nPid:\t9\nNSpid:\t48211\t9\t5\t2\nPPid:\t1\n";
         assert_eq!(parse_nspid(s), Some(vec![48211, 9, 5, 2]));
         assert_eq!(parse_nspid("Pid:\t1\n"), None);
+        let status = "Name:\tsh\nNSpgid:\t4821\t9\t2\nNSsid:\t4800\t1\n";
+        assert_eq!(parse_ns_ids(status, "NSpgid:"), Some(vec![4821, 9, 2]));
+        assert_eq!(parse_ns_ids(status, "NSpid:"), None);
     }
 
     #[test]
@@ -71,6 +100,9 @@ mod tests {
         let stat = b"42 (a) b (c)) S 1 42 42 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 98765 1 2\n";
         assert_eq!(parse_stat(stat), Some((98765, 'S')));
         assert_eq!(parse_stat(b"42 (x) Z"), None);
+        let stat = b"42 (a) b (c)) S 1 40 39 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 98765 1 2\n";
+        assert_eq!(parse_session(stat), Some(('S', 39)));
+        assert_eq!(parse_session(b"42 (x) Z 1"), None);
     }
 
     #[test]

@@ -76,12 +76,6 @@ pub fn size(fd: BorrowedFd<'_>) -> Result<WinSize, Errno> {
     Ok(WinSize { cols: ws.ws_col, rows: ws.ws_row, xpixel: ws.ws_xpixel, ypixel: ws.ws_ypixel })
 }
 
-/// Whether `fd` is a terminal.
-pub fn is_terminal(fd: BorrowedFd<'_>) -> bool {
-    // SAFETY: isatty only asks the kernel about the descriptor.
-    unsafe { libc::isatty(fd.as_raw_fd()) == 1 }
-}
-
 /// Makes terminal `fd` the controlling terminal of the caller, which must lead a session that
 /// has none (right after setsid). Async-signal-safe: it runs between fork and exec.
 pub fn make_controlling(fd: RawFd) -> Result<(), Errno> {
@@ -130,12 +124,14 @@ pub fn eof_char(master: BorrowedFd<'_>) -> Option<u8> {
 
 #[cfg(test)]
 mod tests {
+    use std::io::IsTerminal;
+
     use super::*;
 
     #[test]
     fn a_new_pair_carries_bytes_and_its_size() {
         let pty = open(WinSize::chars(100, 40)).unwrap();
-        assert!(is_terminal(pty.slave.as_fd()) && is_terminal(pty.master.as_fd()));
+        assert!(pty.slave.is_terminal() && pty.master.is_terminal());
         assert_eq!(size(pty.slave.as_fd()).unwrap(), WinSize::chars(100, 40));
         set_size(pty.master.as_fd(), WinSize { cols: 120, rows: 50, xpixel: 7, ypixel: 9 }).unwrap();
         assert_eq!(size(pty.slave.as_fd()).unwrap(), WinSize { cols: 120, rows: 50, xpixel: 7, ypixel: 9 });
@@ -167,7 +163,7 @@ mod tests {
     #[test]
     fn a_pipe_is_not_a_terminal() {
         let (r, _w) = nix::unistd::pipe().unwrap();
-        assert!(!is_terminal(r.as_fd()));
+        assert!(!r.is_terminal());
         assert_eq!(size(r.as_fd()), Err(Errno::ENOTTY));
     }
 }

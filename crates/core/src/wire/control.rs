@@ -10,6 +10,7 @@
 //! | `!` | [`Reply::Refused`] | init → host: why not | JSON |
 use pidns_model::json_read::{Members, Reader};
 use pidns_model::json_write::JsonObject;
+use pidns_model::plan::{process_fields, read_process_with};
 use pidns_model::ProcessSpec;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -46,39 +47,23 @@ fn text(body: &[u8]) -> Result<&str, String> {
 impl Request {
     pub fn to_bytes(&self) -> Vec<u8> {
         let Request::Exec { node, process } = self;
-        JsonObject::append_to(vec![b'E'])
-            .int("node", *node as i64)
-            .str("name", &process.name)
-            .strs("command", &process.command)
-            .object("env", |mut env| {
-                for (k, v) in &process.env {
-                    env = env.str_at(k, v);
-                }
-                env
-            })
-            .opt_str("cwd", process.cwd.as_deref())
-            .bool("tty", process.tty)
-            .finish()
+        let mut out = vec![b'E'];
+        // The process as a plan has it: its members beside the node's.
+        process_fields(JsonObject::append_to(&mut out).int("node", *node as i64), process).finish();
+        out
     }
 
     pub fn decode(bytes: &[u8]) -> Result<Request, String> {
         match bytes.split_first() {
             Some((b'E', body)) => {
-                let f = Members::parse(text(body)?, "request 'E'")?;
-                let command = f.strings("command")?;
-                if command.first().is_none_or(|c| c.is_empty()) {
-                    return Err("exec needs a command".into());
-                }
-                Ok(Request::Exec {
-                    node: f.u32("node")?,
-                    process: ProcessSpec {
-                        name: f.string("name")?,
-                        command,
-                        env: f.string_map("env")?,
-                        cwd: f.opt("cwd", Reader::string)?,
-                        tty: f.bool("tty")?,
-                    },
-                })
+                let mut r = Reader::new(text(body)?, "request 'E'");
+                let mut node = None;
+                let process = read_process_with(&mut r, |r, key| match key {
+                    "node" => r.u32().map(|n| node = Some(n)),
+                    _ => r.skip(),
+                })?;
+                r.end()?;
+                Ok(Request::Exec { node: node.ok_or("request 'E'.node is missing")?, process })
             }
             Some((tag, _)) => Err(format!("unknown request tag {:?}", *tag as char)),
             None => Err("an empty request".into()),
@@ -131,5 +116,11 @@ mod tests {
             assert_eq!(Reply::decode(&reply.to_bytes()).unwrap(), reply);
         }
         assert!(Request::decode(br#"E{"node":0,"name":"x","command":[],"env":{},"cwd":null}"#).is_err());
+        // The process's members are a plan's: `tty` only when true.
+        let plain = br#"E{"node":2,"name":"x","command":["sh"],"env":{},"cwd":null}"#;
+        let Ok(Request::Exec { node: 2, process }) = Request::decode(plain) else { panic!("not decoded") };
+        assert!(!process.tty);
+        let no_node = Request::decode(br#"E{"name":"x","command":["sh"],"env":{},"cwd":null}"#);
+        assert_eq!(no_node, Err("request 'E'.node is missing".to_string()));
     }
 }

@@ -22,7 +22,7 @@
 //! so that it is known even if its init dies before the pipes close.
 use pidns_model::json_read::Members;
 use pidns_model::json_write::JsonObject;
-use pidns_model::signals::{signal_from_name, signal_name};
+use pidns_model::signals::signal_from_name;
 
 use crate::status::ExitStatus;
 
@@ -118,7 +118,7 @@ pub fn output_header(out: &mut Vec<u8>, key: ProcKey, stream: Stream) {
 
 /// An exit status as every message says it (`"code"`, `"signal"` by name or null).
 fn with_status(obj: JsonObject, status: &ExitStatus) -> JsonObject {
-    obj.exit_status(status.code, status.signal.map(signal_name).as_deref())
+    obj.exit_status(status.code, status.signal)
 }
 
 fn status(f: &Members, what: &str) -> Result<ExitStatus, String> {
