@@ -10,6 +10,7 @@ import test from 'ava';
 
 import { bin, startCli } from './helpers/cli.js';
 import { ndjson } from './helpers/events.js';
+import { detachTree, uniqueName } from './helpers/live.js';
 
 const SPEC = JSON.stringify({ name: 'root', processes: [{ name: 'p', command: ['sleep', 'infinity'] }] });
 
@@ -94,10 +95,7 @@ test("Ctrl-C at any moment from the CLI's first line on exits 130 and leaves no 
 test('exec still dies of Ctrl-C while it waits for its command: the handler is not in its way', async (t) => {
   // exec blocks in a native call until its command ends: a JavaScript handler could only run
   // afterwards, so exec gives Ctrl-C back its default action (and the command dies with it).
-  const name = `sig-${Math.random().toString(16).slice(2, 8)}`;
-  const detach = startCli(['spawn', '--detach', '--name', name, '-'], { input: SPEC });
-  t.is((await detach.result).code, 0);
-  t.teardown(() => startCli(['stop', '--grace-ms', '0', name]).result.then(() => undefined));
+  const { id: name } = await detachTree(uniqueName('sig'), SPEC, { stopAfter: t, graceMs: 0 });
   const { child, result } = startCli(['exec', name, 'root', '--', 'sh', '-c', 'echo ready; exec sleep infinity']);
   await new Promise<void>((resolve) => child.stdout?.on('data', (d: Buffer) => d.includes('ready') && resolve()));
   child.kill('SIGINT');

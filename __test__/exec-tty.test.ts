@@ -5,42 +5,15 @@
 import test from 'ava';
 
 import { bin, runCli } from './helpers/cli.js';
+import { detachTree, liveHostPid, uniqueName } from './helpers/live.js';
 import { membersOf, pidNamespace, Terminal } from './helpers/pty.js';
 
 const sleeper = (name: string) => ({ name, command: ['sleep', 'infinity'] });
-const spec = JSON.stringify({
+const spec = {
   name: 'root',
   processes: [sleeper('w')],
   children: [{ name: 'a', processes: [sleeper('x')] }],
-});
-
-/** Names are unique per run, so that a tree a failed run left behind never collides. */
-const run = Math.random().toString(16).slice(2, 8);
-
-interface Detached {
-  id: string;
-  supervisor: number;
-}
-
-async function detach(name: string, options: readonly string[] = []): Promise<Detached> {
-  const r = await runCli(['spawn', '--detach', '--json', '--name', `${name}-${run}`, ...options, '-'], {
-    input: spec,
-  });
-  if (r.code !== 0) throw new Error(`detach failed: ${r.stdout}${r.stderr}`);
-  return JSON.parse(r.stdout) as Detached;
-}
-
-/** The host PID of `node:process` in tree `id`. */
-async function hostPid(id: string, node: string, process: string): Promise<number> {
-  const ps = JSON.parse((await runCli(['ps', '--json', id])).stdout) as {
-    processes: { node: string; process: string; pids: Record<string, number> }[];
-  };
-  const found = ps.processes.find((p) => p.node === node && p.process === process);
-  if (found?.pids['host'] === undefined) throw new Error(`no ${node}:${process}`);
-  return found.pids['host'];
-}
-
-const initPid = (id: string, node: string) => hostPid(id, node, 'init');
+};
 
 /** `pidns-tree exec <args>` on a new terminal of 100x30. */
 function execOnTerminal(args: readonly string[]) {
@@ -68,8 +41,7 @@ async function shell(id: string, node: string) {
 test.serial(
   'exec from a terminal: bash has job control, Ctrl-C, Ctrl-Z and Ctrl-\\ reach its jobs, the size follows, the status is its own, nothing is left and the terminal is as before',
   async (t) => {
-    const { id } = await detach('tty-shell');
-    t.teardown(() => runCli(['stop', id, '--grace-ms', '1000']));
+    const { id } = await detachTree(uniqueName('tty-shell'), spec, { stopAfter: t });
     const { term, stty } = await shell(id, 'root/a');
     t.teardown(() => term.close());
 
@@ -114,10 +86,10 @@ test.serial(
 
     // What the user leaves behind: a background job, a disowned one, a nohup'd one.
     await run_(term, 'sleep 103 & sleep 104 & disown $!; nohup sleep 105 >/dev/null 2>&1 & echo bg-$((4*4))');
-    const init = await initPid(id, 'root/a');
+    const init = await liveHostPid(id, 'root/a', 'init');
     const ns = pidNamespace(init);
-    const x = await hostPid(id, 'root/a', 'x');
-    const bash = await hostPid(id, 'root/a', 'exec-1');
+    const x = await liveHostPid(id, 'root/a', 'x');
+    const bash = await liveHostPid(id, 'root/a', 'exec-1');
     const started = membersOf(ns).filter((p) => p.pid !== init && p.pid !== x);
     // bash, the stopped job and the three in the background: each was forked before the prompt
     // came back, but may not have exec'd sleep yet, so they are counted, not named.
@@ -151,8 +123,7 @@ test.serial(
 test.serial(
   'exec from a terminal into a rootless detached tree: job control, Ctrl-C inside, its status, nothing left, the terminal as before',
   async (t) => {
-    const { id } = await detach('tty-rootless', ['--rootless']);
-    t.teardown(() => runCli(['stop', id, '--grace-ms', '1000']));
+    const { id } = await detachTree(uniqueName('tty-rootless'), spec, { args: ['--rootless'], stopAfter: t });
     t.regex((await runCli(['ps', id])).stdout, /\(rootless\)/);
     const { term, stty } = await shell(id, 'root/a');
     t.teardown(() => term.close());
@@ -167,9 +138,9 @@ test.serial(
     t.regex(await run_(term, 'echo "alive-$((3+4)) $?"'), /alive-7 130/);
     const left = await run_(term, 'nohup sleep 107 >/dev/null 2>&1 & echo "bg $(ps -o pid= -p $!)"');
     t.regex(left, /bg\s+\d+/);
-    const init = await initPid(id, 'root/a');
+    const init = await liveHostPid(id, 'root/a', 'init');
     const ns = pidNamespace(init);
-    const x = await hostPid(id, 'root/a', 'x');
+    const x = await liveHostPid(id, 'root/a', 'x');
     const started = membersOf(ns).filter((p) => p.pid !== init && p.pid !== x);
     t.is(started.length, 2, JSON.stringify(started));
     await term.send('exit 7\r');
@@ -182,16 +153,15 @@ test.serial(
 test.serial(
   'SIGTERM to exec on a terminal: the terminal is restored, it exits 143, and the session inside ends',
   async (t) => {
-    const { id } = await detach('tty-term');
-    t.teardown(() => runCli(['stop', id, '--grace-ms', '1000']));
+    const { id } = await detachTree(uniqueName('tty-term'), spec, { stopAfter: t });
     const { term, stty } = await shell(id, 'root');
     t.teardown(() => term.close());
     // nohup: the hang-up does not end it; the end of the session does.
     await run_(term, 'nohup sleep 106 >/dev/null 2>&1 & echo bg-$((2*8))');
-    const init = await initPid(id, 'root');
+    const init = await liveHostPid(id, 'root', 'init');
     const ns = pidNamespace(init);
-    const w = await hostPid(id, 'root', 'w');
-    const bash = await hostPid(id, 'root', 'exec-1');
+    const w = await liveHostPid(id, 'root', 'w');
+    const bash = await liveHostPid(id, 'root', 'exec-1');
     const started = membersOf(ns).filter((p) => p.pid !== init && p.pid !== w);
     // bash and the nohup'd job (forked before the prompt came back; counted, as it may not
     // have exec'd sleep yet).
@@ -209,7 +179,7 @@ test.serial(
 );
 
 test.serial('when the tree dies under exec on a terminal, the terminal is restored and the CLI says why', async (t) => {
-  const { id, supervisor } = await detach('tty-dies');
+  const { id, supervisor } = await detachTree(uniqueName('tty-dies'), spec);
   const { term, stty } = await shell(id, 'root/a');
   t.teardown(() => term.close());
   // The supervisor killed: the kernel kills the whole tree with it.
@@ -223,8 +193,7 @@ test.serial('when the tree dies under exec on a terminal, the terminal is restor
 test.serial(
   'exec keeps passing stdin, stdout and stderr as they are with -T, or when one is redirected; -t makes a terminal anyway',
   async (t) => {
-    const { id } = await detach('tty-choice');
-    t.teardown(() => runCli(['stop', id, '--grace-ms', '1000']));
+    const { id } = await detachTree(uniqueName('tty-choice'), spec, { stopAfter: t });
     // -T from a terminal: the command gets our terminal itself.
     const plain = await execOnTerminal(['-T', id, 'root', '--', 'tty']);
     t.is((await plain.term.wait()).output.trim(), plain.tty);
@@ -244,8 +213,7 @@ test.serial(
 );
 
 test.serial('exec -t with stdin from a pipe: it is typed on the terminal, and its end is typed as ^D', async (t) => {
-  const { id } = await detach('tty-pipe');
-  t.teardown(() => runCli(['stop', id, '--grace-ms', '1000']));
+  const { id } = await detachTree(uniqueName('tty-pipe'), spec, { stopAfter: t });
   // cat reads lines until end-of-file: the ^D typed when our stdin ends.
   const cat = await runCli(['exec', '-t', id, 'root/a', '--', 'cat'], { input: 'line one\nline two\n' });
   t.is(cat.code, 0);
@@ -264,7 +232,7 @@ test.serial('exec -t with stdin from a pipe: it is typed on the terminal, and it
 });
 
 test('exec -t names a tree that is not running as exec -T does: one line, exit 2, no stack trace', async (t) => {
-  const missing = `tty-missing-${run}`;
+  const missing = uniqueName('tty-missing');
   const plain = await runCli(['exec', '-T', missing, 'root', '--', 'true']);
   const onTerminal = await runCli(['exec', '-t', missing, 'root', '--', 'true']);
   t.is(plain.code, 2);

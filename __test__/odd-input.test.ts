@@ -12,6 +12,7 @@ import { native } from '../src/native.js';
 import { parseSignal } from '../src/signals.js';
 import { runCli } from './helpers/cli.js';
 import { ndjson } from './helpers/events.js';
+import { detachTree, psJson, uniqueName } from './helpers/live.js';
 
 const NOT_SIGNALS = ['4294967305', '0', '65', '1.5', '0x9', '-9', 'NOPE', 'SIGSIGTERM', 'RTMIN+31', 'RTMAX+1', ''];
 
@@ -82,21 +83,15 @@ test('the native binding refuses a signal number that is not one, before napi co
 });
 
 /** A detached tree with one sleeping process `root:p`, stopped at the end of the test. */
-async function detached(t: import('ava').ExecutionContext): Promise<{ id: string; dir: string }> {
-  const name = `odd-${Math.random().toString(16).slice(2, 8)}`;
-  const spec = JSON.stringify({ name: 'root', processes: [{ name: 'p', command: ['sleep', 'infinity'] }] });
-  const r = await runCli(['spawn', '--detach', '--json', '--name', name, '-'], { input: spec });
-  if (r.code !== 0) throw new Error(`detach failed: ${r.stdout}${r.stderr}`);
-  const tree = JSON.parse(r.stdout) as { id: string; dir: string };
-  t.teardown(() => runCli(['stop', '--grace-ms', '0', tree.id]).then(() => undefined));
-  return tree;
-}
+const detached = (t: import('ava').ExecutionContext) =>
+  detachTree(
+    uniqueName('odd'),
+    { name: 'root', processes: [{ name: 'p', command: ['sleep', 'infinity'] }] },
+    { stopAfter: t, graceMs: 0 },
+  );
 
 async function state(id: string): Promise<string | undefined> {
-  const ps = JSON.parse((await runCli(['ps', '--json', id])).stdout) as {
-    processes: { process: string; state: string }[];
-  };
-  return ps.processes.find((p) => p.process === 'p')?.state;
+  return (await psJson(id)).processes.find((p) => p.process === 'p')?.state;
 }
 
 test('kill -s refuses what is not a signal (exit 2, nothing sent); names in any case are taken', async (t) => {

@@ -14,19 +14,9 @@ interface Cell {
 }
 
 import { launchBrowser, NO_BROWSER, browserPath, screenshot, watchProblems } from './helpers/browser.js';
-import { runCli } from './helpers/cli.js';
+import { detachTree, psJson } from './helpers/live.js';
 import { rawRequest, startUi } from './helpers/ui.js';
 import { describeExit } from '../src/render/words.js';
-
-interface PsJson {
-  processes: {
-    node: string;
-    process: string;
-    pids: Record<string, number>;
-    state: string;
-    exit: { code: number; signal: string | null } | null;
-  }[];
-}
 
 const sleeper = (name: string) => ({ name, command: ['sleep', 'infinity'] });
 const spec = {
@@ -39,25 +29,12 @@ const spec = {
   ],
 };
 
-async function detached(t: { teardown(fn: () => Promise<void>): void }, id: string): Promise<void> {
-  const started = await runCli(['spawn', '--detach', '--name', id, '-'], { input: JSON.stringify(spec) });
-  if (started.code !== 0) throw new Error(`spawn --detach: ${started.stderr}`);
-  t.teardown(async () => {
-    await runCli(['stop', id, '--grace-ms', '1000']);
-  });
-}
-
-async function psJson(id: string): Promise<PsJson> {
-  const r = await runCli(['ps', id, '--json']);
-  return JSON.parse(r.stdout) as PsJson;
-}
-
 test.serial(
   'the live page shows every namespace and every PID at every level, as ps --json; a SIGKILL to the middle init from the page shows the cascade',
   async (t) => {
     if (browserPath === undefined) return t.fail(NO_BROWSER);
     const id = `ui-live-${process.pid}`;
-    await detached(t, id);
+    await detachTree(id, spec, { stopAfter: t });
     const ui = await startUi([id]);
     t.teardown(() => ui.stop());
     const context = await launchBrowser();
