@@ -11,7 +11,7 @@ import { PidnsTreeError, spawnTree } from '../src/index.js';
 import { native } from '../src/native.js';
 import { parseSignal } from '../src/signals.js';
 import { runCli } from './helpers/cli.js';
-import { ndjson } from './helpers/events.js';
+import { isExit, ndjson } from './helpers/events.js';
 import { detachTree, psJson, uniqueName } from './helpers/live.js';
 
 const NOT_SIGNALS = ['4294967305', '0', '65', '1.5', '0x9', '-9', 'NOPE', 'SIGSIGTERM', 'RTMIN+31', 'RTMAX+1', ''];
@@ -47,7 +47,7 @@ test('tree.kill refuses what is not a signal (the process lives on) and takes na
   t.truthy(host);
   t.notThrows(() => process.kill(host ?? -1, 0), 'still running');
   t.true(tree.kill('root:p', 'term' as 'SIGTERM'));
-  const exit = await tree.waitFor((e) => e.event === 'exit' && e.process === 'p');
+  const exit = await tree.waitFor(isExit('root', 'p'));
   t.like(exit, { signal: 'SIGTERM', code: 143 });
 });
 

@@ -8,7 +8,7 @@ import path from 'node:path';
 
 import test from 'ava';
 
-import type { OutputEvent, StartEvent, ZombiesEvent } from '../src/events.js';
+import type { StartEvent, ZombiesEvent } from '../src/events.js';
 import { RunningTree } from '../src/running-tree.js';
 import type { TreeSpec } from '../src/spec.js';
 import { stdoutIncludes } from './helpers/cli.js';
@@ -306,7 +306,8 @@ both('rule 7: a PID namespace isolates PIDs only: files and the network are shar
   t.is(readFileSync(file, 'utf8'), 'hello\n', 'a file written inside is there outside');
   const inside = new Map(
     w.events
-      .filter((e): e is OutputEvent => e.event === 'output' && / /.test(e.line) && !e.line.startsWith('mounted'))
+      .filter(ofKind('output'))
+      .filter((e) => / /.test(e.line) && !e.line.startsWith('mounted'))
       .map((e) => e.line.split(' ') as [string, string]),
   );
   for (const shared of ['net', 'uts', 'ipc'])
