@@ -3,8 +3,8 @@ import test from 'ava';
 
 import { runCli, startCli } from './helpers/cli.js';
 import { pidsCgroup } from './helpers/cgroup.js';
-import { hostPid, ndjson, ofKind } from './helpers/events.js';
-import { stillRunning } from './helpers/host.js';
+import { ndjson, ofKind } from './helpers/events.js';
+import { alive } from './helpers/host.js';
 
 test('a pids cgroup limit: the error names pids.max and its value, and the tree ends', async (t) => {
   const cgroup = pidsCgroup(40);
@@ -81,6 +81,6 @@ test('a namespace wider than the descriptor limit allows: an error names RLIMIT_
   const exits = events.filter(ofKind('exit')).filter((e) => e.process !== 'init');
   t.true(starts.length > 100, 'it got part of the way');
   t.is(exits.length, starts.length, 'every process that started has its exit');
-  for (const s of starts) t.false(stillRunning(hostPid(s), Object.values(s.pids)), `${s.process} is gone`);
+  for (const s of starts) t.false(alive(s), `${s.process} is gone`);
   t.like(events.at(-1), { event: 'end' });
 });

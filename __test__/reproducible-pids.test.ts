@@ -9,8 +9,8 @@ import test from 'ava';
 import type { TreeSpec } from '../src/spec.js';
 import { interruptDuringStartUp, runCli } from './helpers/cli.js';
 import { pidsCgroup } from './helpers/cgroup.js';
-import { hostPid, ndjson, ofKind } from './helpers/events.js';
-import { stillRunning } from './helpers/host.js';
+import { ndjson, ofKind } from './helpers/events.js';
+import { alive } from './helpers/host.js';
 
 interface Predicted {
   node: string;
@@ -149,7 +149,7 @@ test.serial('Ctrl-C while a reproducible tree starts: held programs end at once,
   const exits = events.filter(ofKind('exit')).filter((e) => e.process === 'p');
   t.is(exits.length, starts.filter((e) => e.process === 'p').length);
   for (const e of exits) t.is(e.signal, 'SIGTERM', `${e.node}:${e.process}`);
-  for (const s of starts) t.false(stillRunning(hostPid(s), Object.values(s.pids)), `${s.node}:${s.process} is gone`);
+  for (const s of starts) t.false(alive(s), `${s.node}:${s.process} is gone`);
   t.like(events.at(-1), { event: 'end' });
 });
 
@@ -175,7 +175,6 @@ test.serial('a fork refused halfway through a reproducible start-up ends the tre
     events.some((e) => e.event === 'error' && /pids\.max/.test(e.message)),
     'an error event names the limit',
   );
-  for (const s of events.filter(ofKind('start')))
-    t.false(stillRunning(hostPid(s), Object.values(s.pids)), `${s.node}:${s.process} is gone`);
+  for (const s of events.filter(ofKind('start'))) t.false(alive(s), `${s.node}:${s.process} is gone`);
   t.like(events.at(-1), { event: 'end' });
 });
