@@ -13,7 +13,7 @@ interface Cell {
   textContent: string | null;
 }
 
-import { launchBrowser, NO_BROWSER, browserPath, screenshot, watchProblems } from './helpers/browser.js';
+import { NO_BROWSER, browserPath, openPage, screenshot } from './helpers/browser.js';
 import { detachTree, psJson } from './helpers/live.js';
 import { rawRequest, startUi } from './helpers/ui.js';
 import { describeExit } from '../src/render/words.js';
@@ -37,11 +37,7 @@ test.serial(
     await detachTree(id, spec, { stopAfter: t });
     const ui = await startUi([id]);
     t.teardown(() => ui.stop());
-    const context = await launchBrowser();
-    t.teardown(() => context.close());
-    const page = await context.newPage();
-    const problems = watchProblems(page);
-    await page.goto(ui.url.href);
+    const { page, problems } = await openPage(t, ui.url.href);
     await page.waitForSelector('g.row[data-key="root/mid/low:leaf"]');
 
     const ps = await psJson(id);

@@ -19,7 +19,7 @@ interface Cell {
 }
 import type { Page } from 'playwright-core';
 
-import { browserPath, launchBrowser, NO_BROWSER, screenshot, watchProblems } from './helpers/browser.js';
+import { browserPath, NO_BROWSER, openPage, screenshot } from './helpers/browser.js';
 import { root, runCli } from './helpers/cli.js';
 import { startUi } from './helpers/ui.js';
 
@@ -54,11 +54,7 @@ async function openPlayground(t: {
 }): Promise<{ page: Page; problems: string[] }> {
   const ui = await startUi(['--playground'], { PIDNS_TREE_NO_NATIVE: '1' });
   t.teardown(() => ui.stop());
-  const context = await launchBrowser();
-  t.teardown(() => context.close());
-  const page = await context.newPage();
-  const problems = watchProblems(page);
-  await page.goto(ui.url.href);
+  const { page, problems } = await openPage(t, ui.url.href);
   await page.waitForFunction(() => (globalThis as { pidnsTreeReady?: boolean }).pidnsTreeReady === true);
   return { page, problems };
 }
@@ -265,13 +261,8 @@ test.serial('the static build (dist/playground) works from a plain file server, 
   t.teardown(() => server.close());
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
-  const context = await launchBrowser();
-  t.teardown(() => context.close());
-  const page = await context.newPage();
-  const problems = watchProblems(page);
   // Offline: anything but this server fails.
-  await context.route(/^(?!http:\/\/127\.0\.0\.1)/, (route) => route.abort());
-  await page.goto(`http://127.0.0.1:${port}/`);
+  const { page, problems } = await openPage(t, `http://127.0.0.1:${port}/`, { offline: true });
   await page.waitForFunction(() => (globalThis as { pidnsTreeReady?: boolean }).pidnsTreeReady === true);
   await page.waitForSelector('g.row[data-key="root/a/b:leaf"]');
   t.false(await page.evaluate(() => (globalThis as unknown as { crossOriginIsolated: boolean }).crossOriginIsolated));
