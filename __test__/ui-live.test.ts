@@ -7,13 +7,7 @@
  */
 import test from 'ava';
 
-/** What the tests read of an SVG text element (the test code has no DOM types). */
-interface Cell {
-  getAttribute(name: string): string | null;
-  textContent: string | null;
-}
-
-import { NO_BROWSER, browserPath, openPage, screenshot } from './helpers/browser.js';
+import { NO_BROWSER, browserPath, openPage, rowPids, screenshot } from './helpers/browser.js';
 import { detachTree, psJson } from './helpers/live.js';
 import { rawRequest, startUi } from './helpers/ui.js';
 import { describeExit } from '../src/render/words.js';
@@ -47,13 +41,8 @@ test.serial(
     }
     for (const p of ps.processes) {
       const row = page.locator(`g.row[data-key="${p.node}:${p.process}"]`);
-      const shown = await row
-        .locator('tspan.pid')
-        .evaluateAll((els: Cell[]) =>
-          Object.fromEntries(els.map((e) => [e.getAttribute('data-level') ?? '', e.textContent ?? ''])),
-        );
       t.deepEqual(
-        shown,
+        await rowPids(page, `${p.node}:${p.process}`),
         Object.fromEntries(Object.entries(p.pids).map(([k, v]) => [k, String(v)])),
         `${p.node}:${p.process}`,
       );

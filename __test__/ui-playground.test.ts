@@ -12,14 +12,9 @@ import path from 'node:path';
 
 import test from 'ava';
 
-/** What the tests read of an SVG text element (the test code has no DOM types). */
-interface Cell {
-  getAttribute(name: string): string | null;
-  textContent: string | null;
-}
 import type { Page } from 'playwright-core';
 
-import { browserPath, NO_BROWSER, openPage, screenshot } from './helpers/browser.js';
+import { browserPath, NO_BROWSER, openPage, rowPids, screenshot } from './helpers/browser.js';
 import { root, runCli } from './helpers/cli.js';
 import { startUi } from './helpers/ui.js';
 
@@ -57,15 +52,6 @@ async function openPlayground(t: {
   const { page, problems } = await openPage(t, ui.url.href);
   await page.waitForFunction(() => (globalThis as { pidnsTreeReady?: boolean }).pidnsTreeReady === true);
   return { page, problems };
-}
-
-/** The PIDs the page shows in a row, by level. */
-function rowPids(page: Page, key: string): Promise<Record<string, string>> {
-  return page
-    .locator(`g.row[data-key="${key}"] tspan.pid`)
-    .evaluateAll((els: Cell[]) =>
-      Object.fromEntries(els.map((e) => [e.getAttribute('data-level') ?? '', e.textContent ?? ''])),
-    );
 }
 
 test.serial(

@@ -81,6 +81,21 @@ export async function openPage(
   return { page, problems };
 }
 
+/** What the tests read of an SVG text element (the test code has no DOM types). */
+interface Cell {
+  getAttribute(name: string): string | null;
+  textContent: string | null;
+}
+
+/** The PIDs a diagram row (`node:process`) shows, by level (`host`, `root`, ...), as text. */
+export function rowPids(page: Page, key: string): Promise<Record<string, string>> {
+  return page
+    .locator(`g.row[data-key="${key}"] tspan.pid`)
+    .evaluateAll((els: Cell[]) =>
+      Object.fromEntries(els.map((e) => [e.getAttribute('data-level') ?? '', e.textContent ?? ''])),
+    );
+}
+
 /** dist/artifacts/<name>.png: a screenshot kept for a person to look at. */
 export async function screenshot(page: Page, name: string, fullPage = false): Promise<string> {
   const file = path.join(root, 'dist', 'artifacts', `${name}.png`);
