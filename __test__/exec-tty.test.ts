@@ -2,7 +2,7 @@
  * `pidns-tree exec` on a terminal, used as a user would: the CLI runs on a real pseudo-terminal
  * (helpers/pty.ts) and the test types on it and waits for what it shows, never on a clock.
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 
 import { bin, runCli } from './helpers/cli.js';
 import { detachTree, liveHostPid, uniqueName } from './helpers/live.js';
@@ -38,12 +38,38 @@ async function shell(id: string, node: string) {
   return started;
 }
 
+/** That bash in `node` of a new detached tree; the tree is stopped and the terminal closed when the test ends. */
+async function session(t: ExecutionContext, name: string, node: string, args: readonly string[] = []) {
+  const { id } = await detachTree(uniqueName(name), spec, { args, stopAfter: t });
+  const started = await shell(id, node);
+  t.teardown(() => started.term.close());
+  return { id, ...started };
+}
+
+/**
+ * The live processes of `node`'s namespace that the tree did not start: not its init, not its
+ * process `own`. Those a session on it has started.
+ */
+async function startedBySession(id: string, node: string, own: string) {
+  const init = await liveHostPid(id, node, 'init');
+  const ns = pidNamespace(init);
+  const mine = await liveHostPid(id, node, own);
+  return { init, ns, mine, started: membersOf(ns).filter((p) => p.pid !== init && p.pid !== mine) };
+}
+
+/** Ctrl-C ends the job in the foreground, not the shell (nor the CLI): bash says 130. */
+async function ctrlCEndsTheJob(t: ExecutionContext, term: Terminal): Promise<void> {
+  await term.send("sh -c 'echo READY-$((1+1)); exec sleep 100'\r");
+  await term.expect('READY-2');
+  await term.send('\x03');
+  await term.expect('P> ');
+  t.regex(await run_(term, 'echo "alive-$((3+4)) $?"'), /alive-7 130/);
+}
+
 test.serial(
   'exec from a terminal: bash has job control, Ctrl-C, Ctrl-Z and Ctrl-\\ reach its jobs, the size follows, the status is its own, nothing is left and the terminal is as before',
   async (t) => {
-    const { id } = await detachTree(uniqueName('tty-shell'), spec, { stopAfter: t });
-    const { term, stty } = await shell(id, 'root/a');
-    t.teardown(() => term.close());
+    const { id, term, stty } = await session(t, 'tty-shell', 'root/a');
 
     // A session of its own on a terminal of its own, with job control, of our window's size.
     const modes = await run_(term, 'set -o | grep monitor; tty; stty size; echo "leads $(ps -o sid= -p $$) is $$"');
@@ -53,12 +79,7 @@ test.serial(
     const leads = /leads\s+(\d+) is (\d+)/.exec(modes);
     t.is(leads?.[1], leads?.[2], 'bash leads its session');
 
-    // Ctrl-C ends the job in the foreground, not the shell (nor the CLI).
-    await term.send("sh -c 'echo READY-$((1+1)); exec sleep 100'\r");
-    await term.expect('READY-2');
-    await term.send('\x03');
-    await term.expect('P> ');
-    t.regex(await run_(term, 'echo "alive-$((3+4)) $?"'), /alive-7 130/);
+    await ctrlCEndsTheJob(t, term);
 
     // Ctrl-Z stops it; jobs shows it stopped.
     await term.send("sh -c 'echo Z-$((2+2)); exec sleep 101'\r");
@@ -86,11 +107,8 @@ test.serial(
 
     // What the user leaves behind: a background job, a disowned one, a nohup'd one.
     await run_(term, 'sleep 103 & sleep 104 & disown $!; nohup sleep 105 >/dev/null 2>&1 & echo bg-$((4*4))');
-    const init = await liveHostPid(id, 'root/a', 'init');
-    const ns = pidNamespace(init);
-    const x = await liveHostPid(id, 'root/a', 'x');
+    const { init, ns, mine: x, started } = await startedBySession(id, 'root/a', 'x');
     const bash = await liveHostPid(id, 'root/a', 'exec-1');
-    const started = membersOf(ns).filter((p) => p.pid !== init && p.pid !== x);
     // bash, the stopped job and the three in the background: each was forked before the prompt
     // came back, but may not have exec'd sleep yet, so they are counted, not named.
     t.true(
@@ -123,25 +141,16 @@ test.serial(
 test.serial(
   'exec from a terminal into a rootless detached tree: job control, Ctrl-C inside, its status, nothing left, the terminal as before',
   async (t) => {
-    const { id } = await detachTree(uniqueName('tty-rootless'), spec, { args: ['--rootless'], stopAfter: t });
+    const { id, term, stty } = await session(t, 'tty-rootless', 'root/a', ['--rootless']);
     t.regex((await runCli(['ps', id])).stdout, /\(rootless\)/);
-    const { term, stty } = await shell(id, 'root/a');
-    t.teardown(() => term.close());
     const modes = await run_(term, 'set -o | grep monitor; tty; id -u');
     t.regex(modes, /monitor\s+on/);
     t.regex(modes, /\/dev\/pts\/\d+/);
     t.regex(modes, /^0\r$/m, 'root in its user namespace');
-    await term.send("sh -c 'echo READY-$((1+1)); exec sleep 100'\r");
-    await term.expect('READY-2');
-    await term.send('\x03');
-    await term.expect('P> ');
-    t.regex(await run_(term, 'echo "alive-$((3+4)) $?"'), /alive-7 130/);
+    await ctrlCEndsTheJob(t, term);
     const left = await run_(term, 'nohup sleep 107 >/dev/null 2>&1 & echo "bg $(ps -o pid= -p $!)"');
     t.regex(left, /bg\s+\d+/);
-    const init = await liveHostPid(id, 'root/a', 'init');
-    const ns = pidNamespace(init);
-    const x = await liveHostPid(id, 'root/a', 'x');
-    const started = membersOf(ns).filter((p) => p.pid !== init && p.pid !== x);
+    const { started } = await startedBySession(id, 'root/a', 'x');
     t.is(started.length, 2, JSON.stringify(started));
     await term.send('exit 7\r');
     t.is((await term.wait()).code, 7);
@@ -153,16 +162,11 @@ test.serial(
 test.serial(
   'SIGTERM to exec on a terminal: the terminal is restored, it exits 143, and the session inside ends',
   async (t) => {
-    const { id } = await detachTree(uniqueName('tty-term'), spec, { stopAfter: t });
-    const { term, stty } = await shell(id, 'root');
-    t.teardown(() => term.close());
+    const { id, term, stty } = await session(t, 'tty-term', 'root');
     // nohup: the hang-up does not end it; the end of the session does.
     await run_(term, 'nohup sleep 106 >/dev/null 2>&1 & echo bg-$((2*8))');
-    const init = await liveHostPid(id, 'root', 'init');
-    const ns = pidNamespace(init);
-    const w = await liveHostPid(id, 'root', 'w');
+    const { started } = await startedBySession(id, 'root', 'w');
     const bash = await liveHostPid(id, 'root', 'exec-1');
-    const started = membersOf(ns).filter((p) => p.pid !== init && p.pid !== w);
     // bash and the nohup'd job (forked before the prompt came back; counted, as it may not
     // have exec'd sleep yet).
     t.true(
