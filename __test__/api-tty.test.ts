@@ -8,8 +8,8 @@ import test from 'ava';
 
 import { spawnTree, testTree, type OutputEvent, type Tree } from '../src/index.js';
 import { isExit } from './helpers/events.js';
+import { sleeper } from './helpers/specs.js';
 
-const sleeper = (name: string) => ({ name, command: ['sleep', 'infinity'] });
 const spec = { name: 'root', processes: [sleeper('web')], children: [{ name: 'a', processes: [sleeper('worker')] }] };
 
 /** What a terminal stream shows, and a wait for what it will show. */

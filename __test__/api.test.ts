@@ -11,9 +11,9 @@ import { withTree } from '../src/ava.js';
 import { root } from './helpers/cli.js';
 import { deathWatch, nspid, stillRunning, tempDir } from './helpers/host.js';
 import { hostPid, isExit, isOutput, ofKind } from './helpers/events.js';
+import { oneSleeper, sleeper } from './helpers/specs.js';
 
 const run = promisify(execFile);
-const sleeper = (name: string) => ({ name, command: ['sleep', 'infinity'] });
 const spec = { name: 'root', processes: [sleeper('web')], children: [{ name: 'a', processes: [sleeper('worker')] }] };
 
 async function rejects(
@@ -70,7 +70,7 @@ test('exec runs in the namespace as a child of its PID 1, with input, env and cw
 });
 
 test('exec reports a command that cannot run, and its exit does not fail the tree', async (t) => {
-  const tree = await spawnTree({ name: 'root', processes: [{ name: 'p', command: ['sleep', 'infinity'] }] });
+  const tree = await spawnTree(oneSleeper);
   const r = await tree.exec('root', ['no-such-command-xyz']);
   t.is(r.code, 127);
   t.regex(r.error ?? '', /cannot execute "no-such-command-xyz"/);

@@ -12,8 +12,9 @@ import { bin, startCli } from './helpers/cli.js';
 import { ndjson, ofKind } from './helpers/events.js';
 import { alive } from './helpers/host.js';
 import { detachTree, uniqueName } from './helpers/live.js';
+import { oneSleeper } from './helpers/specs.js';
 
-const SPEC = JSON.stringify({ name: 'root', processes: [{ name: 'p', command: ['sleep', 'infinity'] }] });
+const SPEC = JSON.stringify(oneSleeper);
 
 /** Resolves once `check` holds for the running CLI; rejects if it ends first. */
 function until(child: ChildProcess, check: () => boolean): Promise<void> {

@@ -7,8 +7,8 @@ import test, { type ExecutionContext } from 'ava';
 import { bin, runCli } from './helpers/cli.js';
 import { detachTree, liveHostPid, uniqueName } from './helpers/live.js';
 import { membersOf, pidNamespace, Terminal } from './helpers/pty.js';
+import { sleeper } from './helpers/specs.js';
 
-const sleeper = (name: string) => ({ name, command: ['sleep', 'infinity'] });
 const spec = {
   name: 'root',
   processes: [sleeper('w')],

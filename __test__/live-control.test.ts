@@ -9,6 +9,7 @@ import test from 'ava';
 import { runCli } from './helpers/cli.js';
 import { tempDir } from './helpers/host.js';
 import { detachTree, uniqueName } from './helpers/live.js';
+import { oneSleeper } from './helpers/specs.js';
 
 const run = promisify(execFile);
 
@@ -63,8 +64,7 @@ test('malformed control requests (too many descriptors, garbage, oversized) leak
   const probe = path.join(dir, 'probe-descriptor');
   writeFileSync(probe, 'a file only this test opens\n');
   const name = uniqueName('live-fds');
-  const spec = { name: 'root', processes: [{ name: 'p', command: ['sleep', 'infinity'] }] };
-  const tree = await detachTree(name, spec, { stopAfter: t });
+  const tree = await detachTree(name, oneSleeper, { stopAfter: t });
   const before = descriptors(tree.supervisor);
   const out = await run('python3', ['-c', flood, path.join(tree.dir, 'control.sock'), probe, '60'], {
     maxBuffer: 1 << 20,

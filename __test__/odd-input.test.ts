@@ -13,6 +13,7 @@ import { parseSignal } from '../src/signals.js';
 import { runCli } from './helpers/cli.js';
 import { isExit, ndjson } from './helpers/events.js';
 import { detachTree, psJson, uniqueName } from './helpers/live.js';
+import { oneSleeper } from './helpers/specs.js';
 
 const NOT_SIGNALS = ['4294967305', '0', '65', '1.5', '0x9', '-9', 'NOPE', 'SIGSIGTERM', 'RTMIN+31', 'RTMAX+1', ''];
 
@@ -39,7 +40,7 @@ test('signal names and numbers are read as the kernel has them, anything else is
 });
 
 test('tree.kill refuses what is not a signal (the process lives on) and takes names in any case', async (t) => {
-  await using tree = await spawnTree({ name: 'root', processes: [{ name: 'p', command: ['sleep', 'infinity'] }] });
+  await using tree = await spawnTree(oneSleeper);
   for (const bad of [4294967305, 0, 65, -9, 1.5, Number.NaN]) {
     t.is(t.throws(() => tree.kill('root:p', bad), { instanceOf: PidnsTreeError })?.code, 'BAD_SIGNAL', String(bad));
   }
@@ -54,9 +55,7 @@ test('tree.kill refuses what is not a signal (the process lives on) and takes na
 test('the native binding refuses a signal number that is not one, before napi could wrap it', async (t) => {
   const { RunningTree } = await import('../src/running-tree.js');
   const { checkSpecText } = await import('../src/spec.js');
-  const tree = RunningTree.start(
-    checkSpecText(JSON.stringify({ name: 'root', processes: [{ name: 'p', command: ['sleep', 'infinity'] }] }), 'x'),
-  );
+  const tree = RunningTree.start(checkSpecText(JSON.stringify(oneSleeper), 'x'));
   // One iterator, read by hand: leaving a for-await loop would close the event pipe.
   const events = tree.events();
   const next = async (event: string, process?: string): Promise<void> => {
@@ -84,11 +83,7 @@ test('the native binding refuses a signal number that is not one, before napi co
 
 /** A detached tree with one sleeping process `root:p`, stopped at the end of the test. */
 const detached = (t: import('ava').ExecutionContext) =>
-  detachTree(
-    uniqueName('odd'),
-    { name: 'root', processes: [{ name: 'p', command: ['sleep', 'infinity'] }] },
-    { stopAfter: t, graceMs: 0 },
-  );
+  detachTree(uniqueName('odd'), oneSleeper, { stopAfter: t, graceMs: 0 });
 
 async function state(id: string): Promise<string | undefined> {
   return (await psJson(id)).processes.find((p) => p.process === 'p')?.state;

@@ -9,10 +9,10 @@ import test from 'ava';
 
 import { NO_BROWSER, browserPath, openPage, rowPids, screenshot } from './helpers/browser.js';
 import { detachTree, psJson } from './helpers/live.js';
+import { sleeper } from './helpers/specs.js';
 import { rawRequest, startUi } from './helpers/ui.js';
 import { describeExit } from '../src/render/words.js';
 
-const sleeper = (name: string) => ({ name, command: ['sleep', 'infinity'] });
 const spec = {
   name: 'root',
   init: { stopTimeout: 1 },
