@@ -13,7 +13,7 @@ import test from 'ava';
 import { spawnTree, type TreeEvent } from '../src/index.js';
 import { root, runCli } from './helpers/cli.js';
 import { tempDir } from './helpers/host.js';
-import { ndjson, ofKind } from './helpers/events.js';
+import { isOutput, ndjson, ofKind } from './helpers/events.js';
 
 const run = promisify(execFile);
 
@@ -66,7 +66,7 @@ test('keepOutput holds exactly the last lines; waits see output lines; a reader 
     { name: 'r', processes: [{ name: 'p', command: ['seq', '100000'] }] },
     { keepOutput: 3 },
   );
-  const line = await tree.waitFor((e) => e.event === 'output' && e.line === '99999');
+  const line = await tree.waitFor(isOutput('r', 'p', '99999'));
   t.like(line, { event: 'output', node: 'r', process: 'p', stream: 'stdout', line: '99999' });
   // One reader stops after two events and closes its iterator; another reads on.
   let taken = 0;

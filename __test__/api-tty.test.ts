@@ -6,9 +6,10 @@ import type { Duplex } from 'node:stream';
 
 import test from 'ava';
 
-import { spawnTree, testTree, type ExitEvent, type OutputEvent, type Tree } from '../src/index.js';
+import { spawnTree, testTree, type OutputEvent, type Tree } from '../src/index.js';
+import { isExit } from './helpers/events.js';
+import { sleeper } from './helpers/specs.js';
 
-const sleeper = (name: string) => ({ name, command: ['sleep', 'infinity'] });
 const spec = { name: 'root', processes: [sleeper('web')], children: [{ name: 'a', processes: [sleeper('worker')] }] };
 
 /** What a terminal stream shows, and a wait for what it will show. */
@@ -185,11 +186,11 @@ test('"tty": true in tree.json: the process leads a session on a pty of its own;
       },
     ],
   });
-  const closer = await tree.waitFor((e): e is ExitEvent => e.event === 'exit' && e.process === 'closer');
+  const closer = await tree.waitFor(isExit('root', 'closer'));
   t.like(closer, { code: 4, signal: null });
   // What a process it left behind writes on its terminal after it exited still comes, before
   // its exit (which waits for the end of its output).
-  const orphaned = await tree.waitFor((e): e is ExitEvent => e.event === 'exit' && e.process === 'orphaned');
+  const orphaned = await tree.waitFor(isExit('root', 'orphaned'));
   t.like(orphaned, { code: 0, signal: null });
   const said: string[] = [];
   for await (const e of tree.events()) {
@@ -197,7 +198,7 @@ test('"tty": true in tree.json: the process leads a session on a pty of its own;
     if (e.event === 'exit' && e.process === 'orphaned') break;
   }
   t.deepEqual(said, ['early', 'late']);
-  const exit = await tree.waitFor((e): e is ExitEvent => e.event === 'exit' && e.process === 'term');
+  const exit = await tree.waitFor(isExit('root', 'term'));
   t.is(exit.code, 0);
   const lines: OutputEvent[] = [];
   for await (const e of tree.events()) {

@@ -6,21 +6,14 @@ import { promisify } from 'node:util';
 
 import test from 'ava';
 
-import {
-  PidnsTreeError,
-  spawnTree,
-  type ExitEvent,
-  type PidnsTreeErrorCode,
-  type Tree,
-  type TreeEvent,
-} from '../src/index.js';
+import { PidnsTreeError, spawnTree, type PidnsTreeErrorCode, type Tree, type TreeEvent } from '../src/index.js';
 import { withTree } from '../src/ava.js';
 import { root } from './helpers/cli.js';
 import { deathWatch, nspid, stillRunning, tempDir } from './helpers/host.js';
-import { hostPid, isOutput, ofKind } from './helpers/events.js';
+import { hostPid, isExit, isOutput, ofKind } from './helpers/events.js';
+import { oneSleeper, sleeper } from './helpers/specs.js';
 
 const run = promisify(execFile);
-const sleeper = (name: string) => ({ name, command: ['sleep', 'infinity'] });
 const spec = { name: 'root', processes: [sleeper('web')], children: [{ name: 'a', processes: [sleeper('worker')] }] };
 
 async function rejects(
@@ -77,7 +70,7 @@ test('exec runs in the namespace as a child of its PID 1, with input, env and cw
 });
 
 test('exec reports a command that cannot run, and its exit does not fail the tree', async (t) => {
-  const tree = await spawnTree({ name: 'root', processes: [{ name: 'p', command: ['sleep', 'infinity'] }] });
+  const tree = await spawnTree(oneSleeper);
   const r = await tree.exec('root', ['no-such-command-xyz']);
   t.is(r.code, 127);
   t.regex(r.error ?? '', /cannot execute "no-such-command-xyz"/);
@@ -116,7 +109,7 @@ test('spawn gives a live process: streams, pids, kill, wait', async (t) => {
 test('kill signals through pidfds; waitFor sees it; stop ends the rest', async (t) => {
   const tree = await spawnTree(spec);
   t.true(tree.kill('root/a:worker', 'SIGUSR1'));
-  const exit = await tree.waitFor((e): e is ExitEvent => e.event === 'exit' && e.process === 'worker');
+  const exit = await tree.waitFor(isExit('root/a', 'worker'));
   t.is(exit.signal, 'SIGUSR1');
   const end = await tree.stop({ graceMs: 5_000 });
   t.is(end.event, 'end');
@@ -181,7 +174,7 @@ test('no event is lost or reordered when a process floods its output: a reader f
   // the tree waits for it.
   for await (const e of tree.events()) events.push(e);
   t.is(checkFlood(events, 200_000), undefined);
-  t.is(events.filter((e) => e.event === 'output').length, 200_000);
+  t.is(events.filter(ofKind('output')).length, 200_000);
 });
 
 test('a reader that starts as spawnTree resolves gets every line, also those printed while the rest of the tree started', async (t) => {

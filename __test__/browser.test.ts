@@ -7,18 +7,18 @@
  * page's screenshot is kept as an artifact: dist/artifacts/browser-model.png.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import test from 'ava';
 
-import { browserPath as browser, launchBrowser, NO_BROWSER } from './helpers/browser.js';
+import { browserPath as browser, NO_BROWSER, openPage, screenshot } from './helpers/browser.js';
 import { root } from './helpers/cli.js';
+import { serveStatic } from './helpers/static-server.js';
 
 const PAGE = `<!doctype html>
-<html lang="en"><meta charset="utf-8"><title>pidns-tree model</title>
+<html lang="en"><meta charset="utf-8"><title>pidns-tree model</title><link rel="icon" href="data:,">
 <style>
   body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; }
   pre { background: #f4f4f4; padding: 12px; font: 12px/1.3 ui-monospace, monospace; }
@@ -66,41 +66,6 @@ const PAGE = `<!doctype html>
 </script>
 </html>`;
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.wasm': 'application/wasm',
-  '.json': 'application/json',
-};
-
-/** Serves `dir` (read-only, no directory escapes), and the test page at /. */
-function serve(dir: string): Promise<{ server: Server; url: string; requests: string[] }> {
-  const requests: string[] = [];
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    requests.push(url.pathname);
-    if (url.pathname === '/') {
-      res.writeHead(200, { 'content-type': TYPES['.html'] ?? '' }).end(PAGE);
-      return;
-    }
-    const file = path.join(dir, path.normalize(url.pathname).replace(/^(\.\.[/\\])+/, ''));
-    if (!file.startsWith(dir + path.sep) || !existsSync(file)) {
-      res.writeHead(404).end();
-      return;
-    }
-    res
-      .writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' })
-      .end(readFileSync(file));
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      resolve({ server, url: `http://127.0.0.1:${port}/`, requests });
-    }),
-  );
-}
-
 test('in headless Chromium, pidns-tree/model validates, plans and simulates with the packed .wasm', async (t) => {
   if (browser === undefined) {
     t.fail(NO_BROWSER);
@@ -112,39 +77,27 @@ test('in headless Chromium, pidns-tree/model validates, plans and simulates with
   const tarball = readdirSync(dir).find((f) => f.endsWith('.tgz')) ?? '';
   mkdirSync(path.join(dir, 'pkg'));
   execFileSync('tar', ['-xzf', path.join(dir, tarball), '-C', path.join(dir, 'pkg'), '--strip-components=1']);
-  const { server, url, requests } = await serve(dir);
-  const context = await launchBrowser();
-  try {
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(url);
-    await page.waitForFunction(() => 'result' in globalThis, undefined, { timeout: 60_000 });
-    const result = (await page.evaluate(() => (globalThis as unknown as { result: unknown }).result)) as {
-      error?: string;
-      namespaces: number;
-      predicted: { node: string; process: string; ranges: Record<string, number[]> }[];
-      results: string[];
-      events: string[][];
-      invalid: string;
-      isolated: boolean;
-    };
-    const shot = path.join(root, 'dist', 'artifacts', 'browser-model.png');
-    mkdirSync(path.dirname(shot), { recursive: true });
-    await page.screenshot({ path: shot, fullPage: true });
-    t.log(`screenshot: ${shot}`);
-    t.is(result.error, undefined);
-    t.deepEqual(errors, []);
-    t.is(result.namespaces, 3);
-    t.deepEqual(result.predicted.find((p) => p.node === 'root/b' && p.process === 'init')?.ranges, { root: [4, 5] });
-    t.deepEqual(result.results, ['ESRCH', 'ok', 'ok', 'ENOMEM']);
-    t.deepEqual(result.events[1], [], 'PID 1 ignores SIGKILL from inside its namespace');
-    t.deepEqual(result.events[2], ['exit root/a:init', 'exit root/a:w']);
-    t.regex(result.invalid, /invalid namespace name "a\/b"/);
-    t.false(result.isolated, 'no cross-origin isolation needed');
-    t.true(requests.includes('/pkg/dist/wasm/pidns_tree.wasm'), 'the .wasm of the package, fetched');
-  } finally {
-    await context.close();
-    server.close();
-  }
+  const server = await serveStatic(t, dir, PAGE);
+  const { page, problems } = await openPage(t, server.url);
+  await page.waitForFunction(() => 'result' in globalThis, undefined, { timeout: 60_000 });
+  const result = (await page.evaluate(() => (globalThis as unknown as { result: unknown }).result)) as {
+    error?: string;
+    namespaces: number;
+    predicted: { node: string; process: string; ranges: Record<string, number[]> }[];
+    results: string[];
+    events: string[][];
+    invalid: string;
+    isolated: boolean;
+  };
+  t.log(`screenshot: ${await screenshot(page, 'browser-model', true)}`);
+  t.is(result.error, undefined);
+  t.deepEqual(problems, []);
+  t.is(result.namespaces, 3);
+  t.deepEqual(result.predicted.find((p) => p.node === 'root/b' && p.process === 'init')?.ranges, { root: [4, 5] });
+  t.deepEqual(result.results, ['ESRCH', 'ok', 'ok', 'ENOMEM']);
+  t.deepEqual(result.events[1], [], 'PID 1 ignores SIGKILL from inside its namespace');
+  t.deepEqual(result.events[2], ['exit root/a:init', 'exit root/a:w']);
+  t.regex(result.invalid, /invalid namespace name "a\/b"/);
+  t.false(result.isolated, 'no cross-origin isolation needed');
+  t.true(server.requests.includes('/pkg/dist/wasm/pidns_tree.wasm'), 'the .wasm of the package, fetched');
 });

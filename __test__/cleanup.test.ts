@@ -6,10 +6,10 @@ import test from 'ava';
 
 import { RunningTree } from '../src/running-tree.js';
 import { runCli, startCli, stdoutIncludes } from './helpers/cli.js';
-import { deathWatch, mountTable, stillRunning } from './helpers/host.js';
+import { alive, deathWatch, mountTable } from './helpers/host.js';
 import { plan, threeLevels } from './helpers/specs.js';
 import { watch } from './helpers/watch.js';
-import { hostPid, ofKind } from './helpers/events.js';
+import { ofKind } from './helpers/events.js';
 
 /** Each process holds the watch FIFO open for writing until it dies. */
 function holding(fifo: string): string[] {
@@ -23,7 +23,7 @@ test('after a run no process of the tree is alive and no mount was added on the 
   await w.ended;
   const starts = w.events.filter(ofKind('start'));
   t.is(starts.length, 9);
-  for (const s of starts) t.false(stillRunning(hostPid(s), Object.values(s.pids)), `${s.node}:${s.process}`);
+  for (const s of starts) t.false(alive(s), `${s.node}:${s.process}`);
   t.is(mountTable(), before);
 });
 

@@ -2,7 +2,7 @@
 import test from 'ava';
 
 import { runCli } from './helpers/cli.js';
-import { ndjson } from './helpers/events.js';
+import { ndjson, ofKind } from './helpers/events.js';
 
 const spec = JSON.stringify({
   name: 'root',
@@ -48,12 +48,12 @@ test('--json is NDJSON: start with pids per level, output, exit, and a final end
   const events = ndjson(r.stdout);
   t.true(events.every((e) => typeof e.event === 'string'));
   t.like(events.at(-1), { event: 'end', code: 0 });
-  const worker = events.find((e) => e.event === 'start' && e.process === 'worker');
-  t.deepEqual(Object.keys(worker?.event === 'start' ? worker.pids : {}), ['host', 'root', 'root/a', 'root/a/b']);
+  const worker = events.filter(ofKind('start')).find((e) => e.process === 'worker');
+  t.deepEqual(Object.keys(worker?.pids ?? {}), ['host', 'root', 'root/a', 'root/a/b']);
   t.like(worker, { node: 'root/a/b', pid: 2, command: ['sh', '-c', 'echo "JOB=$JOB in $(pwd)"'] });
-  const inits = events.filter((e) => e.event === 'start' && e.process === 'init');
+  const inits = events.filter(ofKind('start')).filter((e) => e.process === 'init');
   t.is(inits.length, 3);
-  t.true(inits.every((e) => e.event === 'start' && e.pid === 1));
+  t.true(inits.every((e) => e.pid === 1));
   t.truthy(events.find((e) => e.event === 'output' && e.stream === 'stderr' && e.line === 'warn'));
   // Each process's exit comes after its last output line.
   const lastOutput = events.findLastIndex((e) => e.event === 'output' && e.process === 'web');

@@ -7,14 +7,14 @@ import { spawn } from 'node:child_process';
 
 import test from 'ava';
 
-import type { ExitEvent, TreeEvent } from '../src/events.js';
+import type { TreeEvent } from '../src/events.js';
 import { RunningTree } from '../src/running-tree.js';
 import type { TreeSpec } from '../src/spec.js';
 import { bin, interruptDuringStartUp, root } from './helpers/cli.js';
 import { deathWatch } from './helpers/host.js';
 import { plan } from './helpers/specs.js';
 import { watch } from './helpers/watch.js';
-import { hostPid, isExit, ndjson } from './helpers/events.js';
+import { hostPid, isExit, ndjson, ofKind } from './helpers/events.js';
 
 /** Every way the stream could break causality, as readable complaints (none when it holds). */
 function causalityViolations(events: readonly TreeEvent[], spec: { nodes: readonly { path: string }[] }): string[] {
@@ -77,9 +77,9 @@ test('SIGKILL of a middle init: the cascade is reported deepest first, before th
   tree.signal('SIGTERM');
   await w.ended;
   t.deepEqual(causalityViolations(w.events, tree.plan), []);
-  const cascade = w.events.filter(
-    (e): e is ExitEvent => e.event === 'exit' && e.node.startsWith('l1/l2/l3') && e.reason !== undefined,
-  );
+  const cascade = w.events
+    .filter(ofKind('exit'))
+    .filter((e) => e.node.startsWith('l1/l2/l3') && e.reason !== undefined);
   t.is(cascade.length, 6 * 8 + 5, 'every process below l3 and every init below it, killed with it');
   t.is(cascade[0]?.node, 'l1/l2/l3/l4/l5/l6/l7/l8', 'deepest first');
 });

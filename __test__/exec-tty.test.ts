@@ -2,45 +2,18 @@
  * `pidns-tree exec` on a terminal, used as a user would: the CLI runs on a real pseudo-terminal
  * (helpers/pty.ts) and the test types on it and waits for what it shows, never on a clock.
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 
 import { bin, runCli } from './helpers/cli.js';
+import { detachTree, liveHostPid, uniqueName } from './helpers/live.js';
 import { membersOf, pidNamespace, Terminal } from './helpers/pty.js';
+import { sleeper } from './helpers/specs.js';
 
-const sleeper = (name: string) => ({ name, command: ['sleep', 'infinity'] });
-const spec = JSON.stringify({
+const spec = {
   name: 'root',
   processes: [sleeper('w')],
   children: [{ name: 'a', processes: [sleeper('x')] }],
-});
-
-/** Names are unique per run, so that a tree a failed run left behind never collides. */
-const run = Math.random().toString(16).slice(2, 8);
-
-interface Detached {
-  id: string;
-  supervisor: number;
-}
-
-async function detach(name: string, options: readonly string[] = []): Promise<Detached> {
-  const r = await runCli(['spawn', '--detach', '--json', '--name', `${name}-${run}`, ...options, '-'], {
-    input: spec,
-  });
-  if (r.code !== 0) throw new Error(`detach failed: ${r.stdout}${r.stderr}`);
-  return JSON.parse(r.stdout) as Detached;
-}
-
-/** The host PID of `node:process` in tree `id`. */
-async function hostPid(id: string, node: string, process: string): Promise<number> {
-  const ps = JSON.parse((await runCli(['ps', '--json', id])).stdout) as {
-    processes: { node: string; process: string; pids: Record<string, number> }[];
-  };
-  const found = ps.processes.find((p) => p.node === node && p.process === process);
-  if (found?.pids['host'] === undefined) throw new Error(`no ${node}:${process}`);
-  return found.pids['host'];
-}
-
-const initPid = (id: string, node: string) => hostPid(id, node, 'init');
+};
 
 /** `pidns-tree exec <args>` on a new terminal of 100x30. */
 function execOnTerminal(args: readonly string[]) {
@@ -65,13 +38,38 @@ async function shell(id: string, node: string) {
   return started;
 }
 
+/** That bash in `node` of a new detached tree; the tree is stopped and the terminal closed when the test ends. */
+async function session(t: ExecutionContext, name: string, node: string, args: readonly string[] = []) {
+  const { id } = await detachTree(uniqueName(name), spec, { args, stopAfter: t });
+  const started = await shell(id, node);
+  t.teardown(() => started.term.close());
+  return { id, ...started };
+}
+
+/**
+ * The live processes of `node`'s namespace that the tree did not start: not its init, not its
+ * process `own`. Those a session on it has started.
+ */
+async function startedBySession(id: string, node: string, own: string) {
+  const init = await liveHostPid(id, node, 'init');
+  const ns = pidNamespace(init);
+  const mine = await liveHostPid(id, node, own);
+  return { init, ns, mine, started: membersOf(ns).filter((p) => p.pid !== init && p.pid !== mine) };
+}
+
+/** Ctrl-C ends the job in the foreground, not the shell (nor the CLI): bash says 130. */
+async function ctrlCEndsTheJob(t: ExecutionContext, term: Terminal): Promise<void> {
+  await term.send("sh -c 'echo READY-$((1+1)); exec sleep 100'\r");
+  await term.expect('READY-2');
+  await term.send('\x03');
+  await term.expect('P> ');
+  t.regex(await run_(term, 'echo "alive-$((3+4)) $?"'), /alive-7 130/);
+}
+
 test.serial(
   'exec from a terminal: bash has job control, Ctrl-C, Ctrl-Z and Ctrl-\\ reach its jobs, the size follows, the status is its own, nothing is left and the terminal is as before',
   async (t) => {
-    const { id } = await detach('tty-shell');
-    t.teardown(() => runCli(['stop', id, '--grace-ms', '1000']));
-    const { term, stty } = await shell(id, 'root/a');
-    t.teardown(() => term.close());
+    const { id, term, stty } = await session(t, 'tty-shell', 'root/a');
 
     // A session of its own on a terminal of its own, with job control, of our window's size.
     const modes = await run_(term, 'set -o | grep monitor; tty; stty size; echo "leads $(ps -o sid= -p $$) is $$"');
@@ -81,12 +79,7 @@ test.serial(
     const leads = /leads\s+(\d+) is (\d+)/.exec(modes);
     t.is(leads?.[1], leads?.[2], 'bash leads its session');
 
-    // Ctrl-C ends the job in the foreground, not the shell (nor the CLI).
-    await term.send("sh -c 'echo READY-$((1+1)); exec sleep 100'\r");
-    await term.expect('READY-2');
-    await term.send('\x03');
-    await term.expect('P> ');
-    t.regex(await run_(term, 'echo "alive-$((3+4)) $?"'), /alive-7 130/);
+    await ctrlCEndsTheJob(t, term);
 
     // Ctrl-Z stops it; jobs shows it stopped.
     await term.send("sh -c 'echo Z-$((2+2)); exec sleep 101'\r");
@@ -114,11 +107,8 @@ test.serial(
 
     // What the user leaves behind: a background job, a disowned one, a nohup'd one.
     await run_(term, 'sleep 103 & sleep 104 & disown $!; nohup sleep 105 >/dev/null 2>&1 & echo bg-$((4*4))');
-    const init = await initPid(id, 'root/a');
-    const ns = pidNamespace(init);
-    const x = await hostPid(id, 'root/a', 'x');
-    const bash = await hostPid(id, 'root/a', 'exec-1');
-    const started = membersOf(ns).filter((p) => p.pid !== init && p.pid !== x);
+    const { init, ns, mine: x, started } = await startedBySession(id, 'root/a', 'x');
+    const bash = await liveHostPid(id, 'root/a', 'exec-1');
     // bash, the stopped job and the three in the background: each was forked before the prompt
     // came back, but may not have exec'd sleep yet, so they are counted, not named.
     t.true(
@@ -151,26 +141,16 @@ test.serial(
 test.serial(
   'exec from a terminal into a rootless detached tree: job control, Ctrl-C inside, its status, nothing left, the terminal as before',
   async (t) => {
-    const { id } = await detach('tty-rootless', ['--rootless']);
-    t.teardown(() => runCli(['stop', id, '--grace-ms', '1000']));
+    const { id, term, stty } = await session(t, 'tty-rootless', 'root/a', ['--rootless']);
     t.regex((await runCli(['ps', id])).stdout, /\(rootless\)/);
-    const { term, stty } = await shell(id, 'root/a');
-    t.teardown(() => term.close());
     const modes = await run_(term, 'set -o | grep monitor; tty; id -u');
     t.regex(modes, /monitor\s+on/);
     t.regex(modes, /\/dev\/pts\/\d+/);
     t.regex(modes, /^0\r$/m, 'root in its user namespace');
-    await term.send("sh -c 'echo READY-$((1+1)); exec sleep 100'\r");
-    await term.expect('READY-2');
-    await term.send('\x03');
-    await term.expect('P> ');
-    t.regex(await run_(term, 'echo "alive-$((3+4)) $?"'), /alive-7 130/);
+    await ctrlCEndsTheJob(t, term);
     const left = await run_(term, 'nohup sleep 107 >/dev/null 2>&1 & echo "bg $(ps -o pid= -p $!)"');
     t.regex(left, /bg\s+\d+/);
-    const init = await initPid(id, 'root/a');
-    const ns = pidNamespace(init);
-    const x = await hostPid(id, 'root/a', 'x');
-    const started = membersOf(ns).filter((p) => p.pid !== init && p.pid !== x);
+    const { started } = await startedBySession(id, 'root/a', 'x');
     t.is(started.length, 2, JSON.stringify(started));
     await term.send('exit 7\r');
     t.is((await term.wait()).code, 7);
@@ -182,17 +162,11 @@ test.serial(
 test.serial(
   'SIGTERM to exec on a terminal: the terminal is restored, it exits 143, and the session inside ends',
   async (t) => {
-    const { id } = await detach('tty-term');
-    t.teardown(() => runCli(['stop', id, '--grace-ms', '1000']));
-    const { term, stty } = await shell(id, 'root');
-    t.teardown(() => term.close());
+    const { id, term, stty } = await session(t, 'tty-term', 'root');
     // nohup: the hang-up does not end it; the end of the session does.
     await run_(term, 'nohup sleep 106 >/dev/null 2>&1 & echo bg-$((2*8))');
-    const init = await initPid(id, 'root');
-    const ns = pidNamespace(init);
-    const w = await hostPid(id, 'root', 'w');
-    const bash = await hostPid(id, 'root', 'exec-1');
-    const started = membersOf(ns).filter((p) => p.pid !== init && p.pid !== w);
+    const { started } = await startedBySession(id, 'root', 'w');
+    const bash = await liveHostPid(id, 'root', 'exec-1');
     // bash and the nohup'd job (forked before the prompt came back; counted, as it may not
     // have exec'd sleep yet).
     t.true(
@@ -209,7 +183,7 @@ test.serial(
 );
 
 test.serial('when the tree dies under exec on a terminal, the terminal is restored and the CLI says why', async (t) => {
-  const { id, supervisor } = await detach('tty-dies');
+  const { id, supervisor } = await detachTree(uniqueName('tty-dies'), spec);
   const { term, stty } = await shell(id, 'root/a');
   t.teardown(() => term.close());
   // The supervisor killed: the kernel kills the whole tree with it.
@@ -223,8 +197,7 @@ test.serial('when the tree dies under exec on a terminal, the terminal is restor
 test.serial(
   'exec keeps passing stdin, stdout and stderr as they are with -T, or when one is redirected; -t makes a terminal anyway',
   async (t) => {
-    const { id } = await detach('tty-choice');
-    t.teardown(() => runCli(['stop', id, '--grace-ms', '1000']));
+    const { id } = await detachTree(uniqueName('tty-choice'), spec, { stopAfter: t });
     // -T from a terminal: the command gets our terminal itself.
     const plain = await execOnTerminal(['-T', id, 'root', '--', 'tty']);
     t.is((await plain.term.wait()).output.trim(), plain.tty);
@@ -244,8 +217,7 @@ test.serial(
 );
 
 test.serial('exec -t with stdin from a pipe: it is typed on the terminal, and its end is typed as ^D', async (t) => {
-  const { id } = await detach('tty-pipe');
-  t.teardown(() => runCli(['stop', id, '--grace-ms', '1000']));
+  const { id } = await detachTree(uniqueName('tty-pipe'), spec, { stopAfter: t });
   // cat reads lines until end-of-file: the ^D typed when our stdin ends.
   const cat = await runCli(['exec', '-t', id, 'root/a', '--', 'cat'], { input: 'line one\nline two\n' });
   t.is(cat.code, 0);
@@ -264,7 +236,7 @@ test.serial('exec -t with stdin from a pipe: it is typed on the terminal, and it
 });
 
 test('exec -t names a tree that is not running as exec -T does: one line, exit 2, no stack trace', async (t) => {
-  const missing = `tty-missing-${run}`;
+  const missing = uniqueName('tty-missing');
   const plain = await runCli(['exec', '-T', missing, 'root', '--', 'true']);
   const onTerminal = await runCli(['exec', '-t', missing, 'root', '--', 'true']);
   t.is(plain.code, 2);

@@ -4,16 +4,16 @@ import path from 'node:path';
 
 import test from 'ava';
 
-import type { ExitEvent } from '../src/events.js';
+import type { TreeEvent } from '../src/events.js';
 import { RunningTree } from '../src/running-tree.js';
 import { runCli } from './helpers/cli.js';
 import { tempDir } from './helpers/host.js';
 import { plan } from './helpers/specs.js';
 import { watch } from './helpers/watch.js';
-import { ndjson } from './helpers/events.js';
+import { isExit, ndjson, ofKind } from './helpers/events.js';
 
-const exitOf = (events: readonly { event: string }[], process: string) =>
-  events.find((e): e is ExitEvent => e.event === 'exit' && (e as ExitEvent).process === process);
+const exitOf = (events: readonly TreeEvent[], process: string) =>
+  events.filter(ofKind('exit')).find((e) => e.process === process);
 
 test('codes, signals and commands that cannot run are reported per process', async (t) => {
   const tree = RunningTree.start(
@@ -40,7 +40,7 @@ test('codes, signals and commands that cannot run are reported per process', asy
   t.regex(exitOf(w.events, 'notexec')?.error ?? '', /Permission denied/);
   t.like(exitOf(w.events, 'badcwd'), { code: 127 });
   t.regex(exitOf(w.events, 'badcwd')?.error ?? '', /cannot change to directory "\/no\/such\/dir"/);
-  const firstFailure = w.events.find((e): e is ExitEvent => e.event === 'exit' && e.code !== 0);
+  const firstFailure = w.events.filter(ofKind('exit')).find((e) => e.code !== 0);
   t.is(end.code, firstFailure?.code ?? -1, 'end carries the code of the first process that failed');
 });
 
@@ -78,16 +78,11 @@ test('a process in a nested namespace that fails makes the tree fail with its co
   );
   const r = await runCli(['spawn', file, '--json']);
   t.is(r.code, 42);
-  const events = ndjson<{ event: string; code?: number }>(r.stdout);
+  const events = ndjson(r.stdout);
   t.like(events.at(-1), { event: 'end', code: 42 });
   t.like(exitOf(events, 'bad'), { node: 'root/a/b', code: 42 });
   // The inits above it report the failure too: a namespace fails when something in it failed.
-  t.like(
-    events.find(
-      (e) => e.event === 'exit' && (e as ExitEvent).node === 'root/a/b' && (e as ExitEvent).process === 'init',
-    ),
-    { code: 42 },
-  );
+  t.like(events.find(isExit('root/a/b', 'init')), { code: 42 });
 });
 
 test('every process exiting 0 makes the CLI exit 0', async (t) => {

@@ -3,8 +3,8 @@ import test from 'ava';
 
 import { runCli, startCli } from './helpers/cli.js';
 import { pidsCgroup } from './helpers/cgroup.js';
-import { hostPid, ndjson } from './helpers/events.js';
-import { stillRunning } from './helpers/host.js';
+import { ndjson, ofKind } from './helpers/events.js';
+import { alive } from './helpers/host.js';
 
 test('a pids cgroup limit: the error names pids.max and its value, and the tree ends', async (t) => {
   const cgroup = pidsCgroup(40);
@@ -71,18 +71,16 @@ test('a namespace wider than the descriptor limit allows: an error names RLIMIT_
   });
   t.not(r.code, 0, 'the tree did not run as declared');
   const events = ndjson(r.stdout);
-  const errors = events.filter((e) => e.event === 'error');
+  const errors = events.filter(ofKind('error'));
   t.is(errors.length, 1);
   t.regex(
-    errors[0]?.event === 'error' ? errors[0].message : '',
+    errors[0]?.message ?? '',
     /Too many open files \(EMFILE\): .*RLIMIT_NOFILE soft 1024, hard 1024.*raise `ulimit -n` \(hard\) or spread the processes/,
   );
-  const starts = events.filter((e) => e.event === 'start' && e.process !== 'init');
-  const exits = events.filter((e) => e.event === 'exit' && e.process !== 'init');
+  const starts = events.filter(ofKind('start')).filter((e) => e.process !== 'init');
+  const exits = events.filter(ofKind('exit')).filter((e) => e.process !== 'init');
   t.true(starts.length > 100, 'it got part of the way');
   t.is(exits.length, starts.length, 'every process that started has its exit');
-  for (const s of starts) {
-    if (s.event === 'start') t.false(stillRunning(hostPid(s), Object.values(s.pids)), `${s.process} is gone`);
-  }
+  for (const s of starts) t.false(alive(s), `${s.process} is gone`);
   t.like(events.at(-1), { event: 'end' });
 });

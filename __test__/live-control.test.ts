@@ -8,6 +8,8 @@ import test from 'ava';
 
 import { runCli } from './helpers/cli.js';
 import { tempDir } from './helpers/host.js';
+import { detachTree, uniqueName } from './helpers/live.js';
+import { oneSleeper } from './helpers/specs.js';
 
 const run = promisify(execFile);
 
@@ -61,12 +63,8 @@ test('malformed control requests (too many descriptors, garbage, oversized) leak
   const dir = tempDir();
   const probe = path.join(dir, 'probe-descriptor');
   writeFileSync(probe, 'a file only this test opens\n');
-  const name = `live-fds-${Math.random().toString(16).slice(2, 8)}`;
-  const spec = JSON.stringify({ name: 'root', processes: [{ name: 'p', command: ['sleep', 'infinity'] }] });
-  const r = await runCli(['spawn', '--detach', '--json', '--name', name, '-'], { input: spec });
-  t.is(r.code, 0, r.stderr);
-  const tree = JSON.parse(r.stdout) as { supervisor: number; dir: string };
-  t.teardown(() => runCli(['stop', name, '--grace-ms', '1000']));
+  const name = uniqueName('live-fds');
+  const tree = await detachTree(name, oneSleeper, { stopAfter: t });
   const before = descriptors(tree.supervisor);
   const out = await run('python3', ['-c', flood, path.join(tree.dir, 'control.sock'), probe, '60'], {
     maxBuffer: 1 << 20,

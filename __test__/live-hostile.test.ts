@@ -13,11 +13,12 @@ import readline from 'node:readline';
 import test from 'ava';
 
 import { attacker, cliAs, runAs, shAs, spawnAs, victim, type User } from './helpers/users.js';
+import { oneSleeper } from './helpers/specs.js';
 
 const evil = attacker();
 /** How messages name the attacker, as a regular expression. */
 const owner = `uid ${evil.uid}${evil.uid === 65534 ? '' : ' \\(pidns-test\\)'}`;
-const sleeper = JSON.stringify({ name: 'root', processes: [{ name: 'p', command: ['sleep', 'infinity'] }] });
+const sleeper = JSON.stringify(oneSleeper);
 
 /**
  * A fake supervisor: in TREE_DIR it writes an info.json with its own PID and start time (as a

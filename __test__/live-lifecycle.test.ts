@@ -21,10 +21,11 @@ import test from 'ava';
 
 import { bin, root, runCli, type CliResult } from './helpers/cli.js';
 import { pidsCgroup } from './helpers/cgroup.js';
+import { oneSleeper } from './helpers/specs.js';
 import { cliAs, victim } from './helpers/users.js';
 
 const run_ = Math.random().toString(16).slice(2, 8);
-const sleeper = JSON.stringify({ name: 'root', processes: [{ name: 'p', command: ['sleep', 'infinity'] }] });
+const sleeper = JSON.stringify(oneSleeper);
 
 /** `pidns-tree ...args` with extra environment, or wrapped in `wrap` (a shell that moves it first). */
 function cli(

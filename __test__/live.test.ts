@@ -8,6 +8,7 @@ import test from 'ava';
 
 import { bin, root, runCli } from './helpers/cli.js';
 import { deathWatch, mountTable } from './helpers/host.js';
+import { detachTree, psJson, uniqueName } from './helpers/live.js';
 
 const run = promisify(execFile);
 const sleeper = (name: string, extra = '') => ({ name, command: ['sh', '-c', `exec sleep infinity${extra}`] });
@@ -20,36 +21,8 @@ const spec = (extra = '') =>
     ],
   });
 
-interface Detached {
-  id: string;
-  supervisor: number;
-  dir: string;
-}
-
-/** Names are unique per run, so that a tree a failed run left behind never collides. */
-const run_ = Math.random().toString(16).slice(2, 8);
-
-async function detach(name: string, extra = ''): Promise<Detached> {
-  const r = await runCli(['spawn', '--detach', '--json', '--name', `${name}-${run_}`, '-'], { input: spec(extra) });
-  if (r.code !== 0) throw new Error(`detach failed: ${r.stdout}${r.stderr}`);
-  return JSON.parse(r.stdout) as Detached;
-}
-
-interface PsJson {
-  processes: {
-    node: string;
-    process: string;
-    pid: number;
-    pids: Record<string, number>;
-    state: string;
-    exit: { signal: string | null; code: number } | null;
-  }[];
-}
-
-async function psJson(id: string): Promise<PsJson> {
-  const r = await runCli(['ps', '--json', id]);
-  return JSON.parse(r.stdout) as PsJson;
-}
+/** A tree of three levels whose processes run `exec sleep infinity${extra}`. */
+const detach = (name: string, extra = '') => detachTree(uniqueName(name), spec(extra));
 
 test.serial(
   'a detached tree is listed, shown by ps with PIDs at every level, and stopped from other commands',

@@ -10,8 +10,9 @@ import { RunningTree } from '../src/running-tree.js';
 import { checkSpecText } from '../src/spec.js';
 import { runCli } from './helpers/cli.js';
 import { ndjson } from './helpers/events.js';
+import { oneSleeper } from './helpers/specs.js';
 
-const sleeper = JSON.stringify({ name: 'root', processes: [{ name: 'p', command: ['sleep', 'infinity'] }] });
+const sleeper = JSON.stringify(oneSleeper);
 
 test("a binding call that fails carries its code: BAD_ARGUMENT, BAD_PID, UNKNOWN_TREE, a terminal's too", (t) => {
   t.throws(() => native().spawnTree(initPath(), '{"not":"a plan"}', { mode: 'auto', format: 'events' }), {

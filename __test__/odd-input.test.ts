@@ -11,7 +11,9 @@ import { PidnsTreeError, spawnTree } from '../src/index.js';
 import { native } from '../src/native.js';
 import { parseSignal } from '../src/signals.js';
 import { runCli } from './helpers/cli.js';
-import { ndjson } from './helpers/events.js';
+import { isExit, ndjson } from './helpers/events.js';
+import { detachTree, psJson, uniqueName } from './helpers/live.js';
+import { oneSleeper } from './helpers/specs.js';
 
 const NOT_SIGNALS = ['4294967305', '0', '65', '1.5', '0x9', '-9', 'NOPE', 'SIGSIGTERM', 'RTMIN+31', 'RTMAX+1', ''];
 
@@ -38,7 +40,7 @@ test('signal names and numbers are read as the kernel has them, anything else is
 });
 
 test('tree.kill refuses what is not a signal (the process lives on) and takes names in any case', async (t) => {
-  await using tree = await spawnTree({ name: 'root', processes: [{ name: 'p', command: ['sleep', 'infinity'] }] });
+  await using tree = await spawnTree(oneSleeper);
   for (const bad of [4294967305, 0, 65, -9, 1.5, Number.NaN]) {
     t.is(t.throws(() => tree.kill('root:p', bad), { instanceOf: PidnsTreeError })?.code, 'BAD_SIGNAL', String(bad));
   }
@@ -46,16 +48,14 @@ test('tree.kill refuses what is not a signal (the process lives on) and takes na
   t.truthy(host);
   t.notThrows(() => process.kill(host ?? -1, 0), 'still running');
   t.true(tree.kill('root:p', 'term' as 'SIGTERM'));
-  const exit = await tree.waitFor((e) => e.event === 'exit' && e.process === 'p');
+  const exit = await tree.waitFor(isExit('root', 'p'));
   t.like(exit, { signal: 'SIGTERM', code: 143 });
 });
 
 test('the native binding refuses a signal number that is not one, before napi could wrap it', async (t) => {
   const { RunningTree } = await import('../src/running-tree.js');
   const { checkSpecText } = await import('../src/spec.js');
-  const tree = RunningTree.start(
-    checkSpecText(JSON.stringify({ name: 'root', processes: [{ name: 'p', command: ['sleep', 'infinity'] }] }), 'x'),
-  );
+  const tree = RunningTree.start(checkSpecText(JSON.stringify(oneSleeper), 'x'));
   // One iterator, read by hand: leaving a for-await loop would close the event pipe.
   const events = tree.events();
   const next = async (event: string, process?: string): Promise<void> => {
@@ -82,21 +82,11 @@ test('the native binding refuses a signal number that is not one, before napi co
 });
 
 /** A detached tree with one sleeping process `root:p`, stopped at the end of the test. */
-async function detached(t: import('ava').ExecutionContext): Promise<{ id: string; dir: string }> {
-  const name = `odd-${Math.random().toString(16).slice(2, 8)}`;
-  const spec = JSON.stringify({ name: 'root', processes: [{ name: 'p', command: ['sleep', 'infinity'] }] });
-  const r = await runCli(['spawn', '--detach', '--json', '--name', name, '-'], { input: spec });
-  if (r.code !== 0) throw new Error(`detach failed: ${r.stdout}${r.stderr}`);
-  const tree = JSON.parse(r.stdout) as { id: string; dir: string };
-  t.teardown(() => runCli(['stop', '--grace-ms', '0', tree.id]).then(() => undefined));
-  return tree;
-}
+const detached = (t: import('ava').ExecutionContext) =>
+  detachTree(uniqueName('odd'), oneSleeper, { stopAfter: t, graceMs: 0 });
 
 async function state(id: string): Promise<string | undefined> {
-  const ps = JSON.parse((await runCli(['ps', '--json', id])).stdout) as {
-    processes: { process: string; state: string }[];
-  };
-  return ps.processes.find((p) => p.process === 'p')?.state;
+  return (await psJson(id)).processes.find((p) => p.process === 'p')?.state;
 }
 
 test('kill -s refuses what is not a signal (exit 2, nothing sent); names in any case are taken', async (t) => {

@@ -9,8 +9,8 @@ import test from 'ava';
 import type { TreeSpec } from '../src/spec.js';
 import { interruptDuringStartUp, runCli } from './helpers/cli.js';
 import { pidsCgroup } from './helpers/cgroup.js';
-import { hostPid, ndjson } from './helpers/events.js';
-import { stillRunning } from './helpers/host.js';
+import { ndjson, ofKind } from './helpers/events.js';
+import { alive } from './helpers/host.js';
 
 interface Predicted {
   node: string;
@@ -69,16 +69,17 @@ for (const rootless of [false, true]) {
         input: JSON.stringify(racy),
       });
       t.is(r.code, 0, r.stderr);
-      const starts = ndjson(r.stdout).filter((e) => e.event === 'start');
+      const starts = ndjson(r.stdout).filter(ofKind('start'));
       t.is(starts.length, plan.length);
       for (const s of starts) {
         const { host: _host, ...pids } = s.pids;
         t.deepEqual(pids, want.get(`${s.node}:${s.process}`), `${s.node}:${s.process}, run ${run + 1}`);
       }
       // What the programs themselves say ($$) is their PID in their own namespace.
-      const said = ndjson(r.stdout).filter((e) => e.event === 'output' && e.process !== 'init');
+      const said = ndjson(r.stdout)
+        .filter(ofKind('output'))
+        .filter((e) => e.process !== 'init');
       for (const o of said) {
-        if (o.event !== 'output') continue;
         t.is(Number(o.line), want.get(`${o.node}:${o.process}`)?.[o.node] ?? -1, `${o.node}:${o.process} says its PID`);
       }
     }
@@ -106,15 +107,14 @@ test('a "tty": true process waits at the gate like any other: every PID is the p
   const r = await runCli(['spawn', '--json', '-'], { input: JSON.stringify(spec) });
   t.is(r.code, 0, r.stderr);
   const events = ndjson(r.stdout);
-  for (const e of events) {
-    if (e.event !== 'start') continue;
+  for (const e of events.filter(ofKind('start'))) {
     const { host: _host, ...pids } = e.pids;
     t.deepEqual(pids, want.get(`${e.node}:${e.process}`), `${e.node}:${e.process}`);
   }
   for (const name of ['root:t', 'root/a:x', 'root/b:x']) {
-    const said = events.find((e) => e.event === 'output' && `${e.node}:${e.process}` === name);
+    const said = events.filter(ofKind('output')).find((e) => `${e.node}:${e.process}` === name);
     const [node = ''] = name.split(':');
-    t.is(said?.event === 'output' ? Number(said.line) : -1, want.get(name)?.[node] ?? 0, `${name} says its PID`);
+    t.is(said === undefined ? -1 : Number(said.line), want.get(name)?.[node] ?? 0, `${name} says its PID`);
   }
 });
 
@@ -124,8 +124,7 @@ test('--reproducible-pids on spawn gives the same PIDs as the spec field', async
   const r = await runCli(['spawn', '--json', '--reproducible-pids', '-'], { input: JSON.stringify(plain) });
   t.is(r.code, 0, r.stderr);
   const got = new Map<string, Record<string, number>>();
-  for (const e of ndjson(r.stdout)) {
-    if (e.event !== 'start') continue;
+  for (const e of ndjson(r.stdout).filter(ofKind('start'))) {
     const { host: _host, ...pids } = e.pids;
     got.set(`${e.node}:${e.process}`, pids);
   }
@@ -144,16 +143,13 @@ test.serial('Ctrl-C while a reproducible tree starts: held programs end at once,
   const r = await interruptDuringStartUp(spec);
   t.is(r.code, 130, r.stderr);
   const events = ndjson(r.stdout);
-  const starts = events.filter((e) => e.event === 'start');
+  const starts = events.filter(ofKind('start'));
   t.true(starts.length < 601, 'stopped during start-up');
   // Every held program ended by the stop's SIGTERM, not by a SIGKILL after the stop timeout.
-  const exits = events.filter((e) => e.event === 'exit' && e.process === 'p');
+  const exits = events.filter(ofKind('exit')).filter((e) => e.process === 'p');
   t.is(exits.length, starts.filter((e) => e.process === 'p').length);
-  for (const e of exits) if (e.event === 'exit') t.is(e.signal, 'SIGTERM', `${e.node}:${e.process}`);
-  for (const s of starts) {
-    if (s.event !== 'start') continue;
-    t.false(stillRunning(hostPid(s), Object.values(s.pids)), `${s.node}:${s.process} is gone`);
-  }
+  for (const e of exits) t.is(e.signal, 'SIGTERM', `${e.node}:${e.process}`);
+  for (const s of starts) t.false(alive(s), `${s.node}:${s.process} is gone`);
   t.like(events.at(-1), { event: 'end' });
 });
 
@@ -179,9 +175,6 @@ test.serial('a fork refused halfway through a reproducible start-up ends the tre
     events.some((e) => e.event === 'error' && /pids\.max/.test(e.message)),
     'an error event names the limit',
   );
-  for (const s of events) {
-    if (s.event !== 'start') continue;
-    t.false(stillRunning(hostPid(s), Object.values(s.pids)), `${s.node}:${s.process} is gone`);
-  }
+  for (const s of events.filter(ofKind('start'))) t.false(alive(s), `${s.node}:${s.process} is gone`);
   t.like(events.at(-1), { event: 'end' });
 });

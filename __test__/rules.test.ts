@@ -8,12 +8,12 @@ import path from 'node:path';
 
 import test from 'ava';
 
-import type { OutputEvent, StartEvent, ZombiesEvent } from '../src/events.js';
+import type { StartEvent, ZombiesEvent } from '../src/events.js';
 import { RunningTree } from '../src/running-tree.js';
 import type { TreeSpec } from '../src/spec.js';
 import { stdoutIncludes } from './helpers/cli.js';
 import { hostPid, isExit, isOutput, isStart, ofKind } from './helpers/events.js';
-import { gate, mountTable, stillRunning, tempDir } from './helpers/host.js';
+import { alive, gate, mountTable, tempDir } from './helpers/host.js';
 import { plan } from './helpers/specs.js';
 import { watch, type Watch } from './helpers/watch.js';
 
@@ -97,7 +97,7 @@ both(
     const init = await started(w, 'root/stubborn');
     await w.waitFor(isOutput('root/stubborn', 'try', 'sent'), 'the signals to be sent');
     await w.waitFor(isExit('root/stubborn', 'try'), 'try to exit');
-    t.true(stillRunning(hostPid(init), Object.values(init.pids)), 'PID 1 ignored SIGTERM and SIGKILL from inside');
+    t.true(alive(init), 'PID 1 ignored SIGTERM and SIGKILL from inside');
     t.notThrows(() => process.kill(hostPid(init), 'SIGKILL'), 'it was still there for the parent to kill');
     const exit = await w.waitFor(isExit('root/stubborn', 'init'), 'the namespace to end');
     t.is(exit.signal, 'SIGKILL');
@@ -157,7 +157,7 @@ both(
       ['root/a/b', 'b1'],
     ] as const) {
       const s = byName(node, p);
-      t.false(stillRunning(hostPid(s), Object.values(s?.pids ?? {})), `${node}:${p} was killed with it`);
+      t.false(alive(s), `${node}:${p} was killed with it`);
       t.like(await w.waitFor(isExit(node, p), `${node}:${p}'s exit`), {
         signal: 'SIGKILL',
         reason: "killed by the kernel when its namespace's init exited",
@@ -169,7 +169,7 @@ both(
       ['root/c', 'c1'],
     ] as const) {
       const s = byName(node, p);
-      t.true(stillRunning(hostPid(s), Object.values(s?.pids ?? {})), `${node}:${p}, above or beside, lives on`);
+      t.true(alive(s), `${node}:${p}, above or beside, lives on`);
     }
     holder.stdin.write('fork now\n');
     await new Promise((resolve) => holder.on('close', resolve));
@@ -306,7 +306,8 @@ both('rule 7: a PID namespace isolates PIDs only: files and the network are shar
   t.is(readFileSync(file, 'utf8'), 'hello\n', 'a file written inside is there outside');
   const inside = new Map(
     w.events
-      .filter((e): e is OutputEvent => e.event === 'output' && / /.test(e.line) && !e.line.startsWith('mounted'))
+      .filter(ofKind('output'))
+      .filter((e) => / /.test(e.line) && !e.line.startsWith('mounted'))
       .map((e) => e.line.split(' ') as [string, string]),
   );
   for (const shared of ['net', 'uts', 'ipc'])
@@ -348,7 +349,7 @@ both('rule 9: kill(-1) from PID 1 reaches everyone in its namespace but itself',
     t.like(await w.waitFor(isExit('root/ns', p), `${p} to die`), { signal: 'SIGTERM', code: 143 });
   await w.waitFor(isOutput('root/ns', 'init', 'pid 1 is still here'), 'PID 1 to go on');
   const init = starts.find((s) => s.node === 'root/ns' && s.process === 'init');
-  t.true(stillRunning(hostPid(init), Object.values(init?.pids ?? {})));
+  t.true(alive(init));
   process.kill(hostPid(init), 'SIGKILL');
   tree.signal('SIGTERM');
   await w.ended;

@@ -12,8 +12,8 @@ import test from 'ava';
 import type { ExpectationResult, TreeResult } from '../src/check/results.js';
 import { testTree } from '../src/check/test-tree.js';
 import type { StartEvent, TreeEvent } from '../src/events.js';
-import { gate, mountTable, stillRunning, tempDir } from './helpers/host.js';
-import { hostPid, ofKind } from './helpers/events.js';
+import { alive, gate, mountTable, tempDir } from './helpers/host.js';
+import { ofKind } from './helpers/events.js';
 
 /** Writes a tree.json and returns its path. */
 function treeFile(text: string): string {
@@ -353,7 +353,7 @@ test('a hung tree is stopped at its bound and reported; nothing of it is left', 
   );
   check(t, r, 'tree root exits with 0', false, /^it exited \d+/, valueAt(text, '"code"'));
   t.is(started.length, 6);
-  for (const s of started) t.false(stillRunning(hostPid(s), Object.values(s.pids)), `${s.node}:${s.process}`);
+  for (const s of started) t.false(alive(s), `${s.node}:${s.process}`);
   t.is(mountTable(), before);
 });
 

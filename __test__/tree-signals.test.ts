@@ -8,7 +8,7 @@ import test from 'ava';
 
 import { spawnTree } from '../src/index.js';
 import { runCli } from './helpers/cli.js';
-import { ndjson } from './helpers/events.js';
+import { isExit, ndjson, ofKind } from './helpers/events.js';
 
 test('processes start with default signal actions and an empty mask: yes | head ends yes by SIGPIPE', async (t) => {
   const spec = {
@@ -22,8 +22,8 @@ test('processes start with default signal actions and an empty mask: yes | head 
   const wrap = ['bash', '-c', 'trap "" HUP RTMIN+6; exec "$@"', 'launcher'];
   const r = await runCli(['spawn', '--json', '-'], { input: JSON.stringify(spec), wrap });
   t.is(r.code, 0, r.stderr);
-  const lines = ndjson<{ event: string; process?: string; line?: string }>(r.stdout)
-    .filter((e) => e.event === 'output')
+  const lines = ndjson(r.stdout)
+    .filter(ofKind('output'))
     .map((e) => `${e.process}: ${e.line}`);
   t.deepEqual(
     lines.filter((l) => l.startsWith('yes:')),
@@ -38,8 +38,7 @@ test('processes start with default signal actions and an empty mask: yes | head 
 test('a process killed by a real-time signal is reported with 128+N, not as killed with its namespace', async (t) => {
   const spec = { name: 'root', processes: [{ name: 'rt', command: ['bash', '-c', 'kill -s RTMIN+6 $$'] }] };
   const r = await runCli(['spawn', '--json', '-'], { input: JSON.stringify(spec) });
-  const events = ndjson<{ event: string; process?: string; code?: number; reason?: string }>(r.stdout);
-  const exit = events.find((e) => e.event === 'exit' && e.process === 'rt');
+  const exit = ndjson(r.stdout).find(isExit('root', 'rt'));
   t.is(exit?.code, 128 + 40, JSON.stringify(exit));
   t.is(exit?.reason, undefined);
   t.is(r.code, 168, 'the tree fails with its code');

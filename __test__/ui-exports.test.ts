@@ -12,7 +12,7 @@ import path from 'node:path';
 
 import test from 'ava';
 
-import { browserPath, launchBrowser, NO_BROWSER, screenshot, watchProblems } from './helpers/browser.js';
+import { browserPath, NO_BROWSER, openPage, screenshot } from './helpers/browser.js';
 import { root, runCli, startCli } from './helpers/cli.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'pidns-exports-'));
@@ -115,10 +115,7 @@ test('spawn appends a Markdown summary to GITHUB_STEP_SUMMARY: Mermaid, every PI
 test('the Mermaid export renders with the mermaid package in headless Chromium, naming every process', async (t) => {
   if (browserPath === undefined) return t.fail(NO_BROWSER);
   const text = (await runCli(['simulate', treeFile, '--steps', stepsFile, '--format', 'mermaid'])).stdout;
-  const context = await launchBrowser();
-  t.teardown(() => context.close());
-  const page = await context.newPage();
-  const problems = watchProblems(page);
+  const { page, problems } = await openPage(t);
   await page.setContent('<!doctype html><html><body><div id="out"></div></body></html>');
   await page.addScriptTag({ path: path.join(root, 'node_modules', 'mermaid', 'dist', 'mermaid.min.js') });
   const svg = await page.evaluate(async (source) => {
@@ -154,11 +151,7 @@ test('spawn --ui serves a live page of the foreground tree', async (t) => {
     });
     void result.then((r) => reject(new Error(`spawn ended first: ${r.stderr}`)));
   });
-  const context = await launchBrowser();
-  t.teardown(() => context.close());
-  const page = await context.newPage();
-  const problems = watchProblems(page);
-  await page.goto(url);
+  const { page, problems } = await openPage(t, url);
   await page.waitForSelector('g.row[data-key="root/mid:worker"] >> text=running');
   await page.waitForSelector('g.row[data-key="root/mid/low:leaf"].t-ok');
   await page.locator('g.row[data-key="root:web"]').click();

@@ -7,28 +7,12 @@
  */
 import test from 'ava';
 
-/** What the tests read of an SVG text element (the test code has no DOM types). */
-interface Cell {
-  getAttribute(name: string): string | null;
-  textContent: string | null;
-}
-
-import { launchBrowser, NO_BROWSER, browserPath, screenshot, watchProblems } from './helpers/browser.js';
-import { runCli } from './helpers/cli.js';
+import { NO_BROWSER, browserPath, openPage, rowPids, screenshot } from './helpers/browser.js';
+import { detachTree, psJson } from './helpers/live.js';
+import { sleeper } from './helpers/specs.js';
 import { rawRequest, startUi } from './helpers/ui.js';
 import { describeExit } from '../src/render/words.js';
 
-interface PsJson {
-  processes: {
-    node: string;
-    process: string;
-    pids: Record<string, number>;
-    state: string;
-    exit: { code: number; signal: string | null } | null;
-  }[];
-}
-
-const sleeper = (name: string) => ({ name, command: ['sleep', 'infinity'] });
 const spec = {
   name: 'root',
   init: { stopTimeout: 1 },
@@ -39,32 +23,15 @@ const spec = {
   ],
 };
 
-async function detached(t: { teardown(fn: () => Promise<void>): void }, id: string): Promise<void> {
-  const started = await runCli(['spawn', '--detach', '--name', id, '-'], { input: JSON.stringify(spec) });
-  if (started.code !== 0) throw new Error(`spawn --detach: ${started.stderr}`);
-  t.teardown(async () => {
-    await runCli(['stop', id, '--grace-ms', '1000']);
-  });
-}
-
-async function psJson(id: string): Promise<PsJson> {
-  const r = await runCli(['ps', id, '--json']);
-  return JSON.parse(r.stdout) as PsJson;
-}
-
 test.serial(
   'the live page shows every namespace and every PID at every level, as ps --json; a SIGKILL to the middle init from the page shows the cascade',
   async (t) => {
     if (browserPath === undefined) return t.fail(NO_BROWSER);
     const id = `ui-live-${process.pid}`;
-    await detached(t, id);
+    await detachTree(id, spec, { stopAfter: t });
     const ui = await startUi([id]);
     t.teardown(() => ui.stop());
-    const context = await launchBrowser();
-    t.teardown(() => context.close());
-    const page = await context.newPage();
-    const problems = watchProblems(page);
-    await page.goto(ui.url.href);
+    const { page, problems } = await openPage(t, ui.url.href);
     await page.waitForSelector('g.row[data-key="root/mid/low:leaf"]');
 
     const ps = await psJson(id);
@@ -74,13 +41,8 @@ test.serial(
     }
     for (const p of ps.processes) {
       const row = page.locator(`g.row[data-key="${p.node}:${p.process}"]`);
-      const shown = await row
-        .locator('tspan.pid')
-        .evaluateAll((els: Cell[]) =>
-          Object.fromEntries(els.map((e) => [e.getAttribute('data-level') ?? '', e.textContent ?? ''])),
-        );
       t.deepEqual(
-        shown,
+        await rowPids(page, `${p.node}:${p.process}`),
         Object.fromEntries(Object.entries(p.pids).map(([k, v]) => [k, String(v)])),
         `${p.node}:${p.process}`,
       );

@@ -6,21 +6,15 @@
  * step shows the cascade, and every action can be reached with the keyboard alone.
  * Screenshots: dist/artifacts/ui-playground*.png.
  */
-import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import path from 'node:path';
 
 import test from 'ava';
 
-/** What the tests read of an SVG text element (the test code has no DOM types). */
-interface Cell {
-  getAttribute(name: string): string | null;
-  textContent: string | null;
-}
 import type { Page } from 'playwright-core';
 
-import { browserPath, launchBrowser, NO_BROWSER, screenshot, watchProblems } from './helpers/browser.js';
+import { browserPath, NO_BROWSER, openPage, rowPids, screenshot } from './helpers/browser.js';
 import { root, runCli } from './helpers/cli.js';
+import { serveStatic } from './helpers/static-server.js';
 import { startUi } from './helpers/ui.js';
 
 const broken = `{
@@ -54,22 +48,9 @@ async function openPlayground(t: {
 }): Promise<{ page: Page; problems: string[] }> {
   const ui = await startUi(['--playground'], { PIDNS_TREE_NO_NATIVE: '1' });
   t.teardown(() => ui.stop());
-  const context = await launchBrowser();
-  t.teardown(() => context.close());
-  const page = await context.newPage();
-  const problems = watchProblems(page);
-  await page.goto(ui.url.href);
+  const { page, problems } = await openPage(t, ui.url.href);
   await page.waitForFunction(() => (globalThis as { pidnsTreeReady?: boolean }).pidnsTreeReady === true);
   return { page, problems };
-}
-
-/** The PIDs the page shows in a row, by level. */
-function rowPids(page: Page, key: string): Promise<Record<string, string>> {
-  return page
-    .locator(`g.row[data-key="${key}"] tspan.pid`)
-    .evaluateAll((els: Cell[]) =>
-      Object.fromEntries(els.map((e) => [e.getAttribute('data-level') ?? '', e.textContent ?? ''])),
-    );
 }
 
 test.serial(
@@ -242,39 +223,12 @@ test.serial(
 
 test.serial('the static build (dist/playground) works from a plain file server, offline', async (t) => {
   if (browserPath === undefined) return t.fail(NO_BROWSER);
-  const dir = path.join(root, 'dist', 'playground');
-  const types: Record<string, string> = {
-    '.html': 'text/html',
-    '.js': 'text/javascript',
-    '.css': 'text/css',
-    '.wasm': 'application/wasm',
-  };
-  const requests: string[] = [];
-  const server = createServer((req, res) => {
-    const name = (req.url ?? '/').split('?')[0] === '/' ? 'index.html' : path.basename(req.url ?? '');
-    requests.push(name);
-    try {
-      res
-        .writeHead(200, { 'content-type': types[path.extname(name)] ?? 'application/octet-stream' })
-        .end(readFileSync(path.join(dir, name)));
-    } catch {
-      res.writeHead(404).end();
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => server.close());
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
-  const context = await launchBrowser();
-  t.teardown(() => context.close());
-  const page = await context.newPage();
-  const problems = watchProblems(page);
+  const server = await serveStatic(t, path.join(root, 'dist', 'playground'));
   // Offline: anything but this server fails.
-  await context.route(/^(?!http:\/\/127\.0\.0\.1)/, (route) => route.abort());
-  await page.goto(`http://127.0.0.1:${port}/`);
+  const { page, problems } = await openPage(t, server.url, { offline: true });
   await page.waitForFunction(() => (globalThis as { pidnsTreeReady?: boolean }).pidnsTreeReady === true);
   await page.waitForSelector('g.row[data-key="root/a/b:leaf"]');
   t.false(await page.evaluate(() => (globalThis as unknown as { crossOriginIsolated: boolean }).crossOriginIsolated));
-  t.deepEqual([...new Set(requests)].sort(), ['index.html', 'pidns_tree.wasm', 'playground.js', 'ui.css']);
+  t.deepEqual([...new Set(server.requests)].sort(), ['/', '/pidns_tree.wasm', '/playground.js', '/ui.css']);
   t.deepEqual(problems, []);
 });

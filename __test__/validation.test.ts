@@ -6,6 +6,7 @@ import { spawnTree } from '../src/index.js';
 import { RunningTree } from '../src/running-tree.js';
 import { checkSpecText } from '../src/spec.js';
 import { runCli } from './helpers/cli.js';
+import { ofKind } from './helpers/events.js';
 import { chain, plan } from './helpers/specs.js';
 import { watch } from './helpers/watch.js';
 
@@ -120,8 +121,8 @@ test('rule 8: the deepest tree the kernel allows runs, with a PID at every one o
   const w = watch(tree);
   const end = await w.ended;
   t.is(end.code, 0);
-  const leaf = w.events.find((e) => e.event === 'start' && e.process === 'p');
-  t.is(leaf?.event === 'start' ? Object.keys(leaf.pids).length : 0, p.maxDepth + 1, 'host + every level');
+  const leaf = w.events.filter(ofKind('start')).find((e) => e.process === 'p');
+  t.is(Object.keys(leaf?.pids ?? {}).length, p.maxDepth + 1, 'host + every level');
 });
 
 test('the CLI exits 2 and shows file:line:column, the JSON path and a hint', async (t) => {

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
+import type { ExecutionContext } from 'ava';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 import { root } from './cli.js';
@@ -51,6 +52,48 @@ export function watchProblems(page: Page): string[] {
   page.on('pageerror', (e) => problems.push(`uncaught: ${e.message}`));
   page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
   return problems;
+}
+
+/**
+ * A page in a fresh browser (closed when the test ends), its problems watched from the start
+ * (`watchProblems`), at `url` when one is given: the address with its token for `pidns-tree ui`.
+ * `offline`: every request to another origin than `url`'s fails, as it would with no network.
+ */
+export async function openPage(
+  t: Pick<ExecutionContext, 'teardown'>,
+  url?: string,
+  options: { offline?: boolean } = {},
+): Promise<{ page: Page; problems: string[] }> {
+  const context = await launchBrowser();
+  t.teardown(() => context.close());
+  const page = await context.newPage();
+  const problems = watchProblems(page);
+  if (url !== undefined) {
+    if (options.offline === true) {
+      const origin = new URL(url).origin;
+      await context.route(
+        (u) => u.origin !== origin,
+        (route) => route.abort(),
+      );
+    }
+    await page.goto(url);
+  }
+  return { page, problems };
+}
+
+/** What the tests read of an SVG text element (the test code has no DOM types). */
+interface Cell {
+  getAttribute(name: string): string | null;
+  textContent: string | null;
+}
+
+/** The PIDs a diagram row (`node:process`) shows, by level (`host`, `root`, ...), as text. */
+export function rowPids(page: Page, key: string): Promise<Record<string, string>> {
+  return page
+    .locator(`g.row[data-key="${key}"] tspan.pid`)
+    .evaluateAll((els: Cell[]) =>
+      Object.fromEntries(els.map((e) => [e.getAttribute('data-level') ?? '', e.textContent ?? ''])),
+    );
 }
 
 /** dist/artifacts/<name>.png: a screenshot kept for a person to look at. */

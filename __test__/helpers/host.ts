@@ -13,6 +13,9 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
+import type { Pids } from '../../src/events.js';
+import { hostPid } from './events.js';
+
 /** NSpid of a host PID, outermost first; undefined once it is gone. */
 export function nspid(hostPid: number): number[] | undefined {
   try {
@@ -41,6 +44,15 @@ export function mountTable(): string {
 export function stillRunning(hostPid: number, pids: readonly number[]): boolean {
   const now = nspid(hostPid);
   return now !== undefined && now.join(' ') === pids.join(' ');
+}
+
+/**
+ * True while the process `s` stands for (its `start`, or anything with its PIDs) runs: its host
+ * PID with the same PID at every level (`stillRunning`). A test that did not find the process
+ * fails here (`hostPid`), whichever way it asks.
+ */
+export function alive(s: { readonly pids: Pids } | undefined): boolean {
+  return stillRunning(hostPid(s), Object.values(s?.pids ?? {}));
 }
 
 export function tempDir(): string {

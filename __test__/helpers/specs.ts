@@ -2,6 +2,14 @@
 import type { TreeSpec } from '../../src/spec.js';
 import { checkSpecObject, type Plan } from '../../src/spec.js';
 
+/** A process that runs until it is stopped. */
+export function sleeper(name: string): { name: string; command: string[] } {
+  return { name, command: ['sleep', 'infinity'] };
+}
+
+/** The smallest tree that stays up: `root:p`, which sleeps until it is stopped. */
+export const oneSleeper: TreeSpec = { name: 'root', processes: [sleeper('p')] };
+
 /** Three levels, two processes each, all blocked until the test stops the tree. */
 export function threeLevels(command: string[] = ['sleep', 'infinity']): TreeSpec {
   const procs = (prefix: string) => [
