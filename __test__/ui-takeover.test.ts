@@ -7,7 +7,7 @@
 import test from 'ava';
 
 import type { TreeEvent } from '../src/events.js';
-import { browserPath, launchBrowser, NO_BROWSER, screenshot, watchProblems } from './helpers/browser.js';
+import { browserPath, NO_BROWSER, openPage, screenshot } from './helpers/browser.js';
 import { MemorySource, serve, start } from './helpers/memory-source.js';
 
 const ROWS = 600;
@@ -21,10 +21,7 @@ test('the live page takes over the drawing it came with, then patches it, scroll
   ]);
   const { server, q } = await serve(source);
   t.teardown(() => server.close());
-  const context = await launchBrowser();
-  t.teardown(() => context.close());
-  const page = await context.newPage();
-  const problems = watchProblems(page);
+  const { page, problems } = await openPage(t);
   // The drawing as the page was parsed, before any of its script ran. (In-page code is given
   // as text: the tests are compiled without the DOM's types.)
   await page.addInitScript({
