@@ -122,6 +122,19 @@ test('live state: starts, exits, reaps and zombies, from a snapshot on', (t) => 
   t.deepEqual(d.root.children[0]?.zombies, { count: 2, pids: [3, 4] });
 });
 
+test("Mermaid: a namespace's title counts as the SVG's box does: one zombie, one orphan, in the singular", (t) => {
+  const s = new LiveState();
+  s.apply(start('root', 'init', { host: 10, root: 1 }));
+  s.apply(start('root/a', 'init', { host: 11, root: 2, 'root/a': 1 }));
+  s.apply({ event: 'reap', node: 'root', pid: 5, code: 0, signal: null });
+  s.apply({ event: 'zombies', node: 'root/a', count: 1, pids: [3] });
+  s.apply({ event: 'reap', node: 'root/a', pid: 4, code: 0, signal: null });
+  s.apply({ event: 'reap', node: 'root/a', pid: 6, code: 0, signal: null });
+  const text = renderMermaid(s.diagram('t'));
+  const titles = [...text.matchAll(/subgraph \w+\["([^"]*)"\]/g)].map((m) => m[1]);
+  t.deepEqual(titles, ['root · reaped 1 orphan', 'root/a · reaped 2 orphans · 1 zombie']);
+});
+
 test('the guided examples play on the model as their captions say', (t) => {
   const model = modelSync();
   for (const g of GUIDES) {

@@ -119,8 +119,14 @@ export function stateText(p: Pick<DiagramProcess, 'state' | 'exit'>): string {
   }
 }
 
-function nameOf(p: DiagramProcess): string {
+/** The name a row shows: `your init` for a PID 1 that is the tree's own command. */
+export function nameOf(p: Pick<DiagramProcess, 'role' | 'name'>): string {
   return p.role === 'user-init' ? 'your init' : p.name;
+}
+
+/** A namespace's PID 1 (when it has one), then its processes: its rows, in drawing order. */
+export function membersOf(ns: Pick<DiagramNamespace, 'init' | 'processes'>): DiagramProcess[] {
+  return [...(ns.init === null ? [] : [ns.init]), ...ns.processes];
 }
 
 /** The PIDs of a process, innermost first, for words: `pid 2 in root/a · 4 in root · 4716 on host`. */
@@ -157,8 +163,7 @@ export function layoutDiagram(diagram: Diagram, options: LayoutOptions = {}): La
   walk(diagram.root, []);
   const entryOf = new Map(entries.map((e) => [e.ns, e]));
   const maxDepth = Math.max(...entries.map((e) => e.depth));
-  const members = (ns: DiagramNamespace): DiagramProcess[] => [...(ns.init === null ? [] : [ns.init]), ...ns.processes];
-  const all = entries.flatMap((e) => members(e.ns).map((p) => ({ p, e })));
+  const all = entries.flatMap((e) => membersOf(e.ns).map((p) => ({ p, e })));
 
   // Gutter widths: the widest PID text at each depth, and on the host.
   const gutter = Array.from({ length: maxDepth + 1 }, () => 1);
@@ -223,7 +228,7 @@ export function layoutDiagram(diagram: Diagram, options: LayoutOptions = {}): La
       });
       return cells;
     };
-    for (const p of members(e.ns)) {
+    for (const p of membersOf(e.ns)) {
       const state = stateText(p);
       const command = truncate(commandText(p), commandWidth);
       let cells: PidCell[] | undefined;
