@@ -13,13 +13,14 @@ import test from 'ava';
 
 import type { StartEvent } from '../src/events.js';
 import { modelSync } from '../src/model/node-loader.js';
-import { layoutDiagram, pidText } from '../src/render/diagram/layout.js';
+import { layoutDiagram } from '../src/render/diagram/layout.js';
 import { LiveState } from '../src/render/diagram/live-state.js';
 import { renderMermaid } from '../src/render/diagram/mermaid.js';
 import { diagramFromPlan, diagramFromSimulation, diagramProcesses } from '../src/render/diagram/model.js';
 import { renderSvg } from '../src/render/diagram/svg.js';
 import { checkRequest, parseHost, sameToken } from '../src/ui/guard.js';
 import { GUIDES } from '../src/ui/web/guides.js';
+import { pidText } from '../src/render/words.js';
 import { root } from './helpers/cli.js';
 
 const spec = {

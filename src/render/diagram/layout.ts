@@ -15,7 +15,7 @@
  *         │   └───────────────────────────────────┘ │
  *         └─────────────────────────────────────────┘
  */
-import { describeExit, shellWords, truncate } from '../words.js';
+import { describeExit, pidChain, pidText, shellWords, truncate } from '../words.js';
 import type { Diagram, DiagramNamespace, DiagramProcess, PidValue } from './model.js';
 
 /** How a row's state is coloured. */
@@ -81,11 +81,6 @@ export interface LayoutOptions {
   readonly minStateWidth?: number;
 }
 
-export function pidText(v: PidValue | undefined): string {
-  if (v === undefined) return '';
-  return typeof v === 'number' ? String(v) : `${v[0]}–${v[1]}`;
-}
-
 /** The width of pidText(v), without making the text (a layout measures every PID of a tree). */
 function pidWidth(v: PidValue | undefined): number {
   if (v === undefined) return 0;
@@ -130,12 +125,8 @@ export function membersOf(ns: Pick<DiagramNamespace, 'init' | 'processes'>): Dia
 }
 
 /** The PIDs of a process, innermost first, for words: `pid 2 in root/a · 4 in root · 4716 on host`. */
-export function pidWords(p: DiagramProcess): string {
-  const levels = Object.keys(p.pids).filter((l) => l !== 'host');
-  const parts = [...levels].reverse().map((l, i) => `${i === 0 ? 'pid ' : ''}${pidText(p.pids[l])} in ${l}`);
-  const host = p.pids['host'];
-  if (host !== undefined) parts.push(`${pidText(host)} on host`);
-  return parts.join(' · ');
+export function pidWords(p: Pick<DiagramProcess, 'pids'>): string {
+  return pidChain(p.pids);
 }
 
 /** What the top border of a namespace's box says after its path. */

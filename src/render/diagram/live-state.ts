@@ -7,6 +7,7 @@
  */
 import type { ExitEvent, StartEvent, TreeEvent } from '../../events.js';
 import type { Diagram, DiagramNamespace, DiagramProcess } from './model.js';
+import { levelsOf } from '../../pid-levels.js';
 
 export interface LiveProcess {
   readonly start: StartEvent;
@@ -205,13 +206,12 @@ export type PackedProcess = readonly [
   ExitEvent | null,
 ];
 
-/** The paths of a node and its ancestors, root first; the same arrays for the same node. */
+/** levelsOf, made once per node: a snapshot packs or unpacks every process of a tree. */
 const levelCache = new Map<string, readonly string[]>();
 function levels(node: string): readonly string[] {
   let found = levelCache.get(node);
   if (found === undefined) {
-    const cut = node.lastIndexOf('/');
-    found = cut < 0 ? [node] : [...levels(node.slice(0, cut)), node];
+    found = levelsOf(node);
     levelCache.set(node, found);
   }
   return found;
