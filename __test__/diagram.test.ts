@@ -20,6 +20,8 @@ import { diagramFromPlan, diagramFromSimulation, diagramProcesses } from '../src
 import { renderSvg } from '../src/render/diagram/svg.js';
 import { checkRequest, parseHost, sameToken } from '../src/ui/guard.js';
 import { GUIDES } from '../src/ui/web/guides.js';
+import { eventSubject, eventWords } from '../src/render/event-words.js';
+import { describeEvent } from '../src/render/model-view.js';
 import { pidText } from '../src/render/words.js';
 import { root } from './helpers/cli.js';
 
@@ -134,6 +136,43 @@ test("Mermaid: a namespace's title counts as the SVG's box does: one zombie, one
   const text = renderMermaid(s.diagram('t'));
   const titles = [...text.matchAll(/subgraph \w+\["([^"]*)"\]/g)].map((m) => m[1]);
   t.deepEqual(titles, ['root · reaped 1 orphan', 'root/a · reaped 2 orphans · 1 zombie']);
+});
+
+test("events in words: spawn's, simulate's and the live page's (one zombie in the singular, an exit's error)", (t) => {
+  const zombies = { event: 'zombies', node: 'root/a', count: 1, pids: [3] } as const;
+  t.is(eventSubject(zombies), 'root/a:init');
+  t.is(eventWords(zombies), '1 zombie (pid 3): this PID 1 does not reap');
+  t.is(eventWords({ ...zombies, count: 0, pids: [] }), 'no zombies left');
+  t.is(eventWords({ ...zombies, count: 2, pids: [3, 4] }), '2 zombies (pid 3, 4): this PID 1 does not reap');
+  const reap = { event: 'reap', node: 'root', pid: 5, pids: { host: 40, root: 5 }, code: 0, signal: null } as const;
+  t.is(eventWords(reap), 'reaped orphan pid 5 in root · 40 on host, exited 0');
+  t.is(eventWords(reap, 'own'), 'reaped orphan pid 5, exited 0');
+  const failed = {
+    event: 'exit',
+    node: 'root',
+    process: 'web',
+    code: 127,
+    signal: null,
+    error: 'nope: not found',
+  } as const;
+  t.is(eventWords(failed), 'exited 127: nope: not found');
+  t.is(
+    eventWords({ event: 'exit', node: 'root/a', process: 'init', code: 137, signal: 'SIGKILL' }),
+    'namespace ended, init killed by SIGKILL (137)',
+  );
+  t.is(describeEvent(zombies), 'root/a:init · 1 zombie (pid 3): this PID 1 does not reap');
+  t.is(describeEvent(reap), 'root:init · reaped orphan pid 5, exited 0');
+  t.is(
+    describeEvent({
+      event: 'start',
+      node: 'root/a',
+      process: 'w',
+      pid: 2,
+      pids: { root: 4, 'root/a': 2 },
+      command: [],
+    }),
+    'root/a:w · started, pid 2',
+  );
 });
 
 test('the guided examples play on the model as their captions say', (t) => {

@@ -7,6 +7,7 @@ import type { StartEvent } from '../events.js';
 import type { PlannedTree, PredictedProcess, Simulation, SimulatedEvent, StepOutcome } from '../model/types.js';
 import type { PlanNode } from '../spec-types.js';
 import { predictedPids } from './diagram/model.js';
+import { eventSubject, eventWords } from './event-words.js';
 import { drawRows, treeRows } from './tree-rows.js';
 import { describeExit, pidChain, shellWords, type Style } from './words.js';
 
@@ -30,25 +31,7 @@ export function renderPlan(planned: PlannedTree, style: Style, columns = 100): s
 
 /** One event of a simulation as a line (as `spawn` says it, without output). */
 export function describeEvent(e: SimulatedEvent): string {
-  switch (e.event) {
-    case 'start':
-      return `${e.node}:${e.process} · started, pid ${e.pid}`;
-    case 'exit': {
-      const what =
-        e.process === 'init'
-          ? `namespace ended, init ${describeExit(e.code, e.signal)}`
-          : describeExit(e.code, e.signal);
-      return `${e.node}:${e.process} · ${what}${e.reason === undefined ? '' : `: ${e.reason}`}`;
-    }
-    case 'reap':
-      return `${e.node}:init · reaped orphan pid ${e.pid}, ${describeExit(e.code, e.signal)}`;
-    case 'zombies':
-      return e.count === 0
-        ? `${e.node}:init · no zombies left`
-        : `${e.node}:init · ${e.count} ${e.count === 1 ? 'zombie' : 'zombies'} (pid ${e.pids.join(', ')}): this PID 1 does not reap`;
-    case 'end':
-      return `end of the tree, exit ${e.code}`;
-  }
+  return e.event === 'end' ? `end of the tree, exit ${e.code}` : `${eventSubject(e)} · ${eventWords(e, 'own')}`;
 }
 
 /** What a step did, in one line: `fork root:w → root:w.1 (pid 3 in root)`. */
