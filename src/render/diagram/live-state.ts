@@ -218,20 +218,25 @@ function levels(node: string): readonly string[] {
 }
 
 export function packSnapshot(s: LiveSnapshot): PackedSnapshot {
-  return {
-    processes: s.processes.map((p) => [
-      p.start.node,
-      p.start.process,
-      p.start.pid,
-      [p.start.pids['host'] ?? null, ...levels(p.start.node).map((l) => p.start.pids[l] ?? null)],
-      p.start.command,
-      p.state,
-      p.exit,
-    ]),
-    zombies: s.zombies,
-    reaped: s.reaped ?? {},
-    ended: s.ended ?? null,
-  };
+  return { processes: packProcesses(s.processes), ...packCounts(s) };
+}
+
+/** The processes of a packed snapshot: most of its size, and the same while only counts change. */
+export function packProcesses(processes: readonly LiveProcess[]): PackedProcess[] {
+  return processes.map((p) => [
+    p.start.node,
+    p.start.process,
+    p.start.pid,
+    [p.start.pids['host'] ?? null, ...levels(p.start.node).map((l) => p.start.pids[l] ?? null)],
+    p.start.command,
+    p.state,
+    p.exit,
+  ]);
+}
+
+/** The rest of a packed snapshot: zombies and reaped orphans by namespace, and the end. */
+export function packCounts(s: Omit<LiveSnapshot, 'processes'>): Omit<PackedSnapshot, 'processes'> {
+  return { zombies: s.zombies, reaped: s.reaped ?? {}, ended: s.ended ?? null };
 }
 
 export function unpackSnapshot(s: PackedSnapshot): LiveSnapshot {
