@@ -58,19 +58,6 @@ class Observer {
   }
 }
 
-/** The lifecycle events of an NDJSON frame; output lines (the bulk) are not parsed. */
-function lifecycle(body: Buffer): TreeEvent[] {
-  const events: TreeEvent[] = [];
-  const text = body.toString('utf8');
-  let start = 0;
-  for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
-    if (nl > start && !text.startsWith('{"event":"output"', start))
-      events.push(JSON.parse(text.slice(start, nl)) as TreeEvent);
-    start = nl + 1;
-  }
-  return events;
-}
-
 /** Waits while a stream's buffer is full: the tree then waits on its pipes, nothing is lost. */
 async function drained(stream: NodeJS.WriteStream): Promise<void> {
   if (stream.writableNeedDrain) await once(stream, 'drain');
@@ -151,20 +138,18 @@ export async function spawnCommand(options: SpawnOptions): Promise<number> {
       if (frame.kind === 'c') code = frame.body.readInt32LE(0);
       if (frame.kind === 'x') readerGone = true;
       if (readerGone) continue;
-      if (human !== undefined && observer !== undefined && frame.kind === 'e') {
-        const events = parseEvents<TreeEvent>(frame.body);
-        events.forEach((e) => human?.handle(e));
-        observer.take(events);
-        code = human.endCode ?? code;
-      } else if (human !== undefined) {
-        human.frame(frame);
-        if (frame.kind === 'e') code = human.endCode ?? code;
+      if (human !== undefined) {
+        const events = human.frame(frame);
+        if (frame.kind === 'e') {
+          observer?.take(events);
+          code = human.endCode ?? code;
+        }
       } else if (frame.kind === 'o') {
         process.stdout.write(frame.body);
       } else if (frame.kind === 'e' && observer !== undefined) {
         // --json with an observer: the collector's NDJSON as it wrote it, then what it says.
         process.stdout.write(frame.body);
-        const events = lifecycle(frame.body);
+        const events = parseEvents<TreeEvent>(frame.body, true);
         observer.take(events);
         for (const e of events) if (e.event === 'end') code = e.code;
       }

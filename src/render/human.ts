@@ -48,15 +48,16 @@ export class HumanRenderer {
     this.#prefixWidth = prefixWidth(plan);
   }
 
-  /** One frame of the tree's stream. */
-  frame(frame: Frame): void {
+  /** One frame of the tree's stream; returns the events of an `e` frame (none for output). */
+  frame(frame: Frame): readonly TreeEvent[] {
     if (frame.kind === 'e') {
-      for (const event of parseEvents<TreeEvent>(frame.body)) this.handle(event);
-    } else if (this.#held !== undefined) {
-      this.#held.push(frame);
-    } else {
-      this.#write(frame);
+      const events = parseEvents<TreeEvent>(frame.body);
+      for (const event of events) this.handle(event);
+      return events;
     }
+    if (this.#held !== undefined) this.#held.push(frame);
+    else this.#write(frame);
+    return [];
   }
 
   #write(frame: Frame): void {
