@@ -103,7 +103,7 @@ export async function spawnCommand(options: SpawnOptions): Promise<number> {
       const { ForegroundSource } = await import('../ui/foreground-source.js');
       const { serveUi, pageUrl } = await import('./ui.js');
       const id = plan.nodes[0]?.path ?? 'root';
-      observer.source = new ForegroundSource(tree, id);
+      observer.source = new ForegroundSource(tree, id, observer.state);
       server = await serveUi(observer.source, { host: '127.0.0.1', port: 0, defaultTree: id });
       process.stderr.write(`pidns-tree: live page of this tree: ${pageUrl(server, 'live', id)}\n`);
     }
