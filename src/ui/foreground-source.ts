@@ -47,7 +47,13 @@ export class ForegroundSource implements TreeSource, TreeCatalog {
   }
 
   kill(node: string, process: string, signal: number): Promise<boolean> {
-    return Promise.resolve(this.#tree.native.signalProcess(node, process, signal));
+    // Through RunningTree, which checks the signal and gives a failure its code
+    // (SYSCALL_FAILED), as the detached path does: the server answers with that code.
+    try {
+      return Promise.resolve(this.#tree.signalProcess(node, process, signal));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   stop(graceMs: number): Promise<void> {
