@@ -16,6 +16,7 @@ import { modelSync } from '../src/model/node-loader.js';
 import { layoutDiagram } from '../src/render/diagram/layout.js';
 import { LiveState } from '../src/render/diagram/live-state.js';
 import { renderMermaid } from '../src/render/diagram/mermaid.js';
+import { KeptReaps, markdownSummary, SUMMARY_ROWS } from '../src/render/diagram/summary.js';
 import { diagramFromPlan, diagramFromSimulation, diagramProcesses } from '../src/render/diagram/model.js';
 import { renderSvg } from '../src/render/diagram/svg.js';
 import { checkRequest, parseHost, sameToken } from '../src/ui/guard.js';
@@ -173,6 +174,37 @@ test("events in words: spawn's, simulate's and the live page's (one zombie in th
     }),
     'root/a:w · started, pid 2',
   );
+});
+
+test('summary: a storm of reaps keeps the first SUMMARY_ROWS and counts the rest', (t) => {
+  const s = new LiveState();
+  s.apply(start('root', 'init', { host: 10, root: 1 }));
+  s.apply(start('root', 'web', { host: 12, root: 2 }));
+  const reaps = new KeptReaps();
+  const storm = 100_000;
+  for (let pid = 3; pid < 3 + storm; pid += 1) {
+    const reap = {
+      event: 'reap',
+      node: 'root',
+      pid,
+      pids: { host: 1000 + pid, root: pid },
+      code: 0,
+      signal: null,
+    } as const;
+    s.apply(reap);
+    reaps.add(reap);
+  }
+  t.is(reaps.first.length, SUMMARY_ROWS);
+  t.is(reaps.count, storm);
+  t.is(reaps.first.at(-1)?.pid, 3 + SUMMARY_ROWS - 1, 'the first ones, in order');
+  const text = markdownSummary(s, { source: 't.json', code: 0, reaps });
+  t.regex(text, /^2 processes \(inits included\) in 1 namespace; 0 did not exit 0; 100000 orphans reaped\.$/m);
+  t.is(text.match(/^\| `root` \| pid \d+ in root · \d+ on host \| exited 0 \|$/gm)?.length, SUMMARY_ROWS);
+  t.regex(text, new RegExp(`^\\(${storm - SUMMARY_ROWS} more reaps not listed\\)$`, 'm'));
+
+  const one = new KeptReaps();
+  one.add({ event: 'reap', node: 'root', pid: 3, code: 0, signal: null });
+  t.regex(markdownSummary(s, { source: 't.json', code: 0, reaps: one }), /; 1 orphan reaped\.$/m);
 });
 
 test('the guided examples play on the model as their captions say', (t) => {

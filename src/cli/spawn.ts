@@ -11,10 +11,10 @@ import { appendFileSync } from 'node:fs';
 import { once } from 'node:events';
 
 import type { SpawnMode } from '../native.js';
-import type { ReapEvent, TreeEvent } from '../events.js';
+import type { TreeEvent } from '../events.js';
 import { parseEvents } from '../frames.js';
 import { LiveState } from '../render/diagram/live-state.js';
-import { markdownSummary } from '../render/diagram/summary.js';
+import { KeptReaps, markdownSummary } from '../render/diagram/summary.js';
 import { RunningTree, signalNumber } from '../running-tree.js';
 import type { ForegroundSource } from '../ui/foreground-source.js';
 import type { UiServer } from '../ui/server.js';
@@ -46,13 +46,14 @@ export interface SpawnOptions {
 /** What spawn keeps of the events for its picture, its summary and its live page. */
 class Observer {
   readonly state = new LiveState();
-  readonly reaps: ReapEvent[] = [];
+  /** For the summary: the reaps it lists and their count, whatever the storm. */
+  readonly reaps = new KeptReaps();
   source: ForegroundSource | undefined;
 
   take(events: readonly TreeEvent[]): void {
     for (const e of events) {
       this.state.apply(e);
-      if (e.event === 'reap') this.reaps.push(e);
+      if (e.event === 'reap') this.reaps.add(e);
     }
     this.source?.push(events);
   }
