@@ -13,13 +13,17 @@ import test from 'ava';
 
 import type { StartEvent } from '../src/events.js';
 import { modelSync } from '../src/model/node-loader.js';
-import { layoutDiagram, pidText } from '../src/render/diagram/layout.js';
+import { layoutDiagram } from '../src/render/diagram/layout.js';
 import { LiveState } from '../src/render/diagram/live-state.js';
 import { renderMermaid } from '../src/render/diagram/mermaid.js';
+import { KeptReaps, markdownSummary, SUMMARY_ROWS } from '../src/render/diagram/summary.js';
 import { diagramFromPlan, diagramFromSimulation, diagramProcesses } from '../src/render/diagram/model.js';
 import { renderSvg } from '../src/render/diagram/svg.js';
 import { checkRequest, parseHost, sameToken } from '../src/ui/guard.js';
 import { GUIDES } from '../src/ui/web/guides.js';
+import { eventSubject, eventWords } from '../src/render/event-words.js';
+import { describeEvent } from '../src/render/model-view.js';
+import { pidText } from '../src/render/words.js';
 import { root } from './helpers/cli.js';
 
 const spec = {
@@ -120,6 +124,87 @@ test('live state: starts, exits, reaps and zombies, from a snapshot on', (t) => 
   t.is(d.root.init?.role, 'init');
   t.is(d.root.children[0]?.init?.exit?.signal, 'SIGKILL');
   t.deepEqual(d.root.children[0]?.zombies, { count: 2, pids: [3, 4] });
+});
+
+test("Mermaid: a namespace's title counts as the SVG's box does: one zombie, one orphan, in the singular", (t) => {
+  const s = new LiveState();
+  s.apply(start('root', 'init', { host: 10, root: 1 }));
+  s.apply(start('root/a', 'init', { host: 11, root: 2, 'root/a': 1 }));
+  s.apply({ event: 'reap', node: 'root', pid: 5, code: 0, signal: null });
+  s.apply({ event: 'zombies', node: 'root/a', count: 1, pids: [3] });
+  s.apply({ event: 'reap', node: 'root/a', pid: 4, code: 0, signal: null });
+  s.apply({ event: 'reap', node: 'root/a', pid: 6, code: 0, signal: null });
+  const text = renderMermaid(s.diagram('t'));
+  const titles = [...text.matchAll(/subgraph \w+\["([^"]*)"\]/g)].map((m) => m[1]);
+  t.deepEqual(titles, ['root · reaped 1 orphan', 'root/a · reaped 2 orphans · 1 zombie']);
+});
+
+test("events in words: spawn's, simulate's and the live page's (one zombie in the singular, an exit's error)", (t) => {
+  const zombies = { event: 'zombies', node: 'root/a', count: 1, pids: [3] } as const;
+  t.is(eventSubject(zombies), 'root/a:init');
+  t.is(eventWords(zombies), '1 zombie (pid 3): this PID 1 does not reap');
+  t.is(eventWords({ ...zombies, count: 0, pids: [] }), 'no zombies left');
+  t.is(eventWords({ ...zombies, count: 2, pids: [3, 4] }), '2 zombies (pid 3, 4): this PID 1 does not reap');
+  const reap = { event: 'reap', node: 'root', pid: 5, pids: { host: 40, root: 5 }, code: 0, signal: null } as const;
+  t.is(eventWords(reap), 'reaped orphan pid 5 in root · 40 on host, exited 0');
+  t.is(eventWords(reap, 'own'), 'reaped orphan pid 5, exited 0');
+  const failed = {
+    event: 'exit',
+    node: 'root',
+    process: 'web',
+    code: 127,
+    signal: null,
+    error: 'nope: not found',
+  } as const;
+  t.is(eventWords(failed), 'exited 127: nope: not found');
+  t.is(
+    eventWords({ event: 'exit', node: 'root/a', process: 'init', code: 137, signal: 'SIGKILL' }),
+    'namespace ended, init killed by SIGKILL (137)',
+  );
+  t.is(describeEvent(zombies), 'root/a:init · 1 zombie (pid 3): this PID 1 does not reap');
+  t.is(describeEvent(reap), 'root:init · reaped orphan pid 5, exited 0');
+  t.is(
+    describeEvent({
+      event: 'start',
+      node: 'root/a',
+      process: 'w',
+      pid: 2,
+      pids: { root: 4, 'root/a': 2 },
+      command: [],
+    }),
+    'root/a:w · started, pid 2',
+  );
+});
+
+test('summary: a storm of reaps keeps the first SUMMARY_ROWS and counts the rest', (t) => {
+  const s = new LiveState();
+  s.apply(start('root', 'init', { host: 10, root: 1 }));
+  s.apply(start('root', 'web', { host: 12, root: 2 }));
+  const reaps = new KeptReaps();
+  const storm = 100_000;
+  for (let pid = 3; pid < 3 + storm; pid += 1) {
+    const reap = {
+      event: 'reap',
+      node: 'root',
+      pid,
+      pids: { host: 1000 + pid, root: pid },
+      code: 0,
+      signal: null,
+    } as const;
+    s.apply(reap);
+    reaps.add(reap);
+  }
+  t.is(reaps.first.length, SUMMARY_ROWS);
+  t.is(reaps.count, storm);
+  t.is(reaps.first.at(-1)?.pid, 3 + SUMMARY_ROWS - 1, 'the first ones, in order');
+  const text = markdownSummary(s, { source: 't.json', code: 0, reaps });
+  t.regex(text, /^2 processes \(inits included\) in 1 namespace; 0 did not exit 0; 100000 orphans reaped\.$/m);
+  t.is(text.match(/^\| `root` \| pid \d+ in root · \d+ on host \| exited 0 \|$/gm)?.length, SUMMARY_ROWS);
+  t.regex(text, new RegExp(`^\\(${storm - SUMMARY_ROWS} more reaps not listed\\)$`, 'm'));
+
+  const one = new KeptReaps();
+  one.add({ event: 'reap', node: 'root', pid: 3, code: 0, signal: null });
+  t.regex(markdownSummary(s, { source: 't.json', code: 0, reaps: one }), /; 1 orphan reaped\.$/m);
 });
 
 test('the guided examples play on the model as their captions say', (t) => {

@@ -57,13 +57,20 @@ export async function* readFrames(input: Readable): AsyncGenerator<Frame, void, 
   if (buffered > 0) throw new Error(`the event stream ended inside a frame (${buffered} bytes left)`);
 }
 
-/** The events of an 'e' frame. */
-export function parseEvents<T>(body: Buffer): T[] {
+/** How the collector starts an output event's line (NDJSON: `event` is always the first field). */
+const OUTPUT_LINE = '{"event":"output"';
+
+/**
+ * The events of an 'e' frame. `lifecycleOnly`: output lines (the bulk of `spawn --json`'s
+ * NDJSON) are not parsed, only the rest.
+ */
+export function parseEvents<T>(body: Buffer, lifecycleOnly = false): T[] {
   const text = body.toString('utf8');
   const events: T[] = [];
   let start = 0;
   for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
-    if (nl > start) events.push(JSON.parse(text.slice(start, nl)) as T);
+    if (nl > start && !(lifecycleOnly && text.startsWith(OUTPUT_LINE, start)))
+      events.push(JSON.parse(text.slice(start, nl)) as T);
     start = nl + 1;
   }
   return events;

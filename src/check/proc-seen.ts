@@ -14,6 +14,7 @@
 import { readdirSync, readFileSync, statfsSync } from 'node:fs';
 
 import type { Pids } from '../events.js';
+import { levelsOf } from '../pid-levels.js';
 import type { ProcSeen } from './observe.js';
 
 /** PROC_SUPER_MAGIC (linux/magic.h). */
@@ -34,8 +35,7 @@ function nspid(hostPid: number): number[] | undefined {
 export function procSeen(node: string, pids: Pids): ProcSeen {
   const host = pids['host'];
   // Outermost first, as NSpid lists them: the host, then each namespace down to this one.
-  const levels = node.split('/').map((_, i, parts) => parts.slice(0, i + 1).join('/'));
-  const chain = [host, ...levels.map((level) => pids[level])];
+  const chain = [host, ...levelsOf(node).map((level) => pids[level])];
   if (host === undefined || chain.some((p) => p === undefined)) {
     return { unread: `the start of ${node}'s init gave no PID for every level` };
   }

@@ -11,10 +11,10 @@ import { appendFileSync } from 'node:fs';
 import { once } from 'node:events';
 
 import type { SpawnMode } from '../native.js';
-import type { ReapEvent, TreeEvent } from '../events.js';
+import type { TreeEvent } from '../events.js';
 import { parseEvents } from '../frames.js';
 import { LiveState } from '../render/diagram/live-state.js';
-import { markdownSummary } from '../render/diagram/summary.js';
+import { KeptReaps, markdownSummary } from '../render/diagram/summary.js';
 import { RunningTree, signalNumber } from '../running-tree.js';
 import type { ForegroundSource } from '../ui/foreground-source.js';
 import type { UiServer } from '../ui/server.js';
@@ -46,29 +46,17 @@ export interface SpawnOptions {
 /** What spawn keeps of the events for its picture, its summary and its live page. */
 class Observer {
   readonly state = new LiveState();
-  readonly reaps: ReapEvent[] = [];
+  /** For the summary: the reaps it lists and their count, whatever the storm. */
+  readonly reaps = new KeptReaps();
   source: ForegroundSource | undefined;
 
   take(events: readonly TreeEvent[]): void {
     for (const e of events) {
       this.state.apply(e);
-      if (e.event === 'reap') this.reaps.push(e);
+      if (e.event === 'reap') this.reaps.add(e);
     }
     this.source?.push(events);
   }
-}
-
-/** The lifecycle events of an NDJSON frame; output lines (the bulk) are not parsed. */
-function lifecycle(body: Buffer): TreeEvent[] {
-  const events: TreeEvent[] = [];
-  const text = body.toString('utf8');
-  let start = 0;
-  for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
-    if (nl > start && !text.startsWith('{"event":"output"', start))
-      events.push(JSON.parse(text.slice(start, nl)) as TreeEvent);
-    start = nl + 1;
-  }
-  return events;
 }
 
 /** Waits while a stream's buffer is full: the tree then waits on its pipes, nothing is lost. */
@@ -116,7 +104,7 @@ export async function spawnCommand(options: SpawnOptions): Promise<number> {
       const { ForegroundSource } = await import('../ui/foreground-source.js');
       const { serveUi, pageUrl } = await import('./ui.js');
       const id = plan.nodes[0]?.path ?? 'root';
-      observer.source = new ForegroundSource(tree, id);
+      observer.source = new ForegroundSource(tree, id, observer.state);
       server = await serveUi(observer.source, { host: '127.0.0.1', port: 0, defaultTree: id });
       process.stderr.write(`pidns-tree: live page of this tree: ${pageUrl(server, 'live', id)}\n`);
     }
@@ -151,20 +139,18 @@ export async function spawnCommand(options: SpawnOptions): Promise<number> {
       if (frame.kind === 'c') code = frame.body.readInt32LE(0);
       if (frame.kind === 'x') readerGone = true;
       if (readerGone) continue;
-      if (human !== undefined && observer !== undefined && frame.kind === 'e') {
-        const events = parseEvents<TreeEvent>(frame.body);
-        events.forEach((e) => human?.handle(e));
-        observer.take(events);
-        code = human.endCode ?? code;
-      } else if (human !== undefined) {
-        human.frame(frame);
-        if (frame.kind === 'e') code = human.endCode ?? code;
+      if (human !== undefined) {
+        const events = human.frame(frame);
+        if (frame.kind === 'e') {
+          observer?.take(events);
+          code = human.endCode ?? code;
+        }
       } else if (frame.kind === 'o') {
         process.stdout.write(frame.body);
       } else if (frame.kind === 'e' && observer !== undefined) {
         // --json with an observer: the collector's NDJSON as it wrote it, then what it says.
         process.stdout.write(frame.body);
-        const events = lifecycle(frame.body);
+        const events = parseEvents<TreeEvent>(frame.body, true);
         observer.take(events);
         for (const e of events) if (e.event === 'end') code = e.code;
       }

@@ -10,7 +10,8 @@
 import type { ErrorEvent, ExitEvent, StartEvent, TreeEvent } from '../events.js';
 import { parseEvents, type Frame } from '../frames.js';
 import { planStartCount, type Plan } from '../spec.js';
-import { describeExit, pidChain, styleFor, type Style } from './format.js';
+import { eventWords } from './event-words.js';
+import { describeExit, styleFor, type Style } from './format.js';
 import { renderTree, startKey } from './tree-view.js';
 
 export class HumanRenderer {
@@ -47,15 +48,16 @@ export class HumanRenderer {
     this.#prefixWidth = prefixWidth(plan);
   }
 
-  /** One frame of the tree's stream. */
-  frame(frame: Frame): void {
+  /** One frame of the tree's stream; returns the events of an `e` frame (none for output). */
+  frame(frame: Frame): readonly TreeEvent[] {
     if (frame.kind === 'e') {
-      for (const event of parseEvents<TreeEvent>(frame.body)) this.handle(event);
-    } else if (this.#held !== undefined) {
-      this.#held.push(frame);
-    } else {
-      this.#write(frame);
+      const events = parseEvents<TreeEvent>(frame.body);
+      for (const event of events) this.handle(event);
+      return events;
     }
+    if (this.#held !== undefined) this.#held.push(frame);
+    else this.#write(frame);
+    return [];
   }
 
   #write(frame: Frame): void {
@@ -105,33 +107,16 @@ export class HumanRenderer {
     switch (event.event) {
       case 'exit': {
         if (!(event.code === 0 && event.signal === null)) this.#firstFailure ??= event;
-        const what =
-          event.process === 'init'
-            ? `namespace ended, init ${describeExit(event.code, event.signal)}`
-            : describeExit(event.code, event.signal);
-        const why = event.error ?? event.reason;
-        const text = `${this.#prefix(event.node, event.process)} ${s.dim('·')} ${what}${why === undefined ? '' : `: ${why}`}`;
+        const text = `${this.#prefix(event.node, event.process)} ${s.dim('·')} ${eventWords(event)}`;
         this.#out.write(`${event.code === 0 ? s.dim(text) : s.red(text)}\n`);
         return;
       }
       case 'reap':
-        if (this.#verbose) {
-          const where = event.pids === undefined ? `pid ${event.pid}` : pidChain(event.pids);
-          this.#out.write(
-            s.dim(
-              `${this.#prefix(event.node, 'init')} · reaped orphan ${where}, ${describeExit(event.code, event.signal)}`,
-            ) + '\n',
-          );
-        }
+        if (this.#verbose) this.#out.write(s.dim(`${this.#prefix(event.node, 'init')} · ${eventWords(event)}`) + '\n');
         return;
-      case 'zombies': {
-        const text =
-          event.count === 0
-            ? 'no zombies left'
-            : `${event.count} ${event.count === 1 ? 'zombie' : 'zombies'} (pid ${event.pids.join(', ')}): this PID 1 does not reap`;
-        this.#out.write(`${this.#prefix(event.node, 'init')} ${s.dim('·')} ${text}\n`);
+      case 'zombies':
+        this.#out.write(`${this.#prefix(event.node, 'init')} ${s.dim('·')} ${eventWords(event)}\n`);
         return;
-      }
       case 'error':
         if (this.#firstFailure === undefined) this.#firstError ??= event;
         this.#err.write(s.red(`pidns-tree: namespace ${event.node}: ${event.message}`) + '\n');

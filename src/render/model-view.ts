@@ -6,27 +6,10 @@
 import type { StartEvent } from '../events.js';
 import type { PlannedTree, PredictedProcess, Simulation, SimulatedEvent, StepOutcome } from '../model/types.js';
 import type { PlanNode } from '../spec-types.js';
+import { predictedPids } from './diagram/model.js';
+import { eventSubject, eventWords } from './event-words.js';
 import { drawRows, treeRows } from './tree-rows.js';
-import { describeExit, shellWords, type Style } from './words.js';
-
-/** `pid 2 in root/a · 5–7 in root`: innermost first, a range where it varies. */
-export function predictedChain(p: Pick<PredictedProcess, 'pids' | 'ranges'>, levels: readonly string[]): string {
-  return [...levels]
-    .reverse()
-    .map((level, i) => {
-      const exact = p.pids[level];
-      const range = p.ranges[level];
-      const value = exact !== undefined ? String(exact) : range !== undefined ? `${range[0]}–${range[1]}` : '?';
-      return `${i === 0 ? 'pid ' : ''}${value} in ${level}`;
-    })
-    .join(' · ');
-}
-
-/** The paths of a node and its ancestors, root first. */
-export function levelsOf(nodes: readonly PlanNode[], path: string): string[] {
-  const parts = path.split('/');
-  return parts.map((_, i) => parts.slice(0, i + 1).join('/')).filter((p) => nodes.some((n) => n.path === p));
-}
+import { describeExit, pidChain, shellWords, type Style } from './words.js';
 
 /** `plan`: every init and process with the PIDs `spawn` will give it. */
 export function renderPlan(planned: PlannedTree, style: Style, columns = 100): string {
@@ -35,7 +18,8 @@ export function renderPlan(planned: PlannedTree, style: Style, columns = 100): s
   const lines = treeRows(planned.nodes, (node, process) => {
     const p = find(node.path, process);
     if (p === undefined) return { detail: '', command: '' };
-    const chain = predictedChain(p, levelsOf(planned.nodes, node.path));
+    // `pid 2 in root/a · 5–7 in root`: a range where it varies.
+    const chain = pidChain(predictedPids(p));
     const user = process === 'init' && p.userInit;
     return {
       detail: process === 'init' ? `${user ? 'your init' : 'init'} ${chain}` : chain,
@@ -47,25 +31,7 @@ export function renderPlan(planned: PlannedTree, style: Style, columns = 100): s
 
 /** One event of a simulation as a line (as `spawn` says it, without output). */
 export function describeEvent(e: SimulatedEvent): string {
-  switch (e.event) {
-    case 'start':
-      return `${e.node}:${e.process} · started, pid ${e.pid}`;
-    case 'exit': {
-      const what =
-        e.process === 'init'
-          ? `namespace ended, init ${describeExit(e.code, e.signal)}`
-          : describeExit(e.code, e.signal);
-      return `${e.node}:${e.process} · ${what}${e.reason === undefined ? '' : `: ${e.reason}`}`;
-    }
-    case 'reap':
-      return `${e.node}:init · reaped orphan pid ${e.pid}, ${describeExit(e.code, e.signal)}`;
-    case 'zombies':
-      return e.count === 0
-        ? `${e.node}:init · no zombies left`
-        : `${e.node}:init · ${e.count} ${e.count === 1 ? 'zombie' : 'zombies'} (pid ${e.pids.join(', ')}): this PID 1 does not reap`;
-    case 'end':
-      return `end of the tree, exit ${e.code}`;
-  }
+  return e.event === 'end' ? `end of the tree, exit ${e.code}` : `${eventSubject(e)} · ${eventWords(e, 'own')}`;
 }
 
 /** What a step did, in one line: `fork root:w → root:w.1 (pid 3 in root)`. */
@@ -93,9 +59,7 @@ export function describeStep(s: StepOutcome): string {
     }
   })();
   const created =
-    s.created === undefined
-      ? ''
-      : ` → ${s.created.node}:${s.created.process}, ${predictedChain({ pids: s.created.pids, ranges: {} }, Object.keys(s.created.pids))}`;
+    s.created === undefined ? '' : ` → ${s.created.node}:${s.created.process}, ${pidChain(s.created.pids)}`;
   const result =
     s.result === 'ok'
       ? s.signalled !== undefined && s.signalled.length > 0 && s.op === 'kill'
@@ -118,7 +82,7 @@ export function renderSimulation(sim: Simulation, nodes: readonly PlanNode[], st
       treeRows(nodes, (node, process) => {
         const s = startOf(node.path, process);
         if (s === undefined) return { detail: '', command: '' };
-        const chain = predictedChain({ pids: s.pids, ranges: {} }, levelsOf(nodes, node.path));
+        const chain = pidChain(s.pids);
         const mark = assumed.has(`${node.path}:${process}`) ? style.dim(' (one possible order)') : '';
         const ours = process === 'init' && node.init.command === null;
         const label = process !== 'init' ? '' : ours ? 'init ' : 'your init ';

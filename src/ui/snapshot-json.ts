@@ -5,7 +5,7 @@
  * the same list: under a storm of reaps only the counts change, and every page that opens
  * meanwhile is sent the same text.
  */
-import { packSnapshot, type LiveProcess, type LiveSnapshot } from '../render/diagram/live-state.js';
+import { packCounts, packProcesses, type LiveProcess, type LiveSnapshot } from '../render/diagram/live-state.js';
 
 const written = new WeakMap<readonly LiveProcess[], string>();
 
@@ -17,9 +17,9 @@ export function htmlSafeJson(value: unknown): string {
 export function snapshotJson(s: LiveSnapshot): string {
   let processes = written.get(s.processes);
   if (processes === undefined) {
-    processes = htmlSafeJson(packSnapshot({ processes: s.processes, zombies: {} }).processes);
+    processes = htmlSafeJson(packProcesses(s.processes));
     written.set(s.processes, processes);
   }
-  const { zombies, reaped, ended } = packSnapshot({ ...s, processes: [] });
+  const { zombies, reaped, ended } = packCounts(s);
   return `{"processes":${processes},"zombies":${htmlSafeJson(zombies)},"reaped":${htmlSafeJson(reaped)},"ended":${htmlSafeJson(ended)}}`;
 }

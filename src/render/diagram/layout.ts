@@ -15,7 +15,7 @@
  *         │   └───────────────────────────────────┘ │
  *         └─────────────────────────────────────────┘
  */
-import { describeExit, shellWords, truncate } from '../words.js';
+import { describeExit, pidChain, pidText, shellWords, truncate } from '../words.js';
 import type { Diagram, DiagramNamespace, DiagramProcess, PidValue } from './model.js';
 
 /** How a row's state is coloured. */
@@ -81,11 +81,6 @@ export interface LayoutOptions {
   readonly minStateWidth?: number;
 }
 
-export function pidText(v: PidValue | undefined): string {
-  if (v === undefined) return '';
-  return typeof v === 'number' ? String(v) : `${v[0]}–${v[1]}`;
-}
-
 /** The width of pidText(v), without making the text (a layout measures every PID of a tree). */
 function pidWidth(v: PidValue | undefined): number {
   if (v === undefined) return 0;
@@ -119,17 +114,19 @@ export function stateText(p: Pick<DiagramProcess, 'state' | 'exit'>): string {
   }
 }
 
-function nameOf(p: DiagramProcess): string {
+/** The name a row shows: `your init` for a PID 1 that is the tree's own command. */
+export function nameOf(p: Pick<DiagramProcess, 'role' | 'name'>): string {
   return p.role === 'user-init' ? 'your init' : p.name;
 }
 
+/** A namespace's PID 1 (when it has one), then its processes: its rows, in drawing order. */
+export function membersOf(ns: Pick<DiagramNamespace, 'init' | 'processes'>): DiagramProcess[] {
+  return [...(ns.init === null ? [] : [ns.init]), ...ns.processes];
+}
+
 /** The PIDs of a process, innermost first, for words: `pid 2 in root/a · 4 in root · 4716 on host`. */
-export function pidWords(p: DiagramProcess): string {
-  const levels = Object.keys(p.pids).filter((l) => l !== 'host');
-  const parts = [...levels].reverse().map((l, i) => `${i === 0 ? 'pid ' : ''}${pidText(p.pids[l])} in ${l}`);
-  const host = p.pids['host'];
-  if (host !== undefined) parts.push(`${pidText(host)} on host`);
-  return parts.join(' · ');
+export function pidWords(p: Pick<DiagramProcess, 'pids'>): string {
+  return pidChain(p.pids);
 }
 
 /** What the top border of a namespace's box says after its path. */
@@ -239,7 +236,7 @@ export function layoutDiagram(diagram: Diagram, options: LayoutOptions = {}): La
       ns,
       depth: levels.length,
       levels: here,
-      members: ns.init === null ? ns.processes : [ns.init, ...ns.processes],
+      members: membersOf(ns),
     });
     for (const c of ns.children) walk(c, here);
   };

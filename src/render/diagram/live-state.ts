@@ -7,6 +7,7 @@
  */
 import type { ExitEvent, StartEvent, TreeEvent } from '../../events.js';
 import type { Diagram, DiagramNamespace, DiagramProcess } from './model.js';
+import { levelsOf } from '../../pid-levels.js';
 
 export interface LiveProcess {
   readonly start: StartEvent;
@@ -217,33 +218,37 @@ export type PackedProcess = readonly [
   ExitEvent | null,
 ];
 
-/** The paths of a node and its ancestors, root first; the same arrays for the same node. */
+/** levelsOf, made once per node: a snapshot packs or unpacks every process of a tree. */
 const levelCache = new Map<string, readonly string[]>();
 function levels(node: string): readonly string[] {
   let found = levelCache.get(node);
   if (found === undefined) {
-    const cut = node.lastIndexOf('/');
-    found = cut < 0 ? [node] : [...levels(node.slice(0, cut)), node];
+    found = levelsOf(node);
     levelCache.set(node, found);
   }
   return found;
 }
 
 export function packSnapshot(s: LiveSnapshot): PackedSnapshot {
-  return {
-    processes: s.processes.map((p) => [
-      p.start.node,
-      p.start.process,
-      p.start.pid,
-      [p.start.pids['host'] ?? null, ...levels(p.start.node).map((l) => p.start.pids[l] ?? null)],
-      p.start.command,
-      p.state,
-      p.exit,
-    ]),
-    zombies: s.zombies,
-    reaped: s.reaped ?? {},
-    ended: s.ended ?? null,
-  };
+  return { processes: packProcesses(s.processes), ...packCounts(s) };
+}
+
+/** The processes of a packed snapshot: most of its size, and the same while only counts change. */
+export function packProcesses(processes: readonly LiveProcess[]): PackedProcess[] {
+  return processes.map((p) => [
+    p.start.node,
+    p.start.process,
+    p.start.pid,
+    [p.start.pids['host'] ?? null, ...levels(p.start.node).map((l) => p.start.pids[l] ?? null)],
+    p.start.command,
+    p.state,
+    p.exit,
+  ]);
+}
+
+/** The rest of a packed snapshot: zombies and reaped orphans by namespace, and the end. */
+export function packCounts(s: Omit<LiveSnapshot, 'processes'>): Omit<PackedSnapshot, 'processes'> {
+  return { zombies: s.zombies, reaped: s.reaped ?? {}, ended: s.ended ?? null };
 }
 
 export function unpackSnapshot(s: PackedSnapshot): LiveSnapshot {

@@ -5,7 +5,7 @@
  * MAX_NODES processes a namespace shows one node that counts its processes.
  */
 import { shellWords, truncate } from '../words.js';
-import { pidWords, stateText, toneOf, type Tone } from './layout.js';
+import { boxSummary, membersOf, nameOf, pidWords, stateText, toneOf, type Tone } from './layout.js';
 import { diagramProcesses, type Diagram, type DiagramNamespace, type DiagramProcess } from './model.js';
 
 /** Above this many processes, namespaces are summarised (Mermaid's layout and size limits). */
@@ -41,7 +41,7 @@ export function renderMermaid(diagram: Diagram): string {
     return v;
   };
   const label = (p: DiagramProcess): string => {
-    const name = p.role === 'user-init' ? 'your init' : p.name;
+    const name = nameOf(p);
     const state = stateText(p);
     const cmd = p.command.length > 0 ? truncate(shellWords(p.command), 40) : '';
     return [
@@ -57,14 +57,12 @@ export function renderMermaid(diagram: Diagram): string {
       .join('<br/>');
   };
   const visit = (ns: DiagramNamespace, indent: string): void => {
-    const counts = [
-      ns.reaped > 0 ? `reaped ${ns.reaped}` : '',
-      ns.zombies.count > 0 ? `${ns.zombies.count} zombies` : '',
-    ].filter((s) => s !== '');
-    const title = `${ns.path}${counts.length > 0 ? ` · ${counts.join(' · ')}` : ''}`;
+    // What the SVG's box says on its top border.
+    const counts = boxSummary(ns);
+    const title = counts === '' ? ns.path : `${ns.path} · ${counts}`;
     lines.push(`${indent}subgraph ${id(`ns:${ns.path}`)}["${mermaidText(title)}"]`);
     lines.push(`${indent}  direction TB`);
-    const members = [...(ns.init === null ? [] : [ns.init]), ...ns.processes];
+    const members = membersOf(ns);
     const shown = big ? members.slice(0, 1) : members;
     const chain: string[] = [];
     for (const p of shown) {

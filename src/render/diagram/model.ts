@@ -5,7 +5,8 @@
  * and every process carries its PID at every level. layout.ts places it; svg.ts and
  * mermaid.ts draw it; the web pages draw the same layout. Nothing here uses Node or the DOM.
  */
-import type { PidRange, PlannedTree, Simulation } from '../../model/types.js';
+import type { PidRange, PlannedTree, PredictedProcess, Simulation } from '../../model/types.js';
+import { levelsOf } from '../../pid-levels.js';
 import type { PlanNode } from '../../spec-types.js';
 
 /** A PID, or the range it falls in where sibling namespaces race at start-up (plan). */
@@ -91,18 +92,12 @@ export function diagramFromPlan(planned: PlannedTree, title: string): Diagram {
   const make = (node: PlanNode, name: string): DiagramProcess | null => {
     const p = byKey.get(`${node.path}:${name}`);
     if (p === undefined) return null;
-    const pids: Record<string, PidValue> = {};
-    // Root first, as the levels nest: exact PIDs and ranges merged.
-    for (const level of levelsOf(node.path)) {
-      const v = p.pids[level] ?? p.ranges[level];
-      if (v !== undefined) pids[level] = v;
-    }
     return {
       key: `${node.path}:${name}`,
       node: node.path,
       name,
       role: name === 'init' ? (p.userInit ? 'user-init' : 'init') : 'process',
-      pids,
+      pids: predictedPids(p),
       state: 'planned',
       exit: null,
       command: name === 'init' && !p.userInit ? [] : p.command,
@@ -122,10 +117,14 @@ export function diagramFromPlan(planned: PlannedTree, title: string): Diagram {
   };
 }
 
-/** The paths of a namespace and its ancestors, root first: `root`, `root/a`, `root/a/b`. */
-export function levelsOf(path: string): string[] {
-  const parts = path.split('/');
-  return parts.map((_, i) => parts.slice(0, i + 1).join('/'));
+/** A planned process's PIDs, root first as the levels nest: the exact ones and the ranges merged. */
+export function predictedPids(p: Pick<PredictedProcess, 'node' | 'pids' | 'ranges'>): Record<string, PidValue> {
+  const pids: Record<string, PidValue> = {};
+  for (const level of levelsOf(p.node)) {
+    const v = p.pids[level] ?? p.ranges[level];
+    if (v !== undefined) pids[level] = v;
+  }
+  return pids;
 }
 
 /** `simulate`: the model's tree after its steps, forks and entered processes included. */

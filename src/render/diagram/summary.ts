@@ -14,6 +14,20 @@ import { pidWords, stateText } from './layout.js';
 /** Rows of each table at most. */
 export const SUMMARY_ROWS = 300;
 
+/**
+ * The reaps a summary lists, the first SUMMARY_ROWS of them, and how many there were: a storm
+ * of millions of reaps keeps SUMMARY_ROWS events, not millions.
+ */
+export class KeptReaps {
+  readonly first: ReapEvent[] = [];
+  count = 0;
+
+  add(e: ReapEvent): void {
+    this.count += 1;
+    if (this.first.length < SUMMARY_ROWS) this.first.push(e);
+  }
+}
+
 /** A table cell: pipes and newlines would break the row. */
 function cell(text: string): string {
   return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
@@ -21,16 +35,18 @@ function cell(text: string): string {
 
 export function markdownSummary(
   state: LiveState,
-  options: { source: string; code: number; reaps: readonly ReapEvent[] },
+  options: { source: string; code: number; reaps: Pick<KeptReaps, 'first' | 'count'> },
 ): string {
   const diagram = state.diagram(options.source);
   const processes = diagramProcesses(diagram);
   const out: string[] = [];
   out.push(`### pidns-tree spawn ${cell(options.source)}: exit ${options.code}`, '');
   const failed = processes.filter((p) => p.exit !== null && (p.exit.code !== 0 || p.exit.signal !== null));
+  const { first, count } = options.reaps;
+  const namespaces = new Set(processes.map((p) => p.node)).size;
   out.push(
-    `${processes.length} processes (inits included) in ${new Set(processes.map((p) => p.node)).size} namespaces; ` +
-      `${failed.length} did not exit 0; ${options.reaps.length} orphans reaped.`,
+    `${processes.length} processes (inits included) in ${namespaces} ${namespaces === 1 ? 'namespace' : 'namespaces'}; ` +
+      `${failed.length} did not exit 0; ${count} ${count === 1 ? 'orphan' : 'orphans'} reaped.`,
     '',
   );
   out.push('```mermaid', renderMermaid(diagram).trimEnd(), '```', '');
@@ -40,14 +56,13 @@ export function markdownSummary(
     out.push(`| \`${cell(p.key)}\` | ${cell(pidWords(p))} | ${cell(ended)} |`);
   }
   if (processes.length > SUMMARY_ROWS) out.push('', `(${processes.length - SUMMARY_ROWS} more processes not listed)`);
-  if (options.reaps.length > 0) {
+  if (count > 0) {
     out.push('', '| reaped by the init of | orphan, innermost first | how it ended |', '| --- | --- | --- |');
-    for (const r of options.reaps.slice(0, SUMMARY_ROWS)) {
+    for (const r of first.slice(0, SUMMARY_ROWS)) {
       const where = r.pids === undefined ? `pid ${r.pid}` : pidChain(r.pids);
       out.push(`| \`${cell(r.node)}\` | ${cell(where)} | ${cell(describeExit(r.code, r.signal))} |`);
     }
-    if (options.reaps.length > SUMMARY_ROWS)
-      out.push('', `(${options.reaps.length - SUMMARY_ROWS} more reaps not listed)`);
+    if (count > first.length) out.push('', `(${count - first.length} more reaps not listed)`);
   }
   return `${out.join('\n')}\n\n`;
 }

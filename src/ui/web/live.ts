@@ -6,19 +6,11 @@
 import type { TreeEvent } from '../../events.js';
 import { LiveState, toDiagramProcess, unpackSnapshot, type PackedSnapshot } from '../../render/diagram/live-state.js';
 import { pidWords } from '../../render/diagram/layout.js';
-import { describeExit, pidChain } from '../../render/words.js';
+import { eventSubject, eventWords } from '../../render/event-words.js';
+import type { TreeSummary } from '../source.js';
 import { ActionDialog, field, signalSelect } from './actions-dialog.js';
 import { DiagramView } from './diagram-view.js';
 import { byId, h, meta } from './dom.js';
-
-interface TreeSummary {
-  id: string;
-  root: string;
-  namespaces: number;
-  mode: string;
-  createdAt: number;
-  foreground: boolean;
-}
 
 type Update =
   | { kind: 'snapshot'; snapshot: PackedSnapshot }
@@ -276,13 +268,11 @@ const LOG_KEPT = 200;
 function describe(e: TreeEvent): string | undefined {
   switch (e.event) {
     case 'start':
-      return `${e.node}:${e.process} started, ${pidChain(e.pids)}`;
     case 'exit':
-      return `${e.node}:${e.process} ${e.process === 'init' ? 'namespace ended, init ' : ''}${describeExit(e.code, e.signal)}${e.reason === undefined ? '' : `: ${e.reason}`}`;
     case 'reap':
-      return `${e.node}:init reaped orphan ${e.pids === undefined ? `pid ${e.pid}` : pidChain(e.pids)}, ${describeExit(e.code, e.signal)}`;
     case 'zombies':
-      return `${e.node}: ${e.count} zombies under its PID 1${e.count > 0 ? ` (pid ${e.pids.join(', ')})` : ''}`;
+      // spawn's words; no `·` after the subject, as in the line that counts a storm of reaps.
+      return `${eventSubject(e)} ${eventWords(e)}`;
     case 'error':
       return `${e.node}: error: ${e.message}`;
     case 'end':

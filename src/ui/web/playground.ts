@@ -141,7 +141,7 @@ function act(key: string): void {
   if (current === undefined || p === undefined) return;
   const path = pathOf(p.node, p.process, p.kind);
   const who = p.kind === 'init' || p.kind === 'user-init' ? `${p.node}'s PID 1` : key;
-  const about = h('p', {}, `${who}: ${pidWords({ pids: p.pids } as Parameters<typeof pidWords>[0])} · ${p.state}`);
+  const about = h('p', {}, `${who}: ${pidWords(p)} · ${p.state}`);
   if (p.state !== 'running' && p.state !== 'stopped') {
     dialog.show(who, about, h('p', {}, 'It is not running: a step on it would be skipped.'), dialog.buttons());
     return;
