@@ -152,6 +152,22 @@ test('an onEvent failure nobody was told of is thrown by disposal', async (t) =>
   await t.notThrowsAsync(tree[Symbol.asyncDispose](), 'once told, disposal is quiet');
 });
 
+test('an onEvent that throws on the end: wait() rejects with it, and says the tree had ended', async (t) => {
+  const boom = new Error('at the end');
+  const tree = await spawnTree(
+    { name: 'root', processes: [{ name: 'p', command: ['true'] }] },
+    {
+      onEvent: (event) => {
+        if (event.event === 'end') throw boom;
+      },
+    },
+  );
+  const error = await t.throwsAsync(tree.wait(), { instanceOf: PidnsTreeError });
+  t.is(error?.cause, boom);
+  t.is(error?.message, 'onEvent threw on the end event: at the end; the tree had ended');
+  await t.throwsAsync(tree.stop(), { is: error as Error });
+});
+
 test('with onEvent, output is not held while the tree starts: a flood keeps only keepOutput lines', async (t) => {
   // The log as spawnTree makes it, never handed out: a start-up that lasts the whole flood.
   // Without onEvent, all of it is held for a reader that might start when spawnTree resolves.

@@ -36,12 +36,15 @@ export class OnEventHandler {
       this.#callback(event);
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
-      let killed = 'the tree was killed';
-      try {
-        this.#kill();
-      } catch (killError) {
-        // Said, not hidden: the tree then ends by itself, or with this process at the latest.
-        killed = `killing the tree failed: ${killError instanceof Error ? killError.message : String(killError)}`;
+      let killed = 'the tree had ended';
+      if (event.event !== 'end') {
+        killed = 'the tree was killed';
+        try {
+          this.#kill();
+        } catch (killError) {
+          // Said, not hidden: the tree then ends by itself, or with this process at the latest.
+          killed = `killing the tree failed: ${killError instanceof Error ? killError.message : String(killError)}`;
+        }
       }
       this.#failure = new PidnsTreeError(
         'ON_EVENT_FAILED',
