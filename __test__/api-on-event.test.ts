@@ -165,7 +165,7 @@ test('an onEvent that throws on the end: wait() rejects with it, and says the tr
   const error = await t.throwsAsync(tree.wait(), { instanceOf: PidnsTreeError });
   t.is(error?.cause, boom);
   t.is(error?.message, 'onEvent threw on the end event: at the end; the tree had ended');
-  await t.throwsAsync(tree.stop(), { is: error as Error });
+  await t.throwsAsync(tree.stop(), { is: error });
 });
 
 test('with onEvent, output is not held while the tree starts: a flood keeps only keepOutput lines', async (t) => {
