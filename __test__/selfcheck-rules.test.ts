@@ -16,7 +16,8 @@ import { escapeData, escapeProperty, GithubReporter } from '../src/check/reporte
 import { xmlText } from '../src/check/reporters/junit.js';
 import { parseReporters } from '../src/check/reporters/reporter.js';
 import { totals, type TreeResult } from '../src/check/results.js';
-import type { TreeEvent } from '../src/events.js';
+import type { OutputEvent, TreeEvent } from '../src/events.js';
+import { LineRun } from '../src/frames.js';
 import { tempDir } from './helpers/host.js';
 import { plan } from './helpers/specs.js';
 
@@ -174,6 +175,54 @@ test('what never started says why; a process stopped at its bound says so', (t) 
       'was killed by SIGTERM (143) (pidns-tree stopped it: within 0.3 s passed)',
     ],
   );
+});
+
+/**
+ * An `l` frame's payload as the collector writes it (crates/core/src/wire/frames.rs): whose
+ * lines, then per line a header (length, 1<<30 not UTF-8, 1<<31 no newline) and its bytes.
+ */
+function lineFrame(node: string, process: string, stderr: boolean, lines: [Buffer, boolean][]): Buffer {
+  const text = (s: string) => {
+    const b = Buffer.from(s);
+    const n = Buffer.alloc(4);
+    n.writeUInt32LE(b.length);
+    return [n, b];
+  };
+  const records = lines.flatMap(([bytes, newline]) => {
+    const header = Buffer.alloc(4);
+    const utf8 = Buffer.from(bytes.toString('utf8')).equals(bytes);
+    header.writeUInt32LE((bytes.length | (utf8 ? 0 : 1 << 30) | (newline ? 0 : 2 ** 31)) >>> 0);
+    return [header, bytes];
+  });
+  return Buffer.concat([...text(node), ...text(process), Buffer.from([stderr ? 1 : 0]), ...records]);
+}
+
+test('output lines taken as a frame keep the same bytes as taken as events: not UTF-8, \\r, pieces without a newline, short and long', (t) => {
+  const lines: [Buffer, boolean][] = [
+    [Buffer.from('hello'), true],
+    [Buffer.from([0x61, 0xff, 0x62, 0x0d]), true],
+    [Buffer.from(''), true],
+    [Buffer.from('wor'), false],
+    [Buffer.from([0xe2, 0x82]), false],
+    [Buffer.from('ld'), true],
+    [Buffer.from(`${'y'.repeat(100)}\xff`, 'latin1'), true],
+    [Buffer.from('z'.repeat(63)), true],
+    [Buffer.from('last'), false],
+  ];
+  const run = new LineRun(lineFrame('root', 'p', false, lines));
+  const events: OutputEvent[] = Array.from({ length: run.length }, (_, i) => run.event(i));
+  const byEvents = new Observation(spec, new Set(['root:p']));
+  events.forEach((e, i) => byEvents.event(e, i));
+  const byFrame = new Observation(spec, new Set(['root:p']));
+  byFrame.lines(run);
+  // Another process's lines, and another stream's, are not this one's.
+  byFrame.lines(new LineRun(lineFrame('root', 'p', true, [[Buffer.from('err'), true]])));
+  byFrame.lines(new LineRun(lineFrame('root/u', 'init', false, [[Buffer.from('x'), true]])));
+  const written = Buffer.concat(lines.map(([b, newline]) => (newline ? Buffer.concat([b, Buffer.from('\n')]) : b)));
+  t.deepEqual(byFrame.output('root:p', 'stdout'), written);
+  t.deepEqual(byEvents.output('root:p', 'stdout'), written);
+  t.deepEqual(byFrame.output('root:p', 'stderr'), Buffer.from('err\n'));
+  t.is(byFrame.output('root/u:init', 'stdout'), undefined, 'not kept: its output is not checked');
 });
 
 test('the start completes once every init and process has started', (t) => {

@@ -13,7 +13,8 @@ import type { ExpectationResult, TreeResult } from '../src/check/results.js';
 import { testTree } from '../src/check/test-tree.js';
 import type { StartEvent, TreeEvent } from '../src/events.js';
 import { alive, gate, mountTable, tempDir } from './helpers/host.js';
-import { ofKind } from './helpers/events.js';
+import { runCli } from './helpers/cli.js';
+import { ndjson, ofKind } from './helpers/events.js';
 
 /** Writes a tree.json and returns its path. */
 function treeFile(text: string): string {
@@ -404,4 +405,36 @@ test('a spec object has paths but no positions; an invalid file is a result with
   const missing = await testTree('/nonexistent/tree.json');
   t.is(missing.status, 'invalid');
   t.is(missing.note, 'cannot read /nonexistent/tree.json: no such file');
+});
+
+test('output is checked byte for byte (not UTF-8, \\r, a line in pieces, no last newline); onEvent gets what spawn --json prints', async (t) => {
+  const long = 'x'.repeat(70_000);
+  const printf = String.raw`printf 'a\377b\r\n'; head -c 70000 /dev/zero | tr '\0' x; echo; printf 'tail'; printf 'err\351\n' >&2`;
+  const spec = {
+    name: 'root',
+    processes: [
+      {
+        name: 'bytes',
+        command: ['sh', '-c', printf],
+        expect: {
+          stdout: { lines: ['a\uFFFDb\r', long, 'tail'], contains: `\r\n${long}\ntail` },
+          stderr: { lines: ['err\uFFFD'] },
+        },
+      },
+    ],
+  };
+  const seen: TreeEvent[] = [];
+  const r = await testTree(spec, { onEvent: (e) => seen.push(e) });
+  t.is(r.status, 'passed', JSON.stringify(r.results.filter((e) => !e.passed)));
+  t.is(r.results.filter((e) => e.expectation.kind === 'output').length, 3);
+  const cli = await runCli(['spawn', '--json', '-'], { input: JSON.stringify(spec) });
+  t.is(cli.code, 0, cli.stderr);
+  const expected = ndjson(cli.stdout).filter(ofKind('output'));
+  // The 70 000 bytes come in two pieces (64 KiB at most each), the first without a newline.
+  t.is(expected.length, 5);
+  t.is(JSON.stringify(seen.filter(ofKind('output'))), JSON.stringify(expected));
+  t.deepEqual(
+    seen.filter((e) => e.event !== 'output').map((e) => e.event),
+    ['start', 'start', 'exit', 'exit', 'end'],
+  );
 });

@@ -42,6 +42,8 @@ export type PidnsTreeErrorCode =
   | 'TREE_GONE'
   /** What was awaited did not happen within `timeoutMs`. */
   | 'TIMEOUT'
+  /** `spawnTree`'s `onEvent` threw: the tree was killed; `cause` is what it threw. */
+  | 'ON_EVENT_FAILED'
   /** No detached tree with this id runs here. */
   | 'UNKNOWN_TREE'
   /**
@@ -77,8 +79,8 @@ export class PidnsTreeError extends Error {
   /** For INVALID_SPEC: every problem found, in document order. */
   readonly issues: readonly SpecIssue[];
 
-  constructor(code: PidnsTreeErrorCode, message: string, issues: readonly SpecIssue[] = []) {
-    super(message);
+  constructor(code: PidnsTreeErrorCode, message: string, issues: readonly SpecIssue[] = [], options?: ErrorOptions) {
+    super(message, options);
     this.code = code;
     this.issues = issues;
   }
@@ -105,6 +107,7 @@ const CODES: Readonly<Record<PidnsTreeErrorCode, true>> = {
   NOT_PERMITTED: true,
   TREE_GONE: true,
   TIMEOUT: true,
+  ON_EVENT_FAILED: true,
   UNKNOWN_TREE: true,
   STATE_UNSAFE: true,
 };

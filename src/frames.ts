@@ -81,6 +81,9 @@ const NOT_UTF8 = 1 << 30;
 /** In a line record's header: no newline followed this piece of a line. */
 const NO_NEWLINE = 0x80000000;
 const LENGTH = NOT_UTF8 - 1;
+const NEWLINE = 0x0a;
+/** Lines shorter than this are copied in JavaScript (see written). */
+const SHORT = 64;
 
 /**
  * The output lines of an `l` frame (crates/core/src/wire/frames.rs): whose they are, then one
@@ -120,6 +123,31 @@ export class LineRun {
     }
     this.#body = body;
     this.length = count;
+  }
+
+  /**
+   * What the process wrote in these lines, byte for byte: each line, then its newline unless
+   * it had none. No event objects and no decoding (what `pidns-tree test` keeps of a stream).
+   */
+  written(): Buffer {
+    const body = this.#body;
+    let size = 0;
+    for (let i = 0; i < this.length; i++) {
+      const header = body.readUInt32LE(this.#records[i]);
+      size += (header & LENGTH) + ((header & NO_NEWLINE) === 0 ? 1 : 0);
+    }
+    const out = Buffer.allocUnsafe(size);
+    let to = 0;
+    for (let i = 0; i < this.length; i++) {
+      const at = this.#records[i] as number;
+      const header = body.readUInt32LE(at);
+      const end = at + 4 + (header & LENGTH);
+      // A short line byte by byte: a call into C++ per line costs more than its bytes.
+      if (end - at < SHORT) for (let from = at + 4; from < end; from++) out[to++] = body[from] as number;
+      else to += body.copy(out, to, at + 4, end);
+      if ((header & NO_NEWLINE) === 0) out[to++] = NEWLINE;
+    }
+    return out;
   }
 
   /** Line `index` as the event `spawn --json` prints for it. */

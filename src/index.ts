@@ -5,6 +5,7 @@
  * `testTree(spec)` runs one and checks what its tree.json expects (`expect`).
  */
 export { spawnTree, type SpawnTreeOptions } from './api/spawn-tree.js';
+export type { OnEvent } from './api/on-event.js';
 export {
   Tree,
   type ExecOptions,

@@ -16,13 +16,19 @@
  * spawnTree resolves, and a reader that starts at once (`for await (const e of
  * tree.events())` right after it) must get every line, also those printed while the rest of
  * the tree was starting. Reading cannot stop meanwhile either: the starts spawnTree waits for
- * come on the same stream, behind that output.
+ * come on the same stream, behind that output. With `onEvent` there is a reader from the first
+ * event on, so nothing is held for later: output is trimmed to `keepOutput` from the start.
+ *
+ * `onEvent` is given each event as its frame is decoded, before the waits see it: an event that
+ * completes spawnTree's start has reached the callback before spawnTree resolves, and a callback
+ * that throws has killed the tree before any wait goes on (see on-event.ts).
  */
 import { PidnsTreeError } from '../errors.js';
 import type { EndEvent, TreeEvent } from '../events.js';
 import { BlockPool, type Block } from '../block-pool.js';
 import { LineRun, parseEvents } from '../frames.js';
 import type { RunningTree } from '../running-tree.js';
+import { OnEventHandler, type OnEvent } from './on-event.js';
 
 interface Entry {
   readonly seq: number;
@@ -34,6 +40,8 @@ interface Chunk {
   readonly first: number;
   readonly run: LineRun;
   readonly blocks: readonly Block[];
+  /** The bytes it holds: its frame and its lines' offsets. */
+  readonly bytes: number;
 }
 
 /** An iterator that is reading: the number of the next event it wants. */
@@ -45,6 +53,13 @@ interface Cursor {
 type Watch = (event: TreeEvent | undefined) => void;
 
 export const DEFAULT_KEEP_OUTPUT = 10_000;
+
+export interface EventLogOptions {
+  /** Output lines kept for later readers and waits (default 10 000); `'all'` keeps every one. */
+  readonly keepOutput?: number | 'all' | undefined;
+  /** Given every event as it is read, from the first. */
+  readonly onEvent?: OnEvent | undefined;
+}
 
 /** The last index of `items` (sorted by `key`) whose key is <= `value`, or -1. */
 function lastAtOrBefore<T>(items: readonly T[], from: number, key: (item: T) => number, value: number): number {
@@ -71,6 +86,8 @@ export class EventLog {
   #lineHead = 0;
   /** Output lines kept. */
   #kept = 0;
+  /** Bytes the kept chunks hold (their frames and line offsets). */
+  #heldBytes = 0;
   #seq = 0;
   readonly #keep: number;
   readonly #cursors = new Set<Cursor>();
@@ -89,11 +106,17 @@ export class EventLog {
   #failure: Error | undefined;
   #holds = 0;
   /** Set until the caller has had its turn to start reading (see handedOut). */
-  #pinned = true;
+  #pinned: boolean;
+  readonly #handler: OnEventHandler | undefined;
 
-  constructor(tree: RunningTree, keepOutput: number | 'all' = DEFAULT_KEEP_OUTPUT) {
+  constructor(tree: RunningTree, options: EventLogOptions = {}) {
+    const keepOutput = options.keepOutput ?? DEFAULT_KEEP_OUTPUT;
     this.#tree = tree;
     this.#keep = keepOutput === 'all' ? Infinity : Math.max(0, keepOutput);
+    // The caller's callback sees every line as it comes: no line needs holding for it.
+    this.#pinned = options.onEvent === undefined;
+    this.#handler =
+      options.onEvent === undefined ? undefined : new OnEventHandler(options.onEvent, () => tree.signal('SIGKILL'));
     tree.keepAlive(false);
     void this.#pump();
   }
@@ -126,6 +149,7 @@ export class EventLog {
     this.#lifecycle.push({ seq: this.#seq++, event });
     this.#lifecycleEvents.push(event);
     if (event.event === 'end') this.#end = event;
+    this.#handler?.deliver(event);
     this.#watchers.forEach((watch) => watch(event));
     this.#lifecycleWatchers.forEach((watch) => watch(event));
   }
@@ -142,12 +166,14 @@ export class EventLog {
       blocks.forEach((b) => this.#pool.release(b));
       return;
     }
-    this.#chunks.push({ first: this.#seq, run, blocks });
+    this.#chunks.push({ first: this.#seq, run, blocks, bytes: bytes.length + run.length * 4 });
     this.#seq += run.length;
     this.#kept += run.length;
-    if (this.#watchers.size === 0) return;
+    this.#heldBytes += bytes.length + run.length * 4;
+    if (this.#watchers.size === 0 && this.#handler === undefined) return;
     for (let i = 0; i < run.length; i++) {
       const event = run.event(i);
+      this.#handler?.deliver(event);
       this.#watchers.forEach((watch) => watch(event));
     }
   }
@@ -188,6 +214,7 @@ export class EventLog {
       this.#lineHead += drop;
       if (this.#lineHead === chunk.run.length) {
         chunk.blocks.forEach((b) => this.#pool.release(b));
+        this.#heldBytes -= chunk.bytes;
         this.#chunkHead += 1;
         this.#lineHead = 0;
       }
@@ -232,6 +259,26 @@ export class EventLog {
     return this.#end;
   }
 
+  /** The bytes of output held for readers and waits that come later (frames and offsets). */
+  get heldBytes(): number {
+    return this.#heldBytes;
+  }
+
+  /** Why `onEvent` failed, if it threw; from then on that counts as handed to the caller. */
+  onEventFailure(): PidnsTreeError | undefined {
+    return this.#handler?.report();
+  }
+
+  /** Why `onEvent` failed, if it threw and the caller has not been told yet. */
+  get unreportedOnEventFailure(): PidnsTreeError | undefined {
+    return this.#handler?.unreported;
+  }
+
+  /** A wait's failure when the tree ends first: onEvent's failure if that ended it. */
+  #gone(what: string): PidnsTreeError {
+    return this.onEventFailure() ?? new PidnsTreeError('TREE_GONE', `the tree ended before ${what}`);
+  }
+
   /** The lifecycle events so far (start, exit, reap, zombies, error, end), in order. */
   get lifecycle(): readonly TreeEvent[] {
     return this.#lifecycleEvents;
@@ -272,9 +319,7 @@ export class EventLog {
     } catch (error) {
       return Promise.reject(error);
     }
-    if (this.#end !== undefined || this.#failure !== undefined) {
-      return Promise.reject(new PidnsTreeError('TREE_GONE', `the tree ended before ${what}`));
-    }
+    if (this.#end !== undefined || this.#failure !== undefined) return Promise.reject(this.#gone(what));
     const watchers = lifecycleOnly ? this.#lifecycleWatchers : this.#watchers;
     return new Promise<T>((resolve, reject) => {
       const release = this.#hold();
@@ -286,7 +331,7 @@ export class EventLog {
       };
       const watch = (event: TreeEvent | undefined): void => {
         if (event === undefined) {
-          finish(() => reject(new PidnsTreeError('TREE_GONE', `the tree ended before ${what}`)));
+          finish(() => reject(this.#gone(what)));
           return;
         }
         let found: T | undefined;
@@ -299,7 +344,7 @@ export class EventLog {
         }
         if (found !== undefined) finish(() => resolve(found));
         else if (event.event === 'end') {
-          finish(() => reject(new PidnsTreeError('TREE_GONE', `the tree ended before ${what}`)));
+          finish(() => reject(this.#gone(what)));
         }
       };
       const timer =

@@ -5,6 +5,7 @@ import type { SpawnMode } from '../native.js';
 import { RunningTree } from '../running-tree.js';
 import { checkSpecObject, checkSpecText, planStartCount, readSpecSource, type TreeSpec } from '../spec.js';
 import { EventLog } from './event-log.js';
+import type { OnEvent } from './on-event.js';
 import { Tree } from './tree.js';
 
 export interface SpawnTreeOptions {
@@ -18,6 +19,15 @@ export interface SpawnTreeOptions {
    * `events()` never misses a line: the tree waits for it instead.
    */
   keepOutput?: number | 'all';
+  /**
+   * Called with every event of the tree, in order, from the very first: synchronously as the
+   * events are read, so also those that come before `spawnTree` resolves. Nothing is held for
+   * it (output printed while the tree starts is kept only up to `keepOutput`). The tree waits
+   * while it runs; its return value is ignored (queue async work yourself). If it throws, it
+   * is called no more, the tree is killed, and `spawnTree` (while starting), `wait()` and
+   * `stop()` reject with ON_EVENT_FAILED, whose `cause` is what it threw.
+   */
+  onEvent?: OnEvent;
 }
 
 /**
@@ -30,7 +40,7 @@ export async function spawnTree(spec: TreeSpec | string, options: SpawnTreeOptio
   const plan = typeof spec === 'string' ? checkSpecText(await readSpecSource(spec), spec) : checkSpecObject(spec);
   // Output lines in binary frames: the log keeps them as bytes and makes objects on demand.
   const running = RunningTree.start(plan, options.mode ?? 'auto', { format: 'lines' });
-  const log = new EventLog(running, options.keepOutput);
+  const log = new EventLog(running, { keepOutput: options.keepOutput, onEvent: options.onEvent });
   const tree = new Tree(running, log);
   const expected = planStartCount(plan);
   try {
@@ -46,6 +56,9 @@ export async function spawnTree(spec: TreeSpec | string, options: SpawnTreeOptio
       options.startTimeoutMs ?? 30_000,
       true,
     );
+    // onEvent may have thrown on any event up to this one, the last start included.
+    const failure = log.onEventFailure();
+    if (failure !== undefined) throw failure;
     if (outcome.event === 'end' || outcome.event === 'error') {
       const why = log.lifecycle
         .filter((e): e is ErrorEvent => e.event === 'error')
@@ -57,7 +70,11 @@ export async function spawnTree(spec: TreeSpec | string, options: SpawnTreeOptio
     }
   } catch (error) {
     log.handedOut();
-    await tree.stop({ graceMs: 0 });
+    // Stopped, not just dropped: nothing is left running. When onEvent threw, stop() rejects
+    // with that same failure, which is what this throws anyway.
+    await tree.stop({ graceMs: 0 }).catch((stopError: unknown) => {
+      if (stopError !== log.onEventFailure()) throw stopError;
+    });
     throw error;
   }
   log.handedOut();

@@ -151,25 +151,51 @@ export class Tree implements AsyncDisposable {
     return this.#running.signalProcess(node, process, signal);
   }
 
-  /** Resolves with `end` once every process of the tree has exited. */
-  wait(): Promise<EndEvent> {
+  /**
+   * Resolves with `end` once every process of the tree has exited. Rejects with
+   * ON_EVENT_FAILED (once the tree has ended) when `spawnTree`'s `onEvent` threw.
+   */
+  async wait(): Promise<EndEvent> {
+    const end = await this.#ended();
+    const failure = this.#log.onEventFailure();
+    if (failure !== undefined) throw failure;
+    return end;
+  }
+
+  /**
+   * SIGTERM to the root init (which stops every namespace), SIGKILL after `graceMs`. Rejects,
+   * as `wait()` does, with ON_EVENT_FAILED when `onEvent` threw.
+   */
+  async stop(options: StopOptions = {}): Promise<EndEvent> {
+    const end = await this.#stopped(options.graceMs ?? 10_000);
+    const failure = this.#log.onEventFailure();
+    if (failure !== undefined) throw failure;
+    return end;
+  }
+
+  /**
+   * Stops the tree; throws ON_EVENT_FAILED only if `onEvent` threw and neither `wait()` nor
+   * `stop()` (nor a wait that the tree's end failed) has told you so already.
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.#stopped(10_000);
+    const failure = this.#log.unreportedOnEventFailure;
+    if (failure !== undefined) throw this.#log.onEventFailure() ?? failure;
+  }
+
+  #ended(): Promise<EndEvent> {
     return this.#log.find((e) => (e.event === 'end' ? e : undefined), 'its end', undefined, true);
   }
 
-  /** SIGTERM to the root init (which stops every namespace), SIGKILL after `graceMs`. */
-  async stop(options: StopOptions = {}): Promise<EndEvent> {
+  async #stopped(graceMs: number): Promise<EndEvent> {
     if (this.#log.ended !== undefined) return this.#log.ended;
     this.#running.signal('SIGTERM');
-    const kill = setTimeout(() => this.#running.signal('SIGKILL'), options.graceMs ?? 10_000);
+    const kill = setTimeout(() => this.#running.signal('SIGKILL'), graceMs);
     try {
-      return await this.wait();
+      return await this.#ended();
     } finally {
       clearTimeout(kill);
     }
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.stop();
   }
 
   #name(node: string): string {

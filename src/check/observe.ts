@@ -4,6 +4,7 @@
  * time with the time it arrived, so unit tests can drive it without a kernel.
  */
 import type { EndEvent, ErrorEvent, ExitEvent, ReapEvent, StartEvent, TreeEvent } from '../events.js';
+import type { LineRun } from '../frames.js';
 import type { Plan } from '../spec.js';
 
 /** What a namespace's /proc listed once the tree was up, or why it could not be read. */
@@ -95,6 +96,15 @@ export class Observation {
         this.end = { event, at };
         return false;
     }
+  }
+
+  /**
+   * Takes output lines as the collector sends them (an `l` frame): the same as an `output`
+   * event for each, without making one; those of a target whose output is not checked are
+   * dropped.
+   */
+  lines(run: LineRun): void {
+    this.#output.get(`${run.node}:${run.process}\0${run.stream}`)?.push(run.written());
   }
 
   /** The exact bytes a kept target wrote to a stream (undefined if it was not kept). */

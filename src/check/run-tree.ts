@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 
 import { PidnsTreeError, type PidnsTreeErrorCode } from '../errors.js';
 import type { TreeEvent } from '../events.js';
+import { LineRun, parseEvents } from '../frames.js';
 import type { SpawnMode } from '../native.js';
 import { RunningTree } from '../running-tree.js';
 import { evaluate, seconds } from './evaluate.js';
@@ -86,7 +87,9 @@ export async function runTree(tree: LoadedTree, options: RunOptions = {}): Promi
   }
   let running: RunningTree;
   try {
-    running = RunningTree.start(tree.plan, options.mode ?? 'auto');
+    // Output lines in binary frames: what a check keeps of them is their bytes, so no line is
+    // made into JSON by the collector and parsed back here (see frames.ts).
+    running = RunningTree.start(tree.plan, options.mode ?? 'auto', { format: 'lines' });
   } catch (error) {
     // Nothing can run here (privileges, user namespaces, the native part): not this tree's fault.
     if (error instanceof PidnsTreeError && FATAL.has(error.code)) throw error;
@@ -123,34 +126,43 @@ export async function runTree(tree: LoadedTree, options: RunOptions = {}): Promi
   const processTimers = new Map<string, NodeJS.Timeout>();
   const seenWanted = new Set(expectations.filter((e) => e.kind === 'processesSeen').map((e) => e.node));
 
+  const onEvent = options.onEvent;
+  const take = (event: TreeEvent): void => {
+    const up = obs.event(event, now());
+    if (event.event === 'start') {
+      const target = `${event.node}:${event.process}`;
+      const ms = processBounds.get(target);
+      if (ms !== undefined) {
+        const stop = (): void => {
+          // False when it has exited already (its exit is on its way): then it kept its bound.
+          const signalled = running.signalProcess(event.node, event.process, 'SIGTERM');
+          if (!signalled) return;
+          obs.stopped.set(target, `within ${seconds(ms)} passed`);
+          processTimers.set(
+            target,
+            stops.after(STOP_GRACE_MS, () => running.signalProcess(event.node, event.process, 'SIGKILL')),
+          );
+        };
+        processTimers.set(target, stops.after(ms, stop));
+      }
+    }
+    if (up) {
+      for (const node of seenWanted) {
+        const init = obs.starts.get(`${node}:init`)?.event;
+        if (init !== undefined) obs.seen.set(node, procSeen(node, init.pids));
+      }
+    }
+    if (event.event === 'exit') stops.cancel(processTimers.get(`${event.node}:${event.process}`));
+    onEvent?.(event);
+  };
   try {
-    for await (const event of running.events()) {
-      const up = obs.event(event, now());
-      if (event.event === 'start') {
-        const target = `${event.node}:${event.process}`;
-        const ms = processBounds.get(target);
-        if (ms !== undefined) {
-          const stop = (): void => {
-            // False when it has exited already (its exit is on its way): then it kept its bound.
-            const signalled = running.signalProcess(event.node, event.process, 'SIGTERM');
-            if (!signalled) return;
-            obs.stopped.set(target, `within ${seconds(ms)} passed`);
-            processTimers.set(
-              target,
-              stops.after(STOP_GRACE_MS, () => running.signalProcess(event.node, event.process, 'SIGKILL')),
-            );
-          };
-          processTimers.set(target, stops.after(ms, stop));
-        }
+    for await (const frame of running.frames()) {
+      if (frame.kind === 'e') parseEvents<TreeEvent>(frame.body).forEach(take);
+      else if (frame.kind === 'l') {
+        const run = new LineRun(frame.body);
+        obs.lines(run);
+        if (onEvent !== undefined) for (let i = 0; i < run.length; i++) onEvent(run.event(i));
       }
-      if (up) {
-        for (const node of seenWanted) {
-          const init = obs.starts.get(`${node}:init`)?.event;
-          if (init !== undefined) obs.seen.set(node, procSeen(node, init.pids));
-        }
-      }
-      if (event.event === 'exit') stops.cancel(processTimers.get(`${event.node}:${event.process}`));
-      options.onEvent?.(event);
     }
   } finally {
     stops.clear();
