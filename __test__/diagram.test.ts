@@ -15,6 +15,7 @@ import type { StartEvent } from '../src/events.js';
 import { modelSync } from '../src/model/node-loader.js';
 import { layoutDiagram } from '../src/render/diagram/layout.js';
 import { LiveState } from '../src/render/diagram/live-state.js';
+import { drawnRows } from '../src/render/diagram/live-view.js';
 import { renderMermaid } from '../src/render/diagram/mermaid.js';
 import { KeptReaps, markdownSummary, SUMMARY_ROWS } from '../src/render/diagram/summary.js';
 import { diagramFromPlan, diagramFromSimulation, diagramProcesses } from '../src/render/diagram/model.js';
@@ -257,4 +258,12 @@ test('guard: Host must name this server (DNS rebinding), Origin and Sec-Fetch-Si
   });
   t.deepEqual(parseHost('[::1]:80'), { name: '[::1]', port: 80 });
   t.is(parseHost('a:b:c'), null);
+});
+
+test('the live page draws every row of a small tree, and of a large one those in view and 40 around them', (t) => {
+  t.deepEqual(drawnRows(400, { scrollTop: 5000, height: 900 }), [0, 400]);
+  // Rows are 18 px under a 30 px title: at the top, 50 rows in view and 40 below.
+  t.deepEqual(drawnRows(1100, { scrollTop: 0, height: 900 }), [0, 88]);
+  // Scrolled to row 500: 40 above, 50 in view, 40 below.
+  t.deepEqual(drawnRows(1100, { scrollTop: 30 + 500 * 18, height: 900 }), [460, 590]);
 });

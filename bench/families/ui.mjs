@@ -7,7 +7,6 @@
 // animation frames; target: none over 50 ms), and the events the page applied per second.
 // Baseline: `pidns-tree ps ID`, what one would run instead to see the tree.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 
@@ -15,13 +14,8 @@ import { chromium } from 'playwright-core';
 
 import { TIME } from '../lib/metrics.mjs';
 
-// The same places as the tests look (__test__/helpers/browser.ts: browserPath).
-const CHROMIUM = [
-  process.env.PIDNS_TREE_CHROMIUM,
-  '/usr/bin/chromium',
-  '/usr/bin/google-chrome',
-  '/usr/bin/chromium-browser',
-].find((p) => p !== undefined && existsSync(p));
+// The browser the tests use, launched as they launch it (__test__/helpers/browser.ts, built).
+const { browserPath: CHROMIUM, CHROMIUM_ARGS } = await import('../../dist/__test__/helpers/browser.js');
 const WINDOW_MS = 5000;
 const RATE = 1000;
 
@@ -36,10 +30,9 @@ function bigSpec(pump) {
 
 // Installed before the page's own scripts: every long animation frame, and the animation
 // frames' own rhythm (a gap between two is a frame the page could not paint in time). It also
-// tells the benchmark when the page has painted its diagram, and when it is ready (it applies
-// events and takes actions: the page's own record, pidnsTreePerf.paintedAt and readyAt, is set)
-// through bindings, where polling with waitForFunction would run Playwright's own script in the
-// page while the page renders, and be counted in its time.
+// tells the benchmark when the page has painted its diagram (the page's own record,
+// pidnsTreePerf.paintedAt, is set) through a binding, where polling with waitForFunction would
+// run Playwright's own script in the page while the page renders, and be counted in its time.
 const OBSERVER = `(() => {
   let perf;
   Object.defineProperty(globalThis, 'pidnsTreePerf', {
@@ -47,18 +40,16 @@ const OBSERVER = `(() => {
     get: () => perf,
     set: (record) => {
       perf = record;
-      for (const [key, binding] of [['paintedAt', '__pidnsTreePainted'], ['readyAt', '__pidnsTreeReady']]) {
-        let value;
-        Object.defineProperty(record, key, {
-          configurable: true,
-          enumerable: true,
-          get: () => value,
-          set: (v) => {
-            value = v;
-            globalThis[binding]?.();
-          },
-        });
-      }
+      let painted;
+      Object.defineProperty(record, 'paintedAt', {
+        configurable: true,
+        enumerable: true,
+        get: () => painted,
+        set: (value) => {
+          painted = value;
+          globalThis.__pidnsTreePainted?.();
+        },
+      });
     },
   });
   // long: in the window under the events; loading: the longest before it (the page's load and
@@ -110,7 +101,7 @@ export default {
       lines.once('line', resolve);
       ui.once('exit', (code) => reject(new Error(`pidns-tree ui exited ${code}`)));
     });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     ctx.onCleanup(() => void browser?.close());
 
     const page = async () => {
@@ -121,16 +112,13 @@ export default {
         p.on('pageerror', (e) => errors.push(e.message));
         let painted;
         const paintedNow = new Promise((resolve) => (painted = resolve));
-        let ready;
-        const readyNow = new Promise((resolve) => (ready = resolve));
         await p.exposeBinding('__pidnsTreePainted', () => painted());
-        await p.exposeBinding('__pidnsTreeReady', () => ready());
         await p.addInitScript(OBSERVER);
         await p.goto(url);
         await Promise.race([
-          Promise.all([paintedNow, readyNow]),
+          paintedNow,
           new Promise((resolve, reject) =>
-            setTimeout(() => reject(new Error('no diagram painted (or page not ready) in 60 s')), 60_000).unref(),
+            setTimeout(() => reject(new Error('no diagram painted in 60 s')), 60_000).unref(),
           ),
         ]);
         const first = await p.evaluate(() => ({ ...globalThis.pidnsTreePerf }));
@@ -157,7 +145,6 @@ export default {
           openMs: first.openAt,
           answerMs: first.messageAt - first.openAt,
           renderMs: first.paintedAt - first.snapshotAt,
-          readyMs: first.readyAt,
           loadFrameMs: storm.loading,
           maxFrameMs: Math.max(storm.maxGap, ...storm.long),
           longFrames: storm.long.length,
@@ -173,14 +160,13 @@ export default {
         {
           id: 'live-1032',
           title: 'the live page of a tree of 1,032 processes over 32 levels, under 1,000 reaped orphans a second',
-          note: 'ms: from navigation to the diagram painted, in three parts: the page loaded and its script started on the tree; the snapshot arrived (the server follows the tree it was started for and puts its picture in the page, drawn and as data: then 0; else it comes first on the event stream); render: from there to the frame that shows the diagram (a drawing that came with the page is on screen by then). Ready: from navigation until the page has taken the drawing over and applies events and actions. Longest frame while loading: the longest Long Animation Frame until then. Longest frame: the longest Long Animation Frame, or gap between animation frames, in 5 s under the events, from ready on; events/s: what the page applied.',
+          note: 'ms: from navigation to the diagram painted, in three parts: the page loaded and its script started on the tree; the snapshot arrived (the server follows the tree it was started for and puts its picture in the page: then 0; else it comes first on the event stream); render: from the snapshot to the diagram painted. Longest frame while loading: the longest Long Animation Frame until then. Longest frame: the longest Long Animation Frame, or gap between animation frames, in 5 s under the events; events/s: what the page applied.',
           baseline: 'ps-cli',
           metrics: [
             { ...TIME, label: 'to the diagram on screen' },
             { key: 'openMs', label: 'page up, script on the tree', unit: 'ms' },
             { key: 'answerMs', label: 'snapshot arrives', unit: 'ms' },
             { key: 'renderMs', label: 'render', unit: 'ms' },
-            { key: 'readyMs', label: 'ready (live, actions)', unit: 'ms' },
             { key: 'loadFrameMs', label: 'longest frame while loading', unit: 'ms' },
             { key: 'maxFrameMs', label: 'longest frame', unit: 'ms' },
             { key: 'longFrames', label: 'frames over 50 ms' },

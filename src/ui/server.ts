@@ -134,9 +134,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       encodeURIComponent(token),
     );
     const page = route === '/' ? inlinePage(html, text('ui.css'), text('live.js')) : { html, csp: CSP };
-    for (const mark of ['__FIRST_PICTURE__', '__FIRST_DIAGRAM__']) {
-      if (page.html.split(mark).length > 2) throw new Error(`${file}: ${mark} more than once`);
-    }
+    if (page.html.split('__FIRST_PICTURE__').length > 2) throw new Error(`${file}: __FIRST_PICTURE__ more than once`);
     pages.set(route, page);
   }
   // Known once the server listens (the port is part of it); until then everything is refused.
@@ -159,12 +157,8 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     }
     const page = pages.get(url.pathname);
     if (page !== undefined && req.method === 'GET') {
-      const first = firstPicture(options.catalog, options.defaultTree);
-      // One pass, with a function: what the tree's data says (a process could be named
-      // __FIRST_PICTURE__) is never read as a placeholder or a pattern.
-      const html = page.html.replace(/__FIRST_(DIAGRAM|PICTURE)__/g, (_, which: string) =>
-        which === 'DIAGRAM' ? first.diagram : first.data,
-      );
+      // As a function: the tree's data must not be read as a pattern.
+      const html = page.html.replace('__FIRST_PICTURE__', () => firstPicture(options.catalog, options.defaultTree));
       send(res, 200, TYPES['.html'] ?? '', html, page.csp);
       return;
     }

@@ -1,8 +1,6 @@
 /**
- * What the live page draws, in one place for the page (src/ui/web/diagram-view.ts) and for the
- * server that draws the page's first picture into its HTML (src/ui/first-picture.ts): the two
- * must make the same layout and draw the same rows, or the page could not take over the
- * server's drawing.
+ * What the live page (src/ui/web/diagram-view.ts) draws of a tree: its layout, and which rows.
+ * Pure, so that the rule is tested without a browser.
  */
 import { layoutDiagram, type Layout } from './layout.js';
 import type { Diagram } from './model.js';
@@ -11,9 +9,6 @@ import { METRICS } from './svg.js';
 /** Rows drawn above and below the view; all of them when there are at most ALL_ROWS. */
 const MARGIN = 40;
 const ALL_ROWS = 400;
-
-/** The view the server assumes for the first picture: a tall window, at the top. */
-export const FIRST_VIEW = { scrollTop: 0, height: 1200 } as const;
 
 /** The layout of a live diagram: room for the widest state a process can come to. */
 export function liveLayout(diagram: Diagram): Layout {

@@ -1,7 +1,7 @@
 /**
- * The diagram in a page: the SVG markup of render/diagram/svg.ts (the same the CLI exports),
- * drawn here or taken over from the server's first picture. The boxes are drawn whole; of the
- * rows, only those in view and a margin around them (render/diagram/live-view.ts). Processes that change state are patched in place, and the
+ * The diagram in a page: the SVG markup of render/diagram/svg.ts (the same the CLI exports).
+ * The boxes are drawn whole; of the rows, only those in view and a margin around them
+ * (render/diagram/live-view.ts). Processes that change state are patched in place, and the
  * rows drawn later show the patched state. Rows are reached with the keyboard (one tab stop,
  * arrows move, Enter or Space acts) or a click.
  */
@@ -78,25 +78,6 @@ export class DiagramView {
     this.#range = this.#wanted();
     this.#container.innerHTML = renderSvg(layout, { interactive: true, rows: (all) => this.#inRange(all) });
     this.#index(hadFocus);
-  }
-
-  /**
-   * Takes over the drawing the server put in the page (src/ui/first-picture.ts): the same
-   * diagram, of which rows `drawn` (first, last + 1) were drawn. False when there is none.
-   */
-  adopt(diagram: Diagram, drawn: readonly [number, number]): boolean {
-    if (this.#container.querySelector('svg g.rows') === null) return false;
-    this.#take(liveLayout(diagram));
-    this.#range = [drawn[0], drawn[1]];
-    this.#index(false);
-    // A window taller than the server thought: draw what is now in view.
-    this.#onScroll();
-    return true;
-  }
-
-  /** A drawing in the page that is not this view's (another tree's): gone. */
-  clear(): void {
-    this.#container.replaceChildren();
   }
 
   #take(layout: Layout): Layout {

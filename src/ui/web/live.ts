@@ -92,8 +92,6 @@ async function loadTrees(): Promise<void> {
 interface FirstPicture {
   tree: string;
   version: number;
-  /** The rows the server drew of it (first, last + 1): the diagram is in the page already. */
-  drawn: [number, number];
   snapshot: PackedSnapshot;
 }
 
@@ -125,16 +123,8 @@ function open(id: string, first?: FirstPicture | null): void {
   const known = first?.tree === id ? first : undefined;
   if (known !== undefined) {
     perf['messageAt'] ??= performance.now();
-    perf['snapshotAt'] ??= performance.now();
-    // The diagram came drawn with the page: it is on screen after this frame, and the page
-    // takes it over after that (events that come meanwhile wait in the queue).
-    requestAnimationFrame(() =>
-      requestAnimationFrame(() => {
-        perf['paintedAt'] ??= performance.now();
-        void takeOver(mine, known);
-      }),
-    );
-  } else view.clear();
+    receive(mine, { kind: 'snapshot', snapshot: known.snapshot });
+  }
   const after = known === undefined ? '' : `?after=${known.version}`;
   const source = new EventSource(api(`/api/trees/${encodeURIComponent(id)}/events${after}`));
   mine.source = source;
@@ -151,53 +141,14 @@ function open(id: string, first?: FirstPicture | null): void {
   });
 }
 
-/** A snapshot from the stream is the state from now on, drawn anew; the events queued before it are in it. */
-function takeSnapshot(target: NonNullable<typeof current>, snapshot: PackedSnapshot): void {
-  target.state = LiveState.fromSnapshot(unpackSnapshot(snapshot));
-  queued = [];
-  view.render(target.state.diagram(`tree ${target.id}`));
-  shown(target.state);
-}
-
-/** Lets the browser paint and take input between the parts of a long job. */
-function nextTask(): Promise<void> {
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => resolve();
-    channel.port2.postMessage(null);
-  });
-}
-
-/**
- * Takes over the server's drawing of `first` (on screen already), in two tasks of a few tens
- * of milliseconds rather than one long one: the state, then the layout. Events that came
- * meanwhile, all after its version, wait in the queue and apply next. A snapshot from the
- * stream that comes first wins.
- */
-async function takeOver(target: NonNullable<typeof current>, first: FirstPicture): Promise<void> {
-  const state = LiveState.fromSnapshot(unpackSnapshot(first.snapshot));
-  await nextTask();
-  if (current !== target || target.state !== undefined) return;
-  const diagram = state.diagram(`tree ${target.id}`);
-  target.state = state;
-  if (!view.adopt(diagram, first.drawn)) view.render(diagram);
-  shown(state);
-}
-
-/** The state is on screen: what the status says, and the events that waited for it. */
-function shown(state: LiveState): void {
-  perf['rows'] = view.layout?.lines.length ?? 0;
-  perf['readyAt'] ??= performance.now();
-  showCounts(state);
-  showEnd();
-  if (queued.length > 0 && frame === 0) frame = requestAnimationFrame(flush);
-}
-
 function receive(target: NonNullable<typeof current>, u: Update): void {
   if (current !== target) return;
   if (u.kind === 'snapshot') {
     perf['snapshotAt'] ??= performance.now();
-    takeSnapshot(target, u.snapshot);
+    target.state = LiveState.fromSnapshot(unpackSnapshot(u.snapshot));
+    queued = [];
+    redraw();
+    showEnd();
     if (perf['renderedAt'] === undefined) {
       perf['renderedAt'] = performance.now();
       // The next frame's start: the diagram has been laid out and painted once.
