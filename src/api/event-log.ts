@@ -269,14 +269,23 @@ export class EventLog {
     return this.#handler?.report();
   }
 
+  /** Why `onEvent` failed, if it threw, told or not. */
+  get onEventFailurePeek(): PidnsTreeError | undefined {
+    return this.#handler?.failure;
+  }
+
   /** Why `onEvent` failed, if it threw and the caller has not been told yet. */
   get unreportedOnEventFailure(): PidnsTreeError | undefined {
     return this.#handler?.unreported;
   }
 
-  /** A wait's failure when the tree ends first: onEvent's failure if that ended it. */
+  /**
+   * A wait's failure when the tree ends first: onEvent's failure if that ended it. Not counted
+   * as told: a wait may be one nobody awaits (Tree.exec's own); the public waits count it
+   * (Tree: #told).
+   */
   #gone(what: string): PidnsTreeError {
-    return this.onEventFailure() ?? new PidnsTreeError('TREE_GONE', `the tree ended before ${what}`);
+    return this.#handler?.failure ?? new PidnsTreeError('TREE_GONE', `the tree ended before ${what}`);
   }
 
   /** The lifecycle events so far (start, exit, reap, zombies, error, end), in order. */

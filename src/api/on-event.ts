@@ -63,6 +63,11 @@ export class OnEventHandler {
     return this.#failure;
   }
 
+  /** The failure, if the callback threw, whether or not the caller has been told. */
+  get failure(): PidnsTreeError | undefined {
+    return this.#failure;
+  }
+
   /** The failure, if the callback threw and nothing has handed it to the caller yet. */
   get unreported(): PidnsTreeError | undefined {
     return this.#reported ? undefined : this.#failure;

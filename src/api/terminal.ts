@@ -51,6 +51,8 @@ export interface TerminalProcessInfo {
   readonly pids: Pids;
   readonly kill: (signal?: SignalName | number) => boolean;
   readonly exited: Promise<ExitEvent>;
+  /** What the caller's `wait()` returns: `exited`, as the tree hands waits to the caller. */
+  readonly wait: () => Promise<ExitEvent>;
 }
 
 /** The size a terminal is opened with, checked. */
@@ -83,7 +85,7 @@ export function terminalProcess(terminal: NativeTerminal, info: TerminalProcessI
       return terminal.resize(c, r);
     },
     kill: info.kill,
-    wait: (): Promise<ExitEvent> => info.exited,
+    wait: info.wait,
   });
 }
 

@@ -142,7 +142,15 @@ export class Tree implements AsyncDisposable {
   ): Promise<E>;
   waitFor(predicate: (event: TreeEvent) => boolean, options?: { timeoutMs?: number }): Promise<TreeEvent>;
   waitFor(predicate: (event: TreeEvent) => boolean, options: { timeoutMs?: number } = {}): Promise<TreeEvent> {
-    return this.#log.find((e) => (predicate(e) ? e : undefined), 'the awaited event', options.timeoutMs);
+    return this.#told(this.#log.find((e) => (predicate(e) ? e : undefined), 'the awaited event', options.timeoutMs));
+  }
+
+  /** A wait handed to the caller: if it fails with onEvent's failure, the caller has been told. */
+  #told<T>(wait: Promise<T>): Promise<T> {
+    return wait.catch((error: unknown) => {
+      if (error === this.#log.onEventFailurePeek) this.#log.onEventFailure();
+      throw error;
+    });
   }
 
   /** Sends a signal to `'root/a:worker'` or to the init of `'root/a'`, through its pidfd. */
@@ -280,9 +288,10 @@ export class Tree implements AsyncDisposable {
     const kill = (signal: SignalName | number = 'SIGTERM'): boolean => this.#running.signalProcess(node, name, signal);
     // The streams are made only now, in the same turn the caller gets them: a stream that ends
     // without data may emit 'end' as soon as libuv reports EOF, and nobody must miss it.
-    if (terminal !== undefined) return terminalProcess(terminal, { node, name, pids, kill, exited });
+    if (terminal !== undefined)
+      return terminalProcess(terminal, { node, name, pids, kill, exited, wait: () => this.#told(exited) });
     const stdio = stdioFromFds(fds);
-    return { node, name, pids, ...stdio, kill, wait: () => exited };
+    return { node, name, pids, ...stdio, kill, wait: () => this.#told(exited) };
   }
 
   /**
