@@ -2,7 +2,8 @@
 // The web pages of `pidns-tree ui` and the playground, bundled by esbuild from src/ui/web (plain
 // TypeScript and DOM: no framework, no front-end dependency) with the shared diagram code:
 // - dist/ui/: what the ui server serves (live.html, playground.html, live.js, playground.js,
-//   ui.css, pidns_tree.wasm); the server fills in the token (__TOKEN__);
+//   ui.css, pidns_tree.wasm); the server fills in the token (__TOKEN__), and puts ui.css and
+//   live.js inside the live page (src/ui/inline-page.ts);
 // - dist/playground/: the playground as static files to publish as they are (index.html,
 //   playground.js, ui.css, pidns_tree.wasm), with its Content-Security-Policy in a meta tag.
 // The web code is type-checked with its own tsconfig (DOM, no Node) first. The weight of each

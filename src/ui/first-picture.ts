@@ -6,10 +6,7 @@
  * A JSON data block is not script: the Content-Security-Policy does not apply, and `<` is
  * escaped so that nothing in the data (a command, a name) can close the element.
  *
- * (The server once drew the diagram into the page as well, so that it was on screen before any
- * script ran. It was slower, measured: 750 ms against 610 ms to the diagram on screen in
- * alternating rounds. Chromium lays out the SVG while it is still parsing the page, and again
- * at the end.)
+ * Not the diagram itself: drawn into the page by the server it was slower to appear (bench/NOTES.md).
  */
 import { htmlSafeJson, snapshotJson } from './snapshot-json.js';
 import type { Picture, TreeCatalog } from './source.js';

@@ -37,7 +37,7 @@ const TYPES: Record<string, string> = {
 };
 
 /** The files the pages load, by name: nothing else under the directory is served. */
-export const ASSETS = ['live.js', 'playground.js', 'ui.css', 'pidns_tree.wasm'] as const;
+export const ASSETS = ['playground.js', 'ui.css', 'pidns_tree.wasm'] as const;
 const PAGES = { '/': 'live.html', '/playground': 'playground.html' } as const;
 
 export interface UiServerOptions {
@@ -124,7 +124,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   const token = newToken();
   const assets = new Map<string, Buffer>();
   for (const name of ASSETS) assets.set(name, readFileSync(path.join(options.assets, name)));
-  const text = (name: (typeof ASSETS)[number]) => assets.get(name)?.toString('utf8') ?? '';
+  const text = (name: string) => readFileSync(path.join(options.assets, name), 'utf8');
   // What is the same for every answer is filled in once: the token, and on the live page its
   // stylesheet and script.
   const pages = new Map<string, { html: string; csp: string }>();
@@ -251,7 +251,8 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
   guarding.config = { token, port, names: ['localhost', ...(options.names ?? [])].map((n) => n.toLowerCase()) };
-  // The picture of the tree the server was started for is packed now, not when the first page asks.
+  // Packs the picture of the tree the server was started for now (snapshotJson keeps the packed
+  // list of processes), not when the first page asks.
   firstPicture(options.catalog, options.defaultTree);
   const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
