@@ -262,7 +262,8 @@ test('guard: Host must name this server (DNS rebinding), Origin and Sec-Fetch-Si
 
 test('the live page draws every row of a small tree, and of a large one those in view and 40 around them', (t) => {
   t.deepEqual(drawnRows(400, { scrollTop: 5000, height: 900 }), [0, 400]);
-  // Rows are 18 px under a 30 px title: at the top, 50 rows in view and 40 below.
+  // Rows are 18 px under a 30 px title: at the top, rows 0-47 in view (and 2 rows' worth of
+  // title counted as seen), and 40 below.
   t.deepEqual(drawnRows(1100, { scrollTop: 0, height: 900 }), [0, 88]);
   // Scrolled to row 500: 40 above, 50 in view, 40 below.
   t.deepEqual(drawnRows(1100, { scrollTop: 30 + 500 * 18, height: 900 }), [460, 590]);

@@ -14,8 +14,6 @@ import { chromium } from 'playwright-core';
 
 import { TIME } from '../lib/metrics.mjs';
 
-// The browser the tests use, launched as they launch it (__test__/helpers/browser.ts, built).
-const { browserPath: CHROMIUM, CHROMIUM_ARGS } = await import('../../dist/__test__/helpers/browser.js');
 const WINDOW_MS = 5000;
 const RATE = 1000;
 
@@ -53,7 +51,7 @@ const OBSERVER = `(() => {
     },
   });
   // long: in the window under the events; loading: the longest before it (the page's load and
-  // its taking over of the server's drawing).
+  // first drawing).
   const frames = { long: [], loading: 0, maxGap: 0, last: 0, from: 0 };
   globalThis.__frames = frames;
   const take = (list) => {
@@ -79,6 +77,9 @@ export default {
   name: 'ui',
   title: 'The live page (pidns-tree ui)',
   async prepare(ctx) {
+    // The browser the tests use, with their flags (__test__/helpers/browser.ts, built by
+    // `npm run build`); loaded here, so that the other families run without the built tests.
+    const { browserPath: CHROMIUM, CHROMIUM_ARGS } = await import('../../dist/__test__/helpers/browser.js');
     if (CHROMIUM === undefined) throw new Error('no chromium: apt-get install chromium (scripts/prepare-test-host.sh)');
     const pump = path.join(ctx.tmp, 'orphan-pump');
     execFileSync('gcc', ['-O2', '-Wall', '-o', pump, path.join(ctx.root, 'bench', 'ui', 'orphan-pump.c')]);
