@@ -3,7 +3,7 @@
  * scripts/prepare-test-host.sh installs), or Chrome; PIDNS_TREE_CHROMIUM names another. Driven by
  * playwright-core, which brings no browser of its own.
  */
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -39,15 +39,28 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-/** A fresh headless browser with a profile of its own, and no network but what the page asks for. */
-export async function launchBrowser(): Promise<BrowserContext> {
+/**
+ * A fresh headless browser with a profile of its own (a directory mkdtemp made for it: `close`
+ * closes the browser, then removes it; before, every browser test left one in /tmp), and no
+ * network but what the page asks for.
+ */
+export async function launchBrowser(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
   if (browserPath === undefined) throw new Error(NO_BROWSER);
-  return chromium.launchPersistentContext(mkdtempSync(path.join(tmpdir(), 'pidns-tree-chromium-')), {
+  const profile = mkdtempSync(path.join(tmpdir(), 'pidns-tree-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
     executablePath: browserPath,
     headless: true,
     viewport: { width: 1400, height: 900 },
     args: CHROMIUM_ARGS,
   });
+  return {
+    context,
+    // Only once the browser has exited: until then it may still write into its profile.
+    close: async () => {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
 }
 
 /** Every console error, failed request and uncaught exception of a page, as text. */
@@ -71,8 +84,8 @@ export async function openPage(
   url?: string,
   options: { offline?: boolean } = {},
 ): Promise<{ page: Page; problems: string[] }> {
-  const context = await launchBrowser();
-  t.teardown(() => context.close());
+  const { context, close } = await launchBrowser();
+  t.teardown(close);
   const page = await context.newPage();
   const problems = watchProblems(page);
   if (url !== undefined) {

@@ -115,7 +115,7 @@ export class LiveState {
   /**
    * The state as a snapshot (what a new page gets first). Its list of processes is the same
    * array from one snapshot to the next while no process started or exited: a server that
-   * packs it for the pages does so once (ui/picture-json.ts).
+   * packs it for the pages does so once (ui/snapshot-json.ts).
    */
   snapshot(): LiveSnapshot {
     this.#sameProcesses ??= this.processes();
