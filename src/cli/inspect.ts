@@ -4,7 +4,7 @@
  */
 import { nativeError, PidnsTreeError } from '../errors.js';
 import { native } from '../native.js';
-import { styleFor } from '../render/format.js';
+import { counted, styleFor } from '../render/format.js';
 import { EXIT } from './exit-codes.js';
 import { describeError, errorJson, reportError } from './report-error.js';
 
@@ -56,7 +56,7 @@ export function inspectCommand(options: { pid: string; json: boolean }): number 
   }
   const s = styleFor(process.stdout);
   const n = found.levels.length;
-  const lines = [`pid ${found.pid} (${found.name}): ${n} PID-namespace ${n === 1 ? 'level' : 'levels'}, yours first`];
+  const lines = [`pid ${found.pid} (${found.name}): ${counted(n, 'PID-namespace level')}, yours first`];
   const width = Math.max(...found.levels.map((l) => `pid:[${l.namespace}]`.length));
   found.levels.forEach((level, i) => {
     const note = i === 0 ? s.dim('  ← where you are') : i === n - 1 ? s.dim('  ← its own') : '';

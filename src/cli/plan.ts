@@ -1,7 +1,7 @@
 /** `pidns-tree plan <tree.json | ->`: the tree as `spawn` would start it; nothing is started. */
 import { hostLevels } from '../host-level.js';
 import { modelSync } from '../model/node-loader.js';
-import { styleFor } from '../render/format.js';
+import { counted, styleFor } from '../render/format.js';
 import { renderPlan } from '../render/model-view.js';
 import { readSpecSourceForCli, withReproduciblePids } from '../spec.js';
 import { diagramFromPlan } from '../render/diagram/model.js';
@@ -37,8 +37,8 @@ export async function planCommand(options: PlanOptions): Promise<number> {
     const style = styleFor(process.stdout);
     const ranged = planned.predicted.some((p) => Object.keys(p.ranges).length > 0);
     const header =
-      `${source}: ${planned.namespaces} ${planned.namespaces === 1 ? 'namespace' : 'namespaces'}, ` +
-      `${planned.processes} ${planned.processes === 1 ? 'process' : 'processes'}; ` +
+      `${source}: ${counted(planned.namespaces, 'namespace')}, ` +
+      `${counted(planned.processes, 'process', 'processes')}; ` +
       (planned.reproduciblePids
         ? 'the PIDs spawn gives them, exact: it starts them one at a time in this order and holds every ' +
           'program until the tree exists (reproduciblePids; nothing started)'

@@ -1,7 +1,7 @@
 /** `pidns-tree ps <id>`: a detached tree as it is now, every process with its PIDs and state. */
 import { ps } from '../live/client.js';
 import { findTree } from '../live/state-dir.js';
-import { describeExit, pidChain, shellWords, styleFor, truncate } from '../render/format.js';
+import { counted, describeExit, pidChain, shellWords, styleFor, truncate } from '../render/format.js';
 import { LiveState } from '../render/diagram/live-state.js';
 import { drawDiagram, type OutputFormat } from './diagram-output.js';
 import { EXIT } from './exit-codes.js';
@@ -38,7 +38,7 @@ export function psCommand(options: { id: string; json: boolean; format?: OutputF
     const zombies = reply.zombies[node] ?? 0;
     const state = (p: (typeof here)[number]) => (p.exit !== null ? describeExit(p.exit.code, p.exit.signal) : p.state);
     lines.push(
-      `${s.bold(node)}  init ${init === undefined ? '?' : `${pidChain(init.start.pids, s)}  ${state(init)}`}${zombies > 0 ? `  ${zombies} zombies` : ''}`,
+      `${s.bold(node)}  init ${init === undefined ? '?' : `${pidChain(init.start.pids, s)}  ${state(init)}`}${zombies > 0 ? `  ${counted(zombies, 'zombie')}` : ''}`,
     );
     const width = Math.max(0, ...here.map((p) => p.start.process.length));
     for (const p of here.filter((p) => p.start.process !== 'init')) {

@@ -5,7 +5,7 @@
  */
 import { hostLevels } from '../host-level.js';
 import { modelSync } from '../model/node-loader.js';
-import { styleFor } from '../render/format.js';
+import { counted, styleFor } from '../render/format.js';
 import { renderSimulation } from '../render/model-view.js';
 import { readSpecSourceForCli } from '../spec.js';
 import { diagramFromSimulation } from '../render/diagram/model.js';
@@ -40,13 +40,13 @@ export async function simulateCommand(options: SimulateOptions): Promise<number>
     const plan = model.check(text, source, hostLevels());
     if (options.format === 'svg' || options.format === 'mermaid') {
       const n = sim.steps.length;
-      const title = `${source}: after ${n} simulated ${n === 1 ? 'step' : 'steps'}`;
+      const title = `${source}: after ${counted(n, 'simulated step')}`;
       process.stdout.write(drawDiagram(diagramFromSimulation(sim, plan.nodes, title), options.format));
       return EXIT.ok;
     }
     const style = styleFor(process.stdout);
     const n = sim.steps.length;
-    const header = `${source}: simulated with ${n} ${n === 1 ? 'step' : 'steps'} (nothing runs)`;
+    const header = `${source}: simulated with ${counted(n, 'step')} (nothing runs)`;
     process.stdout.write(
       `${style.dim(header)}\n${renderSimulation(sim, plan.nodes, style, process.stdout.columns ?? 120)}\n`,
     );

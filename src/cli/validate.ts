@@ -1,6 +1,7 @@
 /** `pidns-tree validate <tree.json | ->`: check a spec without running anything. */
 import { readExpectations } from '../check/expectations.js';
 import { PidnsTreeError } from '../errors.js';
+import { counted } from '../render/words.js';
 import { checkSpecText, planProcesses, readSpecSourceForCli } from '../spec.js';
 import { EXIT } from './exit-codes.js';
 import { reportInvalid } from './report-error.js';
@@ -19,11 +20,7 @@ export async function validateCommand(options: ValidateOptions): Promise<number>
     const { expectations, issues } = readExpectations(text, true);
     if (issues.length > 0) {
       const count = issues.length;
-      throw new PidnsTreeError(
-        'INVALID_SPEC',
-        `${source} is not a valid tree (${count} ${count === 1 ? 'problem' : 'problems'})`,
-        issues,
-      );
+      throw new PidnsTreeError('INVALID_SPEC', `${source} is not a valid tree (${counted(count, 'problem')})`, issues);
     }
     const depth = Math.max(...plan.nodes.map((n) => n.depth));
     const processes = planProcesses(plan).length;

@@ -5,7 +5,7 @@
  * the web pages bundle it.
  */
 import type { ExitEvent, ReapEvent, StartEvent, ZombiesEvent } from '../events.js';
-import { describeExit, pidChain } from './words.js';
+import { counted, describeExit, pidChain } from './words.js';
 
 /** The events about one process (a namespace's init, for reaps and zombies). */
 export type ProcessEvent = StartEvent | ExitEvent | ReapEvent | ZombiesEvent;
@@ -42,6 +42,6 @@ export function eventWords(e: ProcessEvent, naming: PidNaming = 'chain'): string
     case 'zombies':
       return e.count === 0
         ? 'no zombies left'
-        : `${e.count} ${e.count === 1 ? 'zombie' : 'zombies'} (pid ${e.pids.join(', ')}): this PID 1 does not reap`;
+        : `${counted(e.count, 'zombie')} (pid ${e.pids.join(', ')}): this PID 1 does not reap`;
   }
 }

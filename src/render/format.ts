@@ -1,7 +1,7 @@
 /** Small text helpers shared by the renderers; the ones that need no Node live in words.ts. */
 import { plain, type Style } from './words.js';
 
-export { describeExit, pidChain, plain, shellWords, truncate, type Style } from './words.js';
+export { counted, describeExit, pidChain, plain, shellWords, truncate, type Style } from './words.js';
 
 const ansi: Style = {
   bold: (t) => `\u001b[1m${t}\u001b[22m`,

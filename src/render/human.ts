@@ -11,7 +11,7 @@ import type { ErrorEvent, ExitEvent, StartEvent, TreeEvent } from '../events.js'
 import { parseEvents, type Frame } from '../frames.js';
 import { planStartCount, type Plan } from '../spec.js';
 import { eventWords } from './event-words.js';
-import { describeExit, styleFor, type Style } from './format.js';
+import { counted, describeExit, styleFor, type Style } from './format.js';
 import { renderTree, startKey } from './tree-view.js';
 
 export class HumanRenderer {
@@ -87,9 +87,7 @@ export class HumanRenderer {
 
   #showTree(): void {
     const namespaces = this.#plan.nodes.length;
-    const header =
-      `pidns-tree: ${namespaces} ${namespaces === 1 ? 'namespace' : 'namespaces'}, ` +
-      `${this.#processes} ${this.#processes === 1 ? 'process' : 'processes'} up`;
+    const header = `pidns-tree: ${counted(namespaces, 'namespace')}, ${counted(this.#processes, 'process', 'processes')} up`;
     this.#out.write(
       `${this.#style.dim(header)}\n${renderTree(this.#plan, this.#starts, this.#style, this.#out.columns ?? 120)}\n\n`,
     );
@@ -132,7 +130,7 @@ export class HumanRenderer {
     const error = this.#firstError;
     const text =
       code === 0
-        ? `pidns-tree: all ${this.#processes} ${this.#processes === 1 ? 'process' : 'processes'} exited 0`
+        ? `pidns-tree: all ${counted(this.#processes, 'process', 'processes')} exited 0`
         : error !== undefined
           ? `pidns-tree: exit ${code}: namespace ${error.node}: ${error.message}`
           : failed === undefined

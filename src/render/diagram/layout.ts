@@ -15,7 +15,7 @@
  *         │   └───────────────────────────────────┘ │
  *         └─────────────────────────────────────────┘
  */
-import { describeExit, pidChain, pidText, shellWords, truncate } from '../words.js';
+import { counted, describeExit, pidChain, pidText, shellWords, truncate } from '../words.js';
 import type { Diagram, DiagramNamespace, DiagramProcess, PidValue } from './model.js';
 
 /** How a row's state is coloured. */
@@ -132,8 +132,8 @@ export function pidWords(p: Pick<DiagramProcess, 'pids'>): string {
 /** What the top border of a namespace's box says after its path. */
 export function boxSummary(ns: Pick<DiagramNamespace, 'reaped' | 'zombies'>): string {
   const parts: string[] = [];
-  if (ns.reaped > 0) parts.push(`reaped ${ns.reaped} ${ns.reaped === 1 ? 'orphan' : 'orphans'}`);
-  if (ns.zombies.count > 0) parts.push(`${ns.zombies.count} ${ns.zombies.count === 1 ? 'zombie' : 'zombies'}`);
+  if (ns.reaped > 0) parts.push(`reaped ${counted(ns.reaped, 'orphan')}`);
+  if (ns.zombies.count > 0) parts.push(counted(ns.zombies.count, 'zombie'));
   return parts.join(' · ');
 }
 
@@ -279,7 +279,7 @@ export function layoutDiagram(diagram: Diagram, options: LayoutOptions = {}): La
   const nameCol = (d: number) => gutterCol(d) + (gutter[d] ?? 1) + 1;
 
   const zombieName = (ns: DiagramNamespace) =>
-    `${ns.zombies.count} ${ns.zombies.count === 1 ? 'zombie' : 'zombies'}${ns.zombies.pids.length > 0 ? ` (pid ${ns.zombies.pids.join(', ')})` : ''}`;
+    `${counted(ns.zombies.count, 'zombie')}${ns.zombies.pids.length > 0 ? ` (pid ${ns.zombies.pids.join(', ')})` : ''}`;
   let stateCol = 0;
   for (const e of entries) {
     for (const p of e.members) stateCol = Math.max(stateCol, nameCol(e.depth) + (texts.get(p)?.name.length ?? 0));

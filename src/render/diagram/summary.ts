@@ -5,7 +5,7 @@
  * step): long tables say how many rows they left out.
  */
 import type { ReapEvent } from '../../events.js';
-import { describeExit, pidChain } from '../words.js';
+import { counted, describeExit, pidChain } from '../words.js';
 import type { LiveState } from './live-state.js';
 import { renderMermaid } from './mermaid.js';
 import { diagramProcesses } from './model.js';
@@ -45,8 +45,8 @@ export function markdownSummary(
   const { first, count } = options.reaps;
   const namespaces = new Set(processes.map((p) => p.node)).size;
   out.push(
-    `${processes.length} processes (inits included) in ${namespaces} ${namespaces === 1 ? 'namespace' : 'namespaces'}; ` +
-      `${failed.length} did not exit 0; ${count} ${count === 1 ? 'orphan' : 'orphans'} reaped.`,
+    `${processes.length} processes (inits included) in ${counted(namespaces, 'namespace')}; ` +
+      `${failed.length} did not exit 0; ${counted(count, 'orphan')} reaped.`,
     '',
   );
   out.push('```mermaid', renderMermaid(diagram).trimEnd(), '```', '');
@@ -58,7 +58,7 @@ export function markdownSummary(
   if (processes.length > SUMMARY_ROWS) out.push('', `(${processes.length - SUMMARY_ROWS} more processes not listed)`);
   if (count > 0) {
     out.push('', '| reaped by the init of | orphan, innermost first | how it ended |', '| --- | --- | --- |');
-    for (const r of first.slice(0, SUMMARY_ROWS)) {
+    for (const r of first) {
       const where = r.pids === undefined ? `pid ${r.pid}` : pidChain(r.pids);
       out.push(`| \`${cell(r.node)}\` | ${cell(where)} | ${cell(describeExit(r.code, r.signal))} |`);
     }

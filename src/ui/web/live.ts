@@ -7,6 +7,7 @@ import type { TreeEvent } from '../../events.js';
 import { LiveState, toDiagramProcess, unpackSnapshot, type PackedSnapshot } from '../../render/diagram/live-state.js';
 import { pidWords } from '../../render/diagram/layout.js';
 import { eventSubject, eventWords } from '../../render/event-words.js';
+import { counted } from '../../render/words.js';
 import type { TreeSummary } from '../source.js';
 import { ActionDialog, field, signalSelect } from './actions-dialog.js';
 import { DiagramView } from './diagram-view.js';
@@ -233,7 +234,7 @@ function describe(e: TreeEvent): string | undefined {
   }
 }
 
-const reapText = (node: string, count: number) => `${node}:init reaped ${count} ${count === 1 ? 'orphan' : 'orphans'}`;
+const reapText = (node: string, count: number) => `${node}:init reaped ${counted(count, 'orphan')}`;
 
 function appendLog(events: readonly TreeEvent[]): void {
   // Reaps come in storms: one line per namespace and frame says how many.
