@@ -124,7 +124,6 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   const token = newToken();
   const assets = new Map<string, Buffer>();
   for (const name of ASSETS) assets.set(name, readFileSync(path.join(options.assets, name)));
-  const text = (name: string) => readFileSync(path.join(options.assets, name), 'utf8');
   // What is the same for every answer is filled in once: the token, and on the live page its
   // stylesheet and script.
   const pages = new Map<string, { html: string; csp: string }>();
@@ -133,7 +132,14 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       '__TOKEN__',
       encodeURIComponent(token),
     );
-    const page = route === '/' ? inlinePage(html, text('ui.css'), text('live.js')) : { html, csp: CSP };
+    const page =
+      route === '/'
+        ? inlinePage(
+            html,
+            assets.get('ui.css')?.toString('utf8') ?? '',
+            readFileSync(path.join(options.assets, 'live.js'), 'utf8'),
+          )
+        : { html, csp: CSP };
     if (page.html.split('__FIRST_PICTURE__').length > 2) throw new Error(`${file}: __FIRST_PICTURE__ more than once`);
     pages.set(route, page);
   }

@@ -74,24 +74,13 @@ export class DiagramView {
   /** Draws the whole diagram (a change of shape); the selected row stays selected. */
   render(diagram: Diagram): void {
     const hadFocus = this.#container.contains(document.activeElement);
-    const layout = this.#take(liveLayout(diagram));
-    this.#range = this.#wanted();
-    this.#container.innerHTML = renderSvg(layout, { interactive: true, rows: (all) => this.#inRange(all) });
-    this.#index(hadFocus);
-  }
-
-  #take(layout: Layout): Layout {
+    const layout = liveLayout(diagram);
     this.#layout = layout;
     this.#patched = new Map();
     this.#byKey = new Map(layout.lines.map((r) => [r.key, r]));
     this.#order = layout.lines.filter((r) => r.kind !== 'zombies').map((r) => r.key);
-    return layout;
-  }
-
-  /** Finds the drawn rows and boxes; the selected row (or the first) is the tab stop. */
-  #index(focus: boolean): void {
-    const layout = this.#layout;
-    if (layout === undefined) return;
+    this.#range = this.#wanted();
+    this.#container.innerHTML = renderSvg(layout, { interactive: true, rows: (all) => this.#inRange(all) });
     this.#rowsGroup = this.#container.querySelector<SVGGElement>('g.rows');
     this.#indexRows();
     this.#boxes = new Map();
@@ -104,7 +93,7 @@ export class DiagramView {
       });
     }
     const keep = this.#selected !== undefined && this.#byKey.has(this.#selected) ? this.#selected : this.#order[0];
-    if (keep !== undefined) this.#select(keep, focus);
+    if (keep !== undefined) this.#select(keep, hadFocus);
   }
 
   /** The rows (first, last + 1) to draw: those in view and a margin, or all of a small tree. */
