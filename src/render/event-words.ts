@@ -17,6 +17,11 @@ export type ProcessEvent = StartEvent | ExitEvent | ReapEvent | ZombiesEvent;
 export type PidNaming = 'chain' | 'own';
 
 /** `node:process` the event is about: `node:init` for a reap or a count of zombies. */
+/** A reaped orphan's PIDs, innermost first, or its PID in the reaping namespace when the chain is not known. */
+export function orphanPids(e: ReapEvent): string {
+  return e.pids === undefined ? `pid ${e.pid}` : pidChain(e.pids);
+}
+
 export function eventSubject(e: ProcessEvent): string {
   return `${e.node}:${e.event === 'reap' || e.event === 'zombies' ? 'init' : e.process}`;
 }
@@ -35,10 +40,8 @@ export function eventWords(e: ProcessEvent, naming: PidNaming = 'chain'): string
       const why = e.error ?? e.reason;
       return why === undefined ? what : `${what}: ${why}`;
     }
-    case 'reap': {
-      const who = naming === 'own' || e.pids === undefined ? `pid ${e.pid}` : pidChain(e.pids);
-      return `reaped orphan ${who}, ${describeExit(e.code, e.signal)}`;
-    }
+    case 'reap':
+      return `reaped orphan ${naming === 'own' ? `pid ${e.pid}` : orphanPids(e)}, ${describeExit(e.code, e.signal)}`;
     case 'zombies':
       return e.count === 0
         ? 'no zombies left'

@@ -5,8 +5,9 @@
  * step): long tables say how many rows they left out.
  */
 import type { ReapEvent } from '../../events.js';
-import { counted, describeExit, pidChain } from '../words.js';
+import { counted, describeExit } from '../words.js';
 import type { LiveState } from './live-state.js';
+import { orphanPids } from '../event-words.js';
 import { renderMermaid } from './mermaid.js';
 import { diagramProcesses } from './model.js';
 import { pidWords, stateText } from './layout.js';
@@ -59,8 +60,7 @@ export function markdownSummary(
   if (count > 0) {
     out.push('', '| reaped by the init of | orphan, innermost first | how it ended |', '| --- | --- | --- |');
     for (const r of first) {
-      const where = r.pids === undefined ? `pid ${r.pid}` : pidChain(r.pids);
-      out.push(`| \`${cell(r.node)}\` | ${cell(where)} | ${cell(describeExit(r.code, r.signal))} |`);
+      out.push(`| \`${cell(r.node)}\` | ${cell(orphanPids(r))} | ${cell(describeExit(r.code, r.signal))} |`);
     }
     if (count > first.length) out.push('', `(${count - first.length} more reaps not listed)`);
   }
