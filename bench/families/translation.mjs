@@ -22,11 +22,17 @@ export default {
   async prepare(ctx) {
     const { findTree, request, ps } = ctx.pkg;
     const { inspectPid } = ctx.pkg.native();
-    const id = `bench-${process.pid}-big`;
     const file = ctx.writeSpec('big', bigSpec());
-    // A detached supervisor outlives us: whatever happens from here on, the tree goes.
+    let count = 0; // processes and inits
+    for (let ns = bigSpec(); ns !== undefined; ns = ns.children?.[0]) count += ns.processes.length + 1;
+    // The tree lives only while this family is measured (enter/leave, each round): its 1,032
+    // processes and 32 /proc mounts would otherwise sit under every other family's runs.
+    let id;
     let tree;
-    ctx.onCleanup(() => {
+    let pids = [];
+    let rounds = 0;
+    const stopTree = () => {
+      if (id === undefined) return;
       try {
         tree ??= findTree(id);
         request(tree, { t: 'stop', graceMs: 2000 });
@@ -34,15 +40,26 @@ export default {
       } catch {
         // not started, or already gone
       }
-    });
-    await ctx.command([process.execPath, ctx.cli, 'spawn', '--detach', '--name', id, file]);
-    tree = findTree(id);
-    const pids = ps(tree).processes.map((p) => p.start.pids.host);
+      id = undefined;
+      tree = undefined;
+    };
+    // A detached supervisor outlives us: whatever happens from here on, the tree goes.
+    ctx.onCleanup(stopTree);
+    const enter = async () => {
+      id = `bench-${process.pid}-big-${rounds++}`;
+      await ctx.command([process.execPath, ctx.cli, 'spawn', '--detach', '--name', id, file]);
+      tree = findTree(id);
+      pids = ps(tree).processes.map((p) => p.start.pids.host);
+      if (pids.length !== count) throw new Error(`ps lists ${pids.length} processes, not the ${count} of the tree`);
+    };
+    const leave = async () => stopTree();
     return {
+      enter,
+      leave,
       groups: [
         {
           id: 'big',
-          title: `translation: a live tree of ${pids.length} processes over 32 levels`,
+          title: `translation: a live tree of ${count} processes over 32 levels`,
           baseline: 'ps',
           contenders: [
             { id: 'ps', label: 'ps (supervisor work, in-process client)', run: async () => timeSync(() => ps(tree)) },
@@ -53,7 +70,7 @@ export default {
             },
             {
               id: 'inspect-tree',
-              label: `inspect of all ${pids.length} processes of the tree (in-process)`,
+              label: `inspect of all ${count} processes of the tree (in-process)`,
               run: async () => timeSync(() => pids.forEach((pid) => inspectPid(pid))),
             },
             {

@@ -12,7 +12,12 @@
 // @typedef {object} Prepared
 // @property {Group[]} groups
 // @property {Check[]} [checks]       targets across groups
-// @property {() => void} [cleanup]   synchronous (it also runs on Ctrl-C); undo what prepare did
+// @property {() => Promise<void>} [enter]   in each round, before its groups: start what they
+//           measure against (a live tree, a storm, a browser); it throwing fails them that round
+// @property {() => Promise<void>} [leave]   in each round, after its groups (also when they
+//           failed): stop it all, so that nothing of this family runs while another is measured
+// @property {() => void} [cleanup]   synchronous (it also runs on Ctrl-C); undo what prepare did,
+//           and what enter started if leave did not run
 //
 // @typedef {object} Group            contenders measured in the same rounds
 // @property {string} id              unique in the family
@@ -73,6 +78,9 @@ export function checkPrepared(family, prepared) {
     throw new Error(`bench: family ${family.name}: ${why} (see bench/lib/family.mjs)`);
   };
   if (!Array.isArray(prepared?.groups)) fail('prepare() must resolve with { groups: [...] }');
+  for (const hook of ['enter', 'leave', 'cleanup']) {
+    if (prepared[hook] !== undefined && typeof prepared[hook] !== 'function') fail(`${hook} is not a function`);
+  }
   const groups = new Map();
   for (const g of prepared.groups) {
     if (typeof g.id !== 'string' || groups.has(g.id)) fail(`group id ${JSON.stringify(g.id)} is missing or repeated`);

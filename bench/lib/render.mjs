@@ -89,6 +89,9 @@ export function renderMarkdown(summary, { machine, resultsFile, notes }) {
       if (g.title !== fam.title) md += `### ${g.title}\n\n`;
       if (g.note) md += `${g.note}\n\n`;
       md += `${groupTable(g)}\n\n`;
+      if (g.busy.rounds > 0) {
+        md += `The machine was still busy (up to ${g.busy.maxPercent}% of its cores) when this family started in ${g.busy.rounds} of ${g.busy.of} rounds: other work was running; these numbers are less sure than the rest.\n\n`;
+      }
       const failed = failuresText(g);
       if (failed) md += `Failed measurements (not numbers):\n${failed}\n\n`;
     }

@@ -2,6 +2,7 @@
 // max; the ratio to the baseline measured in the same rounds; each target and check, met or not.
 // Pure: no I/O, so what is rendered is exactly what was measured.
 import { TIME } from './metrics.mjs';
+import { QUIET_PERCENT } from './quiet.mjs';
 import { stats } from './stats.mjs';
 
 const DEFAULT_METRICS = [TIME];
@@ -74,7 +75,19 @@ function summariseGroup(family, group, records) {
     })),
     contenders,
     targets,
+    busy: busyOf(mine),
   };
+}
+
+/**
+ * The rounds in which the machine was still busy when the family started (measure.mjs waits
+ * for a quiet machine, for a bounded time): how many, of how many, and the busiest.
+ */
+function busyOf(records) {
+  const byRound = new Map();
+  for (const r of records) if (r.busyPercent !== undefined) byRound.set(r.round, r.busyPercent);
+  const busy = [...byRound.values()].filter((b) => b > QUIET_PERCENT);
+  return { rounds: busy.length, of: byRound.size, maxPercent: busy.length === 0 ? null : Math.max(...busy) };
 }
 
 function summariseCheck(check, groups) {
