@@ -340,9 +340,12 @@ byId('stop').addEventListener('click', () => {
 });
 byId('refresh').addEventListener('click', () => void loadTrees());
 
-// The tree the address names (or the one whose picture came with the page) is opened at once,
-// while the list loads.
+// The tree the address names (or the one whose picture came with the page) is opened at once.
+// The list of trees is asked for after that picture is on screen: its request, its answer and
+// its drawing would otherwise share the page's first frame.
 const first = firstPicture();
 const named = new URLSearchParams(location.hash.slice(1)).get('tree') ?? first?.tree ?? null;
 if (named !== null) open(named, first);
-void loadTrees().catch((error: unknown) => say(String(error), 'bad'));
+const listTrees = () => void loadTrees().catch((error: unknown) => say(String(error), 'bad'));
+if (named !== null && first?.tree === named) requestAnimationFrame(() => setTimeout(listTrees, 0));
+else listTrees();
