@@ -68,6 +68,34 @@ test('layout: every PID of every process sits in the gutter of its namespace, bo
   }
 });
 
+test("layout: a namespace's states and commands line up just after its names (and its parents'), inside its box, whatever is deeper", (t) => {
+  // A chain 12 deep under root: one column for the whole tree put root's states past every
+  // deeper namespace's PIDs.
+  type Namespace = { name: string; processes: { name: string; command: string[] }[]; children?: Namespace[] };
+  let deep: Namespace = { name: 'l12', processes: [{ name: 'leaf', command: ['sleep', '1'] }] };
+  for (let d = 11; d >= 1; d -= 1) deep = { name: `l${d}`, processes: [], children: [deep] };
+  const layout = layoutDiagram(
+    diagramFromPlan(modelSync().plan({ ...spec, children: [...spec.children, deep] }), 'plan'),
+  );
+  const boxes = new Map(layout.boxes.map((b) => [b.path, b]));
+  const byDepth = new Map<number, Set<number>>();
+  for (const r of layout.lines) {
+    const box = boxes.get(r.node);
+    if (box === undefined) return t.fail(`no box ${r.node}`);
+    t.is(
+      r.state.col,
+      Math.max(...layout.lines.filter((o) => o.depth <= r.depth).map((o) => o.name.col + o.name.text.length)) + 2,
+      `${r.key}: just after the names of its depth and of those above it`,
+    );
+    t.true(r.command.col + r.command.text.length < box.right, `${r.key}: its command is inside its box`);
+    byDepth.set(r.depth, (byDepth.get(r.depth) ?? new Set()).add(r.state.col));
+  }
+  for (const [depth, cols] of byDepth) t.is(cols.size, 1, `one state column at depth ${depth}`);
+  const web = layout.lines.find((r) => r.key === 'root:web');
+  const leaf = layout.lines.find((r) => r.key.endsWith('l12:leaf'));
+  t.true((web?.state.col ?? Infinity) < (leaf?.pids.at(-1)?.col ?? 0), "root's states are left of the deepest PIDs");
+});
+
 test('SVG: well-formed XML (xmllint), escapes commands, names every process', (t) => {
   const planned = modelSync().plan(spec);
   const svg = renderSvg(layoutDiagram(diagramFromPlan(planned, 'a <plan> & "quotes"')), { standalone: true });

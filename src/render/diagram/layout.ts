@@ -3,7 +3,8 @@
  * nested in their parent's box, and each process is a row that crosses every box around it,
  * with its PID in that namespace written just inside that box's left edge (its gutter). Read a
  * row from the left: host PID, PID in the root, in the next box... down to its own namespace,
- * then its name, state and command. Pure and deterministic: the CLI's SVG export and the web
+ * then its name, state and command (the state in a column per depth, which steps right with
+ * the depth: a shallow row's state stays next to its name). Pure and deterministic: the CLI's SVG export and the web
  * pages draw the same layout (svg.ts), and tests check it without a browser.
  *
  *   host  ┌ root ───────────────────────────────────┐
@@ -280,17 +281,33 @@ export function layoutDiagram(diagram: Diagram, options: LayoutOptions = {}): La
 
   const zombieName = (ns: DiagramNamespace) =>
     `${counted(ns.zombies.count, 'zombie')}${ns.zombies.pids.length > 0 ? ` (pid ${ns.zombies.pids.join(', ')})` : ''}`;
-  let stateCol = 0;
+  // The state and command columns, one per depth: a namespace's rows (and its siblings') line
+  // up just after their names and those of the namespaces around them. One column for the whole tree put the state of the root's
+  // processes past every deeper namespace's PIDs: 2,000 pixels right of their names in a tree
+  // 32 levels deep, out of a window's view.
+  const nameEnd = new Array<number>(maxDepth + 1).fill(0);
+  const commandLens = new Array<number>(maxDepth + 1).fill(0);
   for (const e of entries) {
-    for (const p of e.members) stateCol = Math.max(stateCol, nameCol(e.depth) + (texts.get(p)?.name.length ?? 0));
+    let end = Math.max(nameEnd[e.depth] as number, nameCol(e.depth));
+    let command = commandLens[e.depth] as number;
+    for (const p of e.members) {
+      const t = texts.get(p) as Texts;
+      end = Math.max(end, nameCol(e.depth) + t.name.length);
+      command = Math.max(command, t.command.length);
+    }
     if (e.ns.zombies.count > 0) {
-      stateCol = Math.max(stateCol, nameCol(e.depth) + zombieName(e.ns).length);
+      end = Math.max(end, nameCol(e.depth) + zombieName(e.ns).length);
       stateWidth = Math.max(stateWidth, 'zombie'.length);
     }
+    nameEnd[e.depth] = end;
+    commandLens[e.depth] = command;
   }
-  stateCol += 2;
-  const commandCol = stateCol + stateWidth + (stateWidth > 0 ? 2 : 0);
-  let contentEnd = commandCol + commandLen;
+  // Deeper namespaces' states never sit left of shallower ones': the columns step to the right.
+  for (let d = 1; d <= maxDepth; d += 1) nameEnd[d] = Math.max(nameEnd[d] as number, nameEnd[d - 1] as number);
+  const stateCol = (d: number) => (nameEnd[d] as number) + 2;
+  const commandCol = (d: number) => stateCol(d) + stateWidth + (stateWidth > 0 ? 2 : 0);
+  let contentEnd = 0;
+  for (let d = 0; d <= maxDepth; d += 1) contentEnd = Math.max(contentEnd, commandCol(d) + (commandLens[d] as number));
   // A box must also be wide enough for its label on the top border.
   for (const e of entries) {
     const need = (left[e.depth] ?? 0) + 3 + e.ns.path.length + 2 + (maxDepth - e.depth) + 1;
@@ -312,8 +329,8 @@ export function layoutDiagram(diagram: Diagram, options: LayoutOptions = {}): La
       lines.push(
         new ProcessRow(row, p, e, grid, {
           name: { col: nameCol(e.depth), text: t.name },
-          state: { col: stateCol, text: t.state, tone: toneOf(p) },
-          command: { col: commandCol, text: t.command },
+          state: { col: stateCol(e.depth), text: t.state, tone: toneOf(p) },
+          command: { col: commandCol(e.depth), text: t.command },
         }),
       );
       row += 1;
@@ -327,8 +344,8 @@ export function layoutDiagram(diagram: Diagram, options: LayoutOptions = {}): La
         depth: e.depth,
         pids: [],
         name: { col: nameCol(e.depth), text: zombieName(e.ns) },
-        state: { col: stateCol, text: 'zombie', tone: 'zombie' },
-        command: { col: commandCol, text: '' },
+        state: { col: stateCol(e.depth), text: 'zombie', tone: 'zombie' },
+        command: { col: commandCol(e.depth), text: '' },
         label: `${zombieName(e.ns)} under ${e.ns.path}'s PID 1, which does not reap`,
       });
       row += 1;
@@ -365,8 +382,19 @@ export function layoutDiagram(diagram: Diagram, options: LayoutOptions = {}): La
     boxes,
     lines,
     stateWidth,
-    commandRoom: right(maxDepth) - 1 - commandCol,
+    commandRoom: commandRoom(entries, right, commandCol),
   };
+}
+
+/** The least room for a command in any namespace's rows (a page checks a new text against it). */
+function commandRoom(
+  entries: readonly Entry[],
+  right: (depth: number) => number,
+  commandCol: (depth: number) => number,
+): number {
+  let room = Number.POSITIVE_INFINITY;
+  for (const e of entries) room = Math.min(room, right(e.depth) - 1 - commandCol(e.depth));
+  return Number.isFinite(room) ? room : 0;
 }
 
 /** The command column: the command, and the note (why it ended, who reaped it). */
