@@ -9,8 +9,17 @@ import test from 'ava';
 import { PidnsTreeError, spawnTree, type PidnsTreeErrorCode, type Tree, type TreeEvent } from '../src/index.js';
 import { withTree } from '../src/ava.js';
 import { root } from './helpers/cli.js';
-import { deathWatch, nspid, stillRunning, tempDir } from './helpers/host.js';
-import { hostPid, isExit, isOutput, ofKind } from './helpers/events.js';
+import {
+  cmdline,
+  deathWatch,
+  nspid,
+  procStat,
+  stillRunning,
+  tempDir,
+  ticksSinceBoot,
+  type ProcStat,
+} from './helpers/host.js';
+import { hostPid, isExit, isOutput, isStart, ofKind } from './helpers/events.js';
 import { oneSleeper, sleeper } from './helpers/specs.js';
 
 const run = promisify(execFile);
@@ -291,16 +300,28 @@ test('pidns-tree/ava gives each test its own tree and stops it however the test 
   for (const outcome of ['passes', 'throws'] as const) {
     const teardowns: (() => unknown)[] = [];
     let seen: Tree | undefined;
+    let during: { stat?: ProcStat | undefined; nspid?: number[] | undefined; argv?: string[] | undefined } = {};
     const fake = { teardown: (fn: () => unknown) => teardowns.push(fn) } as unknown as import('ava').ExecutionContext;
+    const since = ticksSinceBoot();
     const body = withTree(spec, (_t, tree) => {
       seen = tree;
+      // What the kernel says of the tree's root init while the test body runs.
+      during = { stat: procStat(tree.pid), nspid: nspid(tree.pid), argv: cmdline(tree.pid) };
       if (outcome === 'throws') throw new Error('test failed');
     });
     await body(fake).catch(() => undefined);
-    t.truthy(seen, outcome);
-    t.true(stillRunning(seen?.pid ?? -1, nspid(seen?.pid ?? -1) ?? []), 'alive during the test');
+    if (seen === undefined) return t.fail(`withTree did not run the test body (${outcome})`);
+    // The process we were given is the root init this test started, and it runs: not a zombie
+    // (dead, not reaped), not a PID that another process took since.
+    const init = await seen.waitFor(isStart('root', 'init'));
+    t.is(init.pids['host'], seen.pid);
+    t.regex(during.stat?.state ?? 'gone', /^[RSD]$/, `the root init runs during the test (${outcome})`);
+    t.is(during.stat?.ppid, process.pid, 'spawnTree forked it from this process');
+    t.true((during.stat?.startTime ?? -1) >= since, 'it started during this test');
+    t.deepEqual(during.nspid, Object.values(init.pids), 'its PID at every level is the one the API reported');
+    t.is(path.basename(during.argv?.[0] ?? ''), init.command[0] ?? '?', 'it runs the command the API reported');
     for (const fn of teardowns) await fn();
-    t.is(nspid(seen?.pid ?? -1), undefined, `gone after a test that ${outcome}`);
+    t.is(nspid(seen.pid), undefined, `gone after a test that ${outcome}`);
   }
 });
 

@@ -27,6 +27,45 @@ export function nspid(hostPid: number): number[] | undefined {
   }
 }
 
+/** What /proc/PID/stat says of a process; undefined once it is gone (reaped). */
+export interface ProcStat {
+  /** R, S, D, T, Z (a zombie: dead, not yet reaped), X... */
+  readonly state: string;
+  readonly ppid: number;
+  /** When it started, in clock ticks since boot (field 22). */
+  readonly startTime: number;
+}
+
+export function procStat(hostPid: number): ProcStat | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${hostPid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // The command name (field 2) is in parentheses and may hold spaces or ')': fields 3 on
+  // come after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { state: fields[0] ?? '?', ppid: Number(fields[1]), startTime: Number(fields[19]) };
+}
+
+/** The argv of a process, from /proc/PID/cmdline; undefined once it is gone. */
+export function cmdline(hostPid: number): string[] | undefined {
+  try {
+    return readFileSync(`/proc/${hostPid}/cmdline`, 'utf8').split('\0').slice(0, -1);
+  } catch {
+    return undefined;
+  }
+}
+
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+
+/** Now, in the unit of ProcStat.startTime (clock ticks since boot), rounded down. */
+export function ticksSinceBoot(): number {
+  const seconds = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+  return Math.floor(seconds * CLOCK_TICKS);
+}
+
 /** The numeric entries of the /proc that `hostPid` sees (its own mount of /proc). */
 export function procSeenBy(hostPid: number): number[] {
   return readdirSync(`/proc/${hostPid}/root/proc`)
