@@ -1,7 +1,11 @@
 /** Detached trees as the tests use them: started with `spawn --detach`, read with `ps --json`. */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
 import type { ExecutionContext } from 'ava';
 
-import { runCli } from './cli.js';
+import { bin, root, runCli } from './cli.js';
 
 /** What `spawn --detach --json` prints. */
 export interface Detached {
@@ -50,10 +54,84 @@ export async function detachTree(
   });
   if (r.code !== 0) throw new Error(`spawn --detach ${name} exited ${r.code}: ${r.stdout}${r.stderr}`);
   const tree = JSON.parse(r.stdout) as Detached;
+  leftOnExit.set(tree.id, tree);
+  stopLeftOnExit();
   options.stopAfter?.teardown(async () => {
     await runCli(['stop', tree.id, '--grace-ms', String(options.graceMs ?? 1000)]);
+    leftOnExit.delete(tree.id);
   });
   return tree;
+}
+
+/**
+ * Every tree detachTree started in this process and did not stop itself. ava's teardowns do not
+ * run when a test worker dies (an uncaught exception, a timeout's SIGTERM): the trees would
+ * outlive it. When this process exits, for whatever reason it can still act on, the ones still
+ * running are stopped, synchronously ('exit' runs no asynchronous code).
+ */
+const leftOnExit = new Map<string, Detached>();
+let hooked = false;
+
+/** Sets the hooks once, when the first tree is started. */
+function stopLeftOnExit(): void {
+  if (hooked) return;
+  hooked = true;
+  process.on('exit', stopLeftTrees);
+  // A signal's default action ends the process without 'exit': stop the trees, then die of it.
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    const onSignal = (): void => {
+      stopLeftTrees();
+      process.off(signal, onSignal);
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    };
+    process.on(signal, onSignal);
+  }
+}
+
+/** The supervisor PID a tree's info.json names; undefined when it cannot be read (the tree is gone). */
+function supervisorOf(tree: Detached): number | undefined {
+  try {
+    return (JSON.parse(readFileSync(path.join(tree.dir, 'info.json'), 'utf8')) as { pid?: number }).pid;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Stops, one `pidns-tree stop` at a time, each tree of leftOnExit still listed by `ls` with the
+ * supervisor it was started with: not a tree a test already stopped (nor another tree that took
+ * its id since). Says on stderr which it stopped.
+ */
+function stopLeftTrees(): void {
+  if (leftOnExit.size === 0) return;
+  const run = (args: string[]): string =>
+    execFileSync(process.execPath, [bin, ...args], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+  let listed: Set<string>;
+  try {
+    listed = new Set((JSON.parse(run(['ls', '--json'])) as { trees: { id: string }[] }).trees.map((x) => x.id));
+  } catch (error) {
+    process.stderr.write(`test helpers: could not list the detached trees to stop them on exit: ${String(error)}\n`);
+    return;
+  }
+  const stopped: string[] = [];
+  for (const tree of leftOnExit.values()) {
+    if (!listed.has(tree.id) || supervisorOf(tree) !== tree.supervisor) continue;
+    try {
+      run(['stop', tree.id, '--grace-ms', '1000']);
+      stopped.push(tree.id);
+    } catch {
+      // gone meanwhile, or it could not be stopped: nothing more can be done on the way out
+    }
+  }
+  leftOnExit.clear();
+  if (stopped.length > 0) {
+    process.stderr.write(`test helpers: stopped the detached trees this process left running: ${stopped.join(' ')}\n`);
+  }
 }
 
 /** `ps --json` of tree `id`; throws with what the CLI said when it fails. */
