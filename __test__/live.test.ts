@@ -4,11 +4,12 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 
 import { bin, root, runCli } from './helpers/cli.js';
 import { deathWatch, mountTable } from './helpers/host.js';
-import { detachTree, psJson, uniqueName } from './helpers/live.js';
+import { isExit } from './helpers/events.js';
+import { detachTree, liveSeq, psJson, uniqueName, waitForLive } from './helpers/live.js';
 
 const run = promisify(execFile);
 const sleeper = (name: string, extra = '') => ({ name, command: ['sh', '-c', `exec sleep infinity${extra}`] });
@@ -21,13 +22,14 @@ const spec = (extra = '') =>
     ],
   });
 
-/** A tree of three levels whose processes run `exec sleep infinity${extra}`. */
-const detach = (name: string, extra = '') => detachTree(uniqueName(name), spec(extra));
+/** A tree of three levels whose processes run `exec sleep infinity${extra}`, stopped when test `t` ends. */
+const detach = (name: string, t: ExecutionContext, extra = '') =>
+  detachTree(uniqueName(name), spec(extra), { stopAfter: t, graceMs: 2000 });
 
 test.serial(
   'a detached tree is listed, shown by ps with PIDs at every level, and stopped from other commands',
   async (t) => {
-    const tree = await detach('live-basic');
+    const tree = await detach('live-basic', t);
     const id = tree.id;
     t.true(existsSync(path.join(tree.dir, 'control.sock')));
     const ls = JSON.parse((await runCli(['ls', '--json'])).stdout) as {
@@ -63,7 +65,7 @@ test.serial(
 );
 
 test('exec runs in the namespace as a child of its PID 1 with our stdio, and returns its status', async (t) => {
-  const { id } = await detach('live-exec');
+  const { id } = await detach('live-exec', t);
   const r = await runCli(['exec', id, 'root/a', '--', 'sh', '-c', 'echo "ppid=$PPID"; cat; echo oops >&2; exit 5'], {
     input: 'from stdin\n',
   });
@@ -83,31 +85,34 @@ test('exec runs in the namespace as a child of its PID 1 with our stdio, and ret
   t.is(help.code, 0, help.stderr);
   t.is(help.stdout, 'args: --help -h\n');
   t.regex((await runCli(['exec', '--help'])).stdout, /pidns-tree exec/);
-  await runCli(['stop', id, '--grace-ms', '2000']);
 });
 
-test('kill of a middle init: the cascade, as ps shows it', async (t) => {
-  const { id } = await detach('live-cascade');
+test('kill of a middle init: the cascade, as the events and ps show it', async (t) => {
+  const { id } = await detach('live-cascade', t);
+  const after = liveSeq(id);
   t.is((await runCli(['kill', id, 'root/a', '-s', 'KILL'])).code, 0);
-  // Asked until root/a's init is reported (an event in the supervisor, polled by a client).
-  let ps = await psJson(id);
-  for (
-    let i = 0;
-    i < 200 && ps.processes.find((p) => p.node === 'root/a' && p.process === 'init')?.state !== 'exited';
-    i += 1
-  ) {
-    ps = await psJson(id);
-  }
-  const exit = (node: string, p: string) => ps.processes.find((x) => x.node === node && x.process === p)?.exit?.signal;
-  t.is(exit('root/a', 'init'), 'SIGKILL');
-  for (const [node, p] of [
+  // root/a's init, and with it everything in root/a and below, as the supervisor reports them.
+  const cascade = [
+    ['root/a', 'init'],
     ['root/a', 'w'],
     ['root/a/b', 'init'],
     ['root/a/b', 'x'],
-  ] as const)
-    t.is(exit(node, p), 'SIGKILL', `${node}:${p}`);
+  ] as const;
+  const events = await waitForLive(
+    id,
+    after,
+    (seen) => cascade.every(([node, p]) => seen.some(isExit(node, p))),
+    'the cascade has exited',
+  );
+  for (const [node, p] of cascade) t.is(events.find(isExit(node, p))?.signal, 'SIGKILL', `${node}:${p}`);
+  const ps = await psJson(id);
+  for (const [node, p] of cascade) {
+    t.like(
+      ps.processes.find((x) => x.node === node && x.process === p),
+      { state: 'exited', exit: { signal: 'SIGKILL' } },
+    );
+  }
   t.is(ps.processes.find((x) => x.process === 'web')?.state, 'running', 'root goes on');
-  await runCli(['stop', id, '--grace-ms', '2000']);
 });
 
 test.serial(
@@ -115,7 +120,7 @@ test.serial(
   async (t) => {
     const before = mountTable();
     const { fifo, gone } = deathWatch();
-    const tree = await detach('live-owner', ` 3>${'$'}W`.replace('$W', fifo));
+    const tree = await detach('live-owner', t, ` 3>${'$'}W`.replace('$W', fifo));
     process.kill(tree.supervisor, 'SIGKILL');
     await gone;
     t.is(mountTable(), before);
@@ -128,14 +133,11 @@ test.serial(
 );
 
 test('a supervisor that does not answer (stopped) makes ps fail with a clear message, not hang', async (t) => {
-  const tree = await detach('live-stopped');
+  const tree = await detach('live-stopped', t);
   process.kill(tree.supervisor, 'SIGSTOP');
-  try {
-    const r = await runCli(['ps', tree.id]);
-    t.not(r.code, 0);
-    t.regex(r.stderr, /did not answer within 10 s \(is it stopped\?\)/);
-  } finally {
-    process.kill(tree.supervisor, 'SIGCONT');
-    await runCli(['stop', tree.id, '--grace-ms', '2000']);
-  }
+  // Teardowns run last first: it goes on before detach's stop.
+  t.teardown(() => process.kill(tree.supervisor, 'SIGCONT'));
+  const r = await runCli(['ps', tree.id]);
+  t.not(r.code, 0);
+  t.regex(r.stderr, /did not answer within 10 s \(is it stopped\?\)/);
 });

@@ -5,6 +5,9 @@ import path from 'node:path';
 
 import type { ExecutionContext } from 'ava';
 
+import type { TreeEvent } from '../../src/events.js';
+import { events as liveEvents, ps as livePs } from '../../src/live/client.js';
+import { findTree } from '../../src/live/state-dir.js';
 import { bin, root, runCli } from './cli.js';
 
 /** What `spawn --detach --json` prints. */
@@ -147,4 +150,33 @@ export async function liveHostPid(id: string, node: string, process: string): Pr
   const pid = found?.pids['host'];
   if (pid === undefined) throw new Error(`no ${node}:${process} in ps --json ${id}`);
   return pid;
+}
+
+/** The number of the last event tree `id`'s supervisor recorded: wait for what comes after it. */
+export function liveSeq(id: string): number {
+  return livePs(findTree(id)).seq;
+}
+
+/**
+ * The lifecycle events tree `id` records after event number `after` (liveSeq), as they come (the
+ * live protocol's `events`: a long poll the supervisor answers when it has one), until `done`
+ * holds for all of them; rejects when the tree ends first, or when the supervisor no longer
+ * keeps some of them.
+ */
+export async function waitForLive(
+  id: string,
+  after: number,
+  done: (events: readonly TreeEvent[]) => boolean,
+  what: string,
+): Promise<TreeEvent[]> {
+  const tree = findTree(id);
+  const seen: TreeEvent[] = [];
+  for (let seq = after; ;) {
+    const reply = await liveEvents(tree, seq);
+    if (reply.first > seq + 1) throw new Error(`tree ${id}: events after ${seq} are no longer kept (${what})`);
+    seen.push(...reply.events);
+    if (done(seen)) return seen;
+    if (reply.ended) throw new Error(`tree ${id} ended before ${what}: ${JSON.stringify(seen)}`);
+    seq = reply.seq;
+  }
 }
