@@ -31,6 +31,7 @@ requirements=(
   "command -v script|bsdutils|script (the live tests give exec a terminal)"
   "command -v mkfifo|coreutils|mkfifo"
   "command -v bash|bash|bash"
+  "command -v perl|perl-base|perl (the PID 1 of examples/checks/orphans.json waits for its zombies with it)"
   "command -v cc|gcc|a C compiler and linker (cc) for Rust to link with"
   "test -e /usr/include/stdio.h|libc6-dev|the C library's headers and startup files (libc6-dev), for linking"
   "have_chromium|chromium|a Chromium (Debian's chromium, or Chrome; PIDNS_TREE_CHROMIUM names another): the browser tests (pidns-tree/model, pidns-tree ui, the playground, the Mermaid export) run in it"
