@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 
 import test from 'ava';
 
@@ -180,4 +181,38 @@ test('a snapshot packed for the pages is what packSnapshot makes, its processes 
   t.not(exited.processes, first.processes);
   t.deepEqual(JSON.parse(snapshotJson(exited)), JSON.parse(JSON.stringify(packSnapshot(exited))));
   t.is(unpackSnapshot(JSON.parse(snapshotJson(exited)) as PackedSnapshot).processes[1]?.state, 'exited');
+});
+
+test('closing the server ends each event stream whole, even for a reader that is behind', async (t) => {
+  const source = new MemorySource();
+  source.push([start('root', 'init', { host: 100, root: 1 }, ['pidns-init'])]);
+  const { server, q } = await serve(source);
+  const socket = connect({ host: '127.0.0.1', port: server.port });
+  t.teardown(() => socket.destroy());
+  socket.write(`GET /api/trees/mem/events?${q} HTTP/1.1\r\nhost: 127.0.0.1:${server.port}\r\n\r\n`);
+  const chunks: Buffer[] = [];
+  // The stream is open (its headers came), then the reader stops taking what follows.
+  await new Promise<void>((resolve) =>
+    socket.once('data', (d: Buffer) => {
+      chunks.push(d);
+      socket.pause();
+      resolve();
+    }),
+  );
+  // More than the kernel's buffers on both sides hold: the rest waits in the server.
+  const long = 'x'.repeat(4096);
+  for (let i = 0; i < 4000; i += 1)
+    source.push([start('root', `p${i}`, { host: 1000 + i, root: 2 + i }, ['sh', long])]);
+  const closed = server.close();
+  socket.on('data', (d: Buffer) => chunks.push(d));
+  const ended = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  socket.resume();
+  await closed;
+  await ended;
+  const text = Buffer.concat(chunks).toString('utf8');
+  t.true(text.includes('"process":"p3999"'), 'the last event arrived');
+  t.true(
+    text.endsWith('\r\n0\r\n\r\n'),
+    `the stream ended with its last chunk, not cut off: …${JSON.stringify(text.slice(-40))}`,
+  );
 });

@@ -265,11 +265,40 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     url: `http://${shownHost}:${port}/?token=${encodeURIComponent(token)}`,
     token,
     port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of streams) s.end();
+    close: async () => {
+      await endStreams(streams);
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+    },
   };
+}
+
+/** How long a closing server waits for an event stream's reader to take the rest of it. */
+const STREAM_END_MS = 2_000;
+
+/**
+ * Ends each event stream and waits until its last chunk has been handed to the kernel (or its
+ * connection is gone), for STREAM_END_MS at most: destroying the connections at once would cut
+ * off what a reader that is behind has not taken yet (in a browser: a failed request,
+ * net::ERR_INCOMPLETE_CHUNKED_ENCODING, and the last events lost).
+ */
+async function endStreams(streams: ReadonlySet<ServerResponse>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const ended = [...streams].map(
+    (s) =>
+      new Promise<void>((resolve) => {
+        s.once('finish', resolve);
+        s.once('close', resolve);
+        s.end();
+      }),
+  );
+  await Promise.race([
+    Promise.all(ended),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, STREAM_END_MS);
+    }),
+  ]);
+  clearTimeout(timer);
 }
