@@ -113,6 +113,8 @@ function statusFor(error: unknown): number {
       return 404;
     case 'TREE_GONE':
       return 410;
+    case 'PROTOCOL_MISMATCH':
+      return 409;
     case 'NATIVE_MISSING':
       return 501;
     default:
