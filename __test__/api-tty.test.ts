@@ -2,6 +2,7 @@
  * The API on a terminal: `tree.spawn`/`tree.exec` with `{ tty: true }` give a duplex stream a
  * test drives as a user would drive a terminal, and `"tty": true` in tree.json.
  */
+import { once } from 'node:events';
 import type { Duplex } from 'node:stream';
 
 import test from 'ava';
@@ -145,6 +146,42 @@ test('tree.exec with { tty: true, input } types the input; ending the stream typ
   t.is(exit.code, 127);
   t.regex(exit.error ?? '', /cannot execute "no-such-command"/);
   t.is(await shown.ended, '');
+});
+
+test('a terminal stream destroyed right after spawn: the command ends by SIGHUP (never 126, "cannot execute"), hungUp says the stream did it, and the tree lives on', async (t) => {
+  await using tree = await spawnTree(spec);
+  // The hang-up races the command's start: before its terminal became its controlling terminal
+  // (it never ran: the error says so), or after (SIGHUP from the kernel). Both, many times.
+  const outcomes = new Map<string, number>();
+  for (let i = 0; i < 25; i++) {
+    const term = await tree.spawn('root', ['sleep', '30'], { tty: true });
+    term.on('error', () => undefined);
+    term.destroy();
+    const exit = await term.wait();
+    t.like(exit, { code: 129, signal: 'SIGHUP' }, JSON.stringify(exit));
+    if (exit.error !== undefined) {
+      t.is(
+        exit.error,
+        "its terminal was hung up before the command could start (the terminal's other end was closed): it did not run",
+      );
+    }
+    t.true(term.hungUp);
+    const key = exit.error === undefined ? 'hung up while it ran' : 'hung up before it started';
+    outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+  }
+  t.log(Object.fromEntries(outcomes));
+  // Nothing else got the hang-up: the tree's own process runs, and execs still work.
+  t.is((await tree.exec('root', ['true'])).code, 0);
+  const web = tree.processes().find((p) => p.node === 'root' && p.name === 'web');
+  t.true(web !== undefined && !('exit' in web), JSON.stringify(web));
+  // A stream destroyed after its command exited hung nothing up.
+  const done = await tree.spawn('root', ['true'], { tty: true });
+  done.resume();
+  t.is((await done.wait()).code, 0);
+  const closed = done.closed ? Promise.resolve() : once(done, 'close');
+  done.destroy();
+  await closed;
+  t.false(done.hungUp);
 });
 
 test('"tty": true in tree.json: the process leads a session on a pty of its own; one stream, reported as stdout, lines as written', async (t) => {

@@ -12,6 +12,7 @@ import readline from 'node:readline';
 
 import test from 'ava';
 
+import { native } from '../src/native.js';
 import { attacker, cliAs, runAs, shAs, spawnAs, victim, type User } from './helpers/users.js';
 import { oneSleeper } from './helpers/specs.js';
 
@@ -24,14 +25,17 @@ const sleeper = JSON.stringify(oneSleeper);
  * A fake supervisor: in TREE_DIR it writes an info.json with its own PID and start time (as a
  * live tree's), takes supervisor.lock, binds control.sock, then (with --drop UID) becomes that
  * user before it listens. It logs every connection, the bytes and descriptors it gets, and what
- * it can read through the first descriptor (the victim's stdin), one line each, flushed.
+ * it can read through the first descriptor (the victim's stdin), one line each, flushed. Its
+ * info.json says the live protocol version PROTOCOL (\`none\`: none, as a tree older than versions).
  */
 const fakeSupervisor = `import fcntl, json, os, socket, sys
-tree, drop = sys.argv[1], sys.argv[2:]
+tree, protocol, drop = sys.argv[1], sys.argv[2], sys.argv[3:]
 stat = open('/proc/self/stat').read()
 start = int(stat[stat.rindex(')') + 2:].split()[19])
 info = {'id': 'web', 'name': 'web', 'pid': os.getpid(), 'startTime': start, 'rootPid': os.getpid(),
         'root': 'root', 'namespaces': 1, 'mode': 'privileged', 'createdAt': 0}
+if protocol != 'none':
+    info['protocol'] = int(protocol)
 with open(os.path.join(tree, 'info.json'), 'w') as f:
     json.dump(info, f)
 lock = os.open(os.path.join(tree, 'supervisor.lock'), os.O_RDWR | os.O_CREAT, 0o600)
@@ -68,13 +72,18 @@ while True:
     c.close()
 `;
 
-/** Starts the fake supervisor as `as` (root when it must bind in the victim's directory first). */
+/**
+ * Starts the fake supervisor as `as` (root when it must bind in the victim's directory first);
+ * it poses as a supervisor of this build (the live protocol version this CLI speaks) unless
+ * `protocol` says another.
+ */
 async function fake(
   as: User | 'root',
   tree: string,
   drop: string[] = [],
-): Promise<{ log: () => string; stop: () => void }> {
-  const argv = ['/usr/bin/python3', '-c', fakeSupervisor, tree, ...drop];
+  protocol = String(native().liveProtocol()),
+): Promise<{ log: () => string; stop: () => void; alive: () => boolean }> {
+  const argv = ['/usr/bin/python3', '-c', fakeSupervisor, tree, protocol, ...drop];
   const child = as === 'root' ? spawn(argv[0] as string, argv.slice(1)) : spawnAs(as, argv);
   let log = '';
   let stderr = '';
@@ -87,7 +96,11 @@ async function fake(
     });
     child.once('close', () => reject(new Error(`the fake supervisor died: ${stderr}`)));
   });
-  return { log: () => log, stop: () => child.kill('SIGKILL') };
+  return {
+    log: () => log,
+    stop: () => child.kill('SIGKILL'),
+    alive: () => child.exitCode === null && child.signalCode === null,
+  };
 }
 
 test('a state root planted as a symlink into the victim’s home is refused: ls and spawn delete nothing', async (t) => {
@@ -155,6 +168,28 @@ test('a socket served by another user in the victim’s own tree directory gets 
   const log = server.log();
   t.notRegex(log, /stolen/);
   t.notRegex(log, /received [1-9]|[1-9]\d* descriptors/, log);
+});
+
+test('stop of a tree that poses as another protocol version, served by another user: no byte, no signal', async (t) => {
+  // A tree of another version is stopped by signals: they must go only to processes proved to
+  // be the tree's, and a socket served by someone else proves nothing.
+  const v = victim();
+  t.teardown(v.remove);
+  const tree = path.join(v.stateRoot, 'web');
+  mkdirSync(tree, { recursive: true });
+  for (const dir of [v.stateRoot, tree]) {
+    chownSync(dir, v.uid, v.gid);
+    chmodSync(dir, 0o700);
+  }
+  const server = await fake('root', tree, [String(v.uid), String(evil.uid)], 'none');
+  t.teardown(server.stop);
+
+  const stop = await cliAs(v, ['stop', 'web', '--grace-ms', '100']);
+  t.is(stop.code, 125, stop.stderr);
+  t.regex(stop.stderr, new RegExp(`${tree}/control.sock is served by a process of ${owner}, not by you or root`));
+  t.regex(stop.stderr, /nothing was sent to it/);
+  t.true(server.alive(), 'the fake supervisor (which info.json names as supervisor and root init) was not signalled');
+  t.notRegex(server.log(), /received [1-9]|[1-9]\d* descriptors/);
 });
 
 test('spawn -d --name api next to the owner’s own ./api directory: refused, and the directory is left whole', async (t) => {

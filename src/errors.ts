@@ -47,6 +47,12 @@ export type PidnsTreeErrorCode =
   /** No detached tree with this id runs here. */
   | 'UNKNOWN_TREE'
   /**
+   * A detached tree's supervisor speaks another version of the live protocol (it was started
+   * by another build of pidns-tree, or by one from before versions existed): nothing was sent
+   * to it; the message names the versions and how to stop it.
+   */
+  | 'PROTOCOL_MISMATCH'
+  /**
    * The state of detached trees is not safe to use (a link, someone else's directory, loose
    * permissions, a socket served by another user), or its path holds something pidns-tree did
    * not make: nothing was used, sent or removed; the message names the path, its owner and
@@ -110,6 +116,7 @@ const CODES: Readonly<Record<PidnsTreeErrorCode, true>> = {
   ON_EVENT_FAILED: true,
   UNKNOWN_TREE: true,
   STATE_UNSAFE: true,
+  PROTOCOL_MISMATCH: true,
 };
 
 export function isErrorCode(code: unknown): code is PidnsTreeErrorCode {

@@ -47,7 +47,10 @@ export interface ExitEvent {
   readonly code: number;
   /** Name of the signal that killed it (`"SIGKILL"`), or null. */
   readonly signal: string | null;
-  /** Why the command could not run (code 126 or 127). */
+  /**
+   * Why the command could not run (code 126 or 127), or that its terminal was hung up before it
+   * could start (SIGHUP, 129: see `TerminalProcess.hungUp`).
+   */
   readonly error?: string;
   /** Why it died when its init could not report it (its namespace ended). */
   readonly reason?: string;

@@ -124,6 +124,12 @@ export interface LiveProblem {
 }
 
 /**
+ * The version of the live protocol this build speaks (`wire::live::PROTOCOL`); a detached
+ * tree's info.json says the version of its supervisor.
+ */
+export declare function liveProtocol(): number
+
+/**
  * Sends one request to the supervisor of tree `id` (with our stdin, stdout and stderr when
  * `pass_stdio`) and returns its reply, once the supervisor has shown (SO_PEERCRED) that it
  * runs as us or root. Blocks until the reply comes (for exec, until the command has exited), or
@@ -139,6 +145,14 @@ export declare function liveRequestAsync(id: string, request: string, timeoutMs?
 
 /** The path of the state root of detached trees (not checked, not created). */
 export declare function liveStateRoot(): string
+
+/**
+ * Stops tree `id` by signals, without a word of its protocol (its supervisor speaks another
+ * version): SIGTERM to its root init, SIGKILL after `grace_ms`, only to processes proved to be
+ * the tree's (`live::signal_stop`). True when the tree ended within the grace period. Returns
+ * once the supervisor has ended.
+ */
+export declare function liveStopBySignal(id: string, graceMs: number): boolean
 
 /** Puts terminal `fd` in raw mode; null when it is not a terminal. */
 export declare function makeRaw(fd: number): RawTerminal | null

@@ -43,6 +43,13 @@ export interface TerminalProcess extends Duplex {
   kill(signal?: SignalName | number): boolean;
   /** Resolves with its `exit` event; when it ends, every process left in its session is killed. */
   wait(): Promise<ExitEvent>;
+  /**
+   * True when the stream was destroyed (by you, or by an error) before the command exited:
+   * that hung its terminal up, and what followed is the hang-up's doing: the exit says SIGHUP
+   * (129), and if the command had not started yet, its `error` says that its terminal was hung
+   * up before it could start (it never ran).
+   */
+  readonly hungUp: boolean;
 }
 
 export interface TerminalProcessInfo {
@@ -74,9 +81,19 @@ export function terminalSize(options: { cols?: number; rows?: number }): [number
  */
 export function terminalProcess(terminal: NativeTerminal, info: TerminalProcessInfo): TerminalProcess {
   const socket = new net.Socket({ fd: terminal.takeSocket(), readable: true, writable: true });
-  const finish = (): void => terminal.finish();
+  let exited = false;
+  let hungUp = false;
+  const finish = (): void => {
+    exited = true;
+    terminal.finish();
+  };
   info.exited.then(finish, finish);
-  return Object.assign(socket, {
+  // A stream that ends by itself has emitted 'end' (everything the terminal showed was read)
+  // before it closes; one closed without it while the command ran was destroyed, which hangs
+  // the terminal up.
+  socket.once('close', () => (hungUp = !exited && !socket.readableEnded));
+  Object.defineProperty(socket, 'hungUp', { get: () => hungUp, enumerable: true });
+  return Object.assign(socket as net.Socket & { readonly hungUp: boolean }, {
     node: info.node,
     name: info.name,
     pids: info.pids,

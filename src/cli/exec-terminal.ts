@@ -19,6 +19,7 @@ import { nativeError } from '../errors.js';
 import type { ExitEvent } from '../events.js';
 import { native, type NativeTerminal, type RawTerminal } from '../native.js';
 import { requestOnTerminal } from '../live/client.js';
+import { checkProtocol } from '../live/protocol.js';
 import { findTree, type LiveTree } from '../live/state-dir.js';
 import { reportError } from './report-error.js';
 
@@ -72,6 +73,8 @@ interface Session {
  */
 function openSession(id: string): Session {
   const tree = findTree(id);
+  // Before the terminal is made: a tree of another protocol version gets nothing.
+  checkProtocol(tree);
   const binding = native();
   const sizeFd = isatty(0) ? 0 : isatty(1) ? 1 : -1;
   const [cols = 80, rows = 24] = (sizeFd >= 0 ? binding.terminalSize(sizeFd) : null) ?? [];

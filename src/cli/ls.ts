@@ -1,6 +1,7 @@
 /** `pidns-tree ls`: the detached trees running here; stale state of dead ones is cleaned. */
 import { PidnsTreeError } from '../errors.js';
 import { ps } from '../live/client.js';
+import { describeProtocol, ourProtocol, speaksOurs } from '../live/protocol.js';
 import { listTrees } from '../live/state-dir.js';
 import { EXIT } from './exit-codes.js';
 
@@ -12,19 +13,26 @@ function age(ms: number): string {
 export function lsCommand(options: { json: boolean }): number {
   const { trees, cleaned, problems } = listTrees();
   const rows = trees.map((t) => {
-    let running = 0;
-    let zombies = 0;
-    try {
-      const reply = ps(t);
-      running = reply.processes.filter((p) => p.state === 'running' && p.start.process !== 'init').length;
-      zombies =
-        reply.processes.filter((p) => p.state === 'zombie').length +
-        Object.values(reply.zombies).reduce((a, b) => a + b, 0);
-    } catch (error) {
-      // Ended between listing and asking: shown with no processes. A socket that is not safe
-      // to talk to (served by another user) is said, not hidden.
-      if (error instanceof PidnsTreeError && error.code === 'STATE_UNSAFE')
-        process.stderr.write(`pidns-tree: ${error.message}\n`);
+    // Null when not known: a tree of another protocol version is not asked.
+    let running: number | null = null;
+    let zombies: number | null = null;
+    // A tree of another protocol version is listed from its info.json alone: nothing is sent to it.
+    const ours = speaksOurs(t);
+    if (ours) {
+      try {
+        const reply = ps(t);
+        running = reply.processes.filter((p) => p.state === 'running' && p.start.process !== 'init').length;
+        zombies =
+          reply.processes.filter((p) => p.state === 'zombie').length +
+          Object.values(reply.zombies).reduce((a, b) => a + b, 0);
+      } catch (error) {
+        running = 0;
+        zombies = 0;
+        // Ended between listing and asking: shown with no processes. A socket that is not safe
+        // to talk to (served by another user) is said, not hidden.
+        if (error instanceof PidnsTreeError && error.code === 'STATE_UNSAFE')
+          process.stderr.write(`pidns-tree: ${error.message}\n`);
+      }
     }
     return {
       id: t.info.id,
@@ -34,11 +42,15 @@ export function lsCommand(options: { json: boolean }): number {
       processes: running,
       zombies,
       mode: t.info.mode,
-      state: 'running',
+      /** The live protocol its supervisor speaks (null: none, older than versions). */
+      protocol: t.info.protocol ?? null,
+      state: ours ? 'running' : 'other-protocol',
+      other: ours ? undefined : describeProtocol(t),
     };
   });
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ trees: rows, cleaned, problems })}\n`);
+    const json = rows.map(({ other: _other, ...row }) => row);
+    process.stdout.write(`${JSON.stringify({ trees: json, cleaned, problems })}\n`);
     return EXIT.ok;
   }
   cleaned.forEach((id) =>
@@ -57,10 +69,10 @@ export function lsCommand(options: { json: boolean }): number {
       r.root,
       age(r.ageMs),
       String(r.namespaces),
-      String(r.processes),
-      String(r.zombies),
+      String(r.processes ?? '?'),
+      String(r.zombies ?? '?'),
       r.mode,
-      r.state,
+      r.other === undefined ? r.state : `running, ${r.other}`,
     ]),
   ];
   const widths = header.map((_, i) => Math.max(...table.map((row) => (row[i] ?? '').length)));
@@ -74,5 +86,11 @@ export function lsCommand(options: { json: boolean }): number {
       )
       .join('\n')}\n`,
   );
+  for (const r of rows.filter((r) => r.other !== undefined)) {
+    process.stderr.write(
+      `pidns-tree: tree ${r.id} speaks ${r.other}, this pidns-tree speaks protocol ${ourProtocol()}: ` +
+        `use the pidns-tree that started it, or stop it with \`pidns-tree stop ${r.id}\` (by signals)\n`,
+    );
+  }
   return EXIT.ok;
 }

@@ -32,13 +32,34 @@ export function uiAssets(): string {
   return dir;
 }
 
+/**
+ * PIDNS_TREE_UI_TOKEN: the token to use instead of a new one, so that a server started again
+ * (same --port) keeps the pages of the one before: they reconnect on their own. From the
+ * environment, which only you can read, never the command line, which everyone can; at least
+ * 43 URL-safe characters (as many bits as the tokens pidns-tree makes).
+ */
+function tokenFromEnv(): string | undefined {
+  const token = process.env['PIDNS_TREE_UI_TOKEN'];
+  if (token === undefined || token === '') return undefined;
+  if (!/^[A-Za-z0-9_-]{43,256}$/.test(token)) {
+    throw new PidnsTreeError(
+      'BAD_ARGUMENT',
+      'PIDNS_TREE_UI_TOKEN must be at least 43 URL-safe characters (A-Z, a-z, 0-9, - and _), such as the token a ' +
+        'pidns-tree ui printed in its address; unset it for a new token',
+    );
+  }
+  return token;
+}
+
 /** Starts the server for `catalog` (null: the playground only); its address and how to stop. */
 export async function serveUi(
   catalog: TreeCatalog | null,
   options: { host: string; port: number; defaultTree?: string | undefined },
 ): Promise<UiServer> {
   const names = isIP(options.host) === 0 ? [options.host] : [];
+  const token = tokenFromEnv();
   return startUiServer({
+    ...(token === undefined ? {} : { token }),
     host: options.host,
     port: options.port,
     catalog,

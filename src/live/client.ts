@@ -6,6 +6,7 @@ import { isErrorCode, PidnsTreeError } from '../errors.js';
 import type { ExitEvent, StartEvent, TreeEvent } from '../events.js';
 import type { NativeTerminal } from '../native.js';
 import { live } from './native-live.js';
+import { checkProtocol } from './protocol.js';
 import type { LiveTree } from './state-dir.js';
 
 export interface PsProcess {
@@ -68,10 +69,12 @@ function parseReply(tree: LiveTree, text: string): Reply {
 const ANSWER_MS = 10_000;
 
 /**
- * One request to the tree's supervisor; with `passStdio`, our stdin, stdout and stderr go with
+ * One request to the tree's supervisor, if it speaks our protocol (else PROTOCOL_MISMATCH, and
+ * nothing is sent); with `passStdio`, our stdin, stdout and stderr go with
  * it, and only after the supervisor has shown (SO_PEERCRED) that it runs as us or root.
  */
 export function request(tree: LiveTree, body: LiveRequest, passStdio = false): Reply {
+  checkProtocol(tree);
   const waits = body.t === 'exec' || body.t === 'wait';
   const text = live.request(tree.info.id, JSON.stringify(body), passStdio, waits ? undefined : ANSWER_MS);
   return parseReply(tree, text);
@@ -83,6 +86,7 @@ export async function requestOnTerminal(
   body: LiveRequest & { readonly t: 'exec'; readonly tty: true },
   terminal: NativeTerminal,
 ): Promise<Reply> {
+  checkProtocol(tree);
   return parseReply(tree, await live.execOnTerminal(tree.info.id, JSON.stringify(body), terminal));
 }
 
@@ -99,6 +103,7 @@ export const EVENTS_WAIT_MS = 20_000;
  * fell further behind (`first > after + 1`) reads `ps` again.
  */
 export async function events(tree: LiveTree, after: number, waitMs = EVENTS_WAIT_MS): Promise<EventsReply> {
+  checkProtocol(tree);
   const body: LiveRequest = { t: 'events', after, waitMs };
   const text = await live.requestAsync(tree.info.id, JSON.stringify(body), waitMs + ANSWER_MS);
   return parseReply(tree, text) as Reply & EventsReply;

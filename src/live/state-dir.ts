@@ -12,6 +12,11 @@ import { live } from './native-live.js';
 
 /** info.json, written by the supervisor once its tree is up. */
 export interface LiveInfo {
+  /**
+   * The version of the live protocol its supervisor speaks (crates/core/src/wire/live.rs);
+   * absent for a tree started before versions existed.
+   */
+  readonly protocol?: number;
   readonly id: string;
   readonly name: string;
   /** The supervisor's PID and start time (clock ticks since boot): together, its identity. */

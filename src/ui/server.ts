@@ -50,6 +50,12 @@ export interface UiServerOptions {
   readonly names?: readonly string[];
   /** For tests and `spawn --ui`: a tree to open when the page names none. */
   readonly defaultTree?: string;
+  /**
+   * The token every request must carry (at least 43 URL-safe characters); a new random one when
+   * absent. Given, a server started again on the same port takes the pages of the one before:
+   * they reconnect and resynchronise.
+   */
+  readonly token?: string;
 }
 
 export interface UiServer {
@@ -113,6 +119,8 @@ function statusFor(error: unknown): number {
       return 404;
     case 'TREE_GONE':
       return 410;
+    case 'PROTOCOL_MISMATCH':
+      return 409;
     case 'NATIVE_MISSING':
       return 501;
     default:
@@ -121,7 +129,7 @@ function statusFor(error: unknown): number {
 }
 
 export async function startUiServer(options: UiServerOptions): Promise<UiServer> {
-  const token = newToken();
+  const token = options.token ?? newToken();
   const assets = new Map<string, Buffer>();
   for (const name of ASSETS) assets.set(name, readFileSync(path.join(options.assets, name)));
   // What is the same for every answer is filled in once: the token, and on the live page its

@@ -10,6 +10,7 @@ use napi::{Env, Task};
 use napi_derive::napi;
 use pidns_core::error_code::ErrorCode;
 use pidns_core::live::client;
+use pidns_core::live::signal_stop::{stop_by_signal, Stopped};
 use pidns_core::live::state_root::{StateRoot, Unsafe};
 use pidns_core::live::tree_dir;
 
@@ -71,6 +72,23 @@ pub fn live_list() -> Result<LiveListing> {
         cleaned: listing.cleaned,
         problems: listing.problems.into_iter().map(|(id, message)| LiveProblem { id, message }).collect(),
     })
+}
+
+/// The version of the live protocol this build speaks (`wire::live::PROTOCOL`); a detached
+/// tree's info.json says the version of its supervisor.
+#[napi]
+pub fn live_protocol() -> i64 {
+    pidns_core::wire::live::PROTOCOL
+}
+
+/// Stops tree `id` by signals, without a word of its protocol (its supervisor speaks another
+/// version): SIGTERM to its root init, SIGKILL after `grace_ms`, only to processes proved to be
+/// the tree's (`live::signal_stop`). True when the tree ended within the grace period. Returns
+/// once the supervisor has ended.
+#[napi]
+pub fn live_stop_by_signal(id: String, grace_ms: u32) -> Result<bool> {
+    let stopped = stop_by_signal(&id, std::time::Duration::from_millis(grace_ms as u64)).map_err(from_request)?;
+    Ok(stopped == Stopped::Terminated)
 }
 
 /// Sends one request to the supervisor of tree `id` (with our stdin, stdout and stderr when

@@ -2,6 +2,14 @@
  * The live page: this user's detached trees (or the tree of `spawn --ui`), the chosen one drawn
  * as nested namespace boxes, kept up to date by the server's event stream (applied once per
  * animation frame, whatever the rate), and actions on it, each confirmed first.
+ *
+ * The stream's connection is the page's own (connect, below), not EventSource's retry: the
+ * browser would retry the same address, whose `after=N` asks for events after the first
+ * picture's version, and apply them a second time. When the stream drops, the page says so
+ * (an assertive live region), disables the actions and marks the picture stale; it asks the
+ * server whether it is there and still knows the tree, then opens a new stream without
+ * `after`, whose snapshot replaces the whole picture. A server that no longer answers, or
+ * no longer takes this page's token, is said to be gone for good.
  */
 import type { TreeEvent } from '../../events.js';
 import { LiveState, toDiagramProcess, unpackSnapshot, type PackedSnapshot } from '../../render/diagram/live-state.js';
@@ -22,12 +30,26 @@ const token = meta('pidns-tree-token');
 const api = (path: string) => `${path}${path.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}`;
 
 const status = byId('status');
+const connection = byId('connection');
+const stopButton = byId<HTMLButtonElement>('stop');
+const diagram = byId('diagram');
 const title = byId('tree-title');
 const log = byId('events');
 const dialog = new ActionDialog('action');
-const view = new DiagramView(byId('diagram'), (key) => act(key));
+const view = new DiagramView(diagram, (key) => act(key));
 
-let current: { id: string; source: EventSource | undefined; state: LiveState | undefined } | undefined;
+interface Shown {
+  id: string;
+  source: EventSource | undefined;
+  state: LiveState | undefined;
+  /** The stream: open, lost (reconnecting), or ended for good (the tree is gone, or the server). */
+  link: 'open' | 'lost' | 'final';
+  /** Reconnection attempts since the stream was lost. */
+  attempts: number;
+  retry: number;
+}
+
+let current: Shown | undefined;
 let queued: TreeEvent[] = [];
 let frame = 0;
 /**
@@ -107,7 +129,10 @@ function firstPicture(): FirstPicture | null {
 
 /** Shows tree `id`: from `first` at once when the page came with its picture, else from the stream's snapshot. */
 function open(id: string, first?: FirstPicture | null): void {
-  current?.source?.close();
+  if (current !== undefined) {
+    current.source?.close();
+    clearTimeout(current.retry);
+  }
   queued = [];
   // Another tree's reaps do not add to this one's count.
   reapLine = undefined;
@@ -119,15 +144,24 @@ function open(id: string, first?: FirstPicture | null): void {
   title.textContent = `tree ${id}`;
   say('connecting…');
   perf['openAt'] ??= performance.now();
-  const mine: NonNullable<typeof current> = { id, source: undefined, state: undefined };
+  const mine: Shown = { id, source: undefined, state: undefined, link: 'open', attempts: 0, retry: 0 };
   current = mine;
+  showLink(mine);
   const known = first?.tree === id ? first : undefined;
   if (known !== undefined) {
     perf['messageAt'] ??= performance.now();
     receive(mine, { kind: 'snapshot', snapshot: known.snapshot });
   }
-  const after = known === undefined ? '' : `?after=${known.version}`;
-  const source = new EventSource(api(`/api/trees/${encodeURIComponent(id)}/events${after}`));
+  connect(mine, known?.version);
+}
+
+/**
+ * Opens the stream of `mine`'s tree: after version `after` of a picture the page has (the one
+ * that came with it), or, without, from a snapshot that replaces whatever the page shows.
+ */
+function connect(mine: Shown, after?: number): void {
+  const query = after === undefined ? '' : `?after=${after}`;
+  const source = new EventSource(api(`/api/trees/${encodeURIComponent(mine.id)}/events${query}`));
   mine.source = source;
   const take = (e: MessageEvent<string>) => {
     perf['messageAt'] ??= performance.now();
@@ -136,10 +170,94 @@ function open(id: string, first?: FirstPicture | null): void {
   source.addEventListener('snapshot', take);
   source.addEventListener('events', take);
   source.addEventListener('gone', take);
-  source.addEventListener('error', () => {
-    if (mine.state?.ended == null) say('the server is not answering (it stops with its tree, or with Ctrl-C)', 'bad');
-    source.close();
+  source.addEventListener('open', () => {
+    if (current !== mine) return;
+    mine.link = 'open';
+    mine.attempts = 0;
+    showLink(mine);
   });
+  source.addEventListener('error', () => {
+    // Never EventSource's own retry (see the top of this file): this stream is done.
+    source.close();
+    if (current !== mine || mine.link === 'final') return;
+    if (mine.state?.ended != null) {
+      mine.link = 'final';
+      return;
+    }
+    lost(mine, 'the connection to the server was lost');
+  });
+}
+
+/** How long to wait before reconnection attempt n (1, 2, ...): a server that restarts is back soon. */
+const RETRY_MS = [500, 1000, 2000, 3000, 4000];
+
+/** The stream is gone: say so, and try again (until the server is known to be gone for good). */
+function lost(mine: Shown, why: string): void {
+  mine.link = 'lost';
+  mine.attempts += 1;
+  const delay = RETRY_MS[mine.attempts - 1];
+  if (delay === undefined) {
+    final(mine, 'the server is gone: it has not answered since the connection was lost');
+    return;
+  }
+  showLink(mine, `Disconnected: ${why}. What you see may be out of date; reconnecting (attempt ${mine.attempts})…`);
+  mine.retry = window.setTimeout(() => void reconnect(mine), delay);
+}
+
+/** Asks the server whether it is there and still knows the tree; then streams again, from a snapshot. */
+async function reconnect(mine: Shown): Promise<void> {
+  if (current !== mine) return;
+  let res: Response;
+  try {
+    res = await fetch(api('/api/trees'));
+  } catch {
+    lost(mine, 'the server does not answer');
+    return;
+  }
+  if (current !== mine) return;
+  if (res.status === 401 || res.status === 403) {
+    final(mine, 'the server at this address does not take this page’s token (it was restarted)');
+    return;
+  }
+  if (!res.ok) {
+    lost(mine, `the server answered HTTP ${res.status}`);
+    return;
+  }
+  const reply = (await res.json()) as { trees?: TreeSummary[] };
+  if (current !== mine) return;
+  if (!(reply.trees ?? []).some((t) => t.id === mine.id)) {
+    final(mine, `tree ${mine.id} is no longer running`, 'tree');
+    return;
+  }
+  connect(mine);
+  void loadTrees().catch(() => undefined);
+}
+
+/** No more reconnecting: the server (or the tree) is gone for good. */
+function final(mine: Shown, why: string, what: 'server' | 'tree' = 'server'): void {
+  mine.link = 'final';
+  mine.source?.close();
+  const todo =
+    what === 'server'
+      ? 'Start pidns-tree ui again and open the address it prints.'
+      : 'Choose another tree, or refresh the list.';
+  showLink(mine, `Disconnected for good: ${why}. What you see is how it was last seen. ${todo}`);
+}
+
+/** The connection's state, visibly and to assistive technology; the actions only while connected. */
+function showLink(mine: Shown, message?: string): void {
+  if (current !== mine) return;
+  const connected = mine.link === 'open';
+  if (connected) {
+    connection.hidden = true;
+    connection.textContent = '';
+  } else {
+    connection.textContent = message ?? '';
+    connection.hidden = false;
+    dialog.close();
+  }
+  stopButton.disabled = !connected;
+  diagram.classList.toggle('stale', !connected);
 }
 
 function receive(target: NonNullable<typeof current>, u: Update): void {
@@ -158,6 +276,9 @@ function receive(target: NonNullable<typeof current>, u: Update): void {
     return;
   }
   if (u.kind === 'gone') {
+    // Said by the server: nothing to reconnect to.
+    target.link = 'final';
+    stopButton.disabled = true;
     say(`the tree is gone: ${u.message}`, 'bad');
     return;
   }
@@ -277,7 +398,7 @@ function act(key: string): void {
   const state = current?.state;
   const id = current?.id;
   const p = state?.process(key);
-  if (state === undefined || id === undefined || p === undefined) return;
+  if (state === undefined || id === undefined || p === undefined || current?.link !== 'open') return;
   const d = toDiagramProcess(p);
   const who = d.role === 'process' ? key : `${d.node}'s PID 1${d.role === 'user-init' ? ' (your command)' : ''}`;
   const about = h('p', {}, `${who}: ${pidWords(d)}`);
@@ -319,9 +440,9 @@ function act(key: string): void {
   dialog.show(who, about, field('Signal', select), dialog.buttons({ label: 'Send…', primary: true, run: confirm }));
 }
 
-byId('stop').addEventListener('click', () => {
+stopButton.addEventListener('click', () => {
   const id = current?.id;
-  if (id === undefined) return;
+  if (id === undefined || current?.link !== 'open') return;
   dialog.show(
     `Stop tree ${id}?`,
     h('p', {}, 'SIGTERM to every namespace, then SIGKILL to what is left after 10 seconds.'),

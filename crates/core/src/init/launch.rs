@@ -88,8 +88,14 @@ fn prepare_and_exec(s: &Setup<'_>) -> Result<Infallible, i32> {
         fd::move_to(source, target).map_err(|e| fail(format!("cannot set up fd {target}: {}", e.desc()), e))?;
     }
     if s.session {
-        pty::make_controlling(0)
-            .map_err(|e| fail(format!("cannot make its terminal its controlling terminal: {}", e.desc()), e))?;
+        match pty::make_controlling(0) {
+            Ok(()) => {}
+            // EIO: its terminal was hung up (the other end closed: a caller that destroyed the
+            // terminal's stream) before the command could start. That is no failure to execute
+            // (126): it ends as a hang-up ends a session leader, by SIGHUP, and says why.
+            Err(Errno::EIO) => return Err(hung_up(s)),
+            Err(e) => return Err(fail(format!("cannot make its terminal its controlling terminal: {}", e.desc()), e)),
+        }
     }
     if let Some(gate) = s.gate {
         // Hold nothing of the init's while waiting: a subtree's end or the gate's write end
@@ -130,6 +136,21 @@ fn prepare_and_exec(s: &Setup<'_>) -> Result<Infallible, i32> {
         Err(e) => e,
     };
     Err(fail(format!("cannot execute {:?}: {}", s.spec.command[0], e.desc()), e))
+}
+
+/// A session whose terminal was hung up before its command started: the host is told why, and
+/// the child ends by SIGHUP, as the hang-up would have ended it a moment later (exit 129 should
+/// SIGHUP not end it).
+fn hung_up(s: &Setup<'_>) -> i32 {
+    let error = "its terminal was hung up before the command could start (the terminal's other end was closed): \
+                 it did not run"
+        .to_string();
+    let _ = seqpacket::send(s.events, &TreeMessage::ExecFailed { key: s.key, error }.to_bytes(), &[]);
+    signals::clean_slate_for_exec();
+    // kill(getpid()), not raise(): this child was made by a raw clone, and musl's raise signals
+    // the thread id it cached, which is the init's.
+    let _ = signals::send(nix::unistd::getpid(), libc::SIGHUP);
+    128 + libc::SIGHUP
 }
 
 /// The `start` of a child of ours: its PIDs at every level and its start time, read through its

@@ -3,6 +3,7 @@
 pub mod client;
 pub mod peer;
 pub mod server;
+pub mod signal_stop;
 pub mod state;
 pub mod state_root;
 pub mod supervise;

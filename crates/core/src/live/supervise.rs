@@ -89,6 +89,22 @@ fn pause_for_tests() {
     let _ = nix::sys::signal::raise(nix::sys::signal::Signal::SIGSTOP);
 }
 
+/// The live protocol version this supervisor announces in info.json: `wire::live::PROTOCOL`.
+///
+/// For tests only: `PIDNS_TREE_SUPERVISOR_PROTOCOL=N` announces version N instead, and `=none`
+/// announces none (as a supervisor built before versions existed), so that a test can meet a
+/// tree of another version without keeping an old build. It is read from the supervisor's own
+/// environment, which only the user who starts the tree sets, and it changes nothing but what
+/// clients refuse to send: a client that meets another version sends no request, and `stop`
+/// signals only processes it has proved are the tree's (`live::signal_stop`).
+fn announced_protocol() -> Option<i64> {
+    match std::env::var("PIDNS_TREE_SUPERVISOR_PROTOCOL") {
+        Ok(v) if v == "none" => None,
+        Ok(v) => Some(v.parse().unwrap_or(live::PROTOCOL)),
+        Err(_) => Some(live::PROTOCOL),
+    }
+}
+
 fn run(o: &Options) -> Result<i32, Failure> {
     let mut plan_json = String::new();
     std::io::stdin().read_to_string(&mut plan_json).map_err(|e| Failure::failed(format!("reading the plan: {e}")))?;
@@ -212,7 +228,11 @@ fn write_info(o: &Options, claimed: &Claimed, plan: &pidns_model::Plan, root_pid
     let me = std::process::id();
     let now =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
-    let info = JsonObject::new()
+    let mut info = JsonObject::new();
+    if let Some(version) = announced_protocol() {
+        info = info.int("protocol", version);
+    }
+    let info = info
         .str("id", &o.id)
         .str("name", &o.name)
         .int("pid", me as i64)

@@ -60,6 +60,11 @@ pub fn parse_stat(stat: &[u8]) -> Option<(u64, char)> {
     Some((start, state))
 }
 
+/// The parent's PID (field 4) from a /proc/PID/stat text.
+pub fn parse_ppid(stat: &[u8]) -> Option<i32> {
+    stat_fields(stat)?.nth(1)?.parse().ok()
+}
+
 /// State (field 3) and session (field 6) from a /proc/PID/stat text.
 pub fn parse_session(stat: &[u8]) -> Option<(char, i32)> {
     let mut fields = stat_fields(stat)?;
@@ -103,6 +108,8 @@ mod tests {
         let stat = b"42 (a) b (c)) S 1 40 39 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 98765 1 2\n";
         assert_eq!(parse_session(stat), Some(('S', 39)));
         assert_eq!(parse_session(b"42 (x) Z 1"), None);
+        assert_eq!(parse_ppid(stat), Some(1));
+        assert_eq!(parse_ppid(b"42 (x) Z"), None);
     }
 
     #[test]

@@ -16,11 +16,22 @@
 //! | supervisor → client | `{"ok":false,"code","error"}` | `code` as in src/errors.ts, `error` says why |
 //! | supervisor → `spawn --detach` | `{"t":"ready"}` | every process of the tree is up |
 //! | supervisor → `spawn --detach` | `{"t":"failed","code","message"}` | it did not start; everything it started is gone |
+//!
+//! The version of this protocol is [`PROTOCOL`]: the supervisor writes it in its `info.json`
+//! (`"protocol"`), which a client reads before it connects, and a client that speaks another
+//! version (or finds none: a tree started before versions existed) sends nothing at all. A
+//! detached tree keeps running the supervisor of the build that started it, so a later CLI
+//! meets it; change [`PROTOCOL`] with any change to the messages above that an older or newer
+//! peer would read differently (a member added, dropped, made optional or given another meaning).
 use pidns_model::json_read::{Members, Reader};
 use pidns_model::json_write::JsonObject;
 use pidns_model::{ProcessSpec, INIT_NAME};
 
 use crate::error_code::ErrorCode;
+
+/// The version of the live protocol this build speaks (see the module's notes).
+/// 1: the first numbered version (an exec's `tty` is sent only when true).
+pub const PROTOCOL: i64 = 1;
 
 /// What a client asks of the supervisor.
 pub enum LiveRequest {
