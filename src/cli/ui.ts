@@ -110,7 +110,8 @@ export async function uiCommand(options: UiOptions): Promise<number> {
     ['SIGINT', 'SIGTERM', 'SIGHUP'].forEach((s) => process.on(s, stop));
   });
   await server.close();
-  // A tree's watcher may be waiting in the supervisor's long poll (up to 20 s, in a native call
-  // nothing can cancel): exit now rather than when it returns.
+  // A tree's watcher may be waiting in the supervisor's long poll (a native call nothing can
+  // cancel; at most FOLLOW_WAIT_MS, detached-source.ts): exit now rather than when it returns,
+  // which process.exit still waits for.
   process.exit(EXIT.ok);
 }

@@ -13,6 +13,13 @@ import { Broadcast, type Picture, type TreeCatalog, type TreeSource, type TreeSu
 
 /** Events are fetched at most this often: under a storm, a batch per poll instead of a poll per event. */
 const BATCH_MS = 40;
+/**
+ * How long one `events` long poll waits for news. Short: the poll runs in Node's thread pool,
+ * where nothing can cancel it, and a process that exits waits for its thread pool; with the
+ * protocol's 20 s, Ctrl-C took up to 20 s to end `pidns-tree ui`. An idle tree costs one
+ * request every half second.
+ */
+const FOLLOW_WAIT_MS = 500;
 
 function summaryOf(t: LiveTree): TreeSummary {
   return {
@@ -90,7 +97,7 @@ class DetachedSource implements TreeSource {
     this.#running = true;
     try {
       while (this.#listeners.size > 0) {
-        const reply = await events(this.#tree, this.#seq);
+        const reply = await events(this.#tree, this.#seq, FOLLOW_WAIT_MS);
         if (reply.first > this.#seq + 1) {
           // Fell behind what the supervisor keeps: start again from a fresh picture.
           const state = this.#refresh();
