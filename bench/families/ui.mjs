@@ -68,7 +68,11 @@ const OBSERVER = `(() => {
     new PerformanceObserver(take).observe({ type: 'longtask', buffered: true });
   }
   const tick = (t) => {
-    if (frames.last > 0 && frames.from > 0 && t >= frames.from) frames.maxGap = Math.max(frames.maxGap, t - frames.last);
+    // A gap counts when it began in the window: one that began before it is the load's.
+    if (frames.from > 0 && frames.last >= frames.from && t - frames.last > frames.maxGap) {
+      frames.maxGap = t - frames.last;
+      frames.maxGapAt = t - frames.from;
+    }
     frames.last = t;
     requestAnimationFrame(tick);
   };
@@ -170,6 +174,7 @@ export default {
           long: [...globalThis.__frames.long],
           loading: globalThis.__frames.loading,
           maxGap: globalThis.__frames.maxGap,
+          maxGapAt: globalThis.__frames.maxGapAt ?? 0,
           events: (globalThis.pidnsTreePerf.events ?? 0) - globalThis.__eventsFrom,
         }));
         if (errors.length > 0) throw new Error(`page errors: ${errors.join('; ')}`);
@@ -184,6 +189,7 @@ export default {
           loadFrameMs: storm.loading,
           maxFrameMs: Math.max(storm.maxGap, ...storm.long),
           longFrames: storm.long.length,
+          maxGapAtMs: storm.maxGapAt,
           eventsPerSec: storm.events / (WINDOW_MS / 1000),
         };
       } finally {
