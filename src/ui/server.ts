@@ -207,13 +207,18 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       res.writeHead(200, { ...HEADERS, 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive' });
       res.write(`retry: 2000\n: pidns-tree ui ${source.summary.id}\n\n`);
       streams.add(res);
+      // Nothing more once the stream is ended (a closing server ends it and waits for the
+      // reader): a write after end() is an 'error' that nothing would catch.
       const write = (u: Update) => {
+        if (res.writableEnded) return;
         const data =
           u.kind === 'snapshot' ? `{"kind":"snapshot","snapshot":${snapshotJson(u.snapshot)}}` : JSON.stringify(u);
         res.write(`event: ${u.kind}\ndata: ${data}\n\n`);
       };
       const unsubscribe = source.subscribe(write, after);
-      const beat = setInterval(() => res.write(': beat\n\n'), 15_000);
+      const beat = setInterval(() => {
+        if (!res.writableEnded) res.write(': beat\n\n');
+      }, 15_000);
       res.on('close', () => {
         clearInterval(beat);
         unsubscribe();
@@ -274,11 +279,12 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     token,
     port,
     close: async () => {
+      // No new connection first (a page reconnecting now would get a stream cut off below),
+      // then the open streams ended whole, then whatever connections remain.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await endStreams(streams);
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      server.closeAllConnections();
+      await closed;
     },
   };
 }
