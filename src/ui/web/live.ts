@@ -223,7 +223,14 @@ async function reconnect(mine: Shown): Promise<void> {
     lost(mine, `the server answered HTTP ${res.status}`);
     return;
   }
-  const reply = (await res.json()) as { trees?: TreeSummary[] };
+  let reply: { trees?: TreeSummary[] };
+  try {
+    reply = (await res.json()) as { trees?: TreeSummary[] };
+  } catch {
+    // An answer cut off (the server going down as it answered): try again, as for no answer.
+    if (current === mine) lost(mine, 'the server’s answer was cut off');
+    return;
+  }
   if (current !== mine) return;
   if (!(reply.trees ?? []).some((t) => t.id === mine.id)) {
     final(mine, `tree ${mine.id} is no longer running`, 'tree');
