@@ -40,6 +40,8 @@ export function uiAssets(): string {
  */
 function tokenFromEnv(): string | undefined {
   const token = process.env['PIDNS_TREE_UI_TOKEN'];
+  // Not kept in the environment: nothing this process starts inherits it.
+  delete process.env['PIDNS_TREE_UI_TOKEN'];
   if (token === undefined || token === '') return undefined;
   if (!/^[A-Za-z0-9_-]{43,256}$/.test(token)) {
     throw new PidnsTreeError(
@@ -54,10 +56,10 @@ function tokenFromEnv(): string | undefined {
 /** Starts the server for `catalog` (null: the playground only); its address and how to stop. */
 export async function serveUi(
   catalog: TreeCatalog | null,
-  options: { host: string; port: number; defaultTree?: string | undefined },
+  options: { host: string; port: number; defaultTree?: string | undefined; token?: string | undefined },
 ): Promise<UiServer> {
   const names = isIP(options.host) === 0 ? [options.host] : [];
-  const token = tokenFromEnv();
+  const token = options.token;
   return startUiServer({
     ...(token === undefined ? {} : { token }),
     host: options.host,
@@ -95,7 +97,13 @@ export async function uiCommand(options: UiOptions): Promise<number> {
   } catch (error) {
     if (!options.playground || (error instanceof PidnsTreeError && error.code === 'UNKNOWN_TREE')) throw error;
   }
-  const server = await serveUi(catalog, { host: options.host, port: options.port, defaultTree: options.id });
+  // The token of PIDNS_TREE_UI_TOKEN, for `ui` only: `spawn --ui` serves on a new port each time.
+  const server = await serveUi(catalog, {
+    host: options.host,
+    port: options.port,
+    defaultTree: options.id,
+    token: tokenFromEnv(),
+  });
   const url = pageUrl(server, options.playground ? 'playground' : 'live', options.id);
   process.stdout.write(`${url}\n`);
   if (process.stderr.isTTY)
@@ -110,8 +118,8 @@ export async function uiCommand(options: UiOptions): Promise<number> {
     ['SIGINT', 'SIGTERM', 'SIGHUP'].forEach((s) => process.on(s, stop));
   });
   await server.close();
-  // A tree's watcher may be waiting in the supervisor's long poll (a native call nothing can
-  // cancel; at most FOLLOW_WAIT_MS, detached-source.ts): exit now rather than when it returns,
-  // which process.exit still waits for.
+  // A tree's watcher may be waiting in the supervisor's long poll, a native call in Node's
+  // thread pool that nothing can cancel and that even process.exit waits for: what keeps this
+  // short is that the watcher polls 0.5 s at a time (FOLLOW_WAIT_MS, detached-source.ts).
   process.exit(EXIT.ok);
 }
