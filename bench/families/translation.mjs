@@ -37,8 +37,9 @@ export default {
         tree ??= findTree(id);
         request(tree, { t: 'stop', graceMs: 2000 });
         request(tree, { t: 'wait' });
-      } catch {
-        // not started, or already gone
+      } catch (error) {
+        // Said: a tree left running would sit under the families measured after this one.
+        ctx.log(`translation: stopping tree ${id}: ${error instanceof Error ? error.message : String(error)}`);
       }
       id = undefined;
       tree = undefined;

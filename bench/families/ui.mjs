@@ -68,9 +68,10 @@ const OBSERVER = `(() => {
     new PerformanceObserver(take).observe({ type: 'longtask', buffered: true });
   }
   const tick = (t) => {
-    // A gap counts when it began in the window: one that began before it is the load's.
-    if (frames.from > 0 && frames.last >= frames.from && t - frames.last > frames.maxGap) {
-      frames.maxGap = t - frames.last;
+    // A gap counts for its part in the window: what came before the window is the load's.
+    const gap = frames.from > 0 && t >= frames.from ? t - Math.max(frames.last, frames.from) : 0;
+    if (frames.last > 0 && gap > frames.maxGap) {
+      frames.maxGap = gap;
       frames.maxGapAt = t - frames.from;
     }
     frames.last = t;
@@ -98,21 +99,25 @@ export default {
     let url;
     let browser;
     let rounds = 0;
-    const stopTree = () => {
-      if (id === undefined) return;
+    // Every tree started and not yet stopped: a round whose teardown failed halfway still has
+    // its tree stopped at the end (and said), not left to storm under the families after it.
+    const started = new Set();
+    const stopTree = (tree) => {
       try {
-        execFileSync(process.execPath, [ctx.cli, 'stop', id, '--grace-ms', '2000'], { stdio: 'ignore' });
-      } catch {
-        // not started, or already gone
+        execFileSync(process.execPath, [ctx.cli, 'stop', tree, '--grace-ms', '2000'], { stdio: 'ignore' });
+        started.delete(tree);
+      } catch (error) {
+        ctx.log(`ui: stopping tree ${tree}: ${error instanceof Error ? error.message : String(error)}`);
       }
-      id = undefined;
     };
+    const running = (child) => child !== undefined && child.exitCode === null && child.signalCode === null;
     ctx.onCleanup(() => {
-      ui?.kill('SIGTERM');
-      stopTree();
+      if (running(ui)) ui.kill('SIGTERM');
+      for (const tree of [...started]) stopTree(tree);
     });
     const enter = async () => {
       id = `bench-${process.pid}-ui-${rounds++}`;
+      started.add(id);
       await ctx.command([process.execPath, ctx.cli, 'spawn', '--detach', '--name', id, file]);
       ui = spawn(process.execPath, [ctx.cli, 'ui', id], { stdio: ['ignore', 'pipe', 'inherit'] });
       const server = ui;
@@ -131,17 +136,22 @@ export default {
       await warm.close();
     };
     const leave = async () => {
-      await browser?.close();
-      browser = undefined;
-      if (ui !== undefined && ui.exitCode === null) {
+      // Each step whatever the one before did: the storm must not outlive the round.
+      try {
+        await browser?.close();
+      } finally {
+        browser = undefined;
         const server = ui;
-        await new Promise((resolve) => {
-          server.once('exit', resolve);
-          server.kill('SIGTERM');
-        });
+        ui = undefined;
+        if (running(server)) {
+          await new Promise((resolve) => {
+            server.once('exit', resolve);
+            server.kill('SIGTERM');
+          });
+        }
+        if (id !== undefined && started.has(id)) stopTree(id);
+        id = undefined;
       }
-      ui = undefined;
-      stopTree();
     };
 
     const page = async () => {
