@@ -70,9 +70,9 @@ export interface Layout {
   readonly headings: readonly Cell[];
   readonly boxes: readonly LayoutBox[];
   readonly lines: readonly LayoutRow[];
-  /** Room for a state, and for a command, in cells: a page that patches a row checks its text fits. */
+  /** Room for a state, and for a command at each depth, in cells: a page that patches a row checks its text fits. */
   readonly stateWidth: number;
-  readonly commandRoom: number;
+  readonly commandRooms: readonly number[];
 }
 
 export interface LayoutOptions {
@@ -251,7 +251,6 @@ export function layoutDiagram(diagram: Diagram, options: LayoutOptions = {}): La
   let host = 0;
   const texts = new Map<DiagramProcess, Texts>();
   let stateWidth = options.minStateWidth ?? 0;
-  let commandLen = 0;
   for (const e of entries) {
     const levels = e.levels;
     for (const p of e.members) {
@@ -264,7 +263,6 @@ export function layoutDiagram(diagram: Diagram, options: LayoutOptions = {}): La
       const t: Texts = { name: nameOf(p), state: stateText(p), command: truncate(commandText(p), commandWidth) };
       texts.set(p, t);
       stateWidth = Math.max(stateWidth, t.state.length);
-      commandLen = Math.max(commandLen, t.command.length);
     }
   }
   if (host > 0) host = Math.max(host, 'host'.length);
@@ -382,19 +380,8 @@ export function layoutDiagram(diagram: Diagram, options: LayoutOptions = {}): La
     boxes,
     lines,
     stateWidth,
-    commandRoom: commandRoom(entries, right, commandCol),
+    commandRooms: Array.from({ length: maxDepth + 1 }, (_, d) => right(d) - 1 - commandCol(d)),
   };
-}
-
-/** The least room for a command in any namespace's rows (a page checks a new text against it). */
-function commandRoom(
-  entries: readonly Entry[],
-  right: (depth: number) => number,
-  commandCol: (depth: number) => number,
-): number {
-  let room = Number.POSITIVE_INFINITY;
-  for (const e of entries) room = Math.min(room, right(e.depth) - 1 - commandCol(e.depth));
-  return Number.isFinite(room) ? room : 0;
 }
 
 /** The command column: the command, and the note (why it ended, who reaped it). */

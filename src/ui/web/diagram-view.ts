@@ -146,7 +146,7 @@ export class DiagramView {
     const state = stateText(p);
     const command = truncate(commandText(p), 48);
     if (row === undefined || layout === undefined) return false;
-    if (state.length > layout.stateWidth || command.length > layout.commandRoom) return false;
+    if (state.length > layout.stateWidth || command.length > (layout.commandRooms[row.depth] ?? 0)) return false;
     const label = `${row.label.split(', ')[0] ?? p.key}, ${pidWords(p)}, ${state}`;
     // Field by field: a row's PID cells and words may be getters (layout.ts), which a spread
     // would not copy.
