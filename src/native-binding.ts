@@ -149,10 +149,11 @@ export declare function liveStateRoot(): string
 /**
  * Stops tree `id` by signals, without a word of its protocol (its supervisor speaks another
  * version): SIGTERM to its root init, SIGKILL after `grace_ms`, only to processes proved to be
- * the tree's (`live::signal_stop`). True when the tree ended within the grace period. Returns
- * once the supervisor has ended.
+ * the tree's (`live::signal_stop`). Says how it ended: `SIGTERM` (within the grace period),
+ * `SIGKILL`, or `SIGTERM to its supervisor` (its root init could not be proved the tree's).
+ * Returns once the supervisor has ended.
  */
-export declare function liveStopBySignal(id: string, graceMs: number): boolean
+export declare function liveStopBySignal(id: string, graceMs: number): string
 
 /** Puts terminal `fd` in raw mode; null when it is not a terminal. */
 export declare function makeRaw(fd: number): RawTerminal | null

@@ -11,12 +11,10 @@ import { EXIT } from './exit-codes.js';
  * exit code is its supervisor's to know, not ours: none is said.
  */
 function stopBySignal(tree: LiveTree, options: { graceMs: number; json: boolean }): number {
-  const terminated = live.stopBySignal(tree.info.id, options.graceMs);
-  const how = terminated ? 'SIGTERM' : `SIGKILL after ${options.graceMs} ms`;
+  const bySignal = live.stopBySignal(tree.info.id, options.graceMs);
+  const how = bySignal === 'SIGKILL' ? `SIGKILL after ${options.graceMs} ms` : bySignal;
   if (options.json) {
-    process.stdout.write(
-      `${JSON.stringify({ id: tree.info.id, stopped: true, code: null, bySignal: terminated ? 'SIGTERM' : 'SIGKILL' })}\n`,
-    );
+    process.stdout.write(`${JSON.stringify({ id: tree.info.id, stopped: true, code: null, bySignal })}\n`);
   } else {
     process.stdout.write(
       `pidns-tree: tree ${tree.info.id} stopped by signals (${how}): it speaks ${describeProtocol(tree)}, ` +

@@ -20,8 +20,8 @@ export const live = {
   list: () => liveCall(() => native().liveList()),
   /** The version of the live protocol this build speaks. */
   protocol: (): number => liveCall(() => native().liveProtocol()),
-  /** Stops a tree by signals only (see stopBySignal); true when it ended within the grace period. */
-  stopBySignal: (id: string, graceMs: number): boolean => liveCall(() => native().liveStopBySignal(id, graceMs)),
+  /** Stops a tree by signals only (see stopBySignal): `SIGTERM`, `SIGKILL` or `SIGTERM to its supervisor`. */
+  stopBySignal: (id: string, graceMs: number): string => liveCall(() => native().liveStopBySignal(id, graceMs)),
   /** `timeoutMs`: give up when the supervisor does not answer by then (none for exec and wait). */
   request: (id: string, body: string, passStdio: boolean, timeoutMs?: number): string =>
     liveCall(() => native().liveRequest(id, body, passStdio, timeoutMs)),

@@ -83,12 +83,14 @@ pub fn live_protocol() -> i64 {
 
 /// Stops tree `id` by signals, without a word of its protocol (its supervisor speaks another
 /// version): SIGTERM to its root init, SIGKILL after `grace_ms`, only to processes proved to be
-/// the tree's (`live::signal_stop`). True when the tree ended within the grace period. Returns
-/// once the supervisor has ended.
+/// the tree's (`live::signal_stop`). Says how it ended: `SIGTERM` (within the grace period),
+/// `SIGKILL`, or `SIGTERM to its supervisor` (its root init could not be proved the tree's).
+/// Returns once the supervisor has ended.
 #[napi]
-pub fn live_stop_by_signal(id: String, grace_ms: u32) -> Result<bool> {
-    let stopped = stop_by_signal(&id, std::time::Duration::from_millis(grace_ms as u64)).map_err(from_request)?;
-    Ok(stopped == Stopped::Terminated)
+pub fn live_stop_by_signal(id: String, grace_ms: u32) -> Result<String> {
+    let stopped: Stopped =
+        stop_by_signal(&id, std::time::Duration::from_millis(grace_ms as u64)).map_err(from_request)?;
+    Ok(stopped.word().to_string())
 }
 
 /// Sends one request to the supervisor of tree `id` (with our stdin, stdout and stderr when

@@ -31,9 +31,30 @@ const END_MS: u64 = 10_000;
 pub enum Stopped {
     /// Its root init ended within the grace period after SIGTERM.
     Terminated,
-    /// Its root init got SIGKILL after the grace period (or the supervisor was signalled, when
-    /// the root init could not be proved to be the tree's).
+    /// Its root init got SIGKILL after the grace period.
     Killed,
+    /// Its root init could not be proved to be the tree's: its supervisor got SIGTERM instead
+    /// (and the root init died with it).
+    SupervisorTerminated,
+}
+
+impl Stopped {
+    /// How, in a word: what `pidns-tree stop` says and its JSON's `bySignal`.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Stopped::Terminated => "SIGTERM",
+            Stopped::Killed => "SIGKILL",
+            Stopped::SupervisorTerminated => "SIGTERM to its supervisor",
+        }
+    }
+}
+
+/// Sends `signal` (named `name`) to `what` through its pidfd; a process already gone is fine,
+/// a refusal (EPERM: a supervisor that runs as root) is the caller's error, with its cause.
+fn send(fd: BorrowedFd<'_>, signal: i32, name: &str, what: &str) -> Result<(), RequestError> {
+    pidfd::signal_if_alive(fd, signal)
+        .map(|_| ())
+        .map_err(|e| RequestError::Unsafe(format!("cannot send {name} to {what}: {}", e.desc())))
 }
 
 /// The PID a pidfd refers to, as this process's /proc shows it (its fdinfo's `Pid:`).
@@ -85,7 +106,11 @@ pub fn stop_by_signal(id: &str, grace: Duration) -> Result<Stopped, RequestError
     // Checks the socket and who serves it (us or root) before anything else; sends nothing.
     let sock = connect_to(&tree)?;
     let supervisor = getsockopt(&sock, sockopt::PeerPidfd).map_err(|e| {
-        RequestError::Gone(format!("tree {id}: cannot tell which process serves its control socket: {}", e.desc()))
+        RequestError::Unsafe(format!(
+            "tree {id}: cannot tell which process serves its control socket ({}; SO_PEERPIDFD needs Linux 6.5 or \
+             later): nothing was signalled; stop it with the pidns-tree that started it",
+            e.desc()
+        ))
     })?;
     drop(sock);
     let supervisor_pid = pid_of(supervisor.as_fd()).unwrap_or(0);
@@ -95,28 +120,28 @@ pub fn stop_by_signal(id: &str, grace: Duration) -> Result<Stopped, RequestError
              {named_pid}: nothing was signalled"
         )));
     }
+    let supervisor_name = format!("the supervisor of tree {id} (PID {supervisor_pid})");
     let stopped = match root_init(root_pid, supervisor.as_fd(), supervisor_pid) {
         Some(root) => {
-            let _ = pidfd::signal_if_alive(root.as_fd(), libc::SIGTERM);
+            let root_name = format!("the root init of tree {id} (PID {root_pid})");
+            send(root.as_fd(), libc::SIGTERM, "SIGTERM", &root_name)?;
             if ended_within(root.as_fd(), grace.as_millis() as u64) {
                 Stopped::Terminated
             } else {
-                let _ = pidfd::signal_if_alive(root.as_fd(), libc::SIGKILL);
+                send(root.as_fd(), libc::SIGKILL, "SIGKILL", &root_name)?;
                 Stopped::Killed
             }
         }
         None => {
-            let _ = pidfd::signal_if_alive(supervisor.as_fd(), libc::SIGTERM);
-            Stopped::Killed
+            send(supervisor.as_fd(), libc::SIGTERM, "SIGTERM", &supervisor_name)?;
+            Stopped::SupervisorTerminated
         }
     };
     if !ended_within(supervisor.as_fd(), END_MS) {
         // Its tree is gone or going; a supervisor that hangs on is ended (it is the tree's).
-        let _ = pidfd::signal_if_alive(supervisor.as_fd(), libc::SIGKILL);
+        send(supervisor.as_fd(), libc::SIGKILL, "SIGKILL", &supervisor_name)?;
         if !ended_within(supervisor.as_fd(), END_MS) {
-            return Err(RequestError::Gone(format!(
-                "tree {id}: its supervisor (PID {supervisor_pid}) did not end after SIGKILL"
-            )));
+            return Err(RequestError::Gone(format!("tree {id}: {supervisor_name} did not end after SIGKILL")));
         }
     }
     Ok(stopped)
