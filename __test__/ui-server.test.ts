@@ -216,3 +216,36 @@ test('closing the server ends each event stream whole, even for a reader that is
     `the stream ended with its last chunk, not cut off: …${JSON.stringify(text.slice(-40))}`,
   );
 });
+
+test('an event that comes while the server closes is not written to a stream it has ended', async (t) => {
+  const source = new MemorySource();
+  source.push([start('root', 'init', { host: 100, root: 1 }, ['pidns-init'])]);
+  const { server, q } = await serve(source);
+  const socket = connect({ host: '127.0.0.1', port: server.port });
+  t.teardown(() => socket.destroy());
+  socket.write(`GET /api/trees/mem/events?${q} HTTP/1.1\r\nhost: 127.0.0.1:${server.port}\r\n\r\n`);
+  const chunks: Buffer[] = [];
+  await new Promise<void>((resolve) =>
+    socket.once('data', (d: Buffer) => {
+      chunks.push(d);
+      socket.pause();
+      resolve();
+    }),
+  );
+  // The reader is behind, so the server waits for it after ending the stream; an event then
+  // (a storm goes on while pidns-tree ui stops) was a write after end: an uncaught 'error'.
+  const long = 'x'.repeat(4096);
+  for (let i = 0; i < 2000; i += 1)
+    source.push([start('root', `p${i}`, { host: 1000 + i, root: 2 + i }, ['sh', long])]);
+  const closed = server.close();
+  source.push([start('root', 'late', { host: 9000, root: 9000 }, ['true'])]);
+  socket.on('data', (d: Buffer) => chunks.push(d));
+  const ended = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  socket.resume();
+  await closed;
+  await ended;
+  const text = Buffer.concat(chunks).toString('utf8');
+  t.true(text.includes('"process":"p1999"'), 'what came before the close arrived');
+  t.false(text.includes('"process":"late"'), 'nothing after the end');
+  t.true(text.endsWith('\r\n0\r\n\r\n'), 'the stream ended whole');
+});
