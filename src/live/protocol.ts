@@ -27,18 +27,23 @@ export function describeProtocol(tree: LiveTree): string {
   return typeof tree.info.protocol === 'number' ? `protocol ${tree.info.protocol}` : 'no protocol version';
 }
 
-/** Throws PROTOCOL_MISMATCH, saying which versions and what to do, unless the tree speaks ours. */
-export function checkProtocol(tree: LiveTree): void {
-  if (speaksOurs(tree)) return;
+/** What is wrong when the tree does not speak our version (which versions, what to do); undefined when it does. */
+export function protocolMismatch(tree: LiveTree): string | undefined {
+  if (speaksOurs(tree)) return undefined;
   const id = tree.info.id;
   const theirs =
     typeof tree.info.protocol === 'number'
       ? `was started by a pidns-tree that speaks live protocol ${tree.info.protocol}`
       : 'was started by a pidns-tree from before live protocol versions';
-  throw new PidnsTreeError(
-    'PROTOCOL_MISMATCH',
+  return (
     `tree ${id} ${theirs}; this pidns-tree speaks live protocol ${ourProtocol()}, so nothing was sent to it. ` +
-      `Use the pidns-tree that started it (ps, exec, kill, ui), or stop the tree with \`pidns-tree stop ${id}\`, ` +
-      `which stops a tree of any version by signals (its processes get SIGTERM, then SIGKILL after --grace-ms).`,
+    `Use the pidns-tree that started it (ps, exec, kill, ui), or stop the tree with \`pidns-tree stop ${id}\`, ` +
+    `which stops a tree of any version by signals (its processes get SIGTERM, then SIGKILL after --grace-ms).`
   );
+}
+
+/** Throws PROTOCOL_MISMATCH (protocolMismatch's words) unless the tree speaks our version. */
+export function checkProtocol(tree: LiveTree): void {
+  const why = protocolMismatch(tree);
+  if (why !== undefined) throw new PidnsTreeError('PROTOCOL_MISMATCH', why);
 }

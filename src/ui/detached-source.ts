@@ -6,7 +6,7 @@
  */
 import { PidnsTreeError } from '../errors.js';
 import { events, ps, request } from '../live/client.js';
-import { checkProtocol, speaksOurs } from '../live/protocol.js';
+import { protocolMismatch } from '../live/protocol.js';
 import { findTree, listTrees, type LiveTree } from '../live/state-dir.js';
 import { LiveState } from '../render/diagram/live-state.js';
 import { Broadcast, type Picture, type TreeCatalog, type TreeSource, type TreeSummary, type Update } from './source.js';
@@ -47,13 +47,7 @@ class DetachedSource implements TreeSource {
     this.summary = summaryOf(tree);
     this.#onIdle = onIdle;
     // A supervisor of another protocol version is never asked anything: its pages are told why.
-    if (!speaksOurs(tree)) {
-      try {
-        checkProtocol(tree);
-      } catch (error) {
-        this.#gone = error instanceof Error ? error.message : String(error);
-      }
-    }
+    this.#gone = protocolMismatch(tree);
   }
 
   /** `ps` now: the state and the number of the last event it includes. */
