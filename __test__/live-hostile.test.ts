@@ -145,17 +145,26 @@ test('a 0777 state root with a fake tree served by the attacker: not listed, not
   t.is(server.log(), 'listening\n', 'the attacker never even saw a connection');
 });
 
-test('a socket served by another user in the victim’s own tree directory gets no byte and no descriptor', async (t) => {
-  // The directories are the victim's and pass every check; only the server's credentials
-  // (SO_PEERCRED, taken when it listened as the attacker) give it away.
-  const v = victim();
-  t.teardown(v.remove);
+/**
+ * The victim's tree directory `web`, and its state root, made as the victim's own would be (its
+ * owner, mode 0700): every check of them passes, so only the socket's server can give it away.
+ */
+function victimTreeDir(v: ReturnType<typeof victim>): string {
   const tree = path.join(v.stateRoot, 'web');
   mkdirSync(tree, { recursive: true });
   for (const dir of [v.stateRoot, tree]) {
     chownSync(dir, v.uid, v.gid);
     chmodSync(dir, 0o700);
   }
+  return tree;
+}
+
+test('a socket served by another user in the victim’s own tree directory gets no byte and no descriptor', async (t) => {
+  // The directories are the victim's and pass every check; only the server's credentials
+  // (SO_PEERCRED, taken when it listened as the attacker) give it away.
+  const v = victim();
+  t.teardown(v.remove);
+  const tree = victimTreeDir(v);
   const server = await fake('root', tree, [String(v.uid), String(evil.uid)]);
   t.teardown(server.stop);
 
@@ -175,12 +184,7 @@ test('stop of a tree that poses as another protocol version, served by another u
   // be the tree's, and a socket served by someone else proves nothing.
   const v = victim();
   t.teardown(v.remove);
-  const tree = path.join(v.stateRoot, 'web');
-  mkdirSync(tree, { recursive: true });
-  for (const dir of [v.stateRoot, tree]) {
-    chownSync(dir, v.uid, v.gid);
-    chmodSync(dir, 0o700);
-  }
+  const tree = victimTreeDir(v);
   const server = await fake('root', tree, [String(v.uid), String(evil.uid)], 'none');
   t.teardown(server.stop);
 

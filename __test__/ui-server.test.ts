@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 
 import type { TreeEvent } from '../src/events.js';
 import { LiveState, packSnapshot, unpackSnapshot, type PackedSnapshot } from '../src/render/diagram/live-state.js';
@@ -183,15 +183,19 @@ test('a snapshot packed for the pages is what packSnapshot makes, its processes 
   t.is(unpackSnapshot(JSON.parse(snapshotJson(exited)) as PackedSnapshot).processes[1]?.state, 'exited');
 });
 
-test('closing the server ends each event stream whole, even for a reader that is behind', async (t) => {
-  const source = new MemorySource();
-  source.push([start('root', 'init', { host: 100, root: 1 }, ['pidns-init'])]);
-  const { server, q } = await serve(source);
+/**
+ * A raw reader of the event stream of `mem` that takes its headers, then stops reading (behind,
+ * as a page that cannot keep up); `finish` reads the rest until the connection closes.
+ */
+async function laggingReader(
+  t: Pick<ExecutionContext, 'teardown'>,
+  server: { port: number },
+  q: string,
+): Promise<{ finish: () => Promise<string> }> {
   const socket = connect({ host: '127.0.0.1', port: server.port });
   t.teardown(() => socket.destroy());
   socket.write(`GET /api/trees/mem/events?${q} HTTP/1.1\r\nhost: 127.0.0.1:${server.port}\r\n\r\n`);
   const chunks: Buffer[] = [];
-  // The stream is open (its headers came), then the reader stops taking what follows.
   await new Promise<void>((resolve) =>
     socket.once('data', (d: Buffer) => {
       chunks.push(d);
@@ -199,17 +203,33 @@ test('closing the server ends each event stream whole, even for a reader that is
       resolve();
     }),
   );
-  // More than the kernel's buffers on both sides hold: the rest waits in the server.
+  return {
+    finish: async () => {
+      socket.on('data', (d: Buffer) => chunks.push(d));
+      const ended = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      socket.resume();
+      await ended;
+      return Buffer.concat(chunks).toString('utf8');
+    },
+  };
+}
+
+/** `n` starts with a 4 KiB command each: more than the kernel's buffers on both sides hold. */
+function pushMany(source: MemorySource, n: number): void {
   const long = 'x'.repeat(4096);
-  for (let i = 0; i < 4000; i += 1)
-    source.push([start('root', `p${i}`, { host: 1000 + i, root: 2 + i }, ['sh', long])]);
+  for (let i = 0; i < n; i += 1) source.push([start('root', `p${i}`, { host: 1000 + i, root: 2 + i }, ['sh', long])]);
+}
+
+test('closing the server ends each event stream whole, even for a reader that is behind', async (t) => {
+  const source = new MemorySource();
+  source.push([start('root', 'init', { host: 100, root: 1 }, ['pidns-init'])]);
+  const { server, q } = await serve(source);
+  const reader = await laggingReader(t, server, q);
+  // The rest waits in the server.
+  pushMany(source, 4000);
   const closed = server.close();
-  socket.on('data', (d: Buffer) => chunks.push(d));
-  const ended = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-  socket.resume();
+  const text = await reader.finish();
   await closed;
-  await ended;
-  const text = Buffer.concat(chunks).toString('utf8');
   t.true(text.includes('"process":"p3999"'), 'the last event arrived');
   t.true(
     text.endsWith('\r\n0\r\n\r\n'),
@@ -221,30 +241,14 @@ test('an event that comes while the server closes is not written to a stream it 
   const source = new MemorySource();
   source.push([start('root', 'init', { host: 100, root: 1 }, ['pidns-init'])]);
   const { server, q } = await serve(source);
-  const socket = connect({ host: '127.0.0.1', port: server.port });
-  t.teardown(() => socket.destroy());
-  socket.write(`GET /api/trees/mem/events?${q} HTTP/1.1\r\nhost: 127.0.0.1:${server.port}\r\n\r\n`);
-  const chunks: Buffer[] = [];
-  await new Promise<void>((resolve) =>
-    socket.once('data', (d: Buffer) => {
-      chunks.push(d);
-      socket.pause();
-      resolve();
-    }),
-  );
+  const reader = await laggingReader(t, server, q);
   // The reader is behind, so the server waits for it after ending the stream; an event then
   // (a storm goes on while pidns-tree ui stops) was a write after end: an uncaught 'error'.
-  const long = 'x'.repeat(4096);
-  for (let i = 0; i < 2000; i += 1)
-    source.push([start('root', `p${i}`, { host: 1000 + i, root: 2 + i }, ['sh', long])]);
+  pushMany(source, 2000);
   const closed = server.close();
   source.push([start('root', 'late', { host: 9000, root: 9000 }, ['true'])]);
-  socket.on('data', (d: Buffer) => chunks.push(d));
-  const ended = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-  socket.resume();
+  const text = await reader.finish();
   await closed;
-  await ended;
-  const text = Buffer.concat(chunks).toString('utf8');
   t.true(text.includes('"process":"p1999"'), 'what came before the close arrived');
   t.false(text.includes('"process":"late"'), 'nothing after the end');
   t.true(text.endsWith('\r\n0\r\n\r\n'), 'the stream ended whole');
