@@ -24,8 +24,8 @@ const spec = {
 };
 
 /**
- * Kills the server (SIGKILL: its sockets close at once). A SIGTERM'd one stops listening at
- * once too, but its process may stay up to 20 s longer (a tree's long poll in the binding).
+ * Kills the server (SIGKILL: its sockets close at once, as when it crashes; a SIGTERM'd one ends
+ * its streams whole first, see ui-server.test.ts).
  */
 async function kill(ui: RunningUi): Promise<void> {
   const exited = once(ui.child, 'exit');

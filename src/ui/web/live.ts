@@ -80,20 +80,28 @@ async function postJson(path: string, body: unknown): Promise<Record<string, unk
   return reply;
 }
 
+/** What /api/trees answers. */
+interface TreesReply {
+  trees?: TreeSummary[];
+  defaultTree?: string | null;
+  error?: { message: string };
+}
+
 async function loadTrees(): Promise<void> {
-  const list = byId('tree-list');
   const res = await fetch(api('/api/trees'));
-  const reply = (await res.json()) as {
-    trees?: TreeSummary[];
-    defaultTree: string | null;
-    error?: { message: string };
-  };
+  const reply = (await res.json()) as TreesReply;
   if (!res.ok || reply.trees === undefined) {
-    list.replaceChildren(h('li', { class: 'bad' }, reply.error?.message ?? `HTTP ${res.status}`));
+    byId('tree-list').replaceChildren(h('li', { class: 'bad' }, reply.error?.message ?? `HTTP ${res.status}`));
     return;
   }
+  showTrees(reply.trees, reply.defaultTree ?? null);
+}
+
+/** The list of trees; the one the address names (or the default) is opened if none is shown. */
+function showTrees(trees: readonly TreeSummary[], defaultTree: string | null): void {
+  const list = byId('tree-list');
   list.replaceChildren(
-    ...reply.trees.map((t) => {
+    ...trees.map((t) => {
       const b = h(
         'button',
         { type: 'button', 'data-tree': t.id },
@@ -105,10 +113,10 @@ async function loadTrees(): Promise<void> {
       return h('li', {}, b);
     }),
   );
-  if (reply.trees.length === 0)
+  if (trees.length === 0)
     list.replaceChildren(h('li', {}, 'No detached trees: start one with pidns-tree spawn --detach tree.json'));
-  const wanted = new URLSearchParams(location.hash.slice(1)).get('tree') ?? reply.defaultTree ?? reply.trees[0]?.id;
-  if (current === undefined && wanted !== undefined && reply.trees.some((t) => t.id === wanted)) open(wanted);
+  const wanted = new URLSearchParams(location.hash.slice(1)).get('tree') ?? defaultTree ?? trees[0]?.id;
+  if (current === undefined && wanted !== undefined && trees.some((t) => t.id === wanted)) open(wanted);
 }
 
 /** The picture of the tree the server follows, in the page itself (first-picture.ts): null when there is none. */
@@ -223,21 +231,23 @@ async function reconnect(mine: Shown): Promise<void> {
     lost(mine, `the server answered HTTP ${res.status}`);
     return;
   }
-  let reply: { trees?: TreeSummary[] };
+  let reply: TreesReply;
   try {
-    reply = (await res.json()) as { trees?: TreeSummary[] };
+    reply = (await res.json()) as TreesReply;
   } catch {
     // An answer cut off (the server going down as it answered): try again, as for no answer.
     if (current === mine) lost(mine, 'the server’s answer was cut off');
     return;
   }
   if (current !== mine) return;
-  if (!(reply.trees ?? []).some((t) => t.id === mine.id)) {
+  const trees = reply.trees ?? [];
+  if (!trees.some((t) => t.id === mine.id)) {
     final(mine, `tree ${mine.id} is no longer running`, 'tree');
     return;
   }
   connect(mine);
-  void loadTrees().catch(() => undefined);
+  // The list, from this same answer (not asked for again).
+  showTrees(trees, reply.defaultTree ?? null);
 }
 
 /** No more reconnecting: the server (or the tree) is gone for good. */
