@@ -3,12 +3,7 @@
 // cold CLI), and `inspect` of each process from nothing but its host PID.
 import { readdirSync } from 'node:fs';
 
-function bigSpec() {
-  const sleepers = (n) => Array.from({ length: n }, (_, i) => ({ name: `p${i}`, command: ['sleep', 'infinity'] }));
-  let spec = { name: 'l32', processes: sleepers(1000 - 31 * 31) };
-  for (let d = 31; d >= 1; d -= 1) spec = { name: `l${d}`, processes: sleepers(31), children: [spec] };
-  return spec;
-}
+import { BIG_TREE_PROCESSES, bigTreeSpec } from '../lib/big-tree.mjs';
 
 function timeSync(fn) {
   const t0 = process.hrtime.bigint();
@@ -22,9 +17,8 @@ export default {
   async prepare(ctx) {
     const { findTree, request, ps } = ctx.pkg;
     const { inspectPid } = ctx.pkg.native();
-    const file = ctx.writeSpec('big', bigSpec());
-    let count = 0; // processes and inits
-    for (let ns = bigSpec(); ns !== undefined; ns = ns.children?.[0]) count += ns.processes.length + 1;
+    const file = ctx.writeSpec('big', bigTreeSpec());
+    const count = BIG_TREE_PROCESSES;
     // The tree lives only while this family is measured (enter/leave, each round): its 1,032
     // processes and 32 /proc mounts would otherwise sit under every other family's runs.
     let id;

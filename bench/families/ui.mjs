@@ -14,15 +14,14 @@ import readline from 'node:readline';
 
 import { chromium } from 'playwright-core';
 
+import { bigTreeSpec } from '../lib/big-tree.mjs';
 import { TIME } from '../lib/metrics.mjs';
 
 const WINDOW_MS = 5000;
 const RATE = 1000;
 
 function bigSpec(pump) {
-  const sleepers = (n) => Array.from({ length: n }, (_, i) => ({ name: `p${i}`, command: ['sleep', 'infinity'] }));
-  let spec = { name: 'l32', processes: sleepers(1000 - 31 * 31) };
-  for (let d = 31; d >= 1; d -= 1) spec = { name: `l${d}`, processes: sleepers(31), children: [spec] };
+  const spec = bigTreeSpec();
   // 32 inits and 1,000 processes: the pump is one of root's 31.
   spec.processes[0] = { name: 'pump', command: [pump, String(RATE)] };
   return spec;
